@@ -1,0 +1,33 @@
+# Every target bootstraps what it needs: .venv from requirements.lock, node_modules from package-lock.json.
+PY      := .venv/bin/python
+VENV_OK := .venv/.installed
+NODE_OK := node_modules/.installed
+
+.PHONY: all verify test bench setup clean
+all: verify
+
+$(VENV_OK): requirements.lock
+	test -x $(PY) || python3 -m venv .venv
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	touch $@
+
+$(NODE_OK): package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(VENV_OK) $(NODE_OK)
+
+## verify: compile, fuzz against the models on both engines, prove, write reports/ (exit code: see README)
+verify: setup
+	$(PY) -m harness.cli verify
+
+## test: the pytest suite (includes the deliberately broken fixtures)
+test: setup
+	$(PY) -m pytest -q
+
+## bench: throughput figures (engine calls/s, differential steps/s, proof times)
+bench: setup
+	$(PY) -m harness.cli bench
+
+clean:
+	rm -rf .cache reports/out reports/replays .hypothesis .pytest_cache
