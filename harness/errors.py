@@ -1,0 +1,33 @@
+"""Workbench errors: failures of the tools, never findings about the contracts.
+
+Three families are kept apart (STYLE.md, "Errors and exit codes"):
+- `specs.kernel.Revert`: modelled contract behaviour (a call reverts, on the model as on the EVM);
+- `specs.kernel.ModelBug`: the reference model broke one of its own assertions;
+- `WorkbenchError` (here): compiler, solver, engine or infrastructure failure. It maps to exit code 3.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0  # everything PROVED or PASSED
+EXIT_VIOLATED = 1  # at least one check VIOLATED
+EXIT_INCONCLUSIVE = 2  # something INCONCLUSIVE or UNSUPPORTED, nothing violated
+EXIT_TOOL_ERROR = 3  # a tool failed (compiler, solver crash, engine), results incomplete
+
+
+class WorkbenchError(Exception):
+    """A failure of the workbench or of a tool it drives (not a finding about a contract)."""
+
+    exit_code = EXIT_TOOL_ERROR
+
+
+class CompileError(WorkbenchError):
+    """Solidity did not compile. `errors` holds one dict per compiler error:
+    {"file": str, "line": int, "column": int, "severity": str, "type": str, "message": str}."""
+
+    def __init__(self, message: str, errors: list[dict] | None = None):
+        super().__init__(message)
+        self.errors = errors or []
+
+
+class EngineError(WorkbenchError):
+    """The EVM engine failed in a way that is not an EVM outcome (bad input to the engine, crash)."""
