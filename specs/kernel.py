@@ -1,0 +1,878 @@
+"""The kernel every reference model imports: Solidity values, errors, events, mappings, the world.
+
+A model is written once and runs two ways:
+- concretely, on Python ints: the oracle of differential fuzzing and the engine of simulation;
+- symbolically, on z3 terms: the transition relation of the proofs (`invariants/prover.py`).
+
+Model code does not know which. Values wrap either an `int` or a z3 term. Checked arithmetic behaves
+like Solidity 0.8 (overflow, underflow and division by zero raise `Revert(Panic(...))`). Where a
+symbolic condition must become a Python `bool` (an `if`, a `require`), the kernel asks the active
+path oracle (`Explorer`) which branch to take and records the condition; re-running the function
+with every feasible decision prefix yields all its paths. Division and the integer square root on
+symbolic values introduce fresh variables fixed by their defining inequalities (floor division as
+`b*q <= a < b*(q+1)`), guarded by the path condition under which they were made, so that a
+definition never constrains a path that did not make it.
+
+Integers are encoded as z3 `Int` with range constraints 0 <= x < 2**bits: exact for checked
+arithmetic, where an out-of-range result reverts. Bit-vectors are kept for bitwise and `unchecked`
+code (none in the suite yet: wrapping operations are written with explicit `If`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar, Iterable
+
+import z3
+
+# ---------------------------------------------------------------------------------------------
+# Errors: modelled reverts, model bugs
+# ---------------------------------------------------------------------------------------------
+
+
+class ModelBug(Exception):
+    """The reference model broke one of its own assumptions (not contract behaviour)."""
+
+
+@dataclass(frozen=True)
+class SolidityError:
+    """Base of every revert reason. Subclasses are frozen dataclasses whose fields are the
+    error's ABI parameters in declaration order; the class name is the ABI name."""
+
+    @classmethod
+    def abi_name(cls) -> str:
+        return cls.__name__
+
+    def args(self) -> tuple:
+        return tuple(getattr(self, f.name) for f in dataclasses.fields(self))
+
+    def concrete_args(self) -> tuple:
+        return tuple(concrete(a) for a in self.args())
+
+    def __str__(self) -> str:
+        inner = ", ".join(f"{f.name}={concrete_or_term(getattr(self, f.name))}" for f in dataclasses.fields(self))
+        return f"{self.abi_name()}({inner})"
+
+
+@dataclass(frozen=True)
+class Panic(SolidityError):
+    """Solidity's `Panic(uint256)`: 0x01 assert, 0x11 arithmetic over/underflow, 0x12 division by zero."""
+
+    code: int
+
+    ARITHMETIC: ClassVar[int] = 0x11
+    DIVISION_BY_ZERO: ClassVar[int] = 0x12
+
+
+@dataclass(frozen=True)
+class Error(SolidityError):
+    """Solidity's `Error(string)`, from `require(cond, "message")`."""
+
+    message: str
+
+
+class Revert(Exception):
+    """A modelled revert: the call fails with `error` and no state change survives."""
+
+    def __init__(self, error: SolidityError):
+        super().__init__(str(error))
+        self.error = error
+
+
+def require(cond: Any, error: SolidityError) -> None:
+    """`if (!cond) revert error;` The condition may be symbolic."""
+    if not truth(cond):
+        raise Revert(error)
+
+
+# ---------------------------------------------------------------------------------------------
+# Symbolic execution: the path oracle
+# ---------------------------------------------------------------------------------------------
+
+_ORACLES: list["Oracle"] = []
+
+
+def is_sym(x: Any) -> bool:
+    return isinstance(x, z3.ExprRef)
+
+
+def truth(cond: Any) -> bool:
+    """Turn a (possibly symbolic) condition into a Python bool, asking the oracle if needed."""
+    if isinstance(cond, Bool):
+        cond = cond.v
+    if isinstance(cond, (bool, int)):
+        return bool(cond)
+    if isinstance(cond, z3.BoolRef):
+        simplified = z3.simplify(cond)
+        if z3.is_true(simplified):
+            return True
+        if z3.is_false(simplified):
+            return False
+        if not _ORACLES:
+            raise ModelBug(f"symbolic branch on {cond} outside of an Explorer run")
+        return _ORACLES[-1].decide(cond)
+    raise ModelBug(f"cannot take the truth of {cond!r}")
+
+
+def fresh(name: str, sort: z3.SortRef | None = None) -> z3.ExprRef:
+    if not _ORACLES:
+        raise ModelBug("fresh symbolic value requested outside of an Explorer run")
+    return _ORACLES[-1].fresh(name, sort or z3.IntSort())
+
+
+def define(term: z3.BoolRef) -> None:
+    """Add a definition of a fresh variable, guarded by the current path condition."""
+    if not _ORACLES:
+        raise ModelBug("definition outside of an Explorer run")
+    _ORACLES[-1].define(term)
+
+
+class Oracle:
+    """Decides branches for one run of a function along a given decision prefix."""
+
+    def __init__(self, explorer: "Explorer", prefix: list[bool]):
+        self.explorer = explorer
+        self.prefix = prefix
+        self.decisions: list[bool] = []
+        self.conditions: list[z3.BoolRef] = []  # the path condition, in order
+        self.definitions: list[z3.BoolRef] = []  # guarded definitions of fresh variables
+        self.alternatives: list[list[bool]] = []  # prefixes still to explore
+
+    def fresh(self, name: str, sort: z3.SortRef) -> z3.ExprRef:
+        self.explorer.counter += 1
+        return z3.Const(f"{name}!{self.explorer.counter}", sort)
+
+    def define(self, term: z3.BoolRef) -> None:
+        guard = z3.And(*self.conditions) if self.conditions else z3.BoolVal(True)
+        self.definitions.append(z3.Implies(guard, term))
+
+    def decide(self, cond: z3.BoolRef) -> bool:
+        i = len(self.decisions)
+        if i < len(self.prefix):
+            choice = self.prefix[i]
+        else:
+            can_true = self.explorer.feasible(self.conditions + [cond], self.definitions)
+            can_false = self.explorer.feasible(self.conditions + [z3.Not(cond)], self.definitions)
+            if can_true and can_false:
+                choice = True
+                self.alternatives.append(self.decisions + [False])
+            elif can_true or can_false:
+                choice = can_true
+            else:  # the current path itself is infeasible: cannot happen when prefixes were checked
+                raise ModelBug("no feasible branch on an explored path")
+            if len(self.decisions) >= self.explorer.max_depth:
+                raise ModelBug(f"path deeper than {self.explorer.max_depth} decisions: unbounded loop?")
+        self.decisions.append(choice)
+        self.conditions.append(cond if choice else z3.Not(cond))
+        return choice
+
+
+@dataclass
+class Path:
+    """One path of a function: its condition, the definitions it made, and how it ended."""
+
+    conditions: list[z3.BoolRef]
+    definitions: list[z3.BoolRef]
+    returned: Any = None
+    reverted: SolidityError | None = None
+    result: Any = None  # whatever the explored callable chose to return alongside (e.g. post-state)
+
+    @property
+    def ok(self) -> bool:
+        return self.reverted is None
+
+    def condition(self) -> z3.BoolRef:
+        return z3.And(*self.conditions) if self.conditions else z3.BoolVal(True)
+
+
+class Explorer:
+    """Runs a function once per feasible path (depth first over decision prefixes).
+
+    `base` are facts that hold on every path (range constraints of the symbolic inputs); branches
+    infeasible under base and the current path condition are pruned. A solver `unknown` counts as
+    feasible: exploring a path too many never makes a proof unsound.
+    """
+
+    def __init__(self, base: Iterable[z3.BoolRef] = (), *, prune: bool = True, timeout_ms: int = 5000,
+                 max_depth: int = 200, max_paths: int = 10_000):
+        self.base = list(base)
+        self.prune = prune
+        self.timeout_ms = timeout_ms
+        self.max_depth = max_depth
+        self.max_paths = max_paths
+        self.counter = 0
+        self.solver_checks = 0
+
+    def feasible(self, conditions: list[z3.BoolRef], definitions: list[z3.BoolRef]) -> bool:
+        if not self.prune:
+            return True
+        s = z3.Solver()
+        s.set("timeout", self.timeout_ms)
+        s.add(*self.base, *definitions, *conditions)
+        self.solver_checks += 1
+        return s.check() != z3.unsat
+
+    def explore(self, fn: Callable[[], Any]) -> list[Path]:
+        paths: list[Path] = []
+        pending: list[list[bool]] = [[]]
+        while pending:
+            prefix = pending.pop()
+            oracle = Oracle(self, prefix)
+            _ORACLES.append(oracle)
+            try:
+                try:
+                    result = fn()
+                    path = Path(oracle.conditions, oracle.definitions, result=result)
+                except Revert as r:
+                    path = Path(oracle.conditions, oracle.definitions, reverted=r.error)
+            finally:
+                _ORACLES.pop()
+            paths.append(path)
+            pending.extend(reversed(oracle.alternatives))
+            if len(paths) > self.max_paths:
+                raise ModelBug(f"more than {self.max_paths} paths")
+        return paths
+
+
+# ---------------------------------------------------------------------------------------------
+# Values
+# ---------------------------------------------------------------------------------------------
+
+
+def concrete(x: Any) -> Any:
+    """The plain Python value of a model value (int for numbers and addresses, bool for bools)."""
+    if isinstance(x, (Uint, Address, Bytes32)):
+        if is_sym(x.v):
+            raise ModelBug(f"{x!r} is symbolic")
+        return x.v
+    if isinstance(x, Bool):
+        if is_sym(x.v):
+            raise ModelBug(f"{x!r} is symbolic")
+        return bool(x.v)
+    return x
+
+
+def concrete_or_term(x: Any) -> Any:
+    return x.v if isinstance(x, (Uint, Address, Bytes32, Bool)) else x
+
+
+def term(x: Any) -> Any:
+    """The int or z3 term behind a value (bools become z3 BoolVal when mixing is needed)."""
+    if isinstance(x, (Uint, Address, Bytes32, Bool)):
+        return x.v
+    return x
+
+
+class Bool:
+    """A Solidity bool. `if b:` resolves a symbolic one through the path oracle."""
+
+    __slots__ = ("v",)
+
+    def __init__(self, v: bool | z3.BoolRef):
+        self.v = v
+
+    def __bool__(self) -> bool:
+        return truth(self.v)
+
+    def __invert__(self) -> "Bool":
+        return Bool(z3.Not(self.v) if is_sym(self.v) else not self.v)
+
+    def __eq__(self, other: object) -> Any:  # type: ignore[override]
+        o = other.v if isinstance(other, Bool) else other
+        if is_sym(self.v) or is_sym(o):
+            return Bool(self.v == o if is_sym(self.v) else o == self.v)
+        return Bool(self.v == o)
+
+    def __hash__(self) -> int:
+        return hash(concrete(self))
+
+    def __repr__(self) -> str:
+        return f"Bool({self.v})"
+
+    @staticmethod
+    def symbolic(name: str) -> "Bool":
+        return Bool(z3.Bool(name))
+
+    def range_constraints(self) -> list[z3.BoolRef]:
+        return []
+
+
+def _cmp(a: Any, b: Any, op: Callable[[Any, Any], Any]) -> Any:
+    r = op(a, b)
+    return Bool(r) if is_sym(r) else r
+
+
+class Uint:
+    """An unsigned Solidity integer of `bits` bits with checked (0.8) arithmetic.
+
+    Concrete values are ints; symbolic ones z3 Ints. Mixing with plain Python ints is allowed for
+    literals (`x + 1`); mixing widths is a model bug, as in Solidity without an explicit cast.
+    """
+
+    __slots__ = ("v",)
+    bits: ClassVar[int] = 256
+    MOD: ClassVar[int] = 1 << 256
+    MAX: ClassVar[int] = (1 << 256) - 1
+
+    def __init__(self, v: int | z3.ArithRef):
+        if isinstance(v, int):
+            if not 0 <= v < self.MOD:
+                raise ModelBug(f"{type(self).__name__}({v}) out of range")
+        elif not is_sym(v):
+            raise ModelBug(f"{type(self).__name__}({v!r}): not an int or a z3 term")
+        self.v = v
+
+    # -- construction ------------------------------------------------------------------------
+    @classmethod
+    def symbolic(cls, name: str) -> "Uint":
+        return cls(z3.Int(name))
+
+    def range_constraints(self) -> list[z3.BoolRef]:
+        return [self.v >= 0, self.v < self.MOD] if is_sym(self.v) else []
+
+    def _o(self, other: Any) -> Any:
+        if isinstance(other, Uint):
+            if type(other) is not type(self):
+                raise ModelBug(f"mixing {type(self).__name__} and {type(other).__name__}")
+            return other.v
+        if isinstance(other, int) and not isinstance(other, bool):
+            if not 0 <= other < self.MOD:
+                raise ModelBug(f"literal {other} out of range for {type(self).__name__}")
+            return other
+        if is_sym(other):
+            return other
+        raise ModelBug(f"cannot combine {type(self).__name__} with {other!r}")
+
+    def _checked(self, r: Any, *, low: bool = False) -> "Uint":
+        """Solidity 0.8's overflow check: `low` checks underflow (subtraction), else overflow."""
+        if is_sym(r):
+            if truth(r < 0) if low else truth(r >= self.MOD):
+                raise Revert(Panic(Panic.ARITHMETIC))
+            return type(self)(r)
+        if not 0 <= r < self.MOD:
+            raise Revert(Panic(Panic.ARITHMETIC))
+        return type(self)(r)
+
+    # -- checked arithmetic ------------------------------------------------------------------
+    def __add__(self, other: Any) -> "Uint":
+        return self._checked(self.v + self._o(other))
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Any) -> "Uint":
+        return self._checked(self.v - self._o(other), low=True)
+
+    def __rsub__(self, other: Any) -> "Uint":
+        return self._checked(self._o(other) - self.v, low=True)
+
+    def __mul__(self, other: Any) -> "Uint":
+        return self._checked(self.v * self._o(other))
+
+    __rmul__ = __mul__
+
+    def __floordiv__(self, other: Any) -> "Uint":
+        return type(self)(_udiv(self.v, self._o(other)))
+
+    def __rfloordiv__(self, other: Any) -> "Uint":
+        return type(self)(_udiv(self._o(other), self.v))
+
+    def __mod__(self, other: Any) -> "Uint":
+        a, b = self.v, self._o(other)
+        q = _udiv(a, b)
+        return type(self)(a - b * q)
+
+    # -- wrapping arithmetic (Solidity `unchecked { }`) --------------------------------------
+    def wrapping_add(self, other: Any) -> "Uint":
+        r = self.v + self._o(other)
+        if is_sym(r):
+            return type(self)(z3.If(r >= self.MOD, r - self.MOD, r))
+        return type(self)(r % self.MOD)
+
+    def wrapping_sub(self, other: Any) -> "Uint":
+        r = self.v - self._o(other)
+        if is_sym(r):
+            return type(self)(z3.If(r < 0, r + self.MOD, r))
+        return type(self)(r % self.MOD)
+
+    # -- comparisons -------------------------------------------------------------------------
+    def __lt__(self, o: Any) -> Any:
+        return _cmp(self.v, self._o(o), lambda a, b: a < b)
+
+    def __le__(self, o: Any) -> Any:
+        return _cmp(self.v, self._o(o), lambda a, b: a <= b)
+
+    def __gt__(self, o: Any) -> Any:
+        return _cmp(self.v, self._o(o), lambda a, b: a > b)
+
+    def __ge__(self, o: Any) -> Any:
+        return _cmp(self.v, self._o(o), lambda a, b: a >= b)
+
+    def __eq__(self, o: object) -> Any:  # type: ignore[override]
+        if not isinstance(o, (Uint, int)) and not is_sym(o):
+            return NotImplemented
+        return _cmp(self.v, self._o(o), lambda a, b: a == b)
+
+    def __ne__(self, o: object) -> Any:  # type: ignore[override]
+        if not isinstance(o, (Uint, int)) and not is_sym(o):
+            return NotImplemented
+        return _cmp(self.v, self._o(o), lambda a, b: a != b)
+
+    def __hash__(self) -> int:
+        return hash(concrete(self))
+
+    def __int__(self) -> int:
+        return concrete(self)
+
+    def __index__(self) -> int:
+        return concrete(self)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.v})"
+
+
+def _udiv(a: Any, b: Any) -> Any:
+    """Floor division with Solidity's division-by-zero panic; symbolic quotients are defined by
+    their inequalities (b*q <= a < b*(q+1)), which keeps nonlinear lemmas tractable."""
+    if not is_sym(a) and not is_sym(b):
+        if b == 0:
+            raise Revert(Panic(Panic.DIVISION_BY_ZERO))
+        return a // b
+    if truth(b == 0 if is_sym(b) else z3.BoolVal(b == 0)):
+        raise Revert(Panic(Panic.DIVISION_BY_ZERO))
+    if not is_sym(a) and a == 0:
+        return 0
+    q = fresh("q")
+    define(z3.And(q >= 0, b * q <= a, a < b * (q + 1)))
+    return q
+
+
+class U256(Uint):
+    bits = 256
+    MOD = 1 << 256
+    MAX = (1 << 256) - 1
+
+
+class U128(Uint):
+    bits = 128
+    MOD = 1 << 128
+    MAX = (1 << 128) - 1
+
+
+class Address:
+    """A Solidity address (160 bits). No arithmetic; equality and use as a mapping key."""
+
+    __slots__ = ("v",)
+    MOD: ClassVar[int] = 1 << 160
+
+    def __init__(self, v: int | z3.ArithRef):
+        if isinstance(v, Address):
+            v = v.v
+        if isinstance(v, int) and not 0 <= v < self.MOD:
+            raise ModelBug(f"Address({v:#x}) out of range")
+        self.v = v
+
+    @classmethod
+    def symbolic(cls, name: str) -> "Address":
+        return cls(z3.Int(name))
+
+    def range_constraints(self) -> list[z3.BoolRef]:
+        return [self.v >= 0, self.v < self.MOD] if is_sym(self.v) else []
+
+    def __eq__(self, o: object) -> Any:  # type: ignore[override]
+        ov = o.v if isinstance(o, Address) else o
+        return _cmp(self.v, ov, lambda a, b: a == b)
+
+    def __ne__(self, o: object) -> Any:  # type: ignore[override]
+        ov = o.v if isinstance(o, Address) else o
+        return _cmp(self.v, ov, lambda a, b: a != b)
+
+    def __hash__(self) -> int:
+        return hash(concrete(self))
+
+    def __repr__(self) -> str:
+        return f"Address({self.v:#042x})" if isinstance(self.v, int) else f"Address({self.v})"
+
+
+ZERO_ADDRESS = Address(0)
+
+
+class Bytes32:
+    """A Solidity bytes32, held as the big-endian integer of its 32 bytes."""
+
+    __slots__ = ("v",)
+    MOD: ClassVar[int] = 1 << 256
+
+    def __init__(self, v: int | bytes | z3.ArithRef):
+        if isinstance(v, (bytes, bytearray)):
+            if len(v) != 32:
+                raise ModelBug(f"bytes32 of length {len(v)}")
+            v = int.from_bytes(v, "big")
+        self.v = v
+
+    @classmethod
+    def symbolic(cls, name: str) -> "Bytes32":
+        return cls(z3.Int(name))
+
+    def range_constraints(self) -> list[z3.BoolRef]:
+        return [self.v >= 0, self.v < self.MOD] if is_sym(self.v) else []
+
+    def to_bytes(self) -> bytes:
+        return concrete(self).to_bytes(32, "big")
+
+    def __eq__(self, o: object) -> Any:  # type: ignore[override]
+        ov = o.v if isinstance(o, Bytes32) else o
+        return _cmp(self.v, ov, lambda a, b: a == b)
+
+    def __hash__(self) -> int:
+        return hash(concrete(self))
+
+    def __repr__(self) -> str:
+        return f"Bytes32({self.v:#066x})" if isinstance(self.v, int) else f"Bytes32({self.v})"
+
+
+def zero_of(value_type: type) -> Any:
+    if value_type is Bool:
+        return Bool(False)
+    return value_type(0)
+
+
+def _sort_of(value_type: type) -> z3.SortRef:
+    return z3.BoolSort() if value_type is Bool else z3.IntSort()
+
+
+# ---------------------------------------------------------------------------------------------
+# Mappings
+# ---------------------------------------------------------------------------------------------
+
+
+class Mapping:
+    """`mapping(K => V)`, possibly nested (`Mapping(Address, Mapping(Address, U256))`).
+
+    Concrete backend: a dict from key tuples to plain values (absent = zero). Symbolic backend: a
+    z3 array from the flattened key (k1 * 2**256 + k2 ...) to the value, plus the list of keys a
+    path touched (the prover instantiates per-key invariants there). With `summed=True` the mapping
+    keeps a ghost sum of all its values, updated by every write (sum' = sum - old + new): the sum
+    over a mapping without summing an array (the ghost-sum idea of Certora's hooks).
+    """
+
+    def __init__(self, key_type: type, value_type: "type | Mapping", *, summed: bool = False,
+                 _store: "_Store | None" = None, _prefix: tuple = ()):
+        self.key_type = key_type
+        self.value_type = value_type
+        self.summed = summed
+        self._store = _store if _store is not None else _Store(self.depth(), summed, zero=zero_of(self.leaf_type()).v)
+        self._prefix = _prefix
+
+    def depth(self) -> int:
+        return 1 + (self.value_type.depth() if isinstance(self.value_type, Mapping) else 0)
+
+    def leaf_type(self) -> type:
+        return self.value_type.leaf_type() if isinstance(self.value_type, Mapping) else self.value_type
+
+    def _key(self, k: Any) -> Any:
+        if not isinstance(k, self.key_type):
+            if isinstance(k, int) and not isinstance(k, bool):
+                k = self.key_type(k)
+            else:
+                raise ModelBug(f"key {k!r} is not a {self.key_type.__name__}")
+        return k.v
+
+    def __getitem__(self, k: Any) -> Any:
+        key = self._prefix + (self._key(k),)
+        if isinstance(self.value_type, Mapping):
+            return Mapping(self.value_type.key_type, self.value_type.value_type, summed=self.summed,
+                           _store=self._store, _prefix=key)
+        return _wrap(self.value_type, self._store.get(key))
+
+    def __setitem__(self, k: Any, value: Any) -> None:
+        if isinstance(self.value_type, Mapping):
+            raise ModelBug("cannot assign a whole inner mapping")
+        key = self._prefix + (self._key(k),)
+        if isinstance(value, (int, bool)) and not isinstance(value, Bool):
+            value = _wrap(self.value_type, value)
+        if not isinstance(value, self.value_type):
+            raise ModelBug(f"value {value!r} is not a {self.value_type.__name__}")
+        self._store.set(key, value.v)
+
+    def sum(self) -> Any:
+        """Sum of every value (summed mappings only), unbounded: a plain int when concrete, the
+        ghost z3 term when symbolic. Compare it with `term(x)`."""
+        if not self.summed:
+            raise ModelBug("sum() of a mapping declared without summed=True")
+        return self._store.total()
+
+    def items(self) -> list[tuple[tuple, Any]]:
+        """Concrete entries (nonzero ones), as (key tuple, plain value)."""
+        return self._store.items()
+
+    def copy(self) -> "Mapping":
+        if self._prefix:
+            raise ModelBug("copy of an inner mapping view")
+        return Mapping(self.key_type, self.value_type, summed=self.summed, _store=self._store.copy())
+
+    # -- symbolic support --------------------------------------------------------------------
+    def symbolize(self, name: str) -> "Mapping":
+        """A fresh symbolic mapping of the same type (unknown contents, ghost sum unknown)."""
+        m = Mapping(self.key_type, self.value_type, summed=self.summed)
+        m._store = _Store(self.depth(), self.summed, zero=zero_of(self.leaf_type()).v, symbolic_name=name,
+                          value_sort=_sort_of(self.leaf_type()))
+        return m
+
+    def to_symbolic(self, name: str) -> "Mapping":
+        """The same contents as a symbolic array (Store chain over a constant zero array)."""
+        m = Mapping(self.key_type, self.value_type, summed=self.summed)
+        m._store = self._store.to_symbolic(name, _sort_of(self.leaf_type()))
+        return m
+
+    @property
+    def store(self) -> "_Store":
+        return self._store
+
+
+def _wrap(value_type: type, v: Any) -> Any:
+    if value_type is Bool:
+        return Bool(v)
+    return value_type(v)
+
+
+class _Store:
+    """Backing store of a mapping: dict (concrete) or z3 array (symbolic)."""
+
+    def __init__(self, depth: int, summed: bool, *, zero: Any = 0, symbolic_name: str | None = None,
+                 value_sort: z3.SortRef | None = None):
+        self.depth = depth
+        self.summed = summed
+        self.zero = zero
+        self.name = symbolic_name
+        self.touched: list[tuple] = []  # symbolic: every key read or written, in order
+        if symbolic_name is None:
+            self.data: dict[tuple, Any] = {}
+            self.array = None
+            self.ghost: Any = 0
+        else:
+            self.data = {}
+            self.value_sort = value_sort
+            self.array = z3.Array(symbolic_name, z3.IntSort(), value_sort)
+            self.initial_array = self.array
+            self.ghost = z3.Int(f"{symbolic_name}.sum") if summed else None
+            self.initial_ghost = self.ghost
+
+    @property
+    def symbolic(self) -> bool:
+        return self.array is not None
+
+    def _flat(self, key: tuple) -> Any:
+        r: Any = 0
+        for k in key:
+            r = r * (1 << 256) + k
+        return r
+
+    def get(self, key: tuple) -> Any:
+        if not self.symbolic:
+            if any(is_sym(k) for k in key):
+                raise ModelBug("symbolic key into a concrete mapping")
+            return self.data.get(key, self.zero)
+        self.touched.append(key)
+        return z3.Select(self.array, self._flat(key))
+
+    def set(self, key: tuple, v: Any) -> None:
+        if not self.symbolic:
+            if any(is_sym(k) for k in key) or is_sym(v):
+                raise ModelBug("symbolic write into a concrete mapping")
+            old = self.data.get(key, 0)
+            if v == self.zero:
+                self.data.pop(key, None)
+            else:
+                self.data[key] = v
+            if self.summed:
+                self.ghost = self.ghost - old + v
+            return
+        self.touched.append(key)
+        flat = self._flat(key)
+        if self.summed:
+            self.ghost = self.ghost - z3.Select(self.array, flat) + v
+        self.array = z3.Store(self.array, flat, v)
+
+    def total(self) -> Any:
+        return self.ghost
+
+    def items(self) -> list[tuple[tuple, Any]]:
+        if self.symbolic:
+            raise ModelBug("items() of a symbolic mapping")
+        return sorted(self.data.items())
+
+    def copy(self) -> "_Store":
+        c = _Store.__new__(_Store)
+        c.__dict__.update(self.__dict__)
+        c.data = dict(self.data)
+        c.touched = list(self.touched)
+        return c
+
+    def to_symbolic(self, name: str, value_sort: z3.SortRef) -> "_Store":
+        s = _Store(self.depth, self.summed, zero=self.zero, symbolic_name=name, value_sort=value_sort)
+        zero = z3.BoolVal(False) if value_sort == z3.BoolSort() else z3.IntVal(0)
+        arr = z3.K(z3.IntSort(), zero)
+        for key, v in sorted(self.data.items()):
+            arr = z3.Store(arr, self._flat(key), v)
+        s.array = s.initial_array = arr
+        if self.summed:
+            s.ghost = s.initial_ghost = z3.IntVal(self.ghost)
+        return s
+
+
+# ---------------------------------------------------------------------------------------------
+# Events, call context, contracts, world
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    """Base of every event. Subclasses are frozen dataclasses whose fields are the event's ABI
+    parameters in declaration order; the class name is the ABI name."""
+
+    @classmethod
+    def abi_name(cls) -> str:
+        return cls.__name__
+
+    def args(self) -> tuple:
+        return tuple(getattr(self, f.name) for f in dataclasses.fields(self))
+
+    def concrete_args(self) -> tuple:
+        return tuple(concrete(a) for a in self.args())
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    address: int
+    event: Event
+
+
+@dataclass(frozen=True)
+class Msg:
+    """`msg` of one call frame."""
+
+    sender: Address
+    value: U256 = field(default_factory=lambda: U256(0))
+
+
+@dataclass
+class Block:
+    number: Any = 1
+    timestamp: Any = 1
+
+
+class Contract:
+    """Base of every model. Subclasses are dataclasses: storage fields first, in Solidity
+    declaration order, then immutables (marked with `immutable()`)."""
+
+    world: "World"
+    address: Address
+
+    def attach(self, world: "World", address: Address) -> None:
+        object.__setattr__(self, "world", world)
+        object.__setattr__(self, "address", address)
+
+    def emit(self, event: Event) -> None:
+        self.world.logs.append(EventRecord(self.address.v, event))
+
+    def this_msg(self) -> Msg:
+        """`msg` of a call this contract makes to another."""
+        return Msg(sender=self.address)
+
+    def storage_fields(self) -> list[dataclasses.Field]:
+        return [f for f in dataclasses.fields(self) if not f.metadata.get("immutable")]
+
+    def clone(self) -> "Contract":
+        c = dataclasses.replace(self, **{
+            f.name: getattr(self, f.name).copy()
+            for f in dataclasses.fields(self) if isinstance(getattr(self, f.name), Mapping)
+        })
+        return c
+
+
+def immutable(**kw: Any) -> Any:
+    return field(metadata={"immutable": True}, **kw)
+
+
+def storage(default_factory: Callable[[], Any]) -> Any:
+    return field(default_factory=default_factory)
+
+
+class World:
+    """All deployed models by address, the logs of the current transaction, the block."""
+
+    def __init__(self) -> None:
+        self.contracts: dict[int, Contract] = {}
+        self.logs: list[EventRecord] = []
+        self.block = Block()
+
+    def deploy(self, address: int, contract: Contract) -> Contract:
+        if address in self.contracts:
+            raise ModelBug(f"address {address:#x} already has a contract")
+        contract.attach(self, Address(address))
+        self.contracts[address] = contract
+        return contract
+
+    def at(self, address: Address) -> Contract:
+        a = address.v if isinstance(address, Address) else address
+        if is_sym(a):
+            raise ModelBug("call to a symbolic address")
+        if a not in self.contracts:
+            raise ModelBug(f"no model deployed at {a:#x}")
+        return self.contracts[a]
+
+    def clone(self) -> "World":
+        w = World()
+        w.block = Block(self.block.number, self.block.timestamp)
+        for a, c in self.contracts.items():
+            c2 = c.clone()
+            c2.attach(w, Address(a))
+            w.contracts[a] = c2
+        return w
+
+    def transact(self, to: int, fn: str, msg: Msg, *args: Any) -> "Outcome":
+        """Run one external call with transaction semantics: on revert no state change survives.
+        Returns the outcome; `self` is updated in place on success."""
+        trial = self.clone()
+        try:
+            returned = getattr(trial.at(Address(to)), fn)(msg, *args)
+        except Revert as r:
+            return Outcome(ok=False, returned=None, error=r.error, events=())
+        self.contracts = trial.contracts
+        for c in self.contracts.values():
+            c.attach(self, c.address)
+        events = tuple(trial.logs)
+        self.logs = []
+        return Outcome(ok=True, returned=returned, error=None, events=events)
+
+    def view(self, to: int, fn: str, *args: Any, sender: int = 0) -> "Outcome":
+        trial = self.clone()
+        try:
+            returned = getattr(trial.at(Address(to)), fn)(Msg(Address(sender)), *args)
+        except Revert as r:
+            return Outcome(ok=False, returned=None, error=r.error, events=())
+        return Outcome(ok=True, returned=returned, error=None, events=())
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a model call ended: returned value or the revert's error, and the events emitted."""
+
+    ok: bool
+    returned: Any
+    error: SolidityError | None
+    events: tuple[EventRecord, ...]
+
+
+def view(fn: Callable) -> Callable:
+    """Mark a model function as a Solidity `view` (no state change; the prover skips it as a
+    transition, the fuzzer calls it with a static call)."""
+    fn.is_view = True  # type: ignore[attr-defined]
+    return fn
+
+
+def external(fn: Callable) -> Callable:
+    """Mark a model function as an external state-changing function (a transition)."""
+    fn.is_external = True  # type: ignore[attr-defined]
+    return fn
