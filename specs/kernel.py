@@ -303,6 +303,55 @@ def _cmp(a: Any, b: Any, op: Callable[[Any, Any], Any]) -> Any:
     return Bool(r) if is_sym(r) else r
 
 
+class Int:
+    """A mathematical integer (no range, no overflow): for stating invariants and sums, never for
+    modelling contract arithmetic. Comparisons resolve like every other condition."""
+
+    __slots__ = ("v",)
+
+    def __init__(self, v: Any):
+        self.v = v.v if isinstance(v, (Uint, Int)) else v
+
+    def _o(self, o: Any) -> Any:
+        return o.v if isinstance(o, (Uint, Int)) else o
+
+    def __add__(self, o: Any) -> "Int":
+        return Int(self.v + self._o(o))
+
+    __radd__ = __add__
+
+    def __sub__(self, o: Any) -> "Int":
+        return Int(self.v - self._o(o))
+
+    def __mul__(self, o: Any) -> "Int":
+        return Int(self.v * self._o(o))
+
+    __rmul__ = __mul__
+
+    def __lt__(self, o: Any) -> Any:
+        return _cmp(self.v, self._o(o), lambda a, b: a < b)
+
+    def __le__(self, o: Any) -> Any:
+        return _cmp(self.v, self._o(o), lambda a, b: a <= b)
+
+    def __gt__(self, o: Any) -> Any:
+        return _cmp(self.v, self._o(o), lambda a, b: a > b)
+
+    def __ge__(self, o: Any) -> Any:
+        return _cmp(self.v, self._o(o), lambda a, b: a >= b)
+
+    def __eq__(self, o: object) -> Any:  # type: ignore[override]
+        return _cmp(self.v, self._o(o), lambda a, b: a == b)
+
+    def __ne__(self, o: object) -> Any:  # type: ignore[override]
+        return _cmp(self.v, self._o(o), lambda a, b: a != b)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Int({self.v})"
+
+
 class Uint:
     """An unsigned Solidity integer of `bits` bits with checked (0.8) arithmetic.
 
@@ -596,11 +645,11 @@ class Mapping:
         self._store.set(key, value.v)
 
     def sum(self) -> Any:
-        """Sum of every value (summed mappings only), unbounded: a plain int when concrete, the
-        ghost z3 term when symbolic. Compare it with `term(x)`."""
+        """Sum of every value (summed mappings only), as an unbounded `Int`: a plain int when
+        concrete, the ghost z3 term when symbolic."""
         if not self.summed:
             raise ModelBug("sum() of a mapping declared without summed=True")
-        return self._store.total()
+        return Int(self._store.total())
 
     def items(self) -> list[tuple[tuple, Any]]:
         """Concrete entries (nonzero ones), as (key tuple, plain value)."""

@@ -1,0 +1,78 @@
+"""Invariants are written once: a registered predicate over the system state, with its metadata.
+
+A predicate takes a `specs.system.System` and, optionally, quantified keys (`sink: Address`):
+`def p(s, sink)` states "for every sink, p". The fuzzer evaluates it on concrete states (model and
+EVM, for every known actor), the prover on symbolic ones (for an arbitrary key). The registry
+refuses an invariant with missing metadata (crytic/properties' PROPERTY_STANDARDS; slither's
+detector metadata checked at construction).
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+ID_PATTERN = re.compile(r"^[A-Z0-9]+(-[A-Z0-9]+)*-\d{3}$")
+
+
+@dataclass(frozen=True)
+class Invariant:
+    id: str  # e.g. BPE-STAKE-001
+    contract: str  # Solidity contract the invariant is about
+    statement: str  # one line, starting "Invariant:"
+    why: str  # why it matters
+    exploit: str  # what breaking it would allow
+    predicate: Callable[..., Any]
+    keys: tuple[tuple[str, type], ...] = ()  # quantified parameters (name, type)
+    strengthening: bool = False  # true for auxiliary invariants needed to make others inductive
+    depends_on: tuple[str, ...] = ()  # lemma ids the proof relies on
+
+    def __post_init__(self) -> None:
+        missing = [n for n in ("id", "contract", "statement", "why", "exploit") if not getattr(self, n).strip()]
+        if missing:
+            raise ValueError(f"invariant {self.id or '?'}: missing metadata {missing}")
+        if not ID_PATTERN.match(self.id):
+            raise ValueError(f"invariant id {self.id!r} does not look like BPE-FAMILY-001")
+        if not self.statement.startswith("Invariant:"):
+            raise ValueError(f"invariant {self.id}: statement must start with 'Invariant:'")
+
+    def holds(self, system: Any, *keys: Any) -> Any:
+        return self.predicate(system, *keys)
+
+
+@dataclass
+class Registry:
+    invariants: dict[str, Invariant] = field(default_factory=dict)
+
+    def add(self, inv: Invariant) -> Invariant:
+        if inv.id in self.invariants:
+            raise ValueError(f"duplicate invariant id {inv.id}")
+        self.invariants[inv.id] = inv
+        return inv
+
+    def for_contracts(self, names: set[str]) -> list[Invariant]:
+        return [i for i in self.invariants.values() if i.contract in names]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.invariants.values())
+
+
+REGISTRY = Registry()
+
+
+def invariant(id: str, *, contract: str, statement: str, why: str, exploit: str,
+              strengthening: bool = False, depends_on: tuple[str, ...] = ()) -> Callable:
+    """Register the decorated predicate. Parameters after the first are quantified keys; their
+    annotations give their types."""
+
+    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+        hints = typing.get_type_hints(fn)
+        params = list(inspect.signature(fn).parameters)[1:]
+        keys = tuple((p, hints[p]) for p in params)
+        REGISTRY.add(Invariant(id, contract, statement, why, exploit, fn, keys, strengthening, depends_on))
+        return fn
+
+    return deco

@@ -1,0 +1,97 @@
+"""The deployed system the workbench checks: which contracts, at which addresses, wired how.
+
+Fuzzer, prover and replays build the same world from here. Addresses are the CREATE addresses of a
+fixed deployer, so the EVM fixtures and the models agree on them without passing them around.
+Adding a contract is adding one `Deployment` line (and its model and Solidity file).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from eth_utils import keccak
+
+from specs.kernel import Address, Contract, World
+from specs.stake_manager import StakeManager
+from specs.test_token import TestToken
+
+DEPLOYER = 0xDE9107E4000000000000000000000000000000D1
+GOVERNANCE = 0x6060000000000000000000000000000000000001
+TREASURY = 0x7EA5000000000000000000000000000000000002
+
+
+def create_address(sender: int, nonce: int) -> int:
+    """keccak(rlp([sender, nonce]))[12:], the CREATE address."""
+    s = sender.to_bytes(20, "big")
+    if nonce == 0:
+        n = b"\x80"
+    elif nonce < 0x80:
+        n = bytes([nonce])
+    else:
+        raw = nonce.to_bytes((nonce.bit_length() + 7) // 8, "big")
+        n = bytes([0x80 + len(raw)]) + raw
+    payload = b"\x94" + s + n
+    return int.from_bytes(keccak(bytes([0xC0 + len(payload)]) + payload)[12:], "big")
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """One contract of the system: its Solidity name, model class and constructor arguments (as
+    functions of the addresses deployed before it)."""
+
+    name: str  # Solidity contract name (artifact) and stem
+    model: type[Contract]
+    ctor_args: Callable[[dict[str, int]], tuple] = lambda addrs: ()
+    ctor_types: tuple[str, ...] = ()
+
+
+def _stake_manager_args(addrs: dict[str, int]) -> tuple:
+    return (addrs["TestToken"], GOVERNANCE, TREASURY)
+
+
+DEPLOYMENTS: tuple[Deployment, ...] = (
+    Deployment("TestToken", TestToken),
+    Deployment("StakeManager", StakeManager, _stake_manager_args, ("address", "address", "address")),
+)
+
+
+def addresses(deployments: tuple[Deployment, ...] = DEPLOYMENTS) -> dict[str, int]:
+    return {d.name: create_address(DEPLOYER, i) for i, d in enumerate(deployments)}
+
+
+@dataclass
+class System:
+    """A world with the suite deployed, plus names for its contracts (what invariants read)."""
+
+    world: World
+    addrs: dict[str, int]
+    models: dict[str, type[Contract]] = field(default_factory=dict)
+
+    @property
+    def stake_manager(self) -> StakeManager:
+        return self.world.contracts[self.addrs["StakeManager"]]  # type: ignore[return-value]
+
+    @property
+    def token(self) -> TestToken:
+        return self.world.contracts[self.addrs["TestToken"]]  # type: ignore[return-value]
+
+    def clone(self) -> "System":
+        return System(self.world.clone(), self.addrs, self.models)
+
+
+def build_system(overrides: dict[str, type[Contract]] | None = None,
+                 deployments: tuple[Deployment, ...] = DEPLOYMENTS) -> System:
+    """Deploy the models as the EVM fixture deploys the contracts. `overrides` swaps a model class
+    (deliberately broken variants in tests)."""
+    overrides = overrides or {}
+    world = World()
+    addrs = addresses(deployments)
+    models = {}
+    for d in deployments:
+        cls = overrides.get(d.name, d.model)
+        models[d.name] = cls
+        args = tuple(Address(a) for a in d.ctor_args(addrs))
+        instance: Any = cls.construct(*args) if hasattr(cls, "construct") else cls()
+        world.deploy(addrs[d.name], instance)
+    return System(world, addrs, models)
