@@ -499,9 +499,47 @@ class Prover:
         replay_on_model(cex, self.invariants)
         return cex
 
+    # -- lemmas ------------------------------------------------------------------------------
+    def prove_lemma(self, lemma: Any) -> ObligationResult:
+        """No feasible path of the lemma's body reverts, and on every path its goal holds."""
+        t0 = time.perf_counter()
+        assumptions, body = lemma.build()
+        explorer = Explorer(assumptions, timeout_ms=self.timeout_ms)
+        paths = explorer.explore(body)
+        status, details = PROVED, {"paths": len(paths), "assumptions": len(assumptions)}
+        stats = []
+        for p in paths:
+            if not p.ok:
+                status = VIOLATED
+                details["counterexample"] = {"reverted": str(p.reverted), "path": [str(c) for c in p.conditions]}
+                break
+            goal = p.result
+            if isinstance(goal, bool):
+                if not goal:
+                    status = VIOLATED
+                    details["counterexample"] = {"path": [str(c) for c in p.conditions], "goal": "false"}
+                    break
+                continue
+            s = self._solver()
+            s.add(*assumptions, *p.definitions, *p.conditions, z3.Not(goal))
+            r = s.check()
+            stats.append(_stats(s))
+            if r == z3.sat:
+                status = VIOLATED
+                m = s.model()
+                details["counterexample"] = {str(d): str(m[d]) for d in m.decls()}
+                break
+            if r != z3.unsat:
+                status = INCONCLUSIVE
+                details["message"] = f"solver returned unknown ({s.reason_unknown()})"
+        details["solver_stats"] = _merge_stats(stats)
+        return ObligationResult(lemma.id, "lemma", lemma.contract, status, time.perf_counter() - t0,
+                                lemma.statement, details)
+
     # -- everything --------------------------------------------------------------------------
-    def run(self, *, only: Callable[[Transition], bool] | None = None) -> list[ObligationResult]:
-        out = [self.prove_init(i) for i in self.invariants]
+    def run(self, *, only: Callable[[Transition], bool] | None = None, lemmas: tuple = ()) -> list[ObligationResult]:
+        out = [self.prove_lemma(lm) for lm in lemmas]
+        out += [self.prove_init(i) for i in self.invariants]
         for tr in transitions(self.system):
             if only is None or only(tr):
                 out += self.prove_transition(tr)
