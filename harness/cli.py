@@ -1,0 +1,335 @@
+"""The workbench's command line: `python -m harness.cli {verify,replay,report,bench}`.
+
+verify  compile, prove (lemmas, init, inductive steps, vacuity), fuzz differentially on both
+        engines, write reports/verify.json and reports/REPORT.md; exit code per reports/README.md:
+        0 all PROVED/PASSED, 1 something VIOLATED, 2 INCONCLUSIVE/UNSUPPORTED, 3 tool error.
+replay  run a replay file (a shrunk fuzz sequence) on the model and an EVM; exit 1 if the mismatch
+        reproduces, 0 if it does not.
+report  re-render reports/REPORT.md from reports/verify.json.
+bench   print engine call rates, differential step rates and proof times (figures, not tests).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from harness.errors import EXIT_TOOL_ERROR, EXIT_VIOLATED, CompileError, WorkbenchError
+
+REPO = Path(__file__).resolve().parents[1]
+ENGINES = ("pyrevm", "py-evm")
+# pyrevm carries the fuzzing volume; py-evm (about 6x slower per differential step here) replays
+# every PYEVM_SHARE-th of the same sequences as the second, independent engine.
+FUZZ_BUDGET = {"max_examples": 40, "step_count": 40}
+PYEVM_SHARE = 4
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# verify
+# ---------------------------------------------------------------------------------------------
+
+
+def verify(*, out_dir: Path, engines: tuple[str, ...] = ENGINES, profile_name: str = "ci",
+           budget: dict | None = None, prover_timeout_ms: int = 30_000) -> int:
+    from harness.evm.compile import compile_contracts
+    from harness.report.markdown import render_markdown
+    from harness.report.results import Check, Results, collect_tool_versions
+
+    budget = budget or FUZZ_BUDGET
+    results = Results(tool_versions=collect_tool_versions(),
+                      config={"hypothesis_profile": profile_name, "derandomize": profile_name == "ci",
+                              "fuzz_budget": budget, "second_engine_share": f"1/{PYEVM_SHARE}",
+                              "engines": list(engines),
+                              "prover_timeout_ms": prover_timeout_ms},
+                      generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+
+    def finish() -> int:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        results.write_json(out_dir / "verify.json")
+        (out_dir / "REPORT.md").write_text(render_markdown(results))
+        summary = ", ".join(f"{k} {v}" for k, v in results.summary().items() if v)
+        log(f"verify: {summary} -> exit {results.exit_code()} ({results.exit_reason()})")
+        log(f"reports: {out_dir / 'verify.json'}, {out_dir / 'REPORT.md'}")
+        return results.exit_code()
+
+    # 1. compile
+    log("[1/3] compiling contracts/ with solc-js (crytic-compile, cached)")
+    t0 = time.perf_counter()
+    try:
+        build = compile_contracts()
+    except CompileError as e:
+        log(str(e))
+        results.add(Check("COMPILE", "compile", "*", "ERROR", time.perf_counter() - t0,
+                          "The Solidity suite compiles.", {"message": str(e), "errors": e.errors}))
+        finish()
+        return EXIT_TOOL_ERROR
+    results.compiler = {"version": build.compiler_version, "evm_version": "cancun",
+                        "optimizer": {"enabled": True, "runs": 200}, "cache_hit": build.cache_hit}
+    results.sources = dict(sorted(build.source_hashes.items()))
+    results.bytecode = {name: {"creation_sha256": a.bytecode_sha256, "runtime_sha256": a.runtime_sha256,
+                               "runtime_size": len(a.runtime)}
+                        for name, a in sorted(build.artifacts.items()) if a.runtime}
+    results.add(Check("COMPILE", "compile", "*", "PASSED", time.perf_counter() - t0,
+                      "The Solidity suite compiles.", {"message": f"{len(build.artifacts)} contracts"}))
+
+    from harness.evm.fixture import deploy_suite, suite_artifacts
+
+    artifacts = suite_artifacts(build)
+    fixtures = {}
+    for eng in engines:
+        t0 = time.perf_counter()
+        try:
+            fixtures[eng] = deploy_suite(eng, artifacts)
+        except WorkbenchError as e:
+            results.add(Check(f"DEPLOY-{eng}", "fuzz", "*", "ERROR", time.perf_counter() - t0,
+                              f"The suite deploys on {eng}.", {"message": str(e), "engine": eng}))
+
+    # 2. prove
+    log("[2/3] proving invariants (z3)")
+    t0 = time.perf_counter()
+    try:
+        prove_into(results, fixtures, prover_timeout_ms)
+    except Exception as e:  # a prover crash (model bug, solver exception) is a tool error, never a pass
+        results.add(Check("PROVER", "proof", "*", "ERROR", time.perf_counter() - t0,
+                          "The prover ran to completion.", {"message": f"{type(e).__name__}: {e}"}))
+
+    # 3. fuzz: hypothesis on the first engine, a fixed share of its sequences replayed on the others
+    from harness.fuzz.runner import replay_sequences, run_fuzz
+
+    sequences: list[list[dict]] = []
+    for i, (eng, fx) in enumerate(fixtures.items()):
+        if i == 0:
+            log(f"[3/3] differential fuzzing on {eng} ({budget['max_examples']} sequences of up to "
+                f"{budget['step_count']} steps, profile {profile_name})")
+            r = run_fuzz(fx, profile_name=profile_name, max_examples=budget["max_examples"],
+                         step_count=budget["step_count"])
+            sequences = r.all_sequences
+            origin = "hypothesis"
+        else:
+            share = sequences[::PYEVM_SHARE]
+            log(f"[3/3] replaying {len(share)} of those {len(sequences)} sequences on {eng}")
+            r = replay_sequences(fx, share)
+            origin = f"every {PYEVM_SHARE}th sequence of the {list(fixtures)[0]} campaign"
+        results.add(fuzz_check(r, eng, origin, profile_name))
+    return finish()
+
+
+def fuzz_check(r: Any, eng: str, origin: str, profile_name: str) -> Any:
+    from harness.report.results import Check
+
+    details: dict[str, Any] = {"engine": eng, "origin": origin, "steps": r.steps, "budget": r.budget,
+                               "sequences": r.sequences, "steps_per_second": round(r.steps_per_second, 1),
+                               "profile": r.profile, "seed": "derandomized" if profile_name == "ci" else "random",
+                               "calls": r.calls, "reverts": r.reverts, "successes": r.successes}
+    if r.mismatch:
+        details["message"] = r.mismatch
+        details["counterexample"] = {"calls": r.shrunk_steps}
+        details["replay_file"] = r.replay_file
+        details["replay_command"] = f".venv/bin/python -m harness.cli replay {r.replay_file} --engine {eng}"
+        log(r.mismatch)
+        log(f"call sequence saved: {r.replay_file}")
+    if r.message:
+        details["message"] = r.message
+    status = r.status
+    if status == "PASSED" and r.sequences < r.budget:
+        status = "INCONCLUSIVE"
+        details["message"] = f"ran {r.sequences} of {r.budget} budgeted sequences"
+    log(f"  {status}: {r.sequences} sequences, {r.steps} steps in {r.seconds:.1f} s ({r.steps_per_second:.0f} steps/s)")
+    return Check(f"FUZZ-StakeManager-{eng}", "fuzz", "StakeManager", status, r.seconds,
+                 f"StakeManager and its token agree with the models on {eng} after every step, and every "
+                 f"registered invariant holds on both sides.", details)
+
+
+def prove_into(results: Any, fixtures: dict, timeout_ms: int, prover: Any = None) -> None:
+    from harness.fuzz.counterexample import replay_on_evm
+    from harness.report.results import Check
+    from invariants.all import LEMMAS
+    from invariants.prover import Prover
+
+    prover = prover or Prover(timeout_ms=timeout_ms)
+    for r in prover.run(lemmas=LEMMAS):
+        details = dict(r.details)
+        if r.counterexample is not None:
+            replays = [replay_on_evm(r.counterexample, fx) for fx in fixtures.values()]
+            details["evm_replay"] = [{"engine": x.engine, "confirmed": x.confirmed, "detail": x.detail} for x in replays]
+            details["confirmed"] = r.counterexample.confirmed_on_model and all(x.confirmed for x in replays) \
+                and bool(replays)
+            if not details["confirmed"]:
+                details["message"] = ("unconfirmed counterexample: it did not replay on the model and every engine "
+                                      "(a workbench bug to investigate)")
+        if r.status != "PROVED":
+            log(f"  {r.status}: {r.id} {details.get('message', '')}")
+        results.add(Check(r.id, r.kind, r.contract, r.status, r.seconds, r.title, details))
+
+
+# ---------------------------------------------------------------------------------------------
+# replay, report
+# ---------------------------------------------------------------------------------------------
+
+
+def replay_cmd(path: Path, engines: tuple[str, ...]) -> int:
+    from harness.evm.fixture import deploy_suite, suite_artifacts
+    from harness.fuzz.runner import replay
+
+    doc = json.loads(path.read_text())
+    overrides = {k: REPO / v for k, v in doc.get("source_overrides", {}).items()}
+    if doc.get("model_overrides"):
+        log(f"note: the run used model overrides {doc['model_overrides']}; the replay uses the reference models")
+    artifacts = suite_artifacts(overrides=overrides)
+    reproduced = False
+    for eng in engines:
+        print(f"replaying {path} on the model and {eng}:")
+        m = replay(path, deploy_suite(eng, artifacts))
+        if m is None:
+            print(f"  no mismatch on {eng}")
+        else:
+            reproduced = True
+            print(m.render())
+    return EXIT_VIOLATED if reproduced else 0
+
+
+def report_cmd(out_dir: Path) -> int:
+    from harness.report.markdown import render_markdown
+    from harness.report.results import Results
+
+    results = Results.read_json(out_dir / "verify.json")
+    (out_dir / "REPORT.md").write_text(render_markdown(results))
+    print(out_dir / "REPORT.md")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# bench
+# ---------------------------------------------------------------------------------------------
+
+
+def recorded_mix(n: int, seed: int = 20261122) -> list[dict]:
+    """A fixed call mix (seeded): mints, approvals, stakes, unstakes, slashes, transfers."""
+    from harness.fuzz.stake_manager import ACTORS, SINKS, SLASHER
+    from specs.system import GOVERNANCE, addresses
+
+    rng = random.Random(seed)
+    sm = addresses()["StakeManager"]
+    e18 = 10**18
+    steps = [{"op": "call", "contract": "StakeManager", "function": "setSlasher", "sender": GOVERNANCE,
+              "args": [SLASHER, True]}]
+    for s in SINKS:
+        steps.append({"op": "call", "contract": "TestToken", "function": "mint", "sender": s, "args": [s, 10**6 * e18]})
+        steps.append({"op": "call", "contract": "TestToken", "function": "approve", "sender": s, "args": [sm, 2**256 - 1]})
+    while len(steps) < n:
+        who = rng.choice(SINKS)
+        kind = rng.random()
+        amt = rng.randint(1, 500) * e18
+        if kind < 0.4:
+            steps.append({"op": "call", "contract": "StakeManager", "function": "stake", "sender": who, "args": [amt]})
+        elif kind < 0.6:
+            steps.append({"op": "call", "contract": "StakeManager", "function": "unstake", "sender": who, "args": [amt]})
+        elif kind < 0.75:
+            steps.append({"op": "call", "contract": "StakeManager", "function": "slash", "sender": SLASHER,
+                          "args": [who, amt, "0x" + "00" * 32]})
+        else:
+            steps.append({"op": "call", "contract": "TestToken", "function": "transfer", "sender": who,
+                          "args": [rng.choice(ACTORS), amt]})
+    return steps
+
+
+def bench(engines: tuple[str, ...], n: int) -> int:
+    from harness.evm.fixture import deploy_suite, suite_artifacts
+    from harness.fuzz.differential import Differential, Mismatch, evm_args
+    from harness.fuzz.stake_manager import ACTORS
+    import invariants.all  # noqa: F401
+    from invariants.all import LEMMAS
+    from invariants.prover import Prover
+    from invariants.registry import REGISTRY
+    from specs.system import build_system
+
+    artifacts = suite_artifacts()
+    mix = recorded_mix(n)
+    print(f"recorded call mix: {len(mix)} calls (seed 20261122)")
+    for eng in engines:
+        fx = deploy_suite(eng, artifacts)
+        model = build_system()
+        encoded = []
+        for st in mix:
+            fn = getattr(model.models[st["contract"]], st["function"])
+            c = fx.contracts[st["contract"]]
+            encoded.append((c.address, c.abi.encode_call(st["function"], evm_args(fn, st["args"])), st["sender"]))
+        fx.reset()
+        t0 = time.perf_counter()
+        for to, data, sender in encoded:
+            fx.engine.call(to, data, sender=sender)
+        raw = len(encoded) / (time.perf_counter() - t0)
+        fx.reset()
+        diff = Differential(fx, build_system(), ACTORS, REGISTRY.for_contracts(set(fx.addrs)))
+        t0 = time.perf_counter()
+        try:
+            for st in mix:
+                diff.step(st)
+        except Mismatch as m:
+            print(f"{eng}: mismatch during the benchmark:\n{m.render()}")
+            return EXIT_VIOLATED
+        dstep = len(mix) / (time.perf_counter() - t0)
+        print(f"{eng:7}  raw engine calls: {raw:9.0f}/s   differential steps (call + model + full comparison): "
+              f"{dstep:7.1f}/s   ratio {dstep / raw:.1%}")
+    t0 = time.perf_counter()
+    rs = Prover().run(lemmas=LEMMAS)
+    total = time.perf_counter() - t0
+    print(f"proof suite: {len(rs)} obligations in {total:.1f} s (one process)")
+    for r in sorted(rs, key=lambda r: -r.seconds)[:10]:
+        print(f"  {r.seconds:7.2f} s  {r.status:9} {r.id}")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m harness.cli", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    v = sub.add_parser("verify", help="compile, prove, fuzz, report (exit code gates CI)")
+    v.add_argument("--out", type=Path, default=REPO / "reports", help="where verify.json and REPORT.md go")
+    v.add_argument("--engines", default=",".join(ENGINES), help="comma-separated: pyrevm,py-evm")
+    v.add_argument("--profile", default="ci", choices=["dev", "ci", "nightly"], help="hypothesis profile")
+    v.add_argument("--prover-timeout-ms", type=int, default=30_000, help="per solver query")
+    r = sub.add_parser("replay", help="replay a shrunk fuzz sequence on the model and an EVM")
+    r.add_argument("file", type=Path)
+    r.add_argument("--engine", default="pyrevm", help="pyrevm, py-evm or both")
+    rep = sub.add_parser("report", help="re-render REPORT.md from verify.json")
+    rep.add_argument("--out", type=Path, default=REPO / "reports")
+    b = sub.add_parser("bench", help="engine and differential throughput, proof times")
+    b.add_argument("--engines", default=",".join(ENGINES))
+    b.add_argument("--calls", type=int, default=300, help="length of the recorded call mix")
+    a = ap.parse_args(argv)
+    try:
+        if a.cmd == "verify":
+            return verify(out_dir=a.out, engines=tuple(a.engines.split(",")), profile_name=a.profile,
+                          prover_timeout_ms=a.prover_timeout_ms)
+        if a.cmd == "replay":
+            engines = ENGINES if a.engine == "both" else (a.engine,)
+            return replay_cmd(a.file, engines)
+        if a.cmd == "report":
+            return report_cmd(a.out)
+        if a.cmd == "bench":
+            return bench(tuple(a.engines.split(",")), a.calls)
+    except CompileError as e:
+        log(str(e))
+        return EXIT_TOOL_ERROR
+    except WorkbenchError as e:
+        log(f"workbench error: {e}")
+        return EXIT_TOOL_ERROR
+    return EXIT_TOOL_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

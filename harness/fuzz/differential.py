@@ -1,0 +1,189 @@
+"""One differential step: run a call on the model and on an EVM, compare everything.
+
+A step is a JSON-able dict, so the fuzzer, the replay files and the replay command share one format:
+  {"op": "call", "contract": "StakeManager", "function": "stake", "sender": 0xa1, "args": [10**20]}
+  {"op": "advance", "blocks": 3, "seconds": 36}
+Arguments are plain JSON values: ints (uints and addresses), bools, and "0x..." strings for bytes32.
+
+After a call the comparison covers: success or revert and which error (name and arguments), return
+values, events (emitter, name, arguments, in order), the storage of every contract at every known
+key, every single-address and argument-free view at every known address, and every registered
+invariant on both the model state and the EVM state.
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+from dataclasses import dataclass, field
+from typing import Any, get_type_hints
+
+from harness.evm.fixture import Fixture
+from harness.fuzz.stateview import diff_systems, read_system
+from invariants.registry import Invariant
+from specs.kernel import U256, Address, Bool, Bytes32, Msg, Outcome, Uint
+from specs.system import GOVERNANCE, TREASURY, System
+
+
+class Mismatch(AssertionError):
+    """Model and EVM disagree (or an invariant fails) after a step."""
+
+    def __init__(self, index: int, step: dict, differences: list[str], model: str, evm: str):
+        self.index, self.step, self.differences, self.model, self.evm = index, step, differences, model, evm
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        lines = [f"step {self.index}: {format_step(self.step)}"]
+        lines += [f"  differs: {d}" for d in self.differences]
+        lines += [f"  model: {self.model}", f"  evm:   {self.evm}"]
+        return "\n".join(lines)
+
+
+def format_step(step: dict) -> str:
+    if step["op"] == "advance":
+        return f"advance {step['blocks']} blocks, {step['seconds']} s"
+    args = ", ".join(_show(a) for a in step["args"])
+    return f"{step['contract']}.{step['function']}({args}) from {_show(step['sender'])}"
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, int) and not isinstance(v, bool) and v >= 1 << 40:
+        return hex(v)
+    return repr(v) if isinstance(v, str) else str(v)
+
+
+def plain(v: Any) -> Any:
+    """A model value as the ABI decoder gives it: ints, bools, bytes, str, tuples."""
+    if isinstance(v, (Uint, Address)):
+        return v.v
+    if isinstance(v, Bool):
+        return bool(v.v)
+    if isinstance(v, Bytes32):
+        return v.to_bytes()
+    if isinstance(v, (tuple, list)):
+        return tuple(plain(x) for x in v)
+    return v
+
+
+def model_args(fn: Any, args: list) -> tuple:
+    hints = get_type_hints(fn)
+    names = [p for p in inspect.signature(fn).parameters if p not in ("self", "msg")]
+    out = []
+    for n, a in zip(names, args):
+        t = hints[n]
+        if t is Bytes32:
+            out.append(Bytes32(bytes.fromhex(a[2:]) if isinstance(a, str) else a))
+        elif t is Bool:
+            out.append(Bool(bool(a)))
+        else:
+            out.append(t(a))
+    return tuple(out)
+
+
+def evm_args(fn: Any, args: list) -> tuple:
+    return tuple(plain(a) for a in model_args(fn, args))
+
+
+def outcome_summary(ok: bool, returned: Any, error: Any, events: tuple) -> str:
+    if not ok:
+        return f"reverted {error}"
+    evs = "; ".join(f"{n}{tuple(_show(x) for x in a)}@{_show(addr)}" for addr, n, a in events)
+    return f"ok {returned!r}" + (f" events [{evs}]" if evs else "")
+
+
+@dataclass
+class Differential:
+    """The model world and an EVM fixture, stepped together."""
+
+    fixture: Fixture
+    model: System
+    actors: list[int]
+    invariants: list[Invariant]
+    index: int = 0
+    calls: dict[str, int] = field(default_factory=dict)  # per function: calls
+    reverts: dict[str, int] = field(default_factory=dict)  # per "function: error": reverts
+
+    def known_keys(self) -> list[int]:
+        return sorted(set(self.actors) | set(self.model.addrs.values()) | {GOVERNANCE, TREASURY})
+
+    def step(self, step: dict) -> None:
+        self.index += 1
+        if step["op"] == "advance":
+            w = self.model.world
+            w.block.number += step["blocks"]
+            w.block.timestamp += step["seconds"]
+            self.fixture.engine.set_block(number=w.block.number, timestamp=w.block.timestamp)
+            return
+        if step["op"] != "call":
+            raise ValueError(f"unknown step op {step['op']!r}")
+        name, fn_name = step["contract"], step["function"]
+        fn = getattr(self.model.models[name], fn_name)
+        margs = model_args(fn, step["args"])
+        m = self.model.world.transact(self.model.addrs[name], fn_name, Msg(Address(step["sender"])), *margs)
+        e = self.fixture.contracts[name].transact(fn_name, *(plain(a) for a in margs), sender=step["sender"])
+        key = f"{name}.{fn_name}"
+        self.calls[key] = self.calls.get(key, 0) + 1
+        if not e.ok:
+            rk = f"{key}: {e.error.name}"
+            self.reverts[rk] = self.reverts.get(rk, 0) + 1
+        self.compare_outcomes(step, m, e)
+        self.compare_state(step)
+
+    def compare_outcomes(self, step: dict, m: Outcome, e: Any) -> None:
+        m_ret = None if not m.ok else (() if m.returned is None else (plain(m.returned),))
+        m_err = None if m.ok else (m.error.abi_name(), plain(m.error.args()))
+        e_err = None if e.ok else (e.error.name, tuple(e.error.args))
+        m_events = tuple((r.address, r.event.abi_name(), plain(r.event.args())) for r in m.events)
+        e_events = tuple((ev.address, ev.name, tuple(ev.args)) for ev in e.events)
+        diffs = []
+        if m.ok != e.ok:
+            diffs.append(f"success: model {m.ok}, evm {e.ok}")
+        elif not m.ok and m_err != e_err:
+            diffs.append(f"error: model {m_err}, evm {e_err}")
+        elif m.ok and m_ret != tuple(e.returned):
+            diffs.append(f"returned: model {m_ret}, evm {tuple(e.returned)}")
+        if m_events != e_events:
+            diffs.append(f"events: model {m_events}, evm {e_events}")
+        if diffs:
+            raise Mismatch(self.index, step, diffs, outcome_summary(m.ok, m_ret, m.error, m_events),
+                           outcome_summary(e.ok, e.returned, e.error, e_events))
+
+    def compare_state(self, step: dict) -> None:
+        keys = self.known_keys()
+        evm_state = read_system(self.fixture, self.model, keys)
+        diffs = diff_systems(self.model, evm_state)
+        diffs += self.compare_views(keys)
+        for inv in self.invariants:
+            for side, system in (("model", self.model), ("evm", evm_state)):
+                bad = _failing_keys(inv, system, keys)
+                if bad is not None:
+                    diffs.append(f"{inv.id} fails on the {side} state{bad}: {inv.statement}")
+        if diffs:
+            raise Mismatch(self.index, step, diffs, "state above", "state above")
+
+    def compare_views(self, keys: list[int]) -> list[str]:
+        diffs = []
+        for name, cls in self.model.models.items():
+            for fname in dir(cls):
+                fn = getattr(cls, fname)
+                if not getattr(fn, "is_view", False):
+                    continue
+                hints = get_type_hints(fn)
+                params = [p for p in inspect.signature(fn).parameters if p not in ("self", "msg")]
+                if len(params) > 1 or any(hints.get(p) is not Address for p in params):
+                    continue
+                for combo in itertools.product(keys, repeat=len(params)):
+                    m = self.model.world.view(self.model.addrs[name], fname, *(Address(k) for k in combo))
+                    e = self.fixture.contracts[name].view(fname, *combo)
+                    mv = (plain(m.returned),) if m.ok else ("revert", m.error.abi_name())
+                    ev = tuple(e.returned) if e.ok else ("revert", e.error.name)
+                    if mv != ev:
+                        diffs.append(f"{name}.{fname}({', '.join(_show(k) for k in combo)}): model {mv}, evm {ev}")
+        return diffs
+
+
+def _failing_keys(inv: Invariant, system: System, keys: list[int]) -> str | None:
+    for combo in itertools.product(keys, repeat=len(inv.keys)):
+        if not inv.holds(system.clone(), *(Address(k) for k in combo)):
+            return f" at {', '.join(hex(k) for k in combo)}" if combo else ""
+    return None

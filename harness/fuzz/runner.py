@@ -1,0 +1,160 @@
+"""Run a fuzz machine on one engine within a budget; on a mismatch, save the shrunk call sequence.
+
+A replay file (JSON, schema "bpe-replay/1") holds the steps, the engine, the source overrides and
+the mismatch as reported; `python -m harness.cli replay FILE` runs it again on the model and EVM.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hypothesis.errors import Flaky
+from hypothesis.stateful import run_state_machine_as_test
+
+from harness.evm.fixture import Fixture, deploy_suite
+from harness.fuzz.differential import Differential, Mismatch, format_step
+from harness.fuzz.profiles import profile
+from harness.fuzz.stake_manager import ACTORS, StakeManagerMachine
+import invariants.all  # noqa: F401  (registers every invariant)
+from invariants.registry import REGISTRY
+from specs.system import build_system
+
+REPLAY_SCHEMA = "bpe-replay/1"
+REPLAY_DIR = Path(__file__).resolve().parents[2] / "reports" / "replays"
+
+
+@dataclass
+class FuzzResult:
+    status: str  # PASSED | VIOLATED | ERROR | INCONCLUSIVE
+    engine: str
+    steps: int
+    budget: int  # sequences asked for
+    seconds: float
+    profile: str
+    mismatch: str = ""
+    replay_file: str = ""
+    shrunk_steps: list[dict] = field(default_factory=list)
+    calls: dict[str, int] = field(default_factory=dict)
+    reverts: dict[str, int] = field(default_factory=dict)
+    message: str = ""
+    sequences: int = 0
+    all_sequences: list[list[dict]] = field(default_factory=list, repr=False)
+
+    @property
+    def successes(self) -> dict[str, int]:
+        """Per function: calls that succeeded on the EVM."""
+        out = dict(self.calls)
+        for k, v in self.reverts.items():
+            fn = k.split(":")[0]
+            out[fn] = out.get(fn, 0) - v
+        return out
+
+    @property
+    def steps_per_second(self) -> float:
+        return self.steps / self.seconds if self.seconds else 0.0
+
+
+def run_fuzz(fixture: Fixture, *, profile_name: str = "ci", max_examples: int | None = None,
+             step_count: int | None = None, model_overrides: dict | None = None,
+             source_overrides: dict[str, str] | None = None, replay_dir: Path = REPLAY_DIR) -> FuzzResult:
+    names = set(fixture.addrs)
+    invariants = REGISTRY.for_contracts(names)
+    overrides = dict(model_overrides or {})
+    StakeManagerMachine.configure(fixture, lambda: build_system(overrides), invariants)
+    kw: dict[str, Any] = {}
+    if max_examples is not None:
+        kw["max_examples"] = max_examples
+    if step_count is not None:
+        kw["stateful_step_count"] = step_count
+    s = profile(profile_name, **kw)
+    budget = s.max_examples  # sequences; each runs up to stateful_step_count steps
+    t0 = time.perf_counter()
+    res = FuzzResult("PASSED", fixture.engine.name, 0, budget, 0.0, profile_name)
+    try:
+        run_state_machine_as_test(StakeManagerMachine, settings=s)
+    except Mismatch as m:
+        res.status = "VIOLATED"
+        res.mismatch = m.render()
+        res.shrunk_steps = list(StakeManagerMachine.last_log)
+        res.replay_file = str(save_replay(res.shrunk_steps, fixture.engine.name, res.mismatch,
+                                          source_overrides or {}, list(overrides), replay_dir))
+    except Flaky as e:
+        res.status = "ERROR"
+        res.message = f"flaky: a failure did not reproduce ({e})"
+    except Exception as e:  # engine or model failure: a tool error, never a pass
+        res.status = "ERROR"
+        res.message = f"{type(e).__name__}: {e}"
+        res.shrunk_steps = list(StakeManagerMachine.last_log)
+    res.seconds = time.perf_counter() - t0
+    res.steps = StakeManagerMachine.steps_run
+    res.sequences = StakeManagerMachine.sequences
+    res.all_sequences = [list(seq) for seq in StakeManagerMachine.all_logs]
+    res.calls, res.reverts = dict(StakeManagerMachine.calls), dict(StakeManagerMachine.reverts)
+    return res
+
+
+def replay_sequences(fixture: Fixture, sequences: list[list[dict]], *, source_overrides: dict[str, str] | None = None,
+                     replay_dir: Path = REPLAY_DIR) -> FuzzResult:
+    """Run recorded sequences (from another engine's campaign) on this fixture, differentially."""
+    names = set(fixture.addrs)
+    invariants = REGISTRY.for_contracts(names)
+    res = FuzzResult("PASSED", fixture.engine.name, 0, len(sequences), 0.0, "replayed")
+    t0 = time.perf_counter()
+    for seq in sequences:
+        fixture.reset()
+        diff = Differential(fixture, build_system(), ACTORS, invariants)
+        res.sequences += 1
+        try:
+            for step in seq:
+                res.steps += 1
+                diff.step(step)
+        except Mismatch as m:
+            res.status, res.mismatch = "VIOLATED", m.render() + "\n  (sequence replayed from another engine, not shrunk)"
+            res.shrunk_steps = seq[: m.index]
+            res.replay_file = str(save_replay(res.shrunk_steps, fixture.engine.name, res.mismatch,
+                                              source_overrides or {}, [], replay_dir))
+            break
+        except Exception as e:  # engine or model failure: a tool error
+            res.status, res.message = "ERROR", f"{type(e).__name__}: {e}"
+            break
+        finally:
+            for k, v in diff.calls.items():
+                res.calls[k] = res.calls.get(k, 0) + v
+            for k, v in diff.reverts.items():
+                res.reverts[k] = res.reverts.get(k, 0) + v
+    res.seconds = time.perf_counter() - t0
+    return res
+
+
+def save_replay(steps: list[dict], engine: str, mismatch: str, source_overrides: dict[str, str],
+                model_overrides: list[str], replay_dir: Path) -> Path:
+    doc = {"schema": REPLAY_SCHEMA, "engine": engine, "actors": [hex(a) for a in ACTORS],
+           "source_overrides": source_overrides, "model_overrides": model_overrides,
+           "mismatch": mismatch, "steps": steps}
+    text = json.dumps(doc, indent=2, sort_keys=True) + "\n"
+    replay_dir.mkdir(parents=True, exist_ok=True)
+    path = replay_dir / f"{engine}-{hashlib.sha256(text.encode()).hexdigest()[:12]}.json"
+    path.write_text(text)
+    return path
+
+
+def replay(path: Path, fixture: Fixture, model_overrides: dict | None = None, out: Any = print) -> Mismatch | None:
+    """Run a replay file's steps on the model and the fixture's EVM; return the mismatch, if any."""
+    doc = json.loads(Path(path).read_text())
+    if doc.get("schema") != REPLAY_SCHEMA:
+        raise ValueError(f"{path}: not a replay file (schema {doc.get('schema')!r}, expected {REPLAY_SCHEMA})")
+    fixture.reset()
+    names = set(fixture.addrs)
+    diff = Differential(fixture, build_system(model_overrides or {}), ACTORS, REGISTRY.for_contracts(names))
+    for step in doc["steps"]:
+        out(f"  {format_step(step)}")
+        try:
+            diff.step(step)
+        except Mismatch as m:
+            return m
+    return None

@@ -1,0 +1,113 @@
+"""Read EVM storage into the shape of the models, so that one comparison and one set of invariant
+predicates serve both sides.
+
+For every storage field of every model (Solidity names, declaration order) the slot comes from the
+compiler's storage layout; mapping entries are read at the keys the caller knows (the fuzzer's actors
+and the contracts). Fields packed into a shared slot are not supported yet and raise.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from eth_utils import keccak
+
+from harness.errors import WorkbenchError
+from specs.kernel import Address, Bool, Mapping, Uint
+from specs.system import System
+
+
+def mapping_slot(base: int, key: int) -> int:
+    return int.from_bytes(keccak(key.to_bytes(32, "big") + base.to_bytes(32, "big")), "big")
+
+
+def _layout(artifact: Any) -> dict[str, dict]:
+    entries = {e["label"]: e for e in artifact.storage_layout["storage"]}
+    for e in entries.values():
+        if e["offset"] != 0:
+            raise WorkbenchError(f"{artifact.name}.{e['label']}: packed storage is not supported by the state view")
+    return entries
+
+
+def read_system(fixture: Any, template: System, keys: Iterable[int]) -> System:
+    """A copy of `template` whose storage holds what the EVM holds (mappings at `keys` only)."""
+    keys = sorted(set(keys))
+    out = template.clone()
+    for name, addr in template.addrs.items():
+        c = out.world.contracts[addr]
+        layout = _layout(fixture.artifacts[name])
+        eng = fixture.engine
+        for f in c.storage_fields():
+            slot = int(layout[f.name]["slot"])
+            v = getattr(c, f.name)
+            if isinstance(v, Mapping):
+                m = Mapping(v.key_type, v.value_type, summed=v.summed)
+                depth = v.depth()
+                zero = m.store.zero
+                if depth == 1:
+                    for k in keys:
+                        raw = eng.get_storage(addr, mapping_slot(slot, k))
+                        val = bool(raw) if isinstance(zero, bool) else raw
+                        if val != zero:
+                            m.store.set((k,), val)
+                elif depth == 2:
+                    for k1 in keys:
+                        inner = mapping_slot(slot, k1)
+                        for k2 in keys:
+                            raw = eng.get_storage(addr, mapping_slot(inner, k2))
+                            val = bool(raw) if isinstance(zero, bool) else raw
+                            if val != zero:
+                                m.store.set((k1, k2), val)
+                else:
+                    raise WorkbenchError(f"{name}.{f.name}: mappings nested {depth} deep are not supported")
+                setattr(c, f.name, m)
+            elif isinstance(v, Uint):
+                setattr(c, f.name, type(v)(eng.get_storage(addr, slot)))
+            elif isinstance(v, Bool):
+                setattr(c, f.name, Bool(bool(eng.get_storage(addr, slot))))
+            elif isinstance(v, Address):
+                setattr(c, f.name, Address(eng.get_storage(addr, slot)))
+            else:
+                raise WorkbenchError(f"{name}.{f.name}: no state view for {type(v).__name__}")
+    return out
+
+
+def write_system(fixture: Any, system: System) -> None:
+    """Write a model state into EVM storage (counterexample pre-states). Only entries the model
+    holds are written: the EVM must start from the deployed state, whose mappings are empty."""
+    for name, addr in system.addrs.items():
+        c = system.world.contracts[addr]
+        layout = _layout(fixture.artifacts[name])
+        eng = fixture.engine
+        for f in c.storage_fields():
+            slot = int(layout[f.name]["slot"])
+            v = getattr(c, f.name)
+            if isinstance(v, Mapping):
+                for key, val in v.items():
+                    s = slot
+                    for k in key:
+                        s = mapping_slot(s, k)
+                    eng.set_storage(addr, s, int(val))
+            elif isinstance(v, (Uint, Address)):
+                eng.set_storage(addr, slot, v.v)
+            elif isinstance(v, Bool):
+                eng.set_storage(addr, slot, int(bool(v.v)))
+
+
+def diff_systems(model: System, evm: System) -> list[str]:
+    """Field-by-field differences, in Solidity names: 'StakeManager.stakes[0xa1]: model 5, evm 6'."""
+    out = []
+    for name, addr in model.addrs.items():
+        mc, ec = model.world.contracts[addr], evm.world.contracts[addr]
+        for f in mc.storage_fields():
+            mv, ev = getattr(mc, f.name), getattr(ec, f.name)
+            if isinstance(mv, Mapping):
+                md, ed = dict(mv.items()), dict(ev.items())
+                for key in sorted(set(md) | set(ed)):
+                    a, b = md.get(key, mv.store.zero), ed.get(key, ev.store.zero)
+                    if a != b:
+                        k = "][".join(f"{x:#x}" for x in key)
+                        out.append(f"{name}.{f.name}[{k}]: model {a}, evm {b}")
+            elif mv.v != ev.v:
+                out.append(f"{name}.{f.name}: model {mv.v}, evm {ev.v}")
+    return out
