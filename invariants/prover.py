@@ -338,9 +338,9 @@ class Prover:
             s.push()
             s.add(*self._store_facts(pre, touched))
             t0 = time.perf_counter()
-            r = s.check()
+            r, scopes = self._check_staged(s, full=False) if not vacuity_sat else (z3.sat, 1)
             vacuity_seconds += time.perf_counter() - t0
-            s.pop()
+            s.pop(scopes)
             if r == z3.sat:
                 vacuity_sat = True
             elif r == z3.unknown:
@@ -348,6 +348,8 @@ class Prover:
             for inv in self.invariants:
                 rec = per_inv[inv.id]
                 rec["paths"] += 1
+                if rec["status"] == VIOLATED:
+                    continue  # one confirmed counterexample per obligation is enough
                 # goal: the invariant after the call at a fresh key k0, assumed before it at k0 too
                 keys, kfacts = self._fresh_keys(inv, f"post{self.counter[0]}")
                 self.counter[0] += 1
@@ -359,14 +361,10 @@ class Prover:
                 s.push()
                 s.add(*extra, *ev.definitions, *self._store_facts(pre, goal_touched), z3.Not(ev.formula))
                 t0 = time.perf_counter()
-                r = s.check()
-                scopes = 1
-                if r == z3.unknown:
-                    r = _small_values_retry(s)
-                    scopes += r == z3.sat  # the retry's bounds stay in place until the model is read
+                r, scopes = self._check_staged(s)
                 rec["seconds"] += time.perf_counter() - t0
                 rec["stats"].append(_stats(s))
-                if r == z3.sat and rec["status"] != VIOLATED:
+                if r == z3.sat:
                     rec["status"] = VIOLATED
                     rec["cex"] = self._counterexample(inv, tr, s, pre, sender, args, keys, goal_touched)
                 elif r == z3.unknown and rec["status"] == PROVED:
@@ -403,6 +401,24 @@ class Prover:
                                         f"The inductive step across {tr.name} is not vacuous.",
                                         {"message": msg, "success_paths": len(ok_paths), "paths": len(paths)}))
         return results
+
+    def _check_staged(self, s: z3.Solver, *, full: bool = True) -> tuple[z3.CheckSatResult, int]:
+        """A short full attempt; on unknown, a counterexample search among small values; on unknown
+        again, the full query with the whole timeout. Returns the result and the scopes to pop
+        (the small-values scope stays open on sat so the model can be read)."""
+        s.set("timeout", min(FIRST_ATTEMPT_MS, self.timeout_ms))
+        r = s.check()
+        if r == z3.unknown:
+            s.set("timeout", SMALL_VALUES_MS)
+            r = _small_values_retry(s)
+            if r == z3.sat:
+                s.set("timeout", self.timeout_ms)
+                return r, 2
+            if full and self.timeout_ms > FIRST_ATTEMPT_MS:
+                s.set("timeout", self.timeout_ms)
+                r = s.check()
+        s.set("timeout", self.timeout_ms)
+        return r, 1
 
     def _hypotheses(self, pre: System, keys: list[Any], touched: dict[str, list[tuple]],
                     fresh_only: list[Any] | None = None) -> list[z3.BoolRef]:
@@ -592,6 +608,8 @@ def holds_everywhere(inv: Invariant, system: System, known: list[Address]) -> bo
 
 
 SMALL_BOUND = 1 << 96
+FIRST_ATTEMPT_MS = 5_000
+SMALL_VALUES_MS = 20_000
 
 
 def _small_values_retry(s: z3.Solver) -> z3.CheckSatResult:
