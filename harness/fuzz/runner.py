@@ -6,6 +6,7 @@ the mismatch as reported; `python -m harness.cli replay FILE` runs it again on t
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import time
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from hypothesis.errors import Flaky
+from hypothesis.internal.conjecture import engine as hyp_engine
 from hypothesis.stateful import run_state_machine_as_test
 
 from harness.evm.fixture import Fixture, deploy_suite
@@ -59,9 +61,23 @@ class FuzzResult:
         return self.steps / self.seconds if self.seconds else 0.0
 
 
+@contextlib.contextmanager
+def shrink_budget(seconds: int):  # type: ignore[no-untyped-def]
+    """Bound the time hypothesis spends shrinking a failure (its own default is 300 s). Hypothesis
+    has no setting for it: this sets `MAX_SHRINKING_SECONDS` of its engine, an internal of the pinned
+    version (requirements.lock); a shrink cut short still yields a failing, replayable sequence."""
+    old = hyp_engine.MAX_SHRINKING_SECONDS
+    hyp_engine.MAX_SHRINKING_SECONDS = seconds
+    try:
+        yield
+    finally:
+        hyp_engine.MAX_SHRINKING_SECONDS = old
+
+
 def run_fuzz(fixture: Fixture, *, profile_name: str = "ci", max_examples: int | None = None,
              step_count: int | None = None, model_overrides: dict | None = None,
-             source_overrides: dict[str, str] | None = None, replay_dir: Path = REPLAY_DIR) -> FuzzResult:
+             source_overrides: dict[str, str] | None = None, replay_dir: Path = REPLAY_DIR,
+             shrink_seconds: int = 60) -> FuzzResult:
     names = set(fixture.addrs)
     invariants = REGISTRY.for_contracts(names)
     overrides = dict(model_overrides or {})
@@ -76,7 +92,8 @@ def run_fuzz(fixture: Fixture, *, profile_name: str = "ci", max_examples: int | 
     t0 = time.perf_counter()
     res = FuzzResult("PASSED", fixture.engine.name, 0, budget, 0.0, profile_name)
     try:
-        run_state_machine_as_test(StakeManagerMachine, settings=s)
+        with shrink_budget(shrink_seconds):
+            run_state_machine_as_test(StakeManagerMachine, settings=s)
     except Mismatch as m:
         res.status = "VIOLATED"
         res.mismatch = m.render()

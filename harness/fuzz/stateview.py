@@ -8,6 +8,7 @@ and the contracts). Fields packed into a shared slot are not supported yet and r
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Iterable
 
 from eth_utils import keccak
@@ -17,6 +18,7 @@ from specs.kernel import Address, Bool, Mapping, Uint
 from specs.system import System
 
 
+@lru_cache(maxsize=1 << 16)
 def mapping_slot(base: int, key: int) -> int:
     return int.from_bytes(keccak(key.to_bytes(32, "big") + base.to_bytes(32, "big")), "big")
 

@@ -1,0 +1,33 @@
+"""The command line: a compiler error is reported with file and line and exit code 3, and still
+writes a report saying so."""
+
+import json
+
+from harness import cli
+from harness.errors import CompileError
+
+
+def test_verify_exits_3_on_a_compiler_error_and_reports_it(monkeypatch, tmp_path, capsys):
+    import harness.evm.compile as compile_mod
+
+    def broken_compile(*a, **k):
+        raise CompileError("contracts/StakeManager.sol:12:5: ParserError: Expected ';' but got '}'",
+                           [{"file": "contracts/StakeManager.sol", "line": 12, "column": 5,
+                             "severity": "error", "type": "ParserError", "message": "Expected ';' but got '}'"}])
+
+    monkeypatch.setattr(compile_mod, "compile_contracts", broken_compile)
+    assert cli.main(["verify", "--out", str(tmp_path)]) == 3
+    assert "contracts/StakeManager.sol:12:5" in capsys.readouterr().err
+    doc = json.loads((tmp_path / "verify.json").read_text())
+    assert doc["exit_code"] == 3 and doc["checks"][0]["status"] == "ERROR"
+    assert "ERROR" in (tmp_path / "REPORT.md").read_text()
+
+
+def test_help_lists_every_subcommand(capsys):
+    try:
+        cli.main(["--help"])
+    except SystemExit as e:
+        assert e.code == 0
+    out = capsys.readouterr().out
+    for cmd in ("verify", "replay", "report", "bench"):
+        assert cmd in out
