@@ -895,8 +895,9 @@ class World:
         self.logs = []
         return Outcome(ok=True, returned=returned, error=None, events=events)
 
-    def view(self, to: int, fn: str, *args: Any, sender: int = 0) -> "Outcome":
-        trial = self.clone()
+    def view(self, to: int, fn: str, *args: Any, sender: int = 0, clone: bool = True) -> "Outcome":
+        """Call a view function. `clone=False` skips the defensive copy (views never write)."""
+        trial = self.clone() if clone else self
         try:
             returned = getattr(trial.at(Address(to)), fn)(Msg(Address(sender)), *args)
         except Revert as r:
