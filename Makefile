@@ -15,7 +15,14 @@ $(NODE_OK): package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-setup: $(VENV_OK) $(NODE_OK)
+SF_OK   := .cache/superfluid/package/.fetched.json
+
+# the real Superfluid protocol's prebuilt artifacts: `npm pack` of one pinned, integrity-checked tarball
+# (a plain npm install of the package would pull 932 packages)
+$(SF_OK): $(VENV_OK) harness/evm/fetch_superfluid.py
+	$(PY) -m harness.evm.fetch_superfluid
+
+setup: $(VENV_OK) $(NODE_OK) $(SF_OK)
 
 ## verify: compile, fuzz against the models on both engines, prove, write reports/ (exit code: see README)
 verify: setup
