@@ -469,14 +469,12 @@ class Prover:
                 terms = [z3.If(z3.And(*[z3.Not(_key_eq(k, ks[j])) for j in range(i)]), v, 0) if i else v
                          for i, (k, v) in enumerate(zip(ks, vals))]
                 exact.append((z3.Sum(*terms) if terms else z3.IntVal(0)) == st.initial_ghost)
+        found = s.model()  # the model of the violation itself: kept, so nothing has to be re-solved
         s.push()
         s.add(*exact)
         r = s.check()
-        model = s.model() if r == z3.sat else None
+        model = s.model() if r == z3.sat else found
         s.pop()
-        if model is None:
-            s.check()
-            model = s.model()
 
         def ev(t: Any) -> Any:
             if isinstance(t, (int, bool)):

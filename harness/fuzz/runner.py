@@ -16,6 +16,7 @@ from typing import Any
 
 from hypothesis.errors import Flaky
 from hypothesis.internal.conjecture import engine as hyp_engine
+from hypothesis.internal.conjecture import providers as hyp_providers
 from hypothesis.stateful import run_state_machine_as_test
 
 from harness.evm.fixture import Fixture, deploy_suite
@@ -74,6 +75,23 @@ def shrink_budget(seconds: int):  # type: ignore[no-untyped-def]
         hyp_engine.MAX_SHRINKING_SECONDS = old
 
 
+@contextlib.contextmanager
+def no_local_constants():  # type: ignore[no-untyped-def]
+    """Hypothesis 6.170 mixes integer literals harvested from every loaded project module into the
+    values it draws, so a derandomized run would change with whichever modules a process happened to
+    import. During fuzzing the harvested set is empty: runs depend on the seed and the machine only.
+    (Internal of the pinned version, like `shrink_budget`.)"""
+    empty = hyp_providers.Constants()
+    old = hyp_providers._get_local_constants
+    hyp_providers._get_local_constants = lambda: empty
+    hyp_providers.CONSTANTS_CACHE.cache.clear()
+    try:
+        yield
+    finally:
+        hyp_providers._get_local_constants = old
+        hyp_providers.CONSTANTS_CACHE.cache.clear()
+
+
 def run_fuzz(fixture: Fixture, *, profile_name: str = "ci", max_examples: int | None = None,
              step_count: int | None = None, model_overrides: dict | None = None,
              source_overrides: dict[str, str] | None = None, replay_dir: Path = REPLAY_DIR,
@@ -92,7 +110,7 @@ def run_fuzz(fixture: Fixture, *, profile_name: str = "ci", max_examples: int | 
     t0 = time.perf_counter()
     res = FuzzResult("PASSED", fixture.engine.name, 0, budget, 0.0, profile_name)
     try:
-        with shrink_budget(shrink_seconds):
+        with shrink_budget(shrink_seconds), no_local_constants():
             run_state_machine_as_test(StakeManagerMachine, settings=s)
     except Mismatch as m:
         res.status = "VIOLATED"
