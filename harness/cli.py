@@ -5,7 +5,7 @@ verify  compile, prove (lemmas, init, inductive steps, vacuity), fuzz differenti
         0 all PROVED/PASSED, 1 something VIOLATED, 2 INCONCLUSIVE/UNSUPPORTED, 3 tool error.
 replay  run a replay file (a shrunk fuzz sequence) on the model and an EVM; exit 1 if the mismatch
         reproduces, 0 if it does not.
-report  re-render reports/REPORT.md from reports/verify.json.
+report  re-render REPORT.md, report.html, report.sarif and junit.xml from reports/verify.json.
 bench   print engine call rates, differential step rates and proof times (figures, not tests).
 """
 
@@ -42,7 +42,7 @@ def log(msg: str) -> None:
 def verify(*, out_dir: Path, engines: tuple[str, ...] = ENGINES, profile_name: str = "ci",
            budget: dict | None = None, prover_timeout_ms: int = 30_000) -> int:
     from harness.evm.compile import compile_contracts
-    from harness.report.markdown import render_markdown
+    from harness.report.render import write_all
     from harness.report.results import Check, Results, collect_tool_versions
 
     budget = budget or FUZZ_BUDGET
@@ -54,12 +54,10 @@ def verify(*, out_dir: Path, engines: tuple[str, ...] = ENGINES, profile_name: s
                       generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
 
     def finish() -> int:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        results.write_json(out_dir / "verify.json")
-        (out_dir / "REPORT.md").write_text(render_markdown(results))
+        paths = write_all(results, out_dir)
         summary = ", ".join(f"{k} {v}" for k, v in results.summary().items() if v)
         log(f"verify: {summary} -> exit {results.exit_code()} ({results.exit_reason()})")
-        log(f"reports: {out_dir / 'verify.json'}, {out_dir / 'REPORT.md'}")
+        log("reports: " + ", ".join(str(p) for p in paths.values()))
         return results.exit_code()
 
     # 1. compile
@@ -169,6 +167,9 @@ def prove_into(results: Any, fixtures: dict, timeout_ms: int, prover: Any = None
                                       "(a workbench bug to investigate)")
         if r.status != "PROVED":
             log(f"  {r.status}: {r.id} {details.get('message', '')}")
+        if r.status == "VIOLATED" and "message" not in details:
+            details["message"] = ("counterexample replayed on the model and on " +
+                                  ", ".join(x["engine"] for x in details.get("evm_replay", [])))
         results.add(Check(r.id, r.kind, r.contract, r.status, r.seconds, r.title, details))
 
 
@@ -199,12 +200,12 @@ def replay_cmd(path: Path, engines: tuple[str, ...]) -> int:
 
 
 def report_cmd(out_dir: Path) -> int:
-    from harness.report.markdown import render_markdown
+    from harness.report.render import write_all
     from harness.report.results import Results
 
     results = Results.read_json(out_dir / "verify.json")
-    (out_dir / "REPORT.md").write_text(render_markdown(results))
-    print(out_dir / "REPORT.md")
+    for p in write_all(results, out_dir).values():
+        print(p)
     return 0
 
 
@@ -297,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m harness.cli", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
-    v = sub.add_parser("verify", help="compile, prove, fuzz, report (exit code gates CI)")
+    v = sub.add_parser("verify", help="compile, prove, fuzz, write every report format (exit code gates CI)")
     v.add_argument("--out", type=Path, default=REPO / "reports", help="where verify.json and REPORT.md go")
     v.add_argument("--engines", default=",".join(ENGINES), help="comma-separated: pyrevm,py-evm")
     v.add_argument("--profile", default="ci", choices=["dev", "ci", "nightly"], help="hypothesis profile")
@@ -305,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     r = sub.add_parser("replay", help="replay a shrunk fuzz sequence on the model and an EVM")
     r.add_argument("file", type=Path)
     r.add_argument("--engine", default="pyrevm", help="pyrevm, py-evm or both")
-    rep = sub.add_parser("report", help="re-render REPORT.md from verify.json")
+    rep = sub.add_parser("report", help="re-render every report format from verify.json")
     rep.add_argument("--out", type=Path, default=REPO / "reports")
     b = sub.add_parser("bench", help="engine and differential throughput, proof times")
     b.add_argument("--engines", default=",".join(ENGINES))
