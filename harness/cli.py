@@ -1,7 +1,7 @@
 """The workbench's command line: `python -m harness.cli {verify,replay,report,bench}`.
 
-verify  compile, prove (lemmas, init, inductive steps, vacuity), fuzz differentially on both
-        engines, write reports/verify.json and reports/REPORT.md; exit code per reports/README.md:
+verify  compile, run slither (triaged), prove (lemmas, init, inductive steps, vacuity), fuzz
+        differentially on both engines, write reports/verify.json and reports/REPORT.md; exit code per reports/README.md:
         0 all PROVED/PASSED, 1 something VIOLATED, 2 INCONCLUSIVE/UNSUPPORTED, 3 tool error.
 replay  run a replay file (a shrunk fuzz sequence) on the model and an EVM; exit 1 if the mismatch
         reproduces, 0 if it does not.
@@ -79,6 +79,13 @@ def verify(*, out_dir: Path, engines: tuple[str, ...] = ENGINES, profile_name: s
                         for name, a in sorted(build.artifacts.items()) if a.runtime}
     results.add(Check("COMPILE", "compile", "*", "PASSED", time.perf_counter() - t0,
                       "The Solidity suite compiles.", {"message": f"{len(build.artifacts)} contracts"}))
+
+    # static analysis: slither's detectors and the protocol's own, findings triaged in a committed file
+    from harness.analysis.slither_run import results_checks
+
+    log("[1/3] slither: built-in and protocol detectors")
+    for c in results_checks(build):
+        results.add(c)
 
     from harness.evm.fixture import deploy_suite, suite_artifacts
 
