@@ -18,6 +18,11 @@ checkpoint instead (no lock in between).
 
 EIP-170/EIP-3860: with `code_size_limit` set, a computation subclass replaces the runtime size
 check (and the initcode check, at twice the limit, as revm does); the EIP-3541 0xEF check is kept.
+
+Tracing (coverage, `harness/fuzz/coverage.py`): `engine.tracer = fn` installs a computation subclass
+whose opcode table wraps every opcode so that `fn(code_address: bytes, pc: int, opcode: int,
+computation)` is called before the opcode runs; `engine.tracer = None` (the default) puts the plain
+computation class back, so an engine that is not tracing runs py-evm's own opcode table, untouched.
 """
 
 from __future__ import annotations
@@ -94,6 +99,20 @@ def _computation_class(limit: int | None) -> type:
     return LiftedCodeSizeComputation
 
 
+def _traced_computation_class(base: type, engine: "PyEvmEngine") -> type:
+    """`base` with every opcode wrapped to call `engine.tracer` first (read at call time)."""
+
+    def wrap(op: int, fn: Any) -> Any:
+        def traced(computation: Any) -> Any:
+            engine._tracer(computation.msg.code_address, computation.code.program_counter - 1, op, computation)
+            return fn(computation=computation)
+
+        traced.mnemonic = getattr(fn, "mnemonic", hex(op))  # type: ignore[attr-defined]
+        return traced
+
+    return type(f"Traced{base.__name__}", (base,), {"opcodes": {op: wrap(op, fn) for op, fn in base.opcodes.items()}})
+
+
 def _prev_hashes(number: int) -> Iterator[bytes]:
     """Hashes of blocks number-1, number-2, ... (256 of them at most), revm's EmptyDB convention."""
     for n in range(number - 1, max(number - 257, -1), -1):
@@ -109,9 +128,11 @@ class PyEvmEngine(Engine):
 
     def __init__(self, *, code_size_limit: int | None = None):
         super().__init__(code_size_limit=code_size_limit)
-        self._state_class = CancunState.configure(
-            __name__="WorkbenchCancunState", computation_class=_computation_class(code_size_limit)
+        self._plain_computation = _computation_class(code_size_limit)
+        self._state_class = self._plain_state_class = CancunState.configure(
+            __name__="WorkbenchCancunState", computation_class=self._plain_computation
         )
+        self._tracer: Any = None
         self._db = AtomicDB()
         self._state = self._state_class(self._db, self._context(), BLANK_ROOT_HASH)
 
@@ -131,6 +152,25 @@ class PyEvmEngine(Engine):
 
     def _apply_block(self) -> None:
         self._state.execution_context = self._context()
+
+    # -- tracing ---------------------------------------------------------------
+
+    @property
+    def tracer(self) -> Any:
+        """None, or `fn(code_address, pc, opcode, computation)` called before every opcode."""
+        return self._tracer
+
+    @tracer.setter
+    def tracer(self, fn: Any) -> None:
+        self._tracer = fn
+        if fn is None:
+            self._state_class = self._plain_state_class
+        else:
+            comp = _traced_computation_class(self._plain_computation, self)
+            self._state_class = self._plain_state_class.configure(
+                __name__="TracedWorkbenchCancunState", computation_class=comp)
+        # the live state keeps its journal: only the class it builds computations from changes
+        self._state.computation_class = self._state_class.computation_class
 
     # -- transactions --------------------------------------------------------
 

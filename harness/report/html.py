@@ -432,8 +432,43 @@ def _fuzzing(results: Results, ids: _Ids) -> str:
                        + (f' (<a href="#{_e(ids.of(c, "cex"))}">counterexample</a>)'
                           if c.status is Status.VIOLATED else "") + "</p>")
         out.append(_function_table(d))
+        if isinstance(d.get("coverage"), dict):
+            out.append(_coverage(d["coverage"]))
         out.append("</article>")
     out.append("</section>")
+    return "\n".join(out)
+
+
+def _coverage(cov: dict) -> str:
+    """Coverage (`harness/fuzz/coverage.py`): per contract the functions, reached or not (unreached
+    highlighted), and the branch directions taken. Only rendered when a check carries "coverage"."""
+    out = ["<h4>Coverage</h4>"]
+    for contract in sorted(cov):
+        c = cov[contract] if isinstance(cov[contract], dict) else {}
+        t = c.get("totals", {})
+        out.append(f"<p><code>{_e(contract)}</code>: {_e(t.get('functions_reached', 0))} of "
+                   f"{_e(t.get('functions_total', 0))} functions reached, "
+                   f"{_e(t.get('branch_directions_taken', 0))} of {_e(t.get('branch_directions_total', 0))} "
+                   "branch directions taken</p>")
+        rows = []
+        for name, f in sorted(c.get("functions", {}).items()):
+            if f.get("reached"):
+                rows.append([f"<code>{_e(name)}</code>", '<span class="badge s-PASSED">reached</span>',
+                             _e(f.get("hits", 0))])
+            else:
+                bad = ' class="unreached" style="background: var(--bad-bg)"'
+                rows.append([f"<td{bad}><code>{_e(name)}</code></td>",
+                             f'<td{bad}><span class="badge s-VIOLATED">not reached</span></td>',
+                             f'<td class="num unreached" style="background: var(--bad-bg)">{_e(f.get("hits", 0))}</td>'])
+        if rows:
+            out.append(_table(["Function", "Reached", "Instructions run"], rows, cls="compact coverage", num_cols={2}))
+        missing = [b for b in c.get("branches", []) if not (b.get("true") and b.get("false"))]
+        if missing:
+            items = ", ".join(
+                f"{_e(b.get('file', ''))}:{_e(b.get('line', ''))} ({'true' if b.get('true') else ''}"
+                f"{'/' if b.get('true') and b.get('false') else ''}{'false' if b.get('false') else ''}"
+                f"{'' if b.get('true') or b.get('false') else 'neither'} taken)" for b in missing)
+            out.append(f'<p class="muted">Branches not taken both ways: {items}</p>')
     return "\n".join(out)
 
 
