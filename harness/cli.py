@@ -111,8 +111,11 @@ def verify(*, out_dir: Path, engines: tuple[str, ...] = ENGINES, profile_name: s
     # 3. fuzz: hypothesis on the first engine, a fixed share of its sequences replayed on the others
     from harness.fuzz.runner import replay_sequences, run_fuzz
 
+    from harness.fuzz.coverage import coverage_report, record
+
     sequences: list[list[dict]] = []
     for i, (eng, fx) in enumerate(fixtures.items()):
+        coverage = None
         if i == 0:
             log(f"[3/3] differential fuzzing on {eng} ({budget['max_examples']} sequences of up to "
                 f"{budget['step_count']} steps, profile {profile_name})")
@@ -123,9 +126,17 @@ def verify(*, out_dir: Path, engines: tuple[str, ...] = ENGINES, profile_name: s
         else:
             share = sequences[::PYEVM_SHARE]
             log(f"[3/3] replaying {len(share)} of those {len(sequences)} sequences on {eng}")
-            r = replay_sequences(fx, share)
+            if eng == "py-evm":  # coverage from py-evm's opcode trace and the source maps
+                with record(fx.engine) as rec:
+                    r = replay_sequences(fx, share)
+                coverage = coverage_report(fx.artifacts, build.solc_output, rec.hits(fx.addrs))
+            else:
+                r = replay_sequences(fx, share)
             origin = f"every {PYEVM_SHARE}th sequence of the {list(fixtures)[0]} campaign"
-        results.add(fuzz_check(r, eng, origin, profile_name))
+        check = fuzz_check(r, eng, origin, profile_name)
+        if coverage is not None:
+            check.details["coverage"] = coverage
+        results.add(check)
     return finish()
 
 

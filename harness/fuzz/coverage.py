@@ -48,8 +48,11 @@ class Recorder:
 
     pcs: dict[bytes, Counter] = field(default_factory=dict)
     jumpi: dict[tuple[bytes, int], list[int]] = field(default_factory=dict)
+    paused: bool = False  # set by the differential step while it compares state (its own view calls)
 
     def __call__(self, address: bytes, pc: int, opcode: int, computation: Any) -> None:
+        if self.paused:
+            return
         c = self.pcs.get(address)
         if c is None:
             c = self.pcs[address] = Counter()

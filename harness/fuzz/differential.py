@@ -127,7 +127,15 @@ class Differential:
             rk = f"{key}: {e.error.name}"
             self.reverts[rk] = self.reverts.get(rk, 0) + 1
         self.compare_outcomes(step, m, e)
-        self.compare_state(step)
+        # coverage counts the fuzzed calls only, not the comparison's own view calls
+        tracer = getattr(self.fixture.engine, "tracer", None)
+        if tracer is not None:
+            tracer.paused = True
+        try:
+            self.compare_state(step)
+        finally:
+            if tracer is not None:
+                tracer.paused = False
 
     def compare_outcomes(self, step: dict, m: Outcome, e: Any) -> None:
         m_ret = None if not m.ok else (() if m.returned is None else (plain(m.returned),))
