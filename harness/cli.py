@@ -34,6 +34,21 @@ def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
+def progress(label: str, total: int) -> Any:
+    """A progress display for long phases: rewritten in place on a terminal, a line per quarter in
+    CI logs (where carriage returns make a mess)."""
+    tty = sys.stderr.isatty()
+    step = max(1, total // 4)
+
+    def tick(done: int) -> None:
+        if tty:
+            print(f"\r  {label}: {done}/{total}", end="\n" if done >= total else "", file=sys.stderr, flush=True)
+        elif done % step == 0 or done == total:
+            log(f"  {label}: {done}/{total}")
+
+    return tick
+
+
 # ---------------------------------------------------------------------------------------------
 # verify
 # ---------------------------------------------------------------------------------------------
@@ -120,7 +135,8 @@ def verify(*, out_dir: Path, engines: tuple[str, ...] = ENGINES, profile_name: s
             log(f"[3/3] differential fuzzing on {eng} ({budget['max_examples']} sequences of up to "
                 f"{budget['step_count']} steps, profile {profile_name})")
             r = run_fuzz(fx, profile_name=profile_name, max_examples=budget["max_examples"],
-                         step_count=budget["step_count"])
+                         step_count=budget["step_count"],
+                         progress=progress("sequences (shrinking may add more)", budget["max_examples"]))
             sequences = r.all_sequences
             origin = "hypothesis"
         else:
@@ -128,10 +144,10 @@ def verify(*, out_dir: Path, engines: tuple[str, ...] = ENGINES, profile_name: s
             log(f"[3/3] replaying {len(share)} of those {len(sequences)} sequences on {eng}")
             if eng == "py-evm":  # coverage from py-evm's opcode trace and the source maps
                 with record(fx.engine) as rec:
-                    r = replay_sequences(fx, share)
+                    r = replay_sequences(fx, share, progress=progress("sequences", len(share)))
                 coverage = coverage_report(fx.artifacts, build.solc_output, rec.hits(fx.addrs))
             else:
-                r = replay_sequences(fx, share)
+                r = replay_sequences(fx, share, progress=progress("sequences", len(share)))
             origin = f"every {PYEVM_SHARE}th sequence of the {list(fixtures)[0]} campaign"
         check = fuzz_check(r, eng, origin, profile_name)
         if coverage is not None:

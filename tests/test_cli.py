@@ -31,3 +31,20 @@ def test_help_lists_every_subcommand(capsys):
     out = capsys.readouterr().out
     for cmd in ("verify", "replay", "report", "bench"):
         assert cmd in out
+
+
+def test_progress_prints_a_line_per_quarter_in_ci_logs(capsys):
+    tick = cli.progress("sequences", 8)
+    for i in range(1, 9):
+        tick(i)
+    lines = [l for l in capsys.readouterr().err.splitlines() if l.strip()]
+    assert lines == [f"  sequences: {n}/8" for n in (2, 4, 6, 8)]
+
+
+def test_every_subcommand_has_help(capsys):
+    for cmd in ("verify", "replay", "report", "bench"):
+        try:
+            cli.main([cmd, "--help"])
+        except SystemExit as e:
+            assert e.code == 0
+        assert "usage:" in capsys.readouterr().out

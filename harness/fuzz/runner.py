@@ -95,11 +95,11 @@ def no_local_constants():  # type: ignore[no-untyped-def]
 def run_fuzz(fixture: Fixture, *, profile_name: str = "ci", max_examples: int | None = None,
              step_count: int | None = None, model_overrides: dict | None = None,
              source_overrides: dict[str, str] | None = None, replay_dir: Path = REPLAY_DIR,
-             shrink_seconds: int = 60) -> FuzzResult:
+             shrink_seconds: int = 60, progress: Any = None) -> FuzzResult:
     names = set(fixture.addrs)
     invariants = REGISTRY.for_contracts(names)
     overrides = dict(model_overrides or {})
-    StakeManagerMachine.configure(fixture, lambda: build_system(overrides), invariants)
+    StakeManagerMachine.configure(fixture, lambda: build_system(overrides), invariants, progress)
     kw: dict[str, Any] = {}
     if max_examples is not None:
         kw["max_examples"] = max_examples
@@ -134,7 +134,7 @@ def run_fuzz(fixture: Fixture, *, profile_name: str = "ci", max_examples: int | 
 
 
 def replay_sequences(fixture: Fixture, sequences: list[list[dict]], *, source_overrides: dict[str, str] | None = None,
-                     replay_dir: Path = REPLAY_DIR) -> FuzzResult:
+                     replay_dir: Path = REPLAY_DIR, progress: Any = None) -> FuzzResult:
     """Run recorded sequences (from another engine's campaign) on this fixture, differentially."""
     names = set(fixture.addrs)
     invariants = REGISTRY.for_contracts(names)
@@ -158,6 +158,8 @@ def replay_sequences(fixture: Fixture, sequences: list[list[dict]], *, source_ov
             res.status, res.message = "ERROR", f"{type(e).__name__}: {e}"
             break
         finally:
+            if progress:
+                progress(res.sequences)
             for k, v in diff.calls.items():
                 res.calls[k] = res.calls.get(k, 0) + v
             for k, v in diff.reverts.items():

@@ -51,14 +51,16 @@ class StakeManagerMachine(RuleBasedStateMachine):
     all_logs: ClassVar[list[list[dict]]] = []  # every sequence run, in order
     steps_run: ClassVar[int] = 0
     sequences: ClassVar[int] = 0
+    progress: ClassVar[Any] = None  # called with the number of sequences started
     calls: ClassVar[dict[str, int]] = {}
     reverts: ClassVar[dict[str, int]] = {}
 
     @classmethod
-    def configure(cls, fixture: Fixture, model_factory: Any, invariants: list[Invariant]) -> None:
+    def configure(cls, fixture: Fixture, model_factory: Any, invariants: list[Invariant], progress: Any = None) -> None:
         cls.fixture, cls.model_factory, cls.invariants = fixture, staticmethod(model_factory), invariants
         cls.last_log, cls.steps_run, cls.sequences, cls.calls, cls.reverts = [], 0, 0, {}, {}
         cls.all_logs = []
+        cls.progress = staticmethod(progress) if progress else None
 
     def __init__(self) -> None:
         super().__init__()
@@ -69,6 +71,8 @@ class StakeManagerMachine(RuleBasedStateMachine):
         type(self).last_log = self.log
         type(self).all_logs.append(self.log)
         type(self).sequences += 1
+        if self.progress:
+            self.progress(type(self).sequences)
 
     def do(self, step: dict) -> None:
         self.log.append(step)
