@@ -120,17 +120,27 @@ class StakeManagerMachine(RuleBasedStateMachine):
                   "top-up-1": max(MIN - self.stake_of(who) - 1, 1)}[choice]
         self.call("StakeManager", "stake", who, min(amount, MAX))
 
-    @rule(who=st.sampled_from(SINKS), choice=st.sampled_from(["all", "all-1", "leave-min", "leave-min-1", "half", "one"]))
-    def unstake_relative(self, who: int, choice: str) -> None:
+    def staked_sink(self, who: int, prefer_staked: bool) -> int:
+        """`who`, or, when asked to prefer one and `who` has no stake, the first sink that has."""
+        if prefer_staked and self.stake_of(who) == 0:
+            return next((s for s in SINKS if self.stake_of(s) > 0), who)
+        return who
+
+    @rule(who=st.sampled_from(SINKS), prefer_staked=st.sampled_from([True, True, True, False]),
+          choice=st.sampled_from(["leave-min-1", "all", "leave-min", "all-1", "half", "one"]))
+    def unstake_relative(self, who: int, prefer_staked: bool, choice: str) -> None:
         """Unstake amounts at the edges of the minimum-stake rule, relative to the current stake."""
+        who = self.staked_sink(who, prefer_staked)
         cur = self.stake_of(who)
         amount = {"all": cur, "all-1": cur - 1, "leave-min": cur - MIN, "leave-min-1": cur - MIN + 1,
                   "half": cur // 2, "one": 1}[choice]
         self.call("StakeManager", "unstake", who, max(amount, 0))
 
-    @rule(sink=st.sampled_from(SINKS), choice=st.sampled_from(["all", "all+1", "leave-min", "leave-min-1", "one"]))
-    def slash_relative(self, sink: int, choice: str) -> None:
+    @rule(sink=st.sampled_from(SINKS), prefer_staked=st.sampled_from([True, True, True, False]),
+          choice=st.sampled_from(["leave-min-1", "all", "all+1", "leave-min", "one"]))
+    def slash_relative(self, sink: int, prefer_staked: bool, choice: str) -> None:
         """Slashes by the slasher at the ejection edge, relative to the current stake."""
+        sink = self.staked_sink(sink, prefer_staked)
         cur = self.stake_of(sink)
         amount = {"all": cur, "all+1": cur + 1, "leave-min": cur - MIN, "leave-min-1": cur - MIN + 1,
                   "one": 1}[choice]
