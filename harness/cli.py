@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 ENGINES = ("pyrevm", "py-evm")
 # pyrevm carries the fuzzing volume; py-evm (about 6x slower per differential step here) replays
 # every PYEVM_SHARE-th of the same sequences as the second, independent engine.
-FUZZ_BUDGET = {"max_examples": 40, "step_count": 40}
+FUZZ_BUDGET = {"max_examples": 120, "step_count": 40}
 PYEVM_SHARE = 4
 
 
@@ -165,7 +165,7 @@ def fuzz_check(r: Any, eng: str, origin: str, profile_name: str) -> Any:
                                "calls": r.calls, "reverts": r.reverts, "successes": r.successes}
     if r.mismatch:
         details["message"] = r.mismatch
-        details["counterexample"] = {"calls": r.shrunk_steps}
+        details["counterexample"] = {"calls": r.shrunk_steps, "trace": r.trace}
         details["replay_file"] = r.replay_file
         details["replay_command"] = f".venv/bin/python -m harness.cli replay {r.replay_file} --engine {eng}"
         log(r.mismatch)

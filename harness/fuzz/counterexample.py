@@ -37,7 +37,10 @@ def replay_on_evm(cex: Counterexample, fixture: Fixture) -> EvmReplay:
     held_before = inv.holds(before.clone(), *keys)
     holds_after = inv.holds(after.clone(), *keys)
     fixture.reset()
+    events = "; ".join(str(e) for e in out.events) or "no events"
     if held_before and not holds_after:
-        return EvmReplay(fixture.engine.name, True, f"{inv.id} holds before and fails after the call on {fixture.engine.name}")
+        return EvmReplay(fixture.engine.name, True,
+                         f"{inv.id} holds before and fails after the call on {fixture.engine.name} "
+                         f"(call ok, events: {events})")
     return EvmReplay(fixture.engine.name, False,
                      f"on {fixture.engine.name}: invariant before {bool(held_before)}, after {bool(holds_after)}")

@@ -102,6 +102,7 @@ class Differential:
     index: int = 0
     calls: dict[str, int] = field(default_factory=dict)  # per function: calls
     reverts: dict[str, int] = field(default_factory=dict)  # per "function: error": reverts
+    trace: list[dict] = field(default_factory=list)  # per step: the EVM's outcome and decoded events
 
     def known_keys(self) -> list[int]:
         return sorted(set(self.actors) | set(self.model.addrs.values()) | {GOVERNANCE, TREASURY})
@@ -113,6 +114,7 @@ class Differential:
             w.block.number += step["blocks"]
             w.block.timestamp += step["seconds"]
             self.fixture.engine.set_block(number=w.block.number, timestamp=w.block.timestamp)
+            self.trace.append({"outcome": f"block {w.block.number}, time {w.block.timestamp}", "events": []})
             return
         if step["op"] != "call":
             raise ValueError(f"unknown step op {step['op']!r}")
@@ -121,6 +123,8 @@ class Differential:
         margs = model_args(fn, step["args"])
         m = self.model.world.transact(self.model.addrs[name], fn_name, Msg(Address(step["sender"])), *margs)
         e = self.fixture.contracts[name].transact(fn_name, *(plain(a) for a in margs), sender=step["sender"])
+        self.trace.append({"outcome": "ok " + repr(tuple(e.returned)) if e.ok else f"reverted {e.error}",
+                           "events": [self.format_event(ev) for ev in e.events]})
         key = f"{name}.{fn_name}"
         self.calls[key] = self.calls.get(key, 0) + 1
         if not e.ok:
@@ -136,6 +140,20 @@ class Differential:
         finally:
             if tracer is not None:
                 tracer.paused = False
+
+    def format_event(self, ev: Any) -> str:
+        """`Name(param=value, ...) @emitter`, addresses in hex, by the event's ABI types."""
+        abi = self.fixture.registry.get(ev.address)
+        types: tuple[str, ...] = ()
+        if abi is not None:
+            types = next((e.inputs for e in abi.events.values() if e.name == ev.name and len(e.inputs) == len(ev.args)), ())
+        names = ev.names or tuple(f"arg{i}" for i in range(len(ev.args)))
+        parts = []
+        for i, (n, a) in enumerate(zip(names, ev.args)):
+            t = types[i] if i < len(types) else ""
+            v = f"{a:#042x}" if t == "address" and isinstance(a, int) else ("0x" + a.hex() if isinstance(a, bytes) else str(a))
+            parts.append(f"{n}={v}")
+        return f"{ev.name}({', '.join(parts)}) @{ev.address:#042x}"
 
     def compare_outcomes(self, step: dict, m: Outcome, e: Any) -> None:
         m_ret = None if not m.ok else (() if m.returned is None else (plain(m.returned),))

@@ -42,6 +42,7 @@ class FuzzResult:
     mismatch: str = ""
     replay_file: str = ""
     shrunk_steps: list[dict] = field(default_factory=list)
+    trace: list[dict] = field(default_factory=list)  # EVM outcome and events per shrunk step
     calls: dict[str, int] = field(default_factory=dict)
     reverts: dict[str, int] = field(default_factory=dict)
     message: str = ""
@@ -116,6 +117,7 @@ def run_fuzz(fixture: Fixture, *, profile_name: str = "ci", max_examples: int | 
         res.status = "VIOLATED"
         res.mismatch = m.render()
         res.shrunk_steps = list(StakeManagerMachine.last_log)
+        res.trace = list(StakeManagerMachine.last_trace)
         res.replay_file = str(save_replay(res.shrunk_steps, fixture.engine.name, res.mismatch,
                                           source_overrides or {}, list(overrides), replay_dir))
     except Flaky as e:
@@ -151,6 +153,7 @@ def replay_sequences(fixture: Fixture, sequences: list[list[dict]], *, source_ov
         except Mismatch as m:
             res.status, res.mismatch = "VIOLATED", m.render() + "\n  (sequence replayed from another engine, not shrunk)"
             res.shrunk_steps = seq[: m.index]
+            res.trace = list(diff.trace)
             res.replay_file = str(save_replay(res.shrunk_steps, fixture.engine.name, res.mismatch,
                                               source_overrides or {}, [], replay_dir))
             break

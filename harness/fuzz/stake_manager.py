@@ -48,6 +48,7 @@ class StakeManagerMachine(RuleBasedStateMachine):
     model_factory: ClassVar[Any]
     invariants: ClassVar[list[Invariant]]
     last_log: ClassVar[list[dict]] = []
+    last_trace: ClassVar[list[dict]] = []  # the EVM outcome and events of each step of last_log
     all_logs: ClassVar[list[list[dict]]] = []  # every sequence run, in order
     steps_run: ClassVar[int] = 0
     sequences: ClassVar[int] = 0
@@ -69,6 +70,7 @@ class StakeManagerMachine(RuleBasedStateMachine):
         self.diff = Differential(self.fixture, model, ACTORS, self.invariants)
         self.log: list[dict] = []
         type(self).last_log = self.log
+        type(self).last_trace = self.diff.trace
         type(self).all_logs.append(self.log)
         type(self).sequences += 1
         if self.progress:

@@ -376,8 +376,17 @@ def _call_sequence(cx: dict, contract: str) -> str:
     if not calls:
         out.append("<p>(empty)</p>")
     else:
-        out.append('<ol class="calls">' + "".join(f"<li>{_e(_step_text(s, contract))}</li>" for s in calls) + "</ol>")
-    rest = {k: v for k, v in cx.items() if k != "calls"}
+        trace = cx.get("trace") if isinstance(cx.get("trace"), list) and len(cx["trace"]) == len(calls) else None
+        items = []
+        for i, s in enumerate(calls):
+            item = _e(_step_text(s, contract))
+            if trace is not None and isinstance(trace[i], dict):  # what the EVM did: outcome, decoded events
+                t = trace[i]
+                item += f'<br><small>&rarr; {_e(str(t.get("outcome", "")))}</small>'
+                item += "".join(f"<br><small>&nbsp;&nbsp;event {_e(str(ev))}</small>" for ev in t.get("events", []))
+            items.append(f"<li>{item}</li>")
+        out.append('<ol class="calls">' + "".join(items) + "</ol>")
+    rest = {k: v for k, v in cx.items() if k not in ("calls", "trace")}
     if rest:
         out.append(_pre(json.dumps(rest, sort_keys=True, indent=2, default=str)))
     return "\n".join(out)

@@ -37,7 +37,7 @@ def broken_runs(tmp_path_factory):
         path = BROKEN / f"{variant}.sol"
         fixture = deploy_suite("pyrevm", suite_artifacts(overrides={"StakeManager": path}))
         runs[variant] = (path, fixture, run_fuzz(
-            fixture, max_examples=60, step_count=25, replay_dir=tmp_path_factory.mktemp("replays"), shrink_seconds=20,
+            fixture, max_examples=300, step_count=25, replay_dir=tmp_path_factory.mktemp("replays"), shrink_seconds=20,
             source_overrides={"StakeManager": str(path.relative_to(cli.REPO))}))
     return runs
 
@@ -49,6 +49,9 @@ def test_fuzzer_reports_a_broken_contract_with_a_replayable_shrunk_sequence(vari
     assert VARIANTS[variant] in r.mismatch
     doc = json.loads(open(r.replay_file).read())
     assert doc["steps"] == r.shrunk_steps and doc["source_overrides"]
+    # the counterexample is a decoded call trace: the EVM's outcome and events for every step
+    assert len(r.trace) == len(r.shrunk_steps)
+    assert any(ev.startswith("Staked(sink=0x") for t in r.trace for ev in t["events"])
     # the replay file reproduces the mismatch on the broken contract, on both engines ...
     assert replay(r.replay_file, fixture, out=lambda *_: None) is not None
     pyevm = deploy_suite("py-evm", suite_artifacts(overrides={"StakeManager": path}))
