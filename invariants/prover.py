@@ -35,7 +35,7 @@ from typing import Any, Callable, get_type_hints
 import z3
 
 from specs.kernel import (
-    U256, Address, Bool, Bytes32, Explorer, Mapping, ModelBug, Msg, Uint, is_sym, term,
+    U256, Address, Bool, Bytes32, Explorer, Mapping, ModelBug, Msg, Uint, flat_key, is_sym, term,
 )
 from specs.system import System, build_system
 from invariants.registry import REGISTRY, Invariant
@@ -75,6 +75,11 @@ class Counterexample:
     confirmed_on_model: bool = False
     model_outcome: str = ""
     note: str = ""
+
+    def known(self) -> list[Address]:
+        """Every address the counterexample mentions: where invariants are evaluated concretely."""
+        return known_addresses(self.pre, extra=[self.sender, *[a.v for a in self.args if isinstance(a, Address)],
+                                                *[k.v for k in self.keys if isinstance(k, Address)]])
 
     def to_json(self) -> dict:
         fn_types = get_type_hints(getattr(self.pre.models[self.contract], self.function))
@@ -201,13 +206,6 @@ def evaluate(inv: Invariant, system: System, keys: tuple, explorer_counter: list
         v = z3.BoolVal(v) if isinstance(v, bool) else v
         disjuncts.append(z3.And(p.condition(), v))
     return Evaluated(z3.Or(*disjuncts) if disjuncts else z3.BoolVal(False), defs, touched)
-
-
-def _flat(key: tuple) -> Any:
-    r: Any = 0
-    for k in key:
-        r = r * (1 << 256) + k
-    return r
 
 
 # ---------------------------------------------------------------------------------------------
@@ -444,16 +442,12 @@ class Prover:
         facts = []
         for n, st in _stores(pre).items():
             keys = _dedup_keys(touched.get(n, []))
-            vals = [z3.Select(st.initial_array, _flat(k)) for k in keys]
+            vals = [z3.Select(st.initial_array, flat_key(k)) for k in keys]
             if st.value_sort == z3.IntSort():
                 bound = 1 << 256
                 facts += [z3.And(v >= 0, v < bound) for v in vals]
             if st.summed:
-                terms = []
-                for i, (k, v) in enumerate(zip(keys, vals)):
-                    distinct = [z3.Not(_key_eq(k, keys[j])) for j in range(i)]
-                    terms.append(z3.If(z3.And(*distinct), v, 0) if distinct else v)
-                facts.append(z3.Sum(*terms) <= st.initial_ghost if terms else st.initial_ghost >= 0)
+                facts.append(_distinct_sum(st, keys) <= st.initial_ghost)
                 facts.append(st.initial_ghost >= 0)
         return facts
 
@@ -464,11 +458,7 @@ class Prover:
         exact = []
         for n, st in _stores(pre).items():
             if st.summed:
-                ks = _dedup_keys(touched.get(n, []))
-                vals = [z3.Select(st.initial_array, _flat(k)) for k in ks]
-                terms = [z3.If(z3.And(*[z3.Not(_key_eq(k, ks[j])) for j in range(i)]), v, 0) if i else v
-                         for i, (k, v) in enumerate(zip(ks, vals))]
-                exact.append((z3.Sum(*terms) if terms else z3.IntVal(0)) == st.initial_ghost)
+                exact.append(_distinct_sum(st, _dedup_keys(touched.get(n, []))) == st.initial_ghost)
         found = s.model()  # the model of the violation itself: kept, so nothing has to be re-solved
         s.push()
         s.add(*exact)
@@ -494,7 +484,7 @@ class Prover:
                     m = getattr(c, f.name)
                     for key in _dedup_keys(touched.get(f"{name}.{f.name}", [])):
                         ck = tuple(ev(k) for k in key)
-                        val = ev(z3.Select(st.initial_array, _flat(key)))
+                        val = ev(z3.Select(st.initial_array, flat_key(key)))
                         m.store.set(ck, val)
                     if st.summed:
                         rest = ev(st.initial_ghost) - m.store.total()
@@ -564,8 +554,7 @@ def replay_on_model(cex: Counterexample, invariants: list[Invariant]) -> None:
     """Check the counterexample concretely: the pre-state satisfies every invariant at every known
     key, the call succeeds, and the invariant fails afterwards."""
     pre = cex.pre
-    known = known_addresses(pre, extra=[cex.sender, *[a.v for a in cex.args if isinstance(a, Address)],
-                                        *[k.v for k in cex.keys if isinstance(k, Address)]])
+    known = cex.known()
     broken_before = [i.id for i in invariants if not holds_everywhere(i, pre, known)]
     post = pre.clone()
     outcome = post.world.transact(post.addrs[cex.contract], cex.function, Msg(Address(cex.sender)), *cex.args)
@@ -632,6 +621,17 @@ def _small_values_retry(s: z3.Solver) -> z3.CheckSatResult:
         s.pop()
         return z3.unknown
     return r  # sat: the bounds' scope is left for the caller to pop after reading the model
+
+
+def _distinct_sum(st: Any, keys: list[tuple]) -> z3.ArithRef:
+    """The sum of the pre-state entries at `keys`, each key counted once even if two key terms
+    turn out equal."""
+    terms = []
+    for i, k in enumerate(keys):
+        v = z3.Select(st.initial_array, flat_key(k))
+        distinct = [z3.Not(_key_eq(k, keys[j])) for j in range(i)]
+        terms.append(z3.If(z3.And(*distinct), v, 0) if distinct else v)
+    return z3.Sum(*terms) if terms else z3.IntVal(0)
 
 
 def _key_eq(a: tuple, b: tuple) -> z3.BoolRef:

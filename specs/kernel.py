@@ -303,7 +303,28 @@ def _cmp(a: Any, b: Any, op: Callable[[Any, Any], Any]) -> Any:
     return Bool(r) if is_sym(r) else r
 
 
-class Int:
+class _Ordered:
+    """`<`, `<=`, `>`, `>=` for number wrappers: Python bools when concrete, `Bool` when symbolic.
+    Subclasses define `_o`, which checks and unwraps the other operand."""
+
+    __slots__ = ()
+    v: Any
+    _o: Any  # defined by each subclass
+
+    def __lt__(self, o: Any) -> Any:
+        return _cmp(self.v, self._o(o), lambda a, b: a < b)
+
+    def __le__(self, o: Any) -> Any:
+        return _cmp(self.v, self._o(o), lambda a, b: a <= b)
+
+    def __gt__(self, o: Any) -> Any:
+        return _cmp(self.v, self._o(o), lambda a, b: a > b)
+
+    def __ge__(self, o: Any) -> Any:
+        return _cmp(self.v, self._o(o), lambda a, b: a >= b)
+
+
+class Int(_Ordered):
     """A mathematical integer (no range, no overflow): for stating invariants and sums, never for
     modelling contract arithmetic. Comparisons resolve like every other condition."""
 
@@ -328,18 +349,6 @@ class Int:
 
     __rmul__ = __mul__
 
-    def __lt__(self, o: Any) -> Any:
-        return _cmp(self.v, self._o(o), lambda a, b: a < b)
-
-    def __le__(self, o: Any) -> Any:
-        return _cmp(self.v, self._o(o), lambda a, b: a <= b)
-
-    def __gt__(self, o: Any) -> Any:
-        return _cmp(self.v, self._o(o), lambda a, b: a > b)
-
-    def __ge__(self, o: Any) -> Any:
-        return _cmp(self.v, self._o(o), lambda a, b: a >= b)
-
     def __eq__(self, o: object) -> Any:  # type: ignore[override]
         return _cmp(self.v, self._o(o), lambda a, b: a == b)
 
@@ -352,7 +361,7 @@ class Int:
         return f"Int({self.v})"
 
 
-class Uint:
+class Uint(_Ordered):
     """An unsigned Solidity integer of `bits` bits with checked (0.8) arithmetic.
 
     Concrete values are ints; symbolic ones z3 Ints. Mixing with plain Python ints is allowed for
@@ -445,18 +454,6 @@ class Uint:
         return type(self)(r % self.MOD)
 
     # -- comparisons -------------------------------------------------------------------------
-    def __lt__(self, o: Any) -> Any:
-        return _cmp(self.v, self._o(o), lambda a, b: a < b)
-
-    def __le__(self, o: Any) -> Any:
-        return _cmp(self.v, self._o(o), lambda a, b: a <= b)
-
-    def __gt__(self, o: Any) -> Any:
-        return _cmp(self.v, self._o(o), lambda a, b: a > b)
-
-    def __ge__(self, o: Any) -> Any:
-        return _cmp(self.v, self._o(o), lambda a, b: a >= b)
-
     def __eq__(self, o: object) -> Any:  # type: ignore[override]
         if not isinstance(o, (Uint, int)) and not is_sym(o):
             return NotImplemented
@@ -685,6 +682,14 @@ def _wrap(value_type: type, v: Any) -> Any:
     return value_type(v)
 
 
+def flat_key(key: tuple) -> Any:
+    """A mapping key tuple (k1, k2, ...) as one array index: k1 * 2**256 + k2 ..."""
+    r: Any = 0
+    for k in key:
+        r = r * (1 << 256) + k
+    return r
+
+
 class _Store:
     """Backing store of a mapping: dict (concrete) or z3 array (symbolic)."""
 
@@ -711,19 +716,13 @@ class _Store:
     def symbolic(self) -> bool:
         return self.array is not None
 
-    def _flat(self, key: tuple) -> Any:
-        r: Any = 0
-        for k in key:
-            r = r * (1 << 256) + k
-        return r
-
     def get(self, key: tuple) -> Any:
         if not self.symbolic:
             if any(is_sym(k) for k in key):
                 raise ModelBug("symbolic key into a concrete mapping")
             return self.data.get(key, self.zero)
         self.touched.append(key)
-        return z3.Select(self.array, self._flat(key))
+        return z3.Select(self.array, flat_key(key))
 
     def set(self, key: tuple, v: Any) -> None:
         if not self.symbolic:
@@ -738,7 +737,7 @@ class _Store:
                 self.ghost = self.ghost - old + v
             return
         self.touched.append(key)
-        flat = self._flat(key)
+        flat = flat_key(key)
         if self.summed:
             self.ghost = self.ghost - z3.Select(self.array, flat) + v
         self.array = z3.Store(self.array, flat, v)
@@ -763,7 +762,7 @@ class _Store:
         zero = z3.BoolVal(False) if value_sort == z3.BoolSort() else z3.IntVal(0)
         arr = z3.K(z3.IntSort(), zero)
         for key, v in sorted(self.data.items()):
-            arr = z3.Store(arr, self._flat(key), v)
+            arr = z3.Store(arr, flat_key(key), v)
         s.array = s.initial_array = arr
         if self.summed:
             s.ghost = s.initial_ghost = z3.IntVal(self.ghost)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from harness.evm.fixture import Fixture
 from harness.fuzz.differential import plain
 from harness.fuzz.stateview import read_system, write_system
-from invariants.prover import Counterexample, known_addresses
+from invariants.prover import Counterexample
 from invariants.registry import REGISTRY
 from specs.kernel import Address
 
@@ -24,8 +24,7 @@ def replay_on_evm(cex: Counterexample, fixture: Fixture) -> EvmReplay:
     fixture.reset()
     write_system(fixture, cex.pre)
     inv = REGISTRY.invariants[cex.invariant]
-    known = [a.v for a in known_addresses(cex.pre, extra=[cex.sender, *[a.v for a in cex.args if isinstance(a, Address)],
-                                                          *[k.v for k in cex.keys if isinstance(k, Address)]])]
+    known = [a.v for a in cex.known()]
     before = read_system(fixture, cex.pre, known)
     out = fixture.contracts[cex.contract].transact(cex.function, *(plain(a) for a in cex.args), sender=cex.sender)
     if not out.ok:

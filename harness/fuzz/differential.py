@@ -16,6 +16,7 @@ from __future__ import annotations
 import inspect
 import itertools
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, get_type_hints
 
 from harness.evm.fixture import Fixture
@@ -65,12 +66,31 @@ def plain(v: Any) -> Any:
     return v
 
 
-def model_args(fn: Any, args: list) -> tuple:
+@lru_cache(maxsize=None)
+def params_of(fn: Any) -> tuple[tuple[str, Any], ...]:
+    """A model function's ABI parameters (after `self` and `msg`) with their types. Cached: the
+    fuzzer asks on every step."""
     hints = get_type_hints(fn)
-    names = [p for p in inspect.signature(fn).parameters if p not in ("self", "msg")]
+    return tuple((p, hints.get(p)) for p in inspect.signature(fn).parameters if p not in ("self", "msg"))
+
+
+@lru_cache(maxsize=None)
+def address_views(cls: type) -> tuple[tuple[str, int], ...]:
+    """(name, number of parameters) of every view of a model taking no argument or one address:
+    the views the comparison calls at every known address."""
     out = []
-    for n, a in zip(names, args):
-        t = hints[n]
+    for fname in dir(cls):
+        fn = getattr(cls, fname)
+        if getattr(fn, "is_view", False):
+            params = params_of(fn)
+            if len(params) <= 1 and all(t is Address for _, t in params):
+                out.append((fname, len(params)))
+    return tuple(out)
+
+
+def model_args(fn: Any, args: list) -> tuple:
+    out = []
+    for (_, t), a in zip(params_of(fn), args):
         if t is Bytes32:
             out.append(Bytes32(bytes.fromhex(a[2:]) if isinstance(a, str) else a))
         elif t is Bool:
@@ -141,6 +161,14 @@ class Differential:
             if tracer is not None:
                 tracer.paused = False
 
+    def drain_counts(self, calls: dict[str, int], reverts: dict[str, int]) -> None:
+        """Add this differential's call and revert counts into `calls` and `reverts`, and reset them."""
+        for k, v in self.calls.items():
+            calls[k] = calls.get(k, 0) + v
+        for k, v in self.reverts.items():
+            reverts[k] = reverts.get(k, 0) + v
+        self.calls, self.reverts = {}, {}
+
     def format_event(self, ev: Any) -> str:
         """`Name(param=value, ...) @emitter`, addresses in hex, by the event's ABI types."""
         abi = self.fixture.registry.get(ev.address)
@@ -190,15 +218,8 @@ class Differential:
     def compare_views(self, keys: list[int]) -> list[str]:
         diffs = []
         for name, cls in self.model.models.items():
-            for fname in dir(cls):
-                fn = getattr(cls, fname)
-                if not getattr(fn, "is_view", False):
-                    continue
-                hints = get_type_hints(fn)
-                params = [p for p in inspect.signature(fn).parameters if p not in ("self", "msg")]
-                if len(params) > 1 or any(hints.get(p) is not Address for p in params):
-                    continue
-                for combo in itertools.product(keys, repeat=len(params)):
+            for fname, nparams in address_views(cls):
+                for combo in itertools.product(keys, repeat=nparams):
                     m = self.model.world.view(self.model.addrs[name], fname, *(Address(k) for k in combo),
                                               clone=False)
                     e = self.fixture.contracts[name].view(fname, *combo)

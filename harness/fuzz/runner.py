@@ -163,10 +163,7 @@ def replay_sequences(fixture: Fixture, sequences: list[list[dict]], *, source_ov
         finally:
             if progress:
                 progress(res.sequences)
-            for k, v in diff.calls.items():
-                res.calls[k] = res.calls.get(k, 0) + v
-            for k, v in diff.reverts.items():
-                res.reverts[k] = res.reverts.get(k, 0) + v
+            diff.drain_counts(res.calls, res.reverts)
     res.seconds = time.perf_counter() - t0
     return res
 

@@ -82,11 +82,7 @@ class StakeManagerMachine(RuleBasedStateMachine):
         try:
             self.diff.step(step)
         finally:
-            for k, v in self.diff.calls.items():
-                type(self).calls[k] = type(self).calls.get(k, 0) + v
-            for k, v in self.diff.reverts.items():
-                type(self).reverts[k] = type(self).reverts.get(k, 0) + v
-            self.diff.calls, self.diff.reverts = {}, {}
+            self.diff.drain_counts(type(self).calls, type(self).reverts)
 
     def call(self, contract: str, function: str, sender: int, *args: Any) -> None:
         self.do({"op": "call", "contract": contract, "function": function, "sender": sender, "args": list(args)})
