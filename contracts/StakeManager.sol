@@ -4,19 +4,7 @@ pragma solidity ^0.8.28;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {BPEMath} from "./libraries/BPEMath.sol";
-
-/// @title IStakeManager, exactly as in the BPE contracts blueprint.
-interface IStakeManager {
-    event Staked(address indexed sink, uint256 amount, uint256 totalStake);
-    event Unstaked(address indexed sink, uint256 amount);
-    event Slashed(address indexed sink, uint256 amount, bytes32 reason);
-
-    function stake(uint256 amount) external;
-    function unstake(uint256 amount) external;
-    function slash(address sink, uint256 amount, bytes32 reason) external;
-    function getCapacityCap(address sink) external view returns (uint256);
-    function getStake(address sink) external view returns (uint256);
-}
+import {IStakeManager} from "./interfaces/IStakeManager.sol";
 
 /// @title StakeManager: sinks stake an ERC20 token; the stake caps the capacity a sink may signal.
 /// @notice Semantics decided here (model and rationale: specs/stake_manager.py):

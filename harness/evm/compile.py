@@ -55,6 +55,7 @@ OPTIMIZER_RUNS = 200
 DEFAULT_REMAPPINGS: tuple[str, ...] = (
     "@openzeppelin/contracts/=node_modules/@openzeppelin/contracts/",
     "@openzeppelin-v5/contracts/=node_modules/@openzeppelin/contracts/",
+    "@superfluid-finance/ethereum-contracts/=.cache/superfluid/package/",
 )
 OUTPUT_SELECTION = {
     "*": {
