@@ -242,7 +242,7 @@ class Explorer:
 
 def concrete(x: Any) -> Any:
     """The plain Python value of a model value (int for numbers and addresses, bool for bools)."""
-    if isinstance(x, (Uint, Address, Bytes32)):
+    if isinstance(x, (Uint, Sint, Address, Bytes32)):
         if is_sym(x.v):
             raise ModelBug(f"{x!r} is symbolic")
         return x.v
@@ -254,12 +254,12 @@ def concrete(x: Any) -> Any:
 
 
 def concrete_or_term(x: Any) -> Any:
-    return x.v if isinstance(x, (Uint, Address, Bytes32, Bool)) else x
+    return x.v if isinstance(x, (Uint, Sint, Address, Bytes32, Bool)) else x
 
 
 def term(x: Any) -> Any:
     """The int or z3 term behind a value (bools become z3 BoolVal when mixing is needed)."""
-    if isinstance(x, (Uint, Address, Bytes32, Bool)):
+    if isinstance(x, (Uint, Sint, Address, Bytes32, Bool)):
         return x.v
     return x
 
@@ -331,10 +331,10 @@ class Int(_Ordered):
     __slots__ = ("v",)
 
     def __init__(self, v: Any):
-        self.v = v.v if isinstance(v, (Uint, Int)) else v
+        self.v = v.v if isinstance(v, (Uint, Sint, Int)) else v
 
     def _o(self, o: Any) -> Any:
-        return o.v if isinstance(o, (Uint, Int)) else o
+        return o.v if isinstance(o, (Uint, Sint, Int)) else o
 
     def __add__(self, o: Any) -> "Int":
         return Int(self.v + self._o(o))
@@ -503,6 +503,201 @@ class U128(Uint):
     bits = 128
     MOD = 1 << 128
     MAX = (1 << 128) - 1
+
+
+class U32(Uint):
+    bits = 32
+    MOD = 1 << 32
+    MAX = (1 << 32) - 1
+
+
+class U96(Uint):
+    bits = 96
+    MOD = 1 << 96
+    MAX = (1 << 96) - 1
+
+
+class Sint(_Ordered):
+    """A signed Solidity integer of `bits` bits (two's complement range) with checked (0.8)
+    arithmetic: an out-of-range `+`, `-`, `*`, unary `-` or `type(intN).min / -1` raises
+    `Revert(Panic(0x11))`; division truncates towards zero as in Solidity, `x / 0` and `x % 0`
+    raise `Revert(Panic(0x12))`. Concrete values are ints; symbolic ones z3 Ints, constrained by
+    `range_constraints()` to MIN <= x <= MAX. Mixing widths is a model bug (use `.to(T)` for an
+    implicit widening, `.cast(T)` for Solidity's explicit wrapping conversion); plain Python ints
+    are literals. Mixing with unsigned types is a model bug too (`Sint.from_uint`, `.to_uint`).
+    """
+
+    __slots__ = ("v",)
+    bits: ClassVar[int] = 256
+    MIN: ClassVar[int] = -(1 << 255)
+    MAX: ClassVar[int] = (1 << 255) - 1
+
+    def __init__(self, v: int | z3.ArithRef):
+        if isinstance(v, int) and not isinstance(v, bool):
+            if not self.MIN <= v <= self.MAX:
+                raise ModelBug(f"{type(self).__name__}({v}) out of range")
+        elif not is_sym(v):
+            raise ModelBug(f"{type(self).__name__}({v!r}): not an int or a z3 term")
+        self.v = v
+
+    @classmethod
+    def symbolic(cls, name: str) -> "Sint":
+        return cls(z3.Int(name))
+
+    def range_constraints(self) -> list[z3.BoolRef]:
+        return [self.v >= self.MIN, self.v <= self.MAX] if is_sym(self.v) else []
+
+    def _o(self, other: Any) -> Any:
+        if isinstance(other, Sint):
+            if type(other) is not type(self):
+                raise ModelBug(f"mixing {type(self).__name__} and {type(other).__name__}")
+            return other.v
+        if isinstance(other, int) and not isinstance(other, bool):
+            if not self.MIN <= other <= self.MAX:
+                raise ModelBug(f"literal {other} out of range for {type(self).__name__}")
+            return other
+        if is_sym(other):
+            return other
+        raise ModelBug(f"cannot combine {type(self).__name__} with {other!r}")
+
+    def _checked(self, r: Any) -> "Sint":
+        if is_sym(r):
+            if truth(z3.Or(r < self.MIN, r > self.MAX)):
+                raise Revert(Panic(Panic.ARITHMETIC))
+            return type(self)(r)
+        if not self.MIN <= r <= self.MAX:
+            raise Revert(Panic(Panic.ARITHMETIC))
+        return type(self)(r)
+
+    # -- checked arithmetic ------------------------------------------------------------------
+    def __add__(self, other: Any) -> "Sint":
+        return self._checked(self.v + self._o(other))
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Any) -> "Sint":
+        return self._checked(self.v - self._o(other))
+
+    def __rsub__(self, other: Any) -> "Sint":
+        return self._checked(self._o(other) - self.v)
+
+    def __mul__(self, other: Any) -> "Sint":
+        return self._checked(self.v * self._o(other))
+
+    __rmul__ = __mul__
+
+    def __neg__(self) -> "Sint":
+        return self._checked(-self.v)
+
+    def __floordiv__(self, other: Any) -> "Sint":
+        """Solidity `/` on signed integers: truncation towards zero (not Python's floor)."""
+        return self._checked(_sdiv(self.v, self._o(other)))
+
+    def __mod__(self, other: Any) -> "Sint":
+        """Solidity `%` on signed integers: the sign of the dividend."""
+        a, b = self.v, self._o(other)
+        return type(self)(a - b * _sdiv(a, b))
+
+    # -- conversions -------------------------------------------------------------------------
+    def fits(self, t: type) -> Any:
+        """Whether the value is in the range of type `t` (a Sint or Uint subclass): a Python bool
+        when concrete, a `Bool` when symbolic."""
+        lo, hi = (t.MIN, t.MAX) if issubclass(t, Sint) else (0, t.MAX)
+        if is_sym(self.v):
+            return Bool(z3.And(self.v >= lo, self.v <= hi))
+        return lo <= self.v <= hi
+
+    def to(self, t: type) -> Any:
+        """An implicit conversion that cannot lose information (a wider type); a model bug if the
+        value does not fit (use SafeCast-style checks in the model before narrowing)."""
+        if not is_sym(self.v) and not self.fits(t):
+            raise ModelBug(f"{self!r} does not fit {t.__name__}")
+        return t(self.v)
+
+    def cast(self, t: type) -> Any:
+        """Solidity's explicit conversion to another integer type of the same signedness or to a
+        different width: keeps the low `t.bits` bits (two's complement)."""
+        mod = 1 << t.bits
+        if is_sym(self.v):
+            r = self.v % mod  # z3: Euclidean, in [0, mod)
+            if issubclass(t, Sint):
+                r = z3.If(r > t.MAX, r - mod, r)
+            return t(r)
+        r = self.v % mod
+        if issubclass(t, Sint) and r > t.MAX:
+            r -= mod
+        return t(r)
+
+    @classmethod
+    def from_uint(cls, u: "Uint") -> "Sint":
+        """A widening conversion from an unsigned value known to fit (model bug otherwise)."""
+        if not is_sym(u.v) and u.v > cls.MAX:
+            raise ModelBug(f"{u!r} does not fit {cls.__name__}")
+        return cls(u.v)
+
+    def to_uint(self, t: type) -> "Uint":
+        """The unsigned value of a non-negative signed value that fits `t` (model bug otherwise)."""
+        if not is_sym(self.v) and not 0 <= self.v <= t.MAX:
+            raise ModelBug(f"{self!r} is not a {t.__name__}")
+        return t(self.v)
+
+    # -- comparisons -------------------------------------------------------------------------
+    def __eq__(self, o: object) -> Any:  # type: ignore[override]
+        if not isinstance(o, (Sint, int)) and not is_sym(o):
+            return NotImplemented
+        return _cmp(self.v, self._o(o), lambda a, b: a == b)
+
+    def __ne__(self, o: object) -> Any:  # type: ignore[override]
+        if not isinstance(o, (Sint, int)) and not is_sym(o):
+            return NotImplemented
+        return _cmp(self.v, self._o(o), lambda a, b: a != b)
+
+    def __hash__(self) -> int:
+        return hash(concrete(self))
+
+    def __int__(self) -> int:
+        return concrete(self)
+
+    def __index__(self) -> int:
+        return concrete(self)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.v})"
+
+
+def _sdiv(a: Any, b: Any) -> Any:
+    """Signed division truncating towards zero, with the division-by-zero panic."""
+    if not is_sym(a) and not is_sym(b):
+        if b == 0:
+            raise Revert(Panic(Panic.DIVISION_BY_ZERO))
+        q = abs(a) // abs(b)
+        return q if (a >= 0) == (b >= 0) else -q
+    if truth(b == 0 if is_sym(b) else z3.BoolVal(b == 0)):
+        raise Revert(Panic(Panic.DIVISION_BY_ZERO))
+    abs_a = z3.If(a >= 0, a, -a) if is_sym(a) else abs(a)
+    abs_b = z3.If(b >= 0, b, -b) if is_sym(b) else abs(b)
+    q = fresh("sq")
+    define(z3.And(q >= 0, abs_b * q <= abs_a, abs_a < abs_b * (q + 1)))
+    same = z3.Or(a == 0, (a >= 0) == (b >= 0)) if is_sym(a) or is_sym(b) else z3.BoolVal((a >= 0) == (b >= 0))
+    return z3.If(same, q, -q)
+
+
+class I96(Sint):
+    bits = 96
+    MIN = -(1 << 95)
+    MAX = (1 << 95) - 1
+
+
+class I128(Sint):
+    bits = 128
+    MIN = -(1 << 127)
+    MAX = (1 << 127) - 1
+
+
+class I256(Sint):
+    bits = 256
+    MIN = -(1 << 255)
+    MAX = (1 << 255) - 1
 
 
 class Address:
