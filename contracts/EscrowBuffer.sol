@@ -24,8 +24,8 @@ interface IBackpressurePoolMembers {
 contract EscrowBuffer is IEscrowBuffer {
     uint256 public constant MAX_DRAIN_ENTRIES = 32;
 
-    mapping(bytes32 => uint256) public bufferLevel;
-    mapping(bytes32 => uint256) public bufferMax;
+    mapping(bytes32 => uint256) internal levels;
+    mapping(bytes32 => uint256) internal maxima;
     mapping(bytes32 => uint256) public unitPrice;
     mapping(bytes32 => uint256) public lastDrain;
     mapping(bytes32 => uint256) public queueHead;
@@ -63,7 +63,7 @@ contract EscrowBuffer is IEscrowBuffer {
     /// @notice Set the bound on the buffer of a task type. Only governance. May be below the level.
     function setBufferMax(bytes32 taskTypeId, uint256 max) external {
         if (msg.sender != governance) revert NotGovernance(msg.sender);
-        bufferMax[taskTypeId] = max;
+        maxima[taskTypeId] = max;
         emit BufferMaxSet(taskTypeId, max);
     }
 
@@ -78,8 +78,8 @@ contract EscrowBuffer is IEscrowBuffer {
     function deposit(bytes32 taskTypeId, uint256 amount) external {
         if (amount == 0) revert ZeroAmount();
         if (backpressurePool.getPool(taskTypeId) == address(0)) revert NoPool(taskTypeId);
-        uint256 level = bufferLevel[taskTypeId];
-        uint256 max = bufferMax[taskTypeId];
+        uint256 level = levels[taskTypeId];
+        uint256 max = maxima[taskTypeId];
         if (amount > max || level > max - amount) revert BufferOverflow(level, amount, max);
         if (level == 0) lastDrain[taskTypeId] = block.timestamp;
         uint256 tail = queueTail[taskTypeId];
@@ -87,7 +87,7 @@ contract EscrowBuffer is IEscrowBuffer {
         entryAmount[taskTypeId][tail] = amount;
         queueTail[taskTypeId] = tail + 1;
         level += amount;
-        bufferLevel[taskTypeId] = level;
+        levels[taskTypeId] = level;
         if (!IERC20(address(token)).transferFrom(msg.sender, address(this), amount)) revert TransferFailed();
         emit Deposited(taskTypeId, msg.sender, amount);
         if (level == max) emit BufferFull(taskTypeId, level);
@@ -114,7 +114,7 @@ contract EscrowBuffer is IEscrowBuffer {
             }
         }
         queueHead[taskTypeId] = head;
-        bufferLevel[taskTypeId] -= amount;
+        levels[taskTypeId] -= amount;
         lastDrain[taskTypeId] = block.timestamp;
 
         gdaForwarder.distribute(token, address(this), ISuperfluidPool(poolAddress), amount, "");
@@ -124,6 +124,14 @@ contract EscrowBuffer is IEscrowBuffer {
             uint256 units = ISuperfluidPool(poolAddress).getUnits(sink);
             if (units != 0) emit Drained(taskTypeId, sink, units * perUnit);
         }
+    }
+
+    function bufferLevel(bytes32 taskTypeId) external view returns (uint256) {
+        return levels[taskTypeId];
+    }
+
+    function bufferMax(bytes32 taskTypeId) external view returns (uint256) {
+        return maxima[taskTypeId];
     }
 
     /// @notice The amount `drain` would move now (0 when it would revert NothingToDrain).

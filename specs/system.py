@@ -20,6 +20,17 @@ DEPLOYER = 0xDE9107E4000000000000000000000000000000D1
 GOVERNANCE = 0x6060000000000000000000000000000000000001
 TREASURY = 0x7EA5000000000000000000000000000000000002
 
+# The real Superfluid framework (npm @superfluid-finance/ethereum-contracts 1.15.2), deployed by its
+# own deployer (harness/evm/superfluid.py) before the suite, and a wrapper SuperToken over its
+# TestToken. The addresses are deterministic; the EVM fixture checks them and refuses a mismatch.
+SUPERFLUID = {
+    "Host": 0xA4CB7CB3CB889E00CFDDF913A9E838D8E25DC966,
+    "GDA": 0x791ED1CED4E683CB697E529A4A3D3F651492329B,
+    "GDAv1Forwarder": 0xC7B677B55727BA701C1689C74FA1113CAE1E9A04,
+    "SuperToken": 0xC3F27EA68C397E0B9D2E9BD6724FCBF654667C75,
+    "SuperTokenUnderlying": 0x3D6AB2023EA7E82B064BEBDB1C9886F8A266DB35,
+}
+
 
 def create_address(sender: int, nonce: int) -> int:
     """keccak(rlp([sender, nonce]))[12:], the CREATE address."""
@@ -44,6 +55,7 @@ class Deployment:
     model: type[Contract]
     ctor_args: Callable[[dict[str, int]], tuple] = lambda addrs: ()
     ctor_types: tuple[str, ...] = ()
+    superfluid: bool = False  # needs the Superfluid framework deployed first (addresses in SUPERFLUID)
 
 
 def _stake_manager_args(addrs: dict[str, int]) -> tuple:

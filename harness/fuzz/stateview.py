@@ -14,7 +14,7 @@ from typing import Any, Iterable
 from eth_utils import keccak
 
 from harness.errors import WorkbenchError
-from specs.kernel import Address, Bool, Mapping, Uint
+from specs.kernel import Address, Bool, Bytes32, Mapping, Uint
 from specs.system import System
 
 
@@ -31,9 +31,54 @@ def _layout(artifact: Any) -> dict[str, dict]:
     return entries
 
 
-def read_system(fixture: Any, template: System, keys: Iterable[int]) -> System:
-    """A copy of `template` whose storage holds what the EVM holds (mappings at `keys` only)."""
-    keys = sorted(set(keys))
+def key_sets(keys: "Iterable[int] | dict[type, Iterable[int]]") -> dict[type, list[int]]:
+    """Known keys per Solidity key type. A plain iterable means addresses (the fuzzer's actors and the
+    contracts); task type ids (bytes32) and indices (uint256) are given under their kernel types."""
+    if isinstance(keys, dict):
+        return {t: sorted(set(ks)) for t, ks in keys.items()}
+    return {Address: sorted(set(keys))}
+
+
+def _keys_for(v: Mapping, level_type: type, known: dict[type, list[int]], prefix: tuple) -> list[int]:
+    """The keys to read at one level: the known keys of its type, plus every key the model holds there
+    (so an entry the model has is always compared, and one only the EVM has is found at known keys)."""
+    out = set(known.get(level_type, ()))
+    n = len(prefix)
+    for key, _v in v.items():
+        if key[:n] == prefix:
+            out.add(key[n])
+    return sorted(out)
+
+
+def _read_mapping(eng: Any, addr: int, slot: int, v: Mapping, known: dict[type, list[int]]) -> Mapping:
+    m = Mapping(v.key_type, v.value_type, summed=v.summed)
+    zero = m.store.zero
+    types = []
+    t: Any = v
+    while isinstance(t, Mapping):
+        types.append(t.key_type)
+        t = t.value_type
+
+    def walk(base: int, prefix: tuple) -> None:
+        level = len(prefix)
+        for k in _keys_for(v, types[level], known, prefix):
+            s = mapping_slot(base, k)
+            if level + 1 < len(types):
+                walk(s, prefix + (k,))
+            else:
+                raw = eng.get_storage(addr, s)
+                val = bool(raw) if isinstance(zero, bool) else raw
+                if val != zero:
+                    m.store.set(prefix + (k,), val)
+
+    walk(slot, ())
+    return m
+
+
+def read_system(fixture: Any, template: System, keys: "Iterable[int] | dict[type, Iterable[int]]") -> System:
+    """A copy of `template` whose storage holds what the EVM holds. Mappings are read at the known keys
+    of each level's key type and at every key the template holds (see `key_sets`)."""
+    known = key_sets(keys)
     out = template.clone()
     for name, addr in template.addrs.items():
         c = out.world.contracts[addr]
@@ -43,32 +88,13 @@ def read_system(fixture: Any, template: System, keys: Iterable[int]) -> System:
             slot = int(layout[f.name]["slot"])
             v = getattr(c, f.name)
             if isinstance(v, Mapping):
-                m = Mapping(v.key_type, v.value_type, summed=v.summed)
-                depth = v.depth()
-                zero = m.store.zero
-                if depth == 1:
-                    for k in keys:
-                        raw = eng.get_storage(addr, mapping_slot(slot, k))
-                        val = bool(raw) if isinstance(zero, bool) else raw
-                        if val != zero:
-                            m.store.set((k,), val)
-                elif depth == 2:
-                    for k1 in keys:
-                        inner = mapping_slot(slot, k1)
-                        for k2 in keys:
-                            raw = eng.get_storage(addr, mapping_slot(inner, k2))
-                            val = bool(raw) if isinstance(zero, bool) else raw
-                            if val != zero:
-                                m.store.set((k1, k2), val)
-                else:
-                    raise WorkbenchError(f"{name}.{f.name}: mappings nested {depth} deep are not supported")
-                setattr(c, f.name, m)
+                setattr(c, f.name, _read_mapping(eng, addr, slot, v, known))
             elif isinstance(v, Uint):
                 setattr(c, f.name, type(v)(eng.get_storage(addr, slot)))
             elif isinstance(v, Bool):
                 setattr(c, f.name, Bool(bool(eng.get_storage(addr, slot))))
-            elif isinstance(v, Address):
-                setattr(c, f.name, Address(eng.get_storage(addr, slot)))
+            elif isinstance(v, (Address, Bytes32)):
+                setattr(c, f.name, type(v)(eng.get_storage(addr, slot)))
             else:
                 raise WorkbenchError(f"{name}.{f.name}: no state view for {type(v).__name__}")
     return out
@@ -90,7 +116,7 @@ def write_system(fixture: Any, system: System) -> None:
                     for k in key:
                         s = mapping_slot(s, k)
                     eng.set_storage(addr, s, int(val))
-            elif isinstance(v, (Uint, Address)):
+            elif isinstance(v, (Uint, Address, Bytes32)):
                 eng.set_storage(addr, slot, v.v)
             elif isinstance(v, Bool):
                 eng.set_storage(addr, slot, int(bool(v.v)))

@@ -1,0 +1,195 @@
+"""Model of contracts/BackpressurePool.sol: one Superfluid GDA pool per task type, member units from
+the sinks' effective capacities (PROTOCOL.md section 6).
+
+- `createPool(taskTypeId)`: anyone, once, for a registered task type. The pool is created through the
+  GDAv1Forwarder with this contract as admin, units not transferable, distribution from any address.
+- `rebalance(taskTypeId)`: members of the last rebalance that left the registry get units 0; every
+  registered sink, in registry order, gets floor(effective / UNIT_SCALE) units (the GDA is called only
+  where the units change); the registry's list becomes the member list with snapshots of the effective
+  capacities; `Rebalanced(taskTypeId, sinkCount, totalCapacity)` with the sum of the units set.
+- `needsRebalance(taskTypeId)`: false without a pool; true when the registry's sinkSetVersion moved, or
+  some sink's |effective - snapshot| * 10000 > rebalanceThresholdBps * snapshot.
+- Governance sets rebalanceThresholdBps (<= 10000; 500 at deployment).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from specs.kernel import (
+    U128, U256, Address, Bool, Bytes32, Contract, Event, Mapping, Msg, Revert, SolidityError, ZERO_ADDRESS,
+    external, immutable, is_sym, storage, view,
+)
+
+UNIT_SCALE = U256(10**18)
+BPS = U256(10_000)
+
+
+def uint128(x: U256) -> U128:
+    """Solidity's explicit `uint128(x)`: truncation, no check."""
+    v = x.v
+    return U128(v % U128.MOD)
+
+
+# -- errors --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ZeroAddress(SolidityError):
+    pass
+
+
+@dataclass(frozen=True)
+class NotGovernance(SolidityError):
+    caller: Address
+
+
+@dataclass(frozen=True)
+class UnknownTaskType(SolidityError):
+    taskTypeId: Bytes32
+
+
+@dataclass(frozen=True)
+class PoolExists(SolidityError):
+    taskTypeId: Bytes32
+
+
+@dataclass(frozen=True)
+class NoPool(SolidityError):
+    taskTypeId: Bytes32
+
+
+@dataclass(frozen=True)
+class InvalidThreshold(SolidityError):
+    thresholdBps: U256
+
+
+# -- events --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Rebalanced(Event):
+    taskTypeId: Bytes32
+    sinkCount: U256
+    totalCapacity: U256
+
+
+@dataclass(frozen=True)
+class PoolCreated(Event):
+    taskTypeId: Bytes32
+    pool: Address
+
+
+@dataclass(frozen=True)
+class RebalanceThresholdSet(Event):
+    thresholdBps: U256
+
+
+@dataclass
+class BackpressurePool(Contract):
+    # storage, in BackpressurePool.sol declaration order
+    pools: Mapping = storage(lambda: Mapping(Bytes32, Address))
+    memberCount: Mapping = storage(lambda: Mapping(Bytes32, U256))
+    memberAt: Mapping = storage(lambda: Mapping(Bytes32, Mapping(U256, Address)))
+    snapshotOf: Mapping = storage(lambda: Mapping(Bytes32, Mapping(Address, U256)))
+    rebalancedVersion: Mapping = storage(lambda: Mapping(Bytes32, U256))
+    rebalanceThresholdBps: U256 = storage(lambda: U256(0))
+    # immutables
+    registry: Address = immutable(default=ZERO_ADDRESS)
+    gdaForwarder: Address = immutable(default=ZERO_ADDRESS)
+    token: Address = immutable(default=ZERO_ADDRESS)
+    governance: Address = immutable(default=ZERO_ADDRESS)
+
+    @classmethod
+    def construct(cls, registry: Address, gdaForwarder: Address, token: Address,
+                  governance: Address) -> "BackpressurePool":
+        """Reverts: ZeroAddress.  # Solidity: BackpressurePool.sol#L44-55"""
+        if registry == ZERO_ADDRESS or gdaForwarder == ZERO_ADDRESS or token == ZERO_ADDRESS \
+                or governance == ZERO_ADDRESS:
+            raise Revert(ZeroAddress())
+        return cls(registry=registry, gdaForwarder=gdaForwarder, token=token, governance=governance,
+                   rebalanceThresholdBps=U256(500))
+
+    def _registry(self):
+        return self.world.at(self.registry)
+
+    @external
+    def setRebalanceThreshold(self, msg: Msg, thresholdBps: U256) -> None:
+        """Reverts: NotGovernance, InvalidThreshold (> 10000).  # Solidity: BackpressurePool.sol#L58-63"""
+        if msg.sender != self.governance:
+            raise Revert(NotGovernance(msg.sender))
+        if thresholdBps > BPS:
+            raise Revert(InvalidThreshold(thresholdBps))
+        self.rebalanceThresholdBps = thresholdBps
+        self.emit(RebalanceThresholdSet(thresholdBps))
+
+    @external
+    def createPool(self, msg: Msg, taskTypeId: Bytes32) -> None:
+        """Reverts: UnknownTaskType, PoolExists, and whatever the GDA reverts with.
+        # Solidity: BackpressurePool.sol#L66-74"""
+        if not self._registry().isTaskType(self.this_msg(), taskTypeId):
+            raise Revert(UnknownTaskType(taskTypeId))
+        if self.pools[taskTypeId] != ZERO_ADDRESS:
+            raise Revert(PoolExists(taskTypeId))
+        _ok, pool = self.world.at(self.gdaForwarder).createPool(
+            self.this_msg(), self.token, self.address, (Bool(False), Bool(True)))
+        self.pools[taskTypeId] = pool
+        self.emit(PoolCreated(taskTypeId, pool))
+
+    @external
+    def rebalance(self, msg: Msg, taskTypeId: Bytes32) -> None:
+        """Reverts: NoPool.  # Solidity: BackpressurePool.sol#L77-110"""
+        poolAddress = self.pools[taskTypeId]
+        if poolAddress == ZERO_ADDRESS:
+            raise Revert(NoPool(taskTypeId))
+        pool = self.world.at(poolAddress)
+        registry = self._registry()
+
+        oldCount = self.memberCount[taskTypeId]
+        i = U256(0)
+        while i < oldCount:
+            member = self.memberAt[taskTypeId][i]
+            if not registry.isSink(self.this_msg(), taskTypeId, member):
+                if pool.getUnits(self.this_msg(), member) != 0:
+                    pool.updateMemberUnits(self.this_msg(), member, U128(0))
+                self.snapshotOf[taskTypeId][member] = U256(0)
+            self.memberAt[taskTypeId][i] = ZERO_ADDRESS
+            i = i + 1
+
+        count = registry.sinkCount(self.this_msg(), taskTypeId)
+        totalCapacity = U256(0)
+        i = U256(0)
+        while i < count:
+            sink = registry.sinkAt(self.this_msg(), taskTypeId, i)
+            effective = registry.getSmoothedCapacity(self.this_msg(), taskTypeId, sink)
+            units = uint128(effective // UNIT_SCALE)
+            if pool.getUnits(self.this_msg(), sink) != units:
+                pool.updateMemberUnits(self.this_msg(), sink, units)
+            self.snapshotOf[taskTypeId][sink] = effective
+            self.memberAt[taskTypeId][i] = sink
+            totalCapacity = totalCapacity + U256(units.v)
+            i = i + 1
+        self.memberCount[taskTypeId] = count
+        self.rebalancedVersion[taskTypeId] = registry.sinkSetVersion(self.this_msg(), taskTypeId)
+        self.emit(Rebalanced(taskTypeId, count, totalCapacity))
+
+    @view
+    def needsRebalance(self, msg: Msg, taskTypeId: Bytes32) -> Bool:
+        """Never reverts (unless the registry does).  # Solidity: BackpressurePool.sol#L114-126"""
+        if self.pools[taskTypeId] == ZERO_ADDRESS:
+            return Bool(False)
+        registry = self._registry()
+        if registry.sinkSetVersion(self.this_msg(), taskTypeId) != self.rebalancedVersion[taskTypeId]:
+            return Bool(True)
+        count = registry.sinkCount(self.this_msg(), taskTypeId)
+        i = U256(0)
+        while i < count:
+            sink = registry.sinkAt(self.this_msg(), taskTypeId, i)
+            effective = registry.getSmoothedCapacity(self.this_msg(), taskTypeId, sink)
+            snapshot = self.snapshotOf[taskTypeId][sink]
+            delta = effective - snapshot if effective > snapshot else snapshot - effective
+            if delta * BPS > self.rebalanceThresholdBps * snapshot:
+                return Bool(True)
+            i = i + 1
+        return Bool(False)
+
+    @view
+    def getPool(self, msg: Msg, taskTypeId: Bytes32) -> Address:
+        """# Solidity: BackpressurePool.sol#L128-130"""
+        return self.pools[taskTypeId]
