@@ -77,8 +77,17 @@ class System:
     """A world with the suite deployed, plus names for its contracts (what invariants read)."""
 
     world: World
-    addrs: dict[str, int]
-    models: dict[str, type[Contract]] = field(default_factory=dict)
+    addrs: dict[str, int]  # the suite's contracts (their storage is compared and proved)
+    models: dict[str, type[Contract]] = field(default_factory=dict)  # suite and external model classes
+    externals: dict[str, int] = field(default_factory=dict)  # modelled contracts outside the suite
+
+    def address_of(self, name: str) -> int:
+        """The address of a suite contract or of an external one (Superfluid), by name."""
+        if name in self.addrs:
+            return self.addrs[name]
+        if name in self.externals:
+            return self.externals[name]
+        raise KeyError(f"no contract named {name!r} in this system")
 
     @property
     def stake_manager(self) -> StakeManager:
@@ -89,7 +98,7 @@ class System:
         return self.world.contracts[self.addrs["TestToken"]]  # type: ignore[return-value]
 
     def clone(self) -> "System":
-        return System(self.world.clone(), self.addrs, self.models)
+        return System(self.world.clone(), self.addrs, self.models, self.externals)
 
 
 def build_system(overrides: dict[str, type[Contract]] | None = None,

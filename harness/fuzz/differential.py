@@ -17,7 +17,7 @@ import inspect
 import itertools
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, get_type_hints
+from typing import Any, get_args, get_origin, get_type_hints
 
 from harness.evm.fixture import Fixture
 from harness.fuzz.stateview import diff_systems, read_system
@@ -88,16 +88,22 @@ def address_views(cls: type) -> tuple[tuple[str, int], ...]:
     return tuple(out)
 
 
+def model_value(t: Any, a: Any) -> Any:
+    """A JSON step argument as the model's parameter type `t` (kernel types, `bytes`, `list[T]`)."""
+    if t is Bytes32:
+        return Bytes32(bytes.fromhex(a[2:]) if isinstance(a, str) else a)
+    if t is Bool:
+        return Bool(bool(a))
+    if t is bytes:
+        return bytes.fromhex(a[2:]) if isinstance(a, str) else bytes(a)
+    if get_origin(t) in (list, tuple):
+        (inner,) = get_args(t)[:1]
+        return [model_value(inner, x) for x in a]
+    return t(a)
+
+
 def model_args(fn: Any, args: list) -> tuple:
-    out = []
-    for (_, t), a in zip(params_of(fn), args):
-        if t is Bytes32:
-            out.append(Bytes32(bytes.fromhex(a[2:]) if isinstance(a, str) else a))
-        elif t is Bool:
-            out.append(Bool(bool(a)))
-        else:
-            out.append(t(a))
-    return tuple(out)
+    return tuple(model_value(t, a) for (_, t), a in zip(params_of(fn), args))
 
 
 def evm_args(fn: Any, args: list) -> tuple:
@@ -123,9 +129,21 @@ class Differential:
     calls: dict[str, int] = field(default_factory=dict)  # per function: calls
     reverts: dict[str, int] = field(default_factory=dict)  # per "function: error": reverts
     trace: list[dict] = field(default_factory=list)  # per step: the EVM's outcome and decoded events
+    # Known mapping keys beyond the addresses: {Bytes32: task type ids, U256: indices and ids, Address: more}.
+    extra_keys: dict[type, list[int]] = field(default_factory=dict)
+    # Further comparisons after every step (Superfluid state through views): callables taking this
+    # Differential and returning differences as strings.
+    observers: list[Any] = field(default_factory=list)
 
     def known_keys(self) -> list[int]:
-        return sorted(set(self.actors) | set(self.model.addrs.values()) | {GOVERNANCE, TREASURY})
+        """The addresses: actors, the suite's contracts, governance, treasury, and any extra ones."""
+        return sorted(set(self.actors) | set(self.model.addrs.values()) | {GOVERNANCE, TREASURY}
+                      | set(self.extra_keys.get(Address, ())))
+
+    def key_sets(self) -> dict[type, list[int]]:
+        out = {t: sorted(set(ks)) for t, ks in self.extra_keys.items()}
+        out[Address] = self.known_keys()
+        return out
 
     def step(self, step: dict) -> None:
         self.index += 1
@@ -141,7 +159,7 @@ class Differential:
         name, fn_name = step["contract"], step["function"]
         fn = getattr(self.model.models[name], fn_name)
         margs = model_args(fn, step["args"])
-        m = self.model.world.transact(self.model.addrs[name], fn_name, Msg(Address(step["sender"])), *margs)
+        m = self.model.world.transact(self.model.address_of(name), fn_name, Msg(Address(step["sender"])), *margs)
         e = self.fixture.contracts[name].transact(fn_name, *(plain(a) for a in margs), sender=step["sender"])
         self.trace.append({"outcome": "ok " + repr(tuple(e.returned)) if e.ok else f"reverted {e.error}",
                            "events": [self.format_event(ev) for ev in e.events]})
@@ -204,12 +222,15 @@ class Differential:
 
     def compare_state(self, step: dict) -> None:
         keys = self.known_keys()
-        evm_state = read_system(self.fixture, self.model, keys)
+        key_sets = self.key_sets()
+        evm_state = read_system(self.fixture, self.model, key_sets)
         diffs = diff_systems(self.model, evm_state)
         diffs += self.compare_views(keys)
+        for observe in self.observers:
+            diffs += observe(self)
         for inv in self.invariants:
             for side, system in (("model", self.model), ("evm", evm_state)):
-                bad = _failing_keys(inv, system, keys)
+                bad = _failing_keys(inv, system, key_sets)
                 if bad is not None:
                     diffs.append(f"{inv.id} fails on the {side} state{bad}: {inv.statement}")
         if diffs:
@@ -230,8 +251,10 @@ class Differential:
         return diffs
 
 
-def _failing_keys(inv: Invariant, system: System, keys: list[int]) -> str | None:
-    for combo in itertools.product(keys, repeat=len(inv.keys)):
-        if not inv.holds(system, *(Address(k) for k in combo)):  # predicates are pure: no clone
+def _failing_keys(inv: Invariant, system: System, key_sets: dict[type, list[int]]) -> str | None:
+    """Where `inv` fails on `system`, trying every combination of known keys of its key types."""
+    domains = [key_sets.get(t, ()) for _, t in inv.keys]
+    for combo in itertools.product(*domains):
+        if not inv.holds(system, *(t(k) for (_, t), k in zip(inv.keys, combo))):  # predicates are pure: no clone
             return f" at {', '.join(hex(k) for k in combo)}" if combo else ""
     return None

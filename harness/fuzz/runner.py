@@ -93,14 +93,30 @@ def no_local_constants():  # type: ignore[no-untyped-def]
         hyp_providers.CONSTANTS_CACHE.cache.clear()
 
 
+def start_differential(fixture: Fixture, steps: list[dict], model_factory: Any,
+                       invariants: list) -> tuple[Differential, list[dict]]:
+    """The Differential a recorded sequence starts from, and the steps left to run: a sequence that
+    opens with a "prepare" step (the system machine's) starts from its prepared state."""
+    if steps and steps[0].get("op") == "prepare":
+        from harness.fuzz.system import PREPARE, SystemMachine
+
+        if steps[0] != PREPARE:
+            raise ValueError(f"unknown prepared state {steps[0]!r} (this workbench knows {PREPARE!r})")
+        return SystemMachine.start(fixture, model_factory, invariants), steps[1:]
+    return StakeManagerMachine.start(fixture, model_factory, invariants), steps
+
+
 def run_fuzz(fixture: Fixture, *, profile_name: str = "ci", max_examples: int | None = None,
              step_count: int | None = None, model_overrides: dict | None = None,
              source_overrides: dict[str, str] | None = None, replay_dir: Path = REPLAY_DIR,
-             shrink_seconds: int = 60, progress: Any = None) -> FuzzResult:
+             shrink_seconds: int = 60, progress: Any = None, machine: Any = None) -> FuzzResult:
+    """Run `machine` (a StakeManagerMachine subclass; default StakeManagerMachine) on `fixture`."""
+    machine = machine or StakeManagerMachine
     names = set(fixture.addrs)
     invariants = REGISTRY.for_contracts(names)
     overrides = dict(model_overrides or {})
-    StakeManagerMachine.configure(fixture, lambda: build_system(overrides), invariants, progress)
+    factory = lambda: build_system(overrides)  # noqa: E731
+    machine.configure(fixture, factory, invariants, progress)
     kw: dict[str, Any] = {}
     if max_examples is not None:
         kw["max_examples"] = max_examples
@@ -112,12 +128,12 @@ def run_fuzz(fixture: Fixture, *, profile_name: str = "ci", max_examples: int | 
     res = FuzzResult("PASSED", fixture.engine.name, 0, budget, 0.0, profile_name)
     try:
         with shrink_budget(shrink_seconds), no_local_constants():
-            run_state_machine_as_test(StakeManagerMachine, settings=s)
+            run_state_machine_as_test(machine, settings=s)
     except Mismatch as m:
         res.status = "VIOLATED"
         res.mismatch = m.render()
-        res.shrunk_steps = list(StakeManagerMachine.last_log)
-        res.trace = list(StakeManagerMachine.last_trace)
+        res.shrunk_steps = list(machine.last_log)
+        res.trace = list(machine.last_trace)
         res.replay_file = str(save_replay(res.shrunk_steps, fixture.engine.name, res.mismatch,
                                           source_overrides or {}, list(overrides), replay_dir))
     except Flaky as e:
@@ -126,12 +142,12 @@ def run_fuzz(fixture: Fixture, *, profile_name: str = "ci", max_examples: int | 
     except Exception as e:  # engine or model failure: a tool error, never a pass
         res.status = "ERROR"
         res.message = f"{type(e).__name__}: {e}"
-        res.shrunk_steps = list(StakeManagerMachine.last_log)
+        res.shrunk_steps = list(machine.last_log)
     res.seconds = time.perf_counter() - t0
-    res.steps = StakeManagerMachine.steps_run
-    res.sequences = StakeManagerMachine.sequences
-    res.all_sequences = [list(seq) for seq in StakeManagerMachine.all_logs]
-    res.calls, res.reverts = dict(StakeManagerMachine.calls), dict(StakeManagerMachine.reverts)
+    res.steps = machine.steps_run
+    res.sequences = machine.sequences
+    res.all_sequences = [list(seq) for seq in machine.all_logs]
+    res.calls, res.reverts = dict(machine.calls), dict(machine.reverts)
     return res
 
 
@@ -142,17 +158,17 @@ def replay_sequences(fixture: Fixture, sequences: list[list[dict]], *, source_ov
     invariants = REGISTRY.for_contracts(names)
     res = FuzzResult("PASSED", fixture.engine.name, 0, len(sequences), 0.0, "replayed")
     t0 = time.perf_counter()
+    factory = build_system
     for seq in sequences:
-        fixture.reset()
-        diff = Differential(fixture, build_system(), ACTORS, invariants)
+        diff, steps = start_differential(fixture, seq, factory, invariants)
         res.sequences += 1
         try:
-            for step in seq:
+            for step in steps:
                 res.steps += 1
                 diff.step(step)
         except Mismatch as m:
             res.status, res.mismatch = "VIOLATED", m.render() + "\n  (sequence replayed from another engine, not shrunk)"
-            res.shrunk_steps = seq[: m.index]
+            res.shrunk_steps = seq[: len(seq) - len(steps) + m.index]
             res.trace = list(diff.trace)
             res.replay_file = str(save_replay(res.shrunk_steps, fixture.engine.name, res.mismatch,
                                               source_overrides or {}, [], replay_dir))
@@ -185,10 +201,11 @@ def replay(path: Path, fixture: Fixture, model_overrides: dict | None = None, ou
     doc = json.loads(Path(path).read_text())
     if doc.get("schema") != REPLAY_SCHEMA:
         raise ValueError(f"{path}: not a replay file (schema {doc.get('schema')!r}, expected {REPLAY_SCHEMA})")
-    fixture.reset()
     names = set(fixture.addrs)
-    diff = Differential(fixture, build_system(model_overrides or {}), ACTORS, REGISTRY.for_contracts(names))
-    for step in doc["steps"]:
+    overrides = dict(model_overrides or {})
+    diff, steps = start_differential(fixture, doc["steps"], lambda: build_system(overrides),
+                                     REGISTRY.for_contracts(names))
+    for step in steps:
         out(f"  {format_step(step)}")
         try:
             diff.step(step)

@@ -63,11 +63,15 @@ class StakeManagerMachine(RuleBasedStateMachine):
         cls.all_logs = []
         cls.progress = staticmethod(progress) if progress else None
 
+    @classmethod
+    def start(cls, fixture: Fixture, model_factory: Any, invariants: list[Invariant]) -> Differential:
+        """A Differential at the start of a sequence: the deployed state on both sides."""
+        fixture.reset()
+        return Differential(fixture, model_factory(), ACTORS, invariants)
+
     def __init__(self) -> None:
         super().__init__()
-        self.fixture.reset()
-        model: System = self.model_factory()
-        self.diff = Differential(self.fixture, model, ACTORS, self.invariants)
+        self.diff = self.start(self.fixture, self.model_factory, self.invariants)
         self.log: list[dict] = []
         type(self).last_log = self.log
         type(self).last_trace = self.diff.trace
