@@ -37,7 +37,7 @@ import z3
 from specs.kernel import (
     U256, Address, Bool, Bytes32, Explorer, Mapping, ModelBug, Msg, Uint, flat_key, is_sym, term,
 )
-from specs.system import System, build_system
+from specs.system import CORE_DEPLOYMENTS, System, build_system
 from invariants.registry import REGISTRY, Invariant
 
 PROVED, VIOLATED, INCONCLUSIVE, UNSUPPORTED, ERROR = "PROVED", "VIOLATED", "INCONCLUSIVE", "UNSUPPORTED", "ERROR"
@@ -251,7 +251,7 @@ def transitions(system: System) -> list[Transition]:
 class Prover:
     def __init__(self, system: System | None = None, invariants: list[Invariant] | None = None,
                  *, timeout_ms: int = 30_000):
-        self.system = system or build_system()
+        self.system = system or build_system(deployments=CORE_DEPLOYMENTS)
         names = set(self.system.models)
         self.invariants = invariants if invariants is not None else REGISTRY.for_contracts(names)
         self.timeout_ms = timeout_ms

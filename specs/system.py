@@ -12,13 +12,21 @@ from typing import Any, Callable
 
 from eth_utils import keccak
 
-from specs.kernel import Address, Contract, World
+from specs.backpressure_pool import BackpressurePool
+from specs.capacity_registry import CapacityRegistry
+from specs.escrow_buffer import EscrowBuffer
+from specs.kernel import Address, Block, Contract, World
+from specs.pipeline import Pipeline
 from specs.stake_manager import StakeManager
 from specs.test_token import TestToken
 
 DEPLOYER = 0xDE9107E4000000000000000000000000000000D1
 GOVERNANCE = 0x6060000000000000000000000000000000000001
 TREASURY = 0x7EA5000000000000000000000000000000000002
+
+# The block the system starts at: the engines' defaults (harness/evm/engine.py), checked by the fixture.
+GENESIS_BLOCK = 1
+GENESIS_TIMESTAMP = 1_700_000_000
 
 # The real Superfluid framework (npm @superfluid-finance/ethereum-contracts 1.15.2), deployed by its
 # own deployer (harness/evm/superfluid.py) before the suite, and a wrapper SuperToken over its
@@ -62,10 +70,31 @@ def _stake_manager_args(addrs: dict[str, int]) -> tuple:
     return (addrs["TestToken"], GOVERNANCE, TREASURY)
 
 
-DEPLOYMENTS: tuple[Deployment, ...] = (
+# The stake token and the StakeManager: the part of the suite that needs no Superfluid. The proofs
+# run on it (issue 4 extends them to the whole suite).
+CORE_DEPLOYMENTS: tuple[Deployment, ...] = (
     Deployment("TestToken", TestToken),
     Deployment("StakeManager", StakeManager, _stake_manager_args, ("address", "address", "address")),
 )
+
+# The whole suite in the blueprint's deployment order (after the stake token).
+DEPLOYMENTS: tuple[Deployment, ...] = CORE_DEPLOYMENTS + (
+    Deployment("CapacityRegistry", CapacityRegistry, lambda a: (a["StakeManager"], GOVERNANCE),
+               ("address", "address")),
+    Deployment("BackpressurePool", BackpressurePool,
+               lambda a: (a["CapacityRegistry"], a["GDAv1Forwarder"], a["SuperToken"], GOVERNANCE),
+               ("address", "address", "address", "address"), superfluid=True),
+    Deployment("EscrowBuffer", EscrowBuffer,
+               lambda a: (a["BackpressurePool"], a["GDAv1Forwarder"], a["SuperToken"], GOVERNANCE),
+               ("address", "address", "address", "address"), superfluid=True),
+    Deployment("Pipeline", Pipeline, lambda a: (a["EscrowBuffer"], a["SuperToken"], GOVERNANCE),
+               ("address", "address", "address"), superfluid=True),
+)
+
+# The Superfluid models callable in fuzz steps, by the names the EVM fixture gives their handles.
+SUPERFLUID_CALLABLE = ("SuperToken", "GDAv1Forwarder", "SuperTokenUnderlying")
+# The Superfluid model classes a broken variant may replace (`build_system` overrides).
+SUPERFLUID_MODEL_NAMES = ("SuperToken", "GeneralDistributionAgreementV1", "GDAv1Forwarder", "SuperfluidTestToken")
 
 
 def addresses(deployments: tuple[Deployment, ...] = DEPLOYMENTS) -> dict[str, int]:
@@ -94,6 +123,22 @@ class System:
         return self.world.contracts[self.addrs["StakeManager"]]  # type: ignore[return-value]
 
     @property
+    def registry(self) -> CapacityRegistry:
+        return self.world.contracts[self.addrs["CapacityRegistry"]]  # type: ignore[return-value]
+
+    @property
+    def backpressure_pool(self) -> BackpressurePool:
+        return self.world.contracts[self.addrs["BackpressurePool"]]  # type: ignore[return-value]
+
+    @property
+    def escrow_buffer(self) -> EscrowBuffer:
+        return self.world.contracts[self.addrs["EscrowBuffer"]]  # type: ignore[return-value]
+
+    @property
+    def pipeline(self) -> Pipeline:
+        return self.world.contracts[self.addrs["Pipeline"]]  # type: ignore[return-value]
+
+    @property
     def token(self) -> TestToken:
         return self.world.contracts[self.addrs["TestToken"]]  # type: ignore[return-value]
 
@@ -104,15 +149,29 @@ class System:
 def build_system(overrides: dict[str, type[Contract]] | None = None,
                  deployments: tuple[Deployment, ...] = DEPLOYMENTS) -> System:
     """Deploy the models as the EVM fixture deploys the contracts. `overrides` swaps a model class
-    (deliberately broken variants in tests)."""
+    (deliberately broken variants in tests), suite contracts by name and the Superfluid models by the
+    names of `specs.superfluid.build_superfluid_world` ("SuperToken", "GeneralDistributionAgreementV1",
+    "GDAv1Forwarder", "SuperfluidTestToken")."""
     overrides = overrides or {}
     world = World()
+    world.block = Block(GENESIS_BLOCK, GENESIS_TIMESTAMP)
     addrs = addresses(deployments)
-    models = {}
+    models: dict[str, type[Contract]] = {}
+    externals: dict[str, int] = {}
+    if any(d.superfluid for d in deployments):
+        from specs import superfluid as sf  # specs.superfluid imports this module
+
+        sf.build_superfluid_world(
+            sf.SuperfluidAddresses(gda=SUPERFLUID["GDA"], forwarder=SUPERFLUID["GDAv1Forwarder"],
+                                   super_token=SUPERFLUID["SuperToken"], underlying=SUPERFLUID["SuperTokenUnderlying"]),
+            world, classes={k: v for k, v in overrides.items() if k in SUPERFLUID_MODEL_NAMES})
+        for name in SUPERFLUID_CALLABLE:
+            externals[name] = SUPERFLUID[name]
+            models[name] = type(world.contracts[SUPERFLUID[name]])
     for d in deployments:
         cls = overrides.get(d.name, d.model)
         models[d.name] = cls
-        args = tuple(Address(a) for a in d.ctor_args(addrs))
+        args = tuple(Address(a) for a in d.ctor_args({**SUPERFLUID, **addrs}))
         instance: Any = cls.construct(*args) if hasattr(cls, "construct") else cls()
         world.deploy(addrs[d.name], instance)
-    return System(world, addrs, models)
+    return System(world, addrs, models, externals)

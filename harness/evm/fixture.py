@@ -16,7 +16,7 @@ from harness.errors import EngineError
 from harness.evm.abi import ABIRegistry, ContractABI
 from harness.evm.compile import Artifact, Build, compile_contracts
 from harness.evm.engine import Contract, Engine, deploy_contract, make_engine
-from specs.system import DEPLOYER, DEPLOYMENTS, SUPERFLUID, Deployment, addresses
+from specs.system import DEPLOYER, DEPLOYMENTS, GENESIS_BLOCK, GENESIS_TIMESTAMP, SUPERFLUID, Deployment, addresses
 
 
 @dataclass
@@ -82,6 +82,9 @@ def deploy_suite(engine_name: str, artifacts: dict[str, Artifact],
             raise EngineError(f"{d.name} deployed at {c.address:#x} on {engine.name}, the models expect "
                               f"{expected[d.name]:#x} (deployer nonce out of step)")
         contracts[d.name] = c
+    if (engine.block_number, engine.timestamp) != (GENESIS_BLOCK, GENESIS_TIMESTAMP):
+        raise EngineError(f"{engine.name} starts at block {engine.block_number}, time {engine.timestamp}; the models "
+                          f"start at block {GENESIS_BLOCK}, time {GENESIS_TIMESTAMP}")
     fx = Fixture(engine, artifacts, contracts, registry, expected, framework=framework)
     fx.snapshot = engine.snapshot()
     return fx

@@ -9,7 +9,7 @@ import invariants.all  # noqa: F401
 from harness.evm.fixture import deploy_suite, suite_artifacts
 from harness.fuzz.counterexample import replay_on_evm
 from invariants.prover import Prover
-from specs.system import build_system
+from specs.system import CORE_DEPLOYMENTS, build_system
 from tests.fixtures.broken_models import TWINS
 
 
@@ -28,7 +28,7 @@ def test_every_stake_manager_obligation_is_proved():
 @pytest.mark.parametrize("twin", sorted(TWINS))
 def test_prover_reports_violated_with_a_counterexample_that_replays_on_model_and_both_evms(twin):
     model, source, invariant, function = TWINS[twin]
-    prover = Prover(build_system({"StakeManager": model}))
+    prover = Prover(build_system({"StakeManager": model}, CORE_DEPLOYMENTS))
     results = prover.run(only=lambda tr: tr.function == function)
     hit = [r for r in results if r.id == f"{invariant}/StakeManager.{function}"]
     assert hit and hit[0].status == "VIOLATED", [(r.id, r.status) for r in results]
@@ -44,7 +44,7 @@ def test_a_counterexample_does_not_replay_on_the_correct_contract():
     """The EVM replay is a real check: the slash counterexample fails to violate anything on the
     unbroken contract."""
     model, _, invariant, function = TWINS["slash_keeps_total"]
-    results = Prover(build_system({"StakeManager": model})).run(only=lambda tr: tr.function == function)
+    results = Prover(build_system({"StakeManager": model}, CORE_DEPLOYMENTS)).run(only=lambda tr: tr.function == function)
     cex = next(r for r in results if r.id == f"{invariant}/StakeManager.{function}").counterexample
     replay = replay_on_evm(cex, deploy_suite("pyrevm", suite_artifacts()))
     assert not replay.confirmed

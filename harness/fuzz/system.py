@@ -1,0 +1,449 @@
+"""System-level differential fuzzing: the whole BPE suite on the real Superfluid framework.
+
+One hypothesis state machine drives StakeManager, CapacityRegistry, BackpressurePool, EscrowBuffer and
+Pipeline together with the GDA (through the GDAv1Forwarder) and the SuperToken, with several sinks,
+two sources, a keeper, governance, a slasher and a stranger. Every rule is one `Differential.step`
+(model and EVM, compared); after every step the comparison also covers the Superfluid state through
+its views (`superfluid_observer`): pool units, member flow rates, claimables and connections,
+distribution flow rates, buffer deposits, net flows and realtime balances of every known account.
+
+Each sequence starts from a prepared state (`SETUP`, run differentially once per fixture and
+snapshotted): two task types with pools, bounds and prices, a pipeline, staked and registered sinks
+with revealed capacities and units, funded sources.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from eth_abi import encode
+from eth_utils import keccak
+from hypothesis import strategies as st
+from hypothesis.stateful import precondition, rule
+
+from harness.evm.fixture import Fixture
+from harness.fuzz.differential import Differential, Mismatch, plain
+from harness.fuzz.stake_manager import SINKS, SLASHER, STRANGER, StakeManagerMachine
+from invariants.registry import Invariant
+from specs.kernel import U256, Address, Bytes32
+from specs.system import GOVERNANCE, SUPERFLUID, TREASURY, System
+
+E18 = 10**18
+MAX = 2**256 - 1
+SOURCES = [0x50C0000000000000000000000000000000000011, 0x50C1000000000000000000000000000000000012]
+KEEPER = 0x4EE9000000000000000000000000000000000013
+ACTORS = SINKS + SOURCES + [KEEPER, SLASHER, STRANGER, GOVERNANCE]
+CHAIN_ID = 1
+
+
+def task(n: int) -> str:
+    return "0x" + n.to_bytes(32, "big").hex()
+
+
+T1, T2, T3, T_UNKNOWN = task(0x7A51), task(0x7A52), task(0x7A53), task(0xBAD)
+T_ZERO = task(0)
+REGISTERED = [T1, T2]
+TASK_TYPES = [T1, T2, T3, T_UNKNOWN, T_ZERO]
+STAKE = 400 * E18  # cap 20 units
+BUFFER_MAX = {T1: 1_000 * E18, T2: 500 * E18}
+UNIT_PRICE = {T1: 10**15, T2: 3 * 10**14}
+SOURCE_FUNDS = 10**6 * E18
+
+
+def commit_hash(sink: int, task_type: str, capacity: int, nonce: bytes, registry: int) -> str:
+    """PROTOCOL.md section 4: keccak256(abi.encode(sink, taskTypeId, capacity, nonce, chainid, registry))."""
+    data = encode(["address", "bytes32", "uint256", "bytes32", "uint256", "address"],
+                  [sink.to_bytes(20, "big"), bytes.fromhex(task_type[2:]), capacity, nonce, CHAIN_ID,
+                   registry.to_bytes(20, "big")])
+    return "0x" + keccak(data).hex()
+
+
+def call(contract: str, function: str, sender: int, *args: Any) -> dict:
+    return {"op": "call", "contract": contract, "function": function, "sender": sender, "args": list(args)}
+
+
+def setup_steps(addrs: dict[str, int]) -> list[dict]:
+    """The prepared state every sequence starts from (see the module docstring)."""
+    reg, sm, eb, pl = addrs["CapacityRegistry"], addrs["StakeManager"], addrs["EscrowBuffer"], addrs["Pipeline"]
+    st_: list[dict] = [call("StakeManager", "setSlasher", GOVERNANCE, SLASHER, True)]
+    for t in REGISTERED:
+        st_ += [call("CapacityRegistry", "registerTaskType", GOVERNANCE, t),
+                call("BackpressurePool", "createPool", KEEPER, t),
+                call("EscrowBuffer", "setBufferMax", GOVERNANCE, t, BUFFER_MAX[t]),
+                call("EscrowBuffer", "setUnitPrice", GOVERNANCE, t, UNIT_PRICE[t])]
+    st_.append(call("Pipeline", "createPipeline", GOVERNANCE, [T1, T2], [6000, 4000]))
+    for i, sink in enumerate(SINKS):
+        st_ += [call("TestToken", "mint", sink, sink, 10_000 * E18),
+                call("TestToken", "approve", sink, sm, MAX),
+                call("StakeManager", "stake", sink, STAKE + i * 500 * E18)]
+        for t in REGISTERED[: 2 if i < 2 else 1]:
+            st_.append(call("CapacityRegistry", "registerSink", sink, t))
+    for src in SOURCES:
+        st_ += [call("SuperTokenUnderlying", "mint", src, src, SOURCE_FUNDS),
+                call("SuperTokenUnderlying", "approve", src, SUPERFLUID["SuperToken"], MAX),
+                call("SuperToken", "upgrade", src, SOURCE_FUNDS // 2),
+                call("SuperToken", "approve", src, eb, MAX),
+                call("SuperToken", "approve", src, pl, MAX)]
+    # One round of commit-reveal at capacities 8, 12, 30 units (the last is clamped), then units.
+    nonce = b"\x5e" * 32
+    capacities = [8 * E18, 12 * E18, 30 * E18]
+    for i, sink in enumerate(SINKS):
+        st_.append(call("CapacityRegistry", "commitCapacity", sink, T1, commit_hash(sink, T1, capacities[i], nonce, reg)))
+    st_.append({"op": "advance", "blocks": 1, "seconds": 12})
+    for i, sink in enumerate(SINKS):
+        st_.append(call("CapacityRegistry", "revealCapacity", sink, T1, capacities[i], "0x" + nonce.hex()))
+    st_.append(call("BackpressurePool", "rebalance", KEEPER, T1))
+    st_.append({"op": "advance", "blocks": 1, "seconds": 12})
+    return st_
+
+
+def pool_of(model: System, task_type: str) -> int:
+    bp = model.world.contracts[model.addrs["BackpressurePool"]]
+    return bp.pools[Bytes32(bytes.fromhex(task_type[2:]))].v
+
+
+def pools(model: System) -> list[int]:
+    return [p for p in (pool_of(model, t) for t in TASK_TYPES) if p]
+
+
+def known_accounts(model: System) -> list[int]:
+    return sorted(set(ACTORS) | set(model.addrs.values()) | set(pools(model)) | {TREASURY})
+
+
+# -- Superfluid state through views ------------------------------------------------------------
+
+
+def _view_both(diff: Differential, address: int, handle: Any, fn: str, *args: Any) -> tuple[Any, Any]:
+    m = diff.model.world.view(address, fn, *args, clone=False)
+    e = handle.view(fn, *(plain(a) for a in args))
+    mv = plain(m.returned) if m.ok else ("revert", m.error.abi_name())
+    ev = (e.returned[0] if len(e.returned) == 1 else tuple(e.returned)) if e.ok else ("revert", e.error.name)
+    return mv, ev
+
+
+def superfluid_observer(diff: Differential) -> list[str]:
+    """Differences in the Superfluid state the suite relies on (model views against EVM views)."""
+    fx, model = diff.fixture, diff.model
+    fw = fx.framework
+    token = SUPERFLUID["SuperToken"]
+    st_handle = fx.contracts["SuperToken"]
+    fwd = fx.contracts["GDAv1Forwarder"]
+    accounts = known_accounts(model)
+    out: list[str] = []
+
+    def check(label: str, pair: tuple[Any, Any]) -> None:
+        if pair[0] != pair[1]:
+            out.append(f"{label}: model {pair[0]}, evm {pair[1]}")
+
+    for a in accounts:
+        check(f"SuperToken.realtimeBalanceOfNow({a:#x})",
+              _view_both(diff, token, st_handle, "realtimeBalanceOfNow", Address(a)))
+        check(f"GDAv1Forwarder.getNetFlow({a:#x})",
+              _view_both(diff, SUPERFLUID["GDAv1Forwarder"], fwd, "getNetFlow", Address(token), Address(a)))
+    for p in pools(model):
+        ph = fw.contract(p, "SuperfluidPool")
+        check(f"pool {p:#x}.getTotalUnits()", _view_both(diff, p, ph, "getTotalUnits"))
+        check(f"pool {p:#x}.getTotalFlowRate()", _view_both(diff, p, ph, "getTotalFlowRate"))
+        for s in SINKS:
+            check(f"pool {p:#x}.getUnits({s:#x})", _view_both(diff, p, ph, "getUnits", Address(s)))
+            check(f"pool {p:#x}.getMemberFlowRate({s:#x})", _view_both(diff, p, ph, "getMemberFlowRate", Address(s)))
+            check(f"pool {p:#x}.getClaimableNow({s:#x})", _view_both(diff, p, ph, "getClaimableNow", Address(s)))
+            check(f"isMemberConnected({p:#x}, {s:#x})",
+                  _view_both(diff, SUPERFLUID["GDAv1Forwarder"], fwd, "isMemberConnected", Address(p), Address(s)))
+        for src in SOURCES:
+            check(f"getFlowDistributionFlowRate({src:#x} -> {p:#x})",
+                  _view_both(diff, SUPERFLUID["GDAv1Forwarder"], fwd, "getFlowDistributionFlowRate",
+                             Address(token), Address(src), Address(p)))
+    return out
+
+
+def keyed_view_observer(diff: Differential) -> list[str]:
+    """The suite's views that take a task type (not covered by the single-address view sweep)."""
+    model, fx = diff.model, diff.fixture
+    out = []
+    for t in TASK_TYPES:
+        tt = Bytes32(bytes.fromhex(t[2:]))
+        calls = [("BackpressurePool", "needsRebalance", (tt,)), ("EscrowBuffer", "drainable", (tt,)),
+                 ("EscrowBuffer", "bufferLevel", (tt,)), ("EscrowBuffer", "bufferMax", (tt,))]
+        calls += [("CapacityRegistry", "getSmoothedCapacity", (tt, Address(s))) for s in SINKS]
+        for name, fn, args in calls:
+            m = model.world.view(model.addrs[name], fn, *args, clone=False)
+            e = fx.contracts[name].view(fn, *(plain(a) for a in args))
+            mv = (plain(m.returned),) if m.ok else ("revert", m.error.abi_name())
+            ev = tuple(e.returned) if e.ok else ("revert", e.error.name)
+            if mv != ev:
+                out.append(f"{name}.{fn}{tuple(plain(a) for a in args)}: model {mv}, evm {ev}")
+    return out
+
+
+# Superfluid events the models emit and the comparison checks, by emitter (harness/fuzz/gda.py keeps
+# the same set; specs/superfluid.py says why the others are left out: agreement-storage bookkeeping,
+# pool proxy and NFT plumbing).
+SUPERFLUID_EVENTS = {
+    "SuperToken": {"Minted", "Sent", "Burned", "Transfer", "Approval", "TokenUpgraded", "TokenDowngraded"},
+    "SuperTokenUnderlying": {"Transfer", "Approval"},
+    "GDA": {"PoolCreated", "PoolConnectionUpdated", "BufferAdjusted", "FlowDistributionUpdated",
+            "InstantDistributionUpdated"},
+    "pool": {"MemberUnitsUpdated", "Transfer", "DistributionClaimed"},
+}
+
+
+def event_filter(model: System) -> Any:
+    """Events of the suite: all. Superfluid's: those in SUPERFLUID_EVENTS. Anything else (pool
+    proxies' BeaconUpgraded/Initialized, the pool NFTs): left out."""
+    suite = set(model.addrs.values())
+    by_address = {SUPERFLUID[k]: v for k, v in SUPERFLUID_EVENTS.items() if k in SUPERFLUID}
+
+    def keep(ev: Any) -> bool:
+        if ev.address in suite:
+            return True
+        if ev.address in by_address:
+            return ev.name in by_address[ev.address]
+        return ev.address in pools(model) and ev.name in SUPERFLUID_EVENTS["pool"]
+
+    return keep
+
+
+def make_differential(fixture: Fixture, model: System, invariants: list[Invariant]) -> Differential:
+    return Differential(
+        fixture, model, ACTORS, invariants,
+        extra_keys={Bytes32: [int(t, 16) for t in TASK_TYPES], U256: list(range(0, 6)),
+                    Address: pools(model)},
+        observers=[keyed_view_observer, superfluid_observer],
+        event_filter=event_filter(model),
+    )
+
+
+def refresh_keys(diff: Differential) -> None:
+    """Pools and queue indices appear as the system runs: keep the known keys up to date."""
+    model = diff.model
+    eb = model.world.contracts[model.addrs["EscrowBuffer"]]
+    tails = [v for _k, v in eb.queueTail.items()]
+    diff.extra_keys[Address] = pools(model)
+    diff.extra_keys[U256] = list(range(0, max(tails, default=0) + 2))
+
+
+# -- the machine ---------------------------------------------------------------------------------
+
+capacities_st = st.sampled_from(["cap", "cap+1", "half", "zero", "one-wei", "max", "1unit"])
+nonces = st.sampled_from([b"\x01" * 32, b"\x02" * 32, b"\x00" * 32])
+task_types = st.sampled_from(REGISTERED + REGISTERED + [T3, T_UNKNOWN, T_ZERO])
+registered = st.sampled_from(REGISTERED)
+sinks = st.sampled_from(SINKS)
+sources = st.sampled_from(SOURCES)
+anyone = st.sampled_from(ACTORS)
+deposit_amounts = st.sampled_from(["small", "headroom", "headroom+1", "zero", "max", "one"])
+flow_rates = st.sampled_from([10**12 + 7, 10**9, 1, 0, -1, 2**95 - 1, 3 * 10**13])
+
+
+PREPARE = {"op": "prepare", "setup": "system/1"}
+
+
+def prepared_differential(fixture: Fixture, model_factory: Any, invariants: list[Invariant]) -> Differential:
+    """A Differential at the prepared state: SETUP is run differentially once per fixture and model
+    factory (a mismatch there is reported like any other), then both sides are snapshotted; later
+    calls revert the engine to the snapshot and clone the model."""
+    cache = fixture.__dict__.setdefault("_prepared", {})
+    key = id(model_factory)
+    if key not in cache:
+        fixture.reset()
+        model = model_factory()
+        diff = make_differential(fixture, model, invariants)
+        for step in setup_steps(fixture.addrs):
+            refresh_keys(diff)
+            diff.step(step)
+        cache[key] = (fixture.engine.snapshot(), model.clone(), model_factory)
+    snapshot, template, _keep = cache[key]
+    fixture.engine.revert(snapshot)
+    return make_differential(fixture, template.clone(), invariants)
+
+
+class SystemMachine(StakeManagerMachine):
+    """The whole suite. Inherits the StakeManager rules (stake, unstake, slash at the edges)."""
+
+    @classmethod
+    def start(cls, fixture: Fixture, model_factory: Any, invariants: list[Invariant]) -> Differential:
+        return prepared_differential(fixture, model_factory, invariants)
+
+    def __init__(self) -> None:  # noqa: D107 (replaces the StakeManager machine's set-up)
+        from hypothesis.stateful import RuleBasedStateMachine
+
+        RuleBasedStateMachine.__init__(self)
+        self.diff = self.start(self.fixture, self.model_factory, self.invariants)
+        self.log: list[dict] = [dict(PREPARE)]
+        self.secrets: dict[tuple[int, str], tuple[int, bytes]] = {}
+        type(self).last_log = self.log
+        type(self).last_trace = self.diff.trace
+        type(self).all_logs.append(self.log)
+        type(self).sequences += 1
+        if self.progress:
+            self.progress(type(self).sequences)
+
+    def do(self, step: dict) -> None:
+        refresh_keys(self.diff)
+        super().do(step)
+
+    # -- helpers ---------------------------------------------------------------------------------
+    @property
+    def model(self) -> System:
+        return self.diff.model
+
+    def addr(self, name: str) -> int:
+        return self.fixture.addrs.get(name) or SUPERFLUID[name]
+
+    def cap_of(self, sink: int) -> int:
+        return self.model.stake_manager.getCapacityCap(None, Address(sink)).v
+
+    def commit_of(self, sink: int, t: str) -> tuple[int, int]:
+        out = self.model.world.view(self.addr("CapacityRegistry"), "getCommit", Bytes32(bytes.fromhex(t[2:])),
+                                    Address(sink), clone=False)
+        h, block = out.returned
+        return plain(h), block.v
+
+    def level(self, t: str) -> tuple[int, int]:
+        eb = self.model.world.contracts[self.addr("EscrowBuffer")]
+        tt = Bytes32(bytes.fromhex(t[2:]))
+        return eb.levels[tt].v, eb.maxima[tt].v
+
+    # -- registry ------------------------------------------------------------------------------
+    @rule(sink=sinks, t=task_types, choice=capacities_st, nonce=nonces,
+          variant=st.sampled_from(["own", "own", "own", "garbage", "other-sink"]))
+    def commit(self, sink: int, t: str, choice: str, nonce: bytes, variant: str) -> None:
+        cap = self.cap_of(sink) * E18
+        capacity = {"cap": cap, "cap+1": cap + 1, "half": cap // 2, "zero": 0, "one-wei": 1, "max": MAX,
+                    "1unit": E18}[choice]
+        reg = self.addr("CapacityRegistry")
+        if variant == "garbage":
+            h = "0x" + "ee" * 32
+        elif variant == "other-sink":
+            other = SINKS[(SINKS.index(sink) + 1) % len(SINKS)]
+            h = commit_hash(other, t, capacity, nonce, reg)
+        else:
+            h = commit_hash(sink, t, capacity, nonce, reg)
+        self.secrets[(sink, t)] = (capacity, nonce)
+        self.call("CapacityRegistry", "commitCapacity", sink, t, h)
+
+    @rule(sink=sinks, t=task_types,
+          variant=st.sampled_from(["right", "right", "right", "wrong-nonce", "wrong-capacity", "by-other", "unknown"]))
+    def reveal(self, sink: int, t: str, variant: str) -> None:
+        capacity, nonce = self.secrets.get((sink, t), (E18, b"\x09" * 32))
+        sender = sink
+        if variant == "wrong-nonce":
+            nonce = b"\x07" * 32
+        elif variant == "wrong-capacity":
+            capacity = capacity + 1 if capacity < MAX else 0
+        elif variant == "by-other":
+            sender = SINKS[(SINKS.index(sink) + 1) % len(SINKS)]
+        elif variant == "unknown":
+            capacity, nonce = 5 * E18, b"\x08" * 32
+        self.call("CapacityRegistry", "revealCapacity", sender, t, capacity, "0x" + nonce.hex())
+
+    @rule(sink=sinks, t=registered, edge=st.sampled_from([1, 20, 21, 0]))
+    def advance_to_window_edge(self, sink: int, t: str, edge: int) -> None:
+        """Move to commitBlock + edge (1: first valid block, 20: last, 21: expired) when still ahead."""
+        _h, block = self.commit_of(sink, t)
+        target = block + edge
+        now = self.model.world.block.number
+        if block and target > now:
+            self.do({"op": "advance", "blocks": target - now, "seconds": 12 * (target - now)})
+
+    @rule(who=st.sampled_from([GOVERNANCE, GOVERNANCE, STRANGER]), t=st.sampled_from([T3, T1, T_ZERO, T_UNKNOWN]))
+    def register_task_type(self, who: int, t: str) -> None:
+        self.call("CapacityRegistry", "registerTaskType", who, t)
+
+    @rule(sink=sinks, t=task_types)
+    def register_sink(self, sink: int, t: str) -> None:
+        self.call("CapacityRegistry", "registerSink", sink, t)
+
+    @rule(who=anyone, sink=sinks, t=task_types)
+    def deregister_sink(self, who: int, sink: int, t: str) -> None:
+        self.call("CapacityRegistry", "deregisterSink", who, t, sink)
+
+    @rule(who=st.sampled_from([GOVERNANCE, GOVERNANCE, STRANGER]), alpha=st.sampled_from([3000, 10000, 1, 0, 10001, 5000]))
+    def set_ewma_alpha(self, who: int, alpha: int) -> None:
+        self.call("CapacityRegistry", "setEwmaAlpha", who, alpha)
+
+    # -- pools -----------------------------------------------------------------------------------
+    @rule(who=anyone, t=task_types)
+    def create_pool(self, who: int, t: str) -> None:
+        self.call("BackpressurePool", "createPool", who, t)
+
+    @rule(who=anyone, t=task_types)
+    def rebalance(self, who: int, t: str) -> None:
+        self.call("BackpressurePool", "rebalance", who, t)
+
+    @rule(who=st.sampled_from([GOVERNANCE, GOVERNANCE, STRANGER]), bps=st.sampled_from([500, 0, 10000, 10001, 1]))
+    def set_rebalance_threshold(self, who: int, bps: int) -> None:
+        self.call("BackpressurePool", "setRebalanceThreshold", who, bps)
+
+    # -- buffer and pipeline ---------------------------------------------------------------------
+    @rule(src=sources, t=task_types, choice=deposit_amounts)
+    def deposit(self, src: int, t: str, choice: str) -> None:
+        level, max_ = self.level(t)
+        head = max(max_ - level, 0)
+        amount = {"small": 7 * E18 + 3, "headroom": head, "headroom+1": head + 1, "zero": 0, "max": MAX,
+                  "one": 1}[choice]
+        self.call("EscrowBuffer", "deposit", src, t, amount)
+
+    @rule(who=anyone, t=task_types)
+    def drain(self, who: int, t: str) -> None:
+        self.call("EscrowBuffer", "drain", who, t)
+
+    @rule(who=st.sampled_from([GOVERNANCE, GOVERNANCE, STRANGER]), t=task_types,
+          choice=st.sampled_from(["level", "level-1", "big", "zero", "max"]))
+    def set_buffer_max(self, who: int, t: str, choice: str) -> None:
+        level, _ = self.level(t)
+        value = {"level": level, "level-1": max(level - 1, 0), "big": 2_000 * E18, "zero": 0, "max": MAX}[choice]
+        self.call("EscrowBuffer", "setBufferMax", who, t, value)
+
+    @rule(who=st.sampled_from([GOVERNANCE, GOVERNANCE, STRANGER]), t=task_types,
+          price=st.sampled_from([10**15, 1, 0, MAX, 10**18]))
+    def set_unit_price(self, who: int, t: str, price: int) -> None:
+        self.call("EscrowBuffer", "setUnitPrice", who, t, price)
+
+    @rule(src=sources, pid=st.sampled_from([1, 1, 1, 2, 0]), amount=st.sampled_from([10 * E18 + 1, 1, 0, 400 * E18, MAX]))
+    def pipeline_deposit(self, src: int, pid: int, amount: int) -> None:
+        self.call("Pipeline", "deposit", src, pid, amount)
+
+    @rule(who=anyone, pid=st.sampled_from([1, 1, 2]))
+    def pipeline_drain(self, who: int, pid: int) -> None:
+        self.call("Pipeline", "drain", who, pid)
+
+    @rule(who=st.sampled_from([GOVERNANCE, GOVERNANCE, STRANGER]),
+          shape=st.sampled_from(["ok", "one-stage", "bad-sum", "repeat", "no-pool", "zero-weight"]))
+    def create_pipeline(self, who: int, shape: str) -> None:
+        stages, weights = {
+            "ok": ([T2, T1], [5000, 5000]), "one-stage": ([T1], [10000]), "bad-sum": ([T1, T2], [5000, 4999]),
+            "repeat": ([T1, T1], [5000, 5000]), "no-pool": ([T1, T3], [5000, 5000]),
+            "zero-weight": ([T1, T2], [0, 10000]),
+        }[shape]
+        self.call("Pipeline", "createPipeline", who, stages, weights)
+
+    # -- Superfluid --------------------------------------------------------------------------------
+    @rule(src=sources, t=task_types, rate=flow_rates)
+    def distribute_flow(self, src: int, t: str, rate: int) -> None:
+        self.call("GDAv1Forwarder", "distributeFlow", src, SUPERFLUID["SuperToken"], src, pool_of(self.model, t), rate, "0x")
+
+    @rule(src=sources, t=task_types, amount=st.sampled_from([10**18 + 5, 7, 0, 10**30]))
+    def distribute(self, src: int, t: str, amount: int) -> None:
+        self.call("GDAv1Forwarder", "distribute", src, SUPERFLUID["SuperToken"], src, pool_of(self.model, t), amount, "0x")
+
+    @rule(sink=sinks, t=registered, connect=st.sampled_from([True, True, False]))
+    def connect(self, sink: int, t: str, connect: bool) -> None:
+        self.call("GDAv1Forwarder", "connectPool" if connect else "disconnectPool", sink, pool_of(self.model, t), "0x")
+
+    @rule(who=anyone, t=registered, member=sinks)
+    def claim_all(self, who: int, t: str, member: int) -> None:
+        self.call("GDAv1Forwarder", "claimAll", who, pool_of(self.model, t), member, "0x")
+
+    @rule(src=sources, amount=st.sampled_from([10**20, 0, 10**30]))
+    def upgrade(self, src: int, amount: int) -> None:
+        self.call("SuperToken", "upgrade", src, amount)
+
+    @rule(src=sources, spender=st.sampled_from(["EscrowBuffer", "Pipeline"]), amount=st.sampled_from([MAX, 0, 10 * E18]))
+    def approve_spender(self, src: int, spender: str, amount: int) -> None:
+        self.call("SuperToken", "approve", src, self.addr(spender), amount)
+
+    @rule(blocks=st.integers(1, 25), seconds=st.integers(0, 3_600))
+    def advance(self, blocks: int, seconds: int) -> None:
+        self.do({"op": "advance", "blocks": blocks, "seconds": seconds})
