@@ -136,6 +136,7 @@ class GdaDifferential:
     env: Env
     classes: dict[str, type] = field(default_factory=dict)
     pools: list[int] = field(default_factory=list)
+    views: str = "full"  # "full", or "light" (balances, net flows, pool totals, units, claimables: for py-evm)
     index: int = 0
     calls: dict[str, int] = field(default_factory=dict)
     reverts: dict[str, int] = field(default_factory=dict)
@@ -219,6 +220,16 @@ class GdaDifferential:
         gda = self.env.fw.addresses["gda"]
         accounts = ACTORS + self.pools
         out = [("totalSupply", tok, "totalSupply", ())]
+        if self.views == "light":
+            for a in accounts:
+                out += [("rtb", tok, "realtimeBalanceOfNow", (a,)), ("netFlow", fwd, "getNetFlow", (tok, a))]
+            for p in self.pools:
+                out += [(fn, p, fn, ()) for fn in ("getTotalUnits", "getTotalDisconnectedUnits", "getTotalFlowRate")]
+                out.append(("adjustment", fwd, "getPoolAdjustmentFlowInfo", (p,)))
+                for mbr in MEMBERS:
+                    out += [("units", p, "getUnits", (mbr,)), ("claimableNow", p, "getClaimableNow", (mbr,))]
+                out += [("flow", gda, "getFlow", (tok, d, p)) for d in (ADMINS[0], DISTRIBUTORS[0])]
+            return out
         for a in accounts:
             out += [("rtb", tok, "realtimeBalanceOfNow", (a,)), ("balanceOf", tok, "balanceOf", (a,)),
                     ("underlying", und, "balanceOf", (a,)), ("netFlow", fwd, "getNetFlow", (tok, a)),
@@ -295,6 +306,7 @@ class GdaMachine(RuleBasedStateMachine):
     """Configured by `configure()` before a run."""
 
     engine_name: ClassVar[str] = "pyrevm"
+    views: ClassVar[str] = "full"
     classes: ClassVar[dict[str, type]] = {}
     last_log: ClassVar[list[dict]] = []
     steps_run: ClassVar[int] = 0
@@ -304,13 +316,13 @@ class GdaMachine(RuleBasedStateMachine):
     reverts: ClassVar[dict[str, int]] = {}
 
     @classmethod
-    def configure(cls, engine_name: str, classes: dict[str, type] | None = None) -> None:
-        cls.engine_name, cls.classes = engine_name, dict(classes or {})
+    def configure(cls, engine_name: str, classes: dict[str, type] | None = None, views: str = "full") -> None:
+        cls.engine_name, cls.classes, cls.views = engine_name, dict(classes or {}), views
         cls.last_log, cls.steps_run, cls.sequences, cls.all_logs, cls.calls, cls.reverts = [], 0, 0, [], {}, {}
 
     def __init__(self) -> None:
         super().__init__()
-        self.diff = GdaDifferential(env(self.engine_name), self.classes)
+        self.diff = GdaDifferential(env(self.engine_name), self.classes, views=self.views)
         self.log: list[dict] = []
         type(self).last_log = self.log
         type(self).all_logs.append(self.log)
@@ -343,13 +355,23 @@ class GdaMachine(RuleBasedStateMachine):
         self.call("underlying", "approve", who, self.tok, amount)
         self.call("token", "upgrade", who, amount)
 
-    @initialize(any_address=st.booleans(), funds=st.lists(st.sampled_from([10**24, 10**20, 10**16, 0]), min_size=3, max_size=3))
-    def setup(self, any_address: bool, funds: list[int]) -> None:
-        """A pool of admin 0 and distributors with funds that are sometimes too small."""
+    @initialize(any_address=st.booleans(), funds=st.lists(st.sampled_from([10**24, 10**20, 10**16, 0]), min_size=3, max_size=3),
+                member_units=st.lists(st.sampled_from([1, 3, 2, 7, 0, 10**6]), min_size=2, max_size=2),
+                connect=st.sampled_from([True, False]), rate=st.sampled_from([10**12 + 7, 1003, 0, 10**9]))
+    def setup(self, any_address: bool, funds: list[int], member_units: list[int], connect: bool, rate: int) -> None:
+        """A pool of admin 0 with two members and a flow from the admin already running (so that unit
+        changes meet flows), distributors with funds that are sometimes too small."""
         for who, amount in zip([ADMINS[0]] + DISTRIBUTORS, funds):
             if amount:
                 self.fund(who, amount)
         self.call("forwarder", "createPool", ADMINS[0], self.tok, ADMINS[0], [False, any_address])
+        pool = self.diff.address_of("pool0")
+        for member, n in zip(MEMBERS, member_units):
+            self.call("forwarder", "updateMemberUnits", ADMINS[0], pool, member, n, "0x")
+        if connect:
+            self.call("forwarder", "connectPool", MEMBERS[0], pool, "0x")
+        if rate:
+            self.call("forwarder", "distributeFlow", ADMINS[0], self.tok, ADMINS[0], pool, rate, "0x")
 
     @rule(who=actors, amount=amounts)
     def fund_rule(self, who: int, amount: int) -> None:
@@ -454,8 +476,9 @@ class GdaFuzzResult:
 
 def run_gda_fuzz(engine_name: str = "pyrevm", *, max_examples: int = 20, step_count: int = 30,
                  profile_name: str = "ci", classes: dict[str, type] | None = None,
-                 shrink_seconds: int = 30) -> GdaFuzzResult:
-    GdaMachine.configure(engine_name, classes)
+                 shrink_seconds: int = 30, views: str | None = None) -> GdaFuzzResult:
+    """Run the machine; `views` defaults to "full" on pyrevm and "light" on py-evm (~200x slower)."""
+    GdaMachine.configure(engine_name, classes, views or ("full" if engine_name == "pyrevm" else "light"))
     s = profile(profile_name, max_examples=max_examples, stateful_step_count=step_count)
     t0 = time.perf_counter()
     res = GdaFuzzResult("PASSED", engine_name, 0, 0, 0.0)
