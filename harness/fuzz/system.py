@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
 
 from harness.evm.fixture import Fixture
-from harness.fuzz.differential import Differential, Mismatch, plain
+from harness.fuzz.differential import Differential, Mismatch, format_step, plain
 from harness.fuzz.stake_manager import SINKS, SLASHER, STRANGER, StakeManagerMachine
 from invariants.registry import Invariant
 from specs.kernel import U256, Address, Bytes32
@@ -84,15 +84,18 @@ def setup_steps(addrs: dict[str, int]) -> list[dict]:
                 call("SuperToken", "upgrade", src, SOURCE_FUNDS // 2),
                 call("SuperToken", "approve", src, eb, MAX),
                 call("SuperToken", "approve", src, pl, MAX)]
-    # One round of commit-reveal at capacities 8, 12, 30 units (the last is clamped), then units.
+    # One round of commit-reveal (T1: 8, 12, 30 units, the last clamped to its cap; T2: 5 and 7 units),
+    # then units in both pools.
     nonce = b"\x5e" * 32
-    capacities = [8 * E18, 12 * E18, 30 * E18]
-    for i, sink in enumerate(SINKS):
-        st_.append(call("CapacityRegistry", "commitCapacity", sink, T1, commit_hash(sink, T1, capacities[i], nonce, reg)))
+    revealed = {T1: [8 * E18, 12 * E18, 30 * E18], T2: [5 * E18 + E18 // 3, 7 * E18]}
+    for t, caps in revealed.items():
+        for sink, capacity in zip(SINKS, caps):
+            st_.append(call("CapacityRegistry", "commitCapacity", sink, t, commit_hash(sink, t, capacity, nonce, reg)))
     st_.append({"op": "advance", "blocks": 1, "seconds": 12})
-    for i, sink in enumerate(SINKS):
-        st_.append(call("CapacityRegistry", "revealCapacity", sink, T1, capacities[i], "0x" + nonce.hex()))
-    st_.append(call("BackpressurePool", "rebalance", KEEPER, T1))
+    for t, caps in revealed.items():
+        for sink, capacity in zip(SINKS, caps):
+            st_.append(call("CapacityRegistry", "revealCapacity", sink, t, capacity, "0x" + nonce.hex()))
+        st_.append(call("BackpressurePool", "rebalance", KEEPER, t))
     st_.append({"op": "advance", "blocks": 1, "seconds": 12})
     return st_
 
@@ -144,6 +147,8 @@ def superfluid_observer(diff: Differential) -> list[str]:
         ph = fw.contract(p, "SuperfluidPool")
         check(f"pool {p:#x}.getTotalUnits()", _view_both(diff, p, ph, "getTotalUnits"))
         check(f"pool {p:#x}.getTotalFlowRate()", _view_both(diff, p, ph, "getTotalFlowRate"))
+        check(f"getPoolAdjustmentFlowRate({p:#x})",
+              _view_both(diff, SUPERFLUID["GDAv1Forwarder"], fwd, "getPoolAdjustmentFlowRate", Address(p)))
         for s in SINKS:
             check(f"pool {p:#x}.getUnits({s:#x})", _view_both(diff, p, ph, "getUnits", Address(s)))
             check(f"pool {p:#x}.getMemberFlowRate({s:#x})", _view_both(diff, p, ph, "getMemberFlowRate", Address(s)))
@@ -219,7 +224,12 @@ def refresh_keys(diff: Differential) -> None:
     model = diff.model
     eb = model.world.contracts[model.addrs["EscrowBuffer"]]
     tails = [v for _k, v in eb.queueTail.items()]
-    diff.extra_keys[Address] = pools(model)
+    known = pools(model)
+    fw = diff.fixture.framework
+    for p in known:
+        if fw.registry.get(p) is None:  # decode the pool's events and errors from now on
+            fw.contract(p, "SuperfluidPool")
+    diff.extra_keys[Address] = known
     diff.extra_keys[U256] = list(range(0, max(tails, default=0) + 2))
 
 
@@ -249,9 +259,17 @@ def prepared_differential(fixture: Fixture, model_factory: Any, invariants: list
         fixture.reset()
         model = model_factory()
         diff = make_differential(fixture, model, invariants)
+        diff.observe_each_step = fixture.engine.name != "py-evm"  # py-evm: Superfluid state at the end only
         for step in setup_steps(fixture.addrs):
             refresh_keys(diff)
             diff.step(step)
+            outcome = diff.trace[-1]["outcome"]
+            if outcome.startswith("reverted"):
+                from harness.errors import EngineError
+
+                raise EngineError(f"system set-up step {format_step(step)} {outcome} on {fixture.engine.name} "
+                                  "(the model agreed): the prepared state is not what SETUP describes")
+        diff.finish()
         cache[key] = (fixture.engine.snapshot(), model.clone(), model_factory)
     snapshot, template, _keep = cache[key]
     fixture.engine.revert(snapshot)
@@ -282,6 +300,9 @@ class SystemMachine(StakeManagerMachine):
     def do(self, step: dict) -> None:
         refresh_keys(self.diff)
         super().do(step)
+
+    def teardown(self) -> None:
+        self.diff.finish()
 
     # -- helpers ---------------------------------------------------------------------------------
     @property
@@ -338,6 +359,29 @@ class SystemMachine(StakeManagerMachine):
             capacity, nonce = 5 * E18, b"\x08" * 32
         self.call("CapacityRegistry", "revealCapacity", sender, t, capacity, "0x" + nonce.hex())
 
+    @rule(sink=sinks, t=registered, choice=capacities_st, nonce=nonces, wait=st.sampled_from([1, 2, 20, 21, 0, 5]),
+          variant=st.sampled_from(["right", "right", "right", "wrong-nonce", "wrong-capacity", "by-other"]))
+    def commit_and_reveal(self, sink: int, t: str, choice: str, nonce: bytes, wait: int, variant: str) -> None:
+        """A whole round: commit, wait `wait` blocks (0: same block; 20: last valid; 21: expired), reveal."""
+        self.commit(sink, t, choice, nonce, "own")
+        if wait:
+            self.do({"op": "advance", "blocks": wait, "seconds": 12 * wait})
+        self.reveal(sink, t, variant)
+
+    @rule(t=registered)
+    def keeper_rebalance(self, t: str) -> None:
+        """The keeper's policy: rebalance exactly when needsRebalance says so."""
+        tt = Bytes32(bytes.fromhex(t[2:]))
+        if self.model.world.view(self.addr("BackpressurePool"), "needsRebalance", tt, clone=False).returned:
+            self.call("BackpressurePool", "rebalance", KEEPER, t)
+
+    @rule(src=sources, t=registered, choice=deposit_amounts, seconds=st.sampled_from([12, 600, 3_600, 1]))
+    def deposit_wait_drain(self, src: int, t: str, choice: str, seconds: int) -> None:
+        """A deposit, time passing, and the keeper draining."""
+        self.deposit(src, t, choice)
+        self.do({"op": "advance", "blocks": 1, "seconds": seconds})
+        self.call("EscrowBuffer", "drain", KEEPER, t)
+
     @rule(sink=sinks, t=registered, edge=st.sampled_from([1, 20, 21, 0]))
     def advance_to_window_edge(self, sink: int, t: str, edge: int) -> None:
         """Move to commitBlock + edge (1: first valid block, 20: last, 21: expired) when still ahead."""
@@ -355,9 +399,10 @@ class SystemMachine(StakeManagerMachine):
     def register_sink(self, sink: int, t: str) -> None:
         self.call("CapacityRegistry", "registerSink", sink, t)
 
-    @rule(who=anyone, sink=sinks, t=task_types)
-    def deregister_sink(self, who: int, sink: int, t: str) -> None:
-        self.call("CapacityRegistry", "deregisterSink", who, t, sink)
+    @rule(who=st.sampled_from(["self", "self", "keeper", "other-sink"]), sink=sinks, t=task_types)
+    def deregister_sink(self, who: str, sink: int, t: str) -> None:
+        sender = {"self": sink, "keeper": KEEPER, "other-sink": SINKS[(SINKS.index(sink) + 1) % len(SINKS)]}[who]
+        self.call("CapacityRegistry", "deregisterSink", sender, t, sink)
 
     @rule(who=st.sampled_from([GOVERNANCE, GOVERNANCE, STRANGER]), alpha=st.sampled_from([3000, 10000, 1, 0, 10001, 5000]))
     def set_ewma_alpha(self, who: int, alpha: int) -> None:
@@ -381,7 +426,7 @@ class SystemMachine(StakeManagerMachine):
     def deposit(self, src: int, t: str, choice: str) -> None:
         level, max_ = self.level(t)
         head = max(max_ - level, 0)
-        amount = {"small": 7 * E18 + 3, "headroom": head, "headroom+1": head + 1, "zero": 0, "max": MAX,
+        amount = {"small": 7 * E18 + 3, "headroom": head, "headroom+1": min(head + 1, MAX), "zero": 0, "max": MAX,
                   "one": 1}[choice]
         self.call("EscrowBuffer", "deposit", src, t, amount)
 
@@ -409,6 +454,13 @@ class SystemMachine(StakeManagerMachine):
     def pipeline_drain(self, who: int, pid: int) -> None:
         self.call("Pipeline", "drain", who, pid)
 
+    @rule(src=sources, amount=st.sampled_from([10 * E18 + 1, 400 * E18, 3]), seconds=st.sampled_from([600, 12, 3_600]))
+    def pipeline_deposit_wait_drain(self, src: int, amount: int, seconds: int) -> None:
+        """A pipeline deposit, time passing, and the keeper draining the pipeline (downstream first)."""
+        self.pipeline_deposit(src, 1, amount)
+        self.do({"op": "advance", "blocks": 1, "seconds": seconds})
+        self.call("Pipeline", "drain", KEEPER, 1)
+
     @rule(who=st.sampled_from([GOVERNANCE, GOVERNANCE, STRANGER]),
           shape=st.sampled_from(["ok", "one-stage", "bad-sum", "repeat", "no-pool", "zero-weight"]))
     def create_pipeline(self, who: int, shape: str) -> None:
@@ -427,6 +479,23 @@ class SystemMachine(StakeManagerMachine):
     @rule(src=sources, t=task_types, amount=st.sampled_from([10**18 + 5, 7, 0, 10**30]))
     def distribute(self, src: int, t: str, amount: int) -> None:
         self.call("GDAv1Forwarder", "distribute", src, SUPERFLUID["SuperToken"], src, pool_of(self.model, t), amount, "0x")
+
+    @rule(src=sources, t=registered, rate=flow_rates, sink=sinks,
+          change=st.sampled_from(["slash", "reveal-lower", "deregister", "unstake-all"]))
+    def flow_then_units_change(self, src: int, t: str, rate: int, sink: int, change: str) -> None:
+        """A stream into a pool, then a change of one sink's units while it flows (the GDA's adjustment
+        flow to the pool admin takes the rounding remainder), then the keeper's rebalance."""
+        self.distribute_flow(src, t, rate)
+        if change == "slash":
+            self.slash_relative(sink, True, "leave-min")
+        elif change == "reveal-lower":
+            self.commit_and_reveal(sink, t, "half", b"\x03" * 32, 1, "right")
+        elif change == "deregister":
+            self.call("CapacityRegistry", "deregisterSink", sink, t, sink)
+        else:
+            self.unstake_relative(sink, True, "all")
+        self.do({"op": "advance", "blocks": 1, "seconds": 60})
+        self.call("BackpressurePool", "rebalance", KEEPER, t)
 
     @rule(sink=sinks, t=registered, connect=st.sampled_from([True, True, False]))
     def connect(self, sink: int, t: str, connect: bool) -> None:
