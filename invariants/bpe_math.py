@@ -10,6 +10,10 @@ Loop invariant I(z, x):  z >= s  and  x >= s  and  (z > s  implies  x < z).
   re-establishes I, and strictly decreases z (so the loop terminates: z >= s >= 0).
 - LEMMA-SQRT-003 (exit): I and not (x < z) imply z == s, the value returned.
 - LEMMA-SQRT-004 (small inputs): for y in 0..3 the function returns floor(sqrt(y)) (by enumeration).
+- LEMMA-SQRT-005 (uniqueness): two values r1, r2 that both satisfy the symbolic sqrt's definition for
+  the same y are equal. The prover instantiates it for every pair of symbolic square roots of one
+  query (`invariants.prover._sqrt_congruence`): the kernel makes a fresh root per call, and a
+  predicate that reads the cap through two calls needs to know they agree.
 """
 
 from __future__ import annotations
@@ -80,6 +84,18 @@ def _small() -> tuple[list[z3.BoolRef], Callable[[], Any]]:
     return [], body
 
 
+def _unique() -> tuple[list[z3.BoolRef], Callable[[], Any]]:
+    y = U256.symbolic("sqrt.y")
+    r1, r2 = z3.Int("sqrt.r1"), z3.Int("sqrt.r2")
+    defs = [z3.And(r >= 0, r * r <= y.v, y.v < (r + 1) * (r + 1)) for r in (r1, r2)]
+
+    def body() -> Any:
+        # both orders: r1 < r2 would give (r1 + 1)^2 <= r2^2 <= y, contradicting y < (r1 + 1)^2
+        return z3.And(z3.Not(r1 + 1 <= r2), z3.Not(r2 + 1 <= r1))
+
+    return y.range_constraints() + defs, body
+
+
 LEMMAS: tuple[Lemma, ...] = (
     Lemma("LEMMA-SQRT-001", "BPEMath",
           "Lemma: for y > 3, sqrt's initialisation does not overflow and establishes the loop invariant.", _init),
@@ -89,4 +105,6 @@ LEMMAS: tuple[Lemma, ...] = (
           "Lemma: when sqrt's loop exits, z == floor(sqrt(y)).", _exit),
     Lemma("LEMMA-SQRT-004", "BPEMath",
           "Lemma: sqrt(y) == floor(sqrt(y)) for y in 0..3 (enumerated).", _small),
+    Lemma("LEMMA-SQRT-005", "BPEMath",
+          "Lemma: the symbolic sqrt's definition r*r <= y < (r+1)*(r+1) has one solution r >= 0 per y.", _unique),
 )

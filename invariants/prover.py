@@ -35,10 +35,16 @@ from typing import Any, Callable, get_type_hints
 import z3
 
 from specs.kernel import (
-    U256, Address, Bool, Bytes32, Explorer, Mapping, ModelBug, Msg, Uint, flat_key, is_sym, term,
+    U256, Address, Block, Bool, Bytes32, Explorer, Mapping, ModelBug, Msg, Uint, flat_key, is_sym, term,
 )
-from specs.system import CORE_DEPLOYMENTS, System, build_system
-from invariants.registry import REGISTRY, Invariant
+from specs.system import DEPLOYMENTS, System, build_system
+from invariants.registry import REGISTRY, STEP_REGISTRY, Call, Invariant, StepInvariant, step_failures
+
+# The contracts the prover runs on by default: the stake token, StakeManager and CapacityRegistry (the
+# part of the suite that calls out only to modelled, symbolically executable code). BackpressurePool,
+# EscrowBuffer and Pipeline call the Superfluid GDA; their obligations are listed as UNSUPPORTED
+# (see `unsupported_obligations`) until the GDA is abstracted (issue 4, assume-guarantee).
+PROVED_DEPLOYMENTS = DEPLOYMENTS[:3]
 
 PROVED, VIOLATED, INCONCLUSIVE, UNSUPPORTED, ERROR = "PROVED", "VIOLATED", "INCONCLUSIVE", "UNSUPPORTED", "ERROR"
 ENVIRONMENT = [
@@ -48,11 +54,13 @@ ENVIRONMENT = [
 ]
 SYMBOLIC_TYPES = (U256, Address, Bool, Bytes32)
 
+AnyInvariant = Any  # Invariant | StepInvariant
+
 
 @dataclass
 class ObligationResult:
     id: str
-    kind: str  # "proof" | "lemma" | "vacuity"
+    kind: str  # "proof" | "lemma" | "vacuity" | "step"
     contract: str
     status: str
     seconds: float
@@ -63,7 +71,9 @@ class ObligationResult:
 
 @dataclass
 class Counterexample:
-    """A concrete pre-state (a model System), a call, and the keys at which the invariant fails."""
+    """A concrete pre-state (a model System), a call, and the keys at which the invariant fails.
+    `block` is the (number, timestamp) the call runs at (the pre-state's block may be earlier: every
+    call may come after any block and time advance); `step` marks a step (two-state) invariant."""
 
     invariant: str
     pre: System
@@ -75,25 +85,45 @@ class Counterexample:
     confirmed_on_model: bool = False
     model_outcome: str = ""
     note: str = ""
+    block: tuple[int, int] | None = None
+    step: bool = False
 
     def known(self) -> list[Address]:
         """Every address the counterexample mentions: where invariants are evaluated concretely."""
         return known_addresses(self.pre, extra=[self.sender, *[a.v for a in self.args if isinstance(a, Address)],
                                                 *[k.v for k in self.keys if isinstance(k, Address)]])
 
+    def known_keys(self) -> dict[type, list[int]]:
+        """Every mapping key the counterexample mentions, per key type (addresses, task type ids,
+        indices): where invariants are evaluated concretely (`harness.fuzz.stateview.read_system`)."""
+        out = known_keys(self.pre)
+        out.setdefault(Address, []).extend([self.sender])
+        for v in (*self.args, *self.keys):
+            if isinstance(v, (Address, Bytes32, U256)):
+                out.setdefault(type(v), []).append(v.v)
+        return {t: sorted(set(ks)) for t, ks in out.items()}
+
+    def call(self) -> Call:
+        return Call(self.contract, self.function, Address(self.sender), dict(zip(self.arg_names(), self.args)))
+
+    def arg_names(self) -> list[str]:
+        fn = getattr(self.pre.models[self.contract], self.function)
+        return [p for p in inspect.signature(fn).parameters if p not in ("self", "msg")]
+
     def to_json(self) -> dict:
-        fn_types = get_type_hints(getattr(self.pre.models[self.contract], self.function))
-        arg_names = [p for p in fn_types if p not in ("msg", "return")]
-        return {
+        out = {
             "invariant": self.invariant,
             "pre_state": state_json(self.pre),
             "call": {"contract": self.contract, "function": self.function, "sender": f"{self.sender:#x}",
-                     "args": {n: _json_value(a) for n, a in zip(arg_names, self.args)}},
+                     "args": {n: _json_value(a) for n, a in zip(self.arg_names(), self.args)}},
             "keys": [_json_value(k) for k in self.keys],
             "confirmed_on_model": self.confirmed_on_model,
             "model_outcome": self.model_outcome,
             "note": self.note,
         }
+        if self.block is not None:
+            out["call"]["block"] = {"number": self.block[0], "timestamp": self.block[1]}
+        return out
 
 
 def _json_value(v: Any) -> Any:
@@ -162,14 +192,31 @@ def initial_symbolic_system(system: System) -> System:
     return sym
 
 
-def _stores(system: System) -> dict[str, Any]:
+def _mappings(system: System) -> dict[str, Mapping]:
     out = {}
     for name, addr in system.addrs.items():
         c = system.world.contracts[addr]
         for f in c.storage_fields():
             v = getattr(c, f.name)
             if isinstance(v, Mapping):
-                out[f"{name}.{f.name}"] = v.store
+                out[f"{name}.{f.name}"] = v
+    return out
+
+
+def _stores(system: System) -> dict[str, Any]:
+    return {n: m.store for n, m in _mappings(system).items()}
+
+
+def _key_types(system: System) -> dict[str, tuple[type, ...]]:
+    """The key type of every level of every mapping, by 'Contract.field'."""
+    out = {}
+    for n, m in _mappings(system).items():
+        ts: list[type] = []
+        t: Any = m
+        while isinstance(t, Mapping):
+            ts.append(t.key_type)
+            t = t.value_type
+        out[n] = tuple(ts)
     return out
 
 
@@ -180,18 +227,19 @@ class Evaluated:
     touched: dict[str, list[tuple]]
 
 
-def evaluate(inv: Invariant, system: System, keys: tuple, explorer_counter: list[int]) -> Evaluated:
-    """The invariant as one formula: the disjunction over its evaluation paths of (path condition
-    and returned value). A path that reverts counts as false."""
+def evaluate_fn(fn: Callable[..., Any], systems: tuple[System, ...], explorer_counter: list[int]) -> Evaluated:
+    """`fn(*clones of systems)` as one formula: the disjunction over its evaluation paths of (path
+    condition and returned value). A path that reverts counts as false."""
     ex = Explorer(prune=False)
     ex.counter = explorer_counter[0]
     touched: dict[str, list[tuple]] = {}
 
     def run() -> Any:
-        s = system.clone()
-        value = inv.holds(s, *keys)
-        for n, st in _stores(s).items():
-            touched.setdefault(n, []).extend(st.touched)
+        clones = tuple(s.clone() for s in systems)
+        value = fn(*clones)
+        for c in clones:
+            for n, st in _stores(c).items():
+                touched.setdefault(n, []).extend(st.touched)
         return value
 
     paths = ex.explore(run)
@@ -206,6 +254,16 @@ def evaluate(inv: Invariant, system: System, keys: tuple, explorer_counter: list
         v = z3.BoolVal(v) if isinstance(v, bool) else v
         disjuncts.append(z3.And(p.condition(), v))
     return Evaluated(z3.Or(*disjuncts) if disjuncts else z3.BoolVal(False), defs, touched)
+
+
+def evaluate(inv: Invariant, system: System, keys: tuple, explorer_counter: list[int]) -> Evaluated:
+    """A state invariant at `keys` as one formula (see `evaluate_fn`)."""
+    return evaluate_fn(lambda s: inv.holds(s, *keys), (system,), explorer_counter)
+
+
+def evaluate_step(inv: StepInvariant, pre: System, post: System, call: Call, keys: tuple,
+                  explorer_counter: list[int]) -> Evaluated:
+    return evaluate_fn(lambda a, b: inv.holds(a, b, call, *keys), (pre, post), explorer_counter)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -226,7 +284,8 @@ class Transition:
 
 def transitions(system: System) -> list[Transition]:
     out = []
-    for name, cls in system.models.items():
+    for name in system.addrs:
+        cls = system.models[name]
         for fname in dir(cls):
             fn = getattr(cls, fname)
             if getattr(fn, "is_external", False):
@@ -240,7 +299,7 @@ def transitions(system: System) -> list[Transition]:
                     if t not in SYMBOLIC_TYPES:
                         raise ModelBug(f"{name}.{fname}: parameter {p} of type {t} has no symbolic encoding")
                 out.append(Transition(name, fname, params))
-    return sorted(out, key=lambda t: (list(system.models).index(t.contract), t.function))
+    return sorted(out, key=lambda t: (list(system.addrs).index(t.contract), t.function))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -249,11 +308,19 @@ def transitions(system: System) -> list[Transition]:
 
 
 class Prover:
+    """Proves the registered state invariants (init and inductive step) and step invariants of the
+    contracts of `system` (default: `PROVED_DEPLOYMENTS`), with a vacuity check per transition.
+
+    `run(jobs=N)` spreads the obligations over N worker processes (fork): lemmas, init obligations
+    and one task per transition; results come back in the same order as with `jobs=1`."""
+
     def __init__(self, system: System | None = None, invariants: list[Invariant] | None = None,
-                 *, timeout_ms: int = 30_000):
-        self.system = system or build_system(deployments=CORE_DEPLOYMENTS)
-        names = set(self.system.models)
+                 *, timeout_ms: int = 30_000, step_invariants: list[StepInvariant] | None = None):
+        self.system = system or build_system(deployments=PROVED_DEPLOYMENTS)
+        names = set(self.system.addrs)
         self.invariants = invariants if invariants is not None else REGISTRY.for_contracts(names)
+        self.step_invariants = (step_invariants if step_invariants is not None
+                                else STEP_REGISTRY.for_contracts(names))
         self.timeout_ms = timeout_ms
         self.counter = [0]
 
@@ -263,7 +330,7 @@ class Prover:
         s.set("timeout", self.timeout_ms)
         return s
 
-    def _fresh_keys(self, inv: Invariant, tag: str) -> tuple[tuple, list[z3.BoolRef]]:
+    def _fresh_keys(self, inv: AnyInvariant, tag: str) -> tuple[tuple, list[z3.BoolRef]]:
         keys, facts = [], []
         for pname, ptype in inv.keys:
             k = ptype.symbolic(f"{tag}.{inv.id}.{pname}")
@@ -278,10 +345,10 @@ class Prover:
         keys, facts = self._fresh_keys(inv, "init")
         ev = evaluate(inv, init, keys, self.counter)
         s = self._solver()
-        s.add(*facts, *ev.definitions, z3.Not(ev.formula))
+        s.add(*facts, *ev.definitions, *_sqrt_congruence(ev.definitions), z3.Not(ev.formula))
         r = s.check()
         status = PROVED if r == z3.unsat else VIOLATED if r == z3.sat else INCONCLUSIVE
-        details: dict = {"obligation": "init", "solver": str(r)}
+        details: dict = {"obligation": "init", "solver": str(r), "solver_stats": _stats(s)}
         if r == z3.unknown:
             details["message"] = f"solver returned unknown ({s.reason_unknown()})"
         if r == z3.sat:
@@ -291,19 +358,26 @@ class Prover:
 
     # -- inductive step ----------------------------------------------------------------------
     def prove_transition(self, tr: Transition) -> list[ObligationResult]:
-        """Every invariant across one transition, plus the vacuity check of that transition."""
+        """Every invariant (state and step) across one transition, plus the vacuity check of that
+        transition. The call runs at a block and time at or after the pre-state's (any advance)."""
         t_start = time.perf_counter()
         tag = f"pre.{tr.name}"
         pre, facts = symbolic_system(self.system, tag)
         sender = Address.symbolic(f"{tag}.msg.sender")
         args = tuple(t.symbolic(f"{tag}.arg.{p}") for p, t in tr.params)
+        b0, t0_, b1, t1 = (U256.symbolic(f"{tag}.{n}") for n in ("block0", "time0", "block", "time"))
+        pre.world.block = Block(b0.v, t0_.v)
         base = list(facts) + sender.range_constraints()
-        for a in args:
+        for a in (*args, b0, t0_, b1, t1):
             base += a.range_constraints()
+        base += [b0.v >= 1, b1.v >= b0.v, t1.v >= t0_.v]  # block numbers start at 1; time moves forward
         base += [sender.v != a for a in self.system.addrs.values()]  # environment assumption
+        call = Call(tr.contract, tr.function, sender, {p: a for (p, _), a in zip(tr.params, args)})
+        key_types = _key_types(self.system)
 
         def run() -> System:
             post = pre.clone()
+            post.world.block = Block(b1.v, t1.v)
             getattr(post.world.at(Address(post.addrs[tr.contract])), tr.function)(Msg(sender), *args)
             return post
 
@@ -314,27 +388,33 @@ class Prover:
         ok_paths = [p for p in paths if p.ok]
         explore_seconds = time.perf_counter() - t_start
 
+        all_invs: list[AnyInvariant] = list(self.invariants) + list(self.step_invariants)
         per_inv: dict[str, dict] = {i.id: {"status": PROVED, "seconds": 0.0, "paths": 0, "stats": [], "cex": None,
-                                          "message": ""} for i in self.invariants}
+                                          "message": ""} for i in all_invs}
         vacuity_sat = False
         vacuity_unknown = False
         vacuity_seconds = 0.0
         for path in ok_paths:
             post: System = path.result
-            # hypothesis: every invariant before the call, at every address the path touched
-            candidates: list[Any] = [sender] + [a for a in args if isinstance(a, Address)]
-            for st in _stores(post).values():
+            # hypothesis: every invariant before the call, at every key the path touched (by key type)
+            candidates: dict[type, list[Any]] = {Address: [sender]}
+            for a in args:
+                candidates.setdefault(type(a), []).append(a)
+            for n, st in _stores(post).items():
                 for key in st.touched:
-                    candidates += [Address(k) for k in key]
-            candidates = _dedup(candidates)
+                    for kt, k in zip(key_types[n], key):
+                        candidates.setdefault(kt, []).append(kt(k))
+            candidates = {t: _dedup(v) for t, v in candidates.items()}
             common = list(base) + path.definitions + path.conditions
+            common_no_hyps = list(common)
             touched: dict[str, list[tuple]] = {n: list(st.touched) for n, st in _stores(post).items()}
-            common += self._hypotheses(pre, candidates, touched)
+            hyps, hyp_defs, hyp_by_inv = self._hypotheses(pre, candidates, touched)
+            common += hyps
 
             s = self._solver()
             s.add(*common)
             s.push()
-            s.add(*self._store_facts(pre, touched))
+            s.add(*self._store_facts(pre, touched), *_sqrt_congruence(path.definitions + hyp_defs))
             t0 = time.perf_counter()
             r, scopes = self._check_staged(s, full=False) if not vacuity_sat else (z3.sat, 1)
             vacuity_seconds += time.perf_counter() - t0
@@ -343,50 +423,81 @@ class Prover:
                 vacuity_sat = True
             elif r == z3.unknown:
                 vacuity_unknown = True
-            for inv in self.invariants:
+            for inv in all_invs:
                 rec = per_inv[inv.id]
                 rec["paths"] += 1
                 if rec["status"] == VIOLATED:
                     continue  # one confirmed counterexample per obligation is enough
-                # goal: the invariant after the call at a fresh key k0, assumed before it at k0 too
+                step = isinstance(inv, StepInvariant)
+                # goal: the invariant after the call at fresh keys k0, state invariants assumed before
+                # the call at k0 too (combined with the touched keys)
                 keys, kfacts = self._fresh_keys(inv, f"post{self.counter[0]}")
                 self.counter[0] += 1
                 goal_touched = {n: list(ks) for n, ks in touched.items()}
-                extra = list(kfacts) + self._hypotheses(pre, list(keys), goal_touched, fresh_only=candidates)
-                ev = evaluate(inv, post, keys, self.counter)
+                fresh: dict[type, list[Any]] = {}
+                for k in keys:
+                    fresh.setdefault(type(k), []).append(k)
+                extra, extra_defs, extra_by_inv = self._hypotheses(pre, fresh, goal_touched, others=candidates)
+                extra = list(kfacts) + extra
+                if step:
+                    ev = evaluate_step(inv, pre, post, call, keys, self.counter)
+                else:
+                    ev = evaluate(inv, post, keys, self.counter)
                 for n, tk in ev.touched.items():
                     goal_touched.setdefault(n, []).extend(tk)
-                s.push()
-                s.add(*extra, *ev.definitions, *self._store_facts(pre, goal_touched), z3.Not(ev.formula))
+                congr = _sqrt_congruence(path.definitions + hyp_defs + extra_defs + ev.definitions)
+                goal = [*ev.definitions, *congr, *self._store_facts(pre, goal_touched), *kfacts, z3.Not(ev.formula)]
                 t0 = time.perf_counter()
+                # First from fewer hypotheses (none; then the invariant's own instances): unsat from a
+                # subset of the hypotheses is unsat from all of them, so PROVED stays sound; anything
+                # else falls through to the full query, which alone yields counterexamples.
+                own = hyp_by_inv.get(inv.id, []) + extra_by_inv.get(inv.id, [])
+                quick = None
+                for subset in ([], own) if own else ([],):
+                    q = z3.Solver()
+                    q.set("timeout", QUICK_MS)
+                    q.add(*common_no_hyps, *subset, *goal)
+                    if q.check() == z3.unsat:
+                        quick = q
+                        break
+                if quick is not None:
+                    rec["seconds"] += time.perf_counter() - t0
+                    rec["stats"].append(_stats(quick))
+                    rec.setdefault("quick", 0)
+                    rec["quick"] += 1
+                    continue
+                s.push()
+                s.add(*extra, *goal)
                 r, scopes = self._check_staged(s)
                 rec["seconds"] += time.perf_counter() - t0
                 rec["stats"].append(_stats(s))
                 if r == z3.sat:
                     rec["status"] = VIOLATED
-                    rec["cex"] = self._counterexample(inv, tr, s, pre, sender, args, keys, goal_touched)
+                    rec["cex"] = self._counterexample(inv, tr, s, pre, sender, args, keys, goal_touched, (b1, t1))
                 elif r == z3.unknown and rec["status"] == PROVED:
                     rec["status"] = INCONCLUSIVE
                     rec["message"] = f"solver returned unknown ({s.reason_unknown()}) on a path"
                 s.pop(scopes)
 
         results = []
-        share = explore_seconds / max(1, len(self.invariants))
-        for inv in self.invariants:
+        share = explore_seconds / max(1, len(all_invs))
+        for inv in all_invs:
             rec = per_inv[inv.id]
-            details = {"obligation": f"inductive step across {tr.name}", "transition": tr.name,
-                       "paths": len(paths), "success_paths": len(ok_paths),
-                       "hypothesis": "conjunction of all registered invariants of the system",
+            step = isinstance(inv, StepInvariant)
+            details = {"obligation": f"{'step property of' if step else 'inductive step across'} {tr.name}",
+                       "transition": tr.name, "paths": len(paths), "success_paths": len(ok_paths),
+                       "hypothesis": "conjunction of all registered state invariants of the system",
                        "environment": ENVIRONMENT, "solver_stats": _merge_stats(rec["stats"]),
-                       "depends_on": list(inv.depends_on)}
+                       "depends_on": list(inv.depends_on), "strengthening": inv.strengthening,
+                       "paths_proved_from_fewer_hypotheses": rec.get("quick", 0)}
             if rec["message"]:
                 details["message"] = rec["message"]
             cex = rec["cex"]
             if cex is not None:
                 details["counterexample"] = cex.to_json()
                 details["confirmed"] = cex.confirmed_on_model
-            results.append(ObligationResult(f"{inv.id}/{tr.name}", "proof", inv.contract, rec["status"],
-                                            rec["seconds"] + share, inv.statement, details, cex))
+            results.append(ObligationResult(f"{inv.id}/{tr.name}", "step" if step else "proof", inv.contract,
+                                            rec["status"], rec["seconds"] + share, inv.statement, details, cex))
         if vacuity_sat:
             vstatus, msg = PROVED, "hypotheses and a success path are satisfiable together"
         elif vacuity_unknown:
@@ -397,7 +508,9 @@ class Prover:
         results.append(ObligationResult(f"VACUITY/{tr.name}", "vacuity", tr.contract, vstatus,
                                         vacuity_seconds,
                                         f"The inductive step across {tr.name} is not vacuous.",
-                                        {"message": msg, "success_paths": len(ok_paths), "paths": len(paths)}))
+                                        {"message": msg, "success_paths": len(ok_paths), "paths": len(paths),
+                                         "explore_seconds": round(explore_seconds, 3),
+                                         "explore_solver_checks": explorer.solver_checks}))
         return results
 
     def _check_staged(self, s: z3.Solver, *, full: bool = True) -> tuple[z3.CheckSatResult, int]:
@@ -418,41 +531,51 @@ class Prover:
         s.set("timeout", self.timeout_ms)
         return r, 1
 
-    def _hypotheses(self, pre: System, keys: list[Any], touched: dict[str, list[tuple]],
-                    fresh_only: list[Any] | None = None) -> list[z3.BoolRef]:
-        """Every registered invariant before the call, at every combination of `keys` (with
-        `fresh_only`, the combinations that use at least one of `keys` and otherwise `fresh_only`)."""
+    def _hypotheses(self, pre: System, keys: dict[type, list[Any]], touched: dict[str, list[tuple]],
+                    others: dict[type, list[Any]] | None = None
+                    ) -> tuple[list[z3.BoolRef], list[z3.BoolRef], dict[str, list[z3.BoolRef]]]:
+        """Every registered state invariant before the call, at every type-correct combination of
+        `keys` (with `others`, the combinations that use at least one of `keys` and otherwise
+        `others`). Returns (formulas with their definitions, the definitions alone, the formulas
+        with definitions per invariant id)."""
         out: list[z3.BoolRef] = []
-        pool = keys + (fresh_only or [])
+        defs: list[z3.BoolRef] = []
+        by_inv: dict[str, list[z3.BoolRef]] = {}
         for inv in self.invariants:
-            if not inv.keys and fresh_only is not None:
+            if not inv.keys and others is not None:
                 continue
-            for combo in itertools.product(pool, repeat=len(inv.keys)):
-                if fresh_only is not None and not any(any(c is k for k in keys) for c in combo):
+            pools = [keys.get(t, []) + (others or {}).get(t, []) for _, t in inv.keys]
+            for combo in itertools.product(*pools):
+                if others is not None and not any(any(c is k for k in keys.get(type(c), [])) for c in combo):
                     continue
                 ev = evaluate(inv, pre, combo, self.counter)
                 out += ev.definitions + [ev.formula]
+                by_inv.setdefault(inv.id, []).extend(ev.definitions + [ev.formula])
+                defs += ev.definitions
                 for n, ks in ev.touched.items():
                     touched.setdefault(n, []).extend(ks)
-        return out
+        return out, defs, by_inv
 
     def _store_facts(self, pre: System, touched: dict[str, list[tuple]]) -> list[z3.BoolRef]:
         """Range of every pre-state entry read; for summed mappings, the distinct touched entries add
         up to at most the ghost sum (true of every real state, since entries are non-negative)."""
         facts = []
-        for n, st in _stores(pre).items():
+        for n, m in _mappings(pre).items():
+            st = m.store
             keys = _dedup_keys(touched.get(n, []))
             vals = [z3.Select(st.initial_array, flat_key(k)) for k in keys]
             if st.value_sort == z3.IntSort():
-                bound = 1 << 256
+                leaf = m.leaf_type()
+                bound = leaf.MOD if hasattr(leaf, "MOD") else 1 << 256
                 facts += [z3.And(v >= 0, v < bound) for v in vals]
             if st.summed:
                 facts.append(_distinct_sum(st, keys) <= st.initial_ghost)
                 facts.append(st.initial_ghost >= 0)
         return facts
 
-    def _counterexample(self, inv: Invariant, tr: Transition, s: z3.Solver, pre: System, sender: Address,
-                        args: tuple, keys: tuple, touched: dict[str, list[tuple]]) -> Counterexample:
+    def _counterexample(self, inv: AnyInvariant, tr: Transition, s: z3.Solver, pre: System, sender: Address,
+                        args: tuple, keys: tuple, touched: dict[str, list[tuple]],
+                        block: tuple[U256, U256]) -> Counterexample:
         """Concretise the model: prefer one where the touched entries are the whole of every summed
         mapping (no filler account needed), then replay on the model."""
         exact = []
@@ -472,6 +595,13 @@ class Prover:
             v = model.eval(t, model_completion=True)
             return bool(v) if z3.is_bool(v) else v.as_long()
 
+        # keccak on symbolic arguments is an uninterpreted function: map each value it took in the
+        # model to the real hash of its concrete arguments, wherever that value appears
+        hashes = _keccak_substitution(s, ev, self.system)
+
+        def fix(v: Any) -> Any:
+            return hashes.get(v, v) if isinstance(v, int) and not isinstance(v, bool) else v
+
         concrete = self.system.clone()
         note = []
         for name, addr in concrete.addrs.items():
@@ -483,9 +613,9 @@ class Prover:
                     st = v.store
                     m = getattr(c, f.name)
                     for key in _dedup_keys(touched.get(f"{name}.{f.name}", [])):
-                        ck = tuple(ev(k) for k in key)
+                        ck = tuple(fix(ev(k)) for k in key)
                         val = ev(z3.Select(st.initial_array, flat_key(key)))
-                        m.store.set(ck, val)
+                        m.store.set(ck, fix(val) if m.leaf_type() is Bytes32 else val)
                     if st.summed:
                         rest = ev(st.initial_ghost) - m.store.total()
                         if rest > 0:
@@ -495,12 +625,16 @@ class Prover:
                         elif rest < 0:
                             note.append(f"{name}.{f.name}: ghost sum below the touched entries (unrealisable)")
                 elif isinstance(v, SYMBOLIC_TYPES) and is_sym(term(v)):
-                    setattr(c, f.name, type(v)(ev(term(v))))
-        cargs = tuple(type(a)(ev(term(a))) for a in args)
+                    setattr(c, f.name, type(v)(fix(ev(term(v))) if isinstance(v, Bytes32) else ev(term(v))))
+        cargs = tuple(type(a)(fix(ev(term(a))) if isinstance(a, Bytes32) else ev(term(a))) for a in args)
         ckeys = tuple(type(k)(ev(term(k))) for k in keys)
+        cblock = (ev(block[0].v), ev(block[1].v))
+        concrete.world.block = Block(*cblock)
+        if hashes:
+            note.append(f"keccak: {len(hashes)} uninterpreted hash value(s) replaced by the real hashes")
         cex = Counterexample(inv.id, concrete, tr.contract, tr.function, ev(sender.v), cargs, ckeys,
-                             note="; ".join(note))
-        replay_on_model(cex, self.invariants)
+                             note="; ".join(note), block=cblock, step=isinstance(inv, StepInvariant))
+        replay_on_model(cex, self.invariants, self.step_invariants)
         return cex
 
     # -- lemmas ------------------------------------------------------------------------------
@@ -536,65 +670,206 @@ class Prover:
             if r != z3.unsat:
                 status = INCONCLUSIVE
                 details["message"] = f"solver returned unknown ({s.reason_unknown()})"
+        if status == PROVED and not paths_satisfiable(assumptions, paths, self.timeout_ms):
+            status = VIOLATED
+            details["message"] = "VACUOUS: the lemma's assumptions are unsatisfiable"
         details["solver_stats"] = _merge_stats(stats)
         return ObligationResult(lemma.id, "lemma", lemma.contract, status, time.perf_counter() - t0,
                                 lemma.statement, details)
 
     # -- everything --------------------------------------------------------------------------
-    def run(self, *, only: Callable[[Transition], bool] | None = None, lemmas: tuple = ()) -> list[ObligationResult]:
-        out = [self.prove_lemma(lm) for lm in lemmas]
-        out += [self.prove_init(i) for i in self.invariants]
-        for tr in transitions(self.system):
-            if only is None or only(tr):
-                out += self.prove_transition(tr)
+    def tasks(self, *, only: Callable[[Transition], bool] | None = None, lemmas: tuple = ()) -> list[tuple]:
+        """The units of work of `run`, in result order: ("lemma", i), ("init", id), ("transition", tr)."""
+        out: list[tuple] = [("lemma", i) for i in range(len(lemmas))]
+        out += [("init", inv.id) for inv in self.invariants]
+        out += [("transition", tr) for tr in transitions(self.system) if only is None or only(tr)]
         return out
 
+    def run_task(self, task: tuple, lemmas: tuple = ()) -> list[ObligationResult]:
+        kind, what = task
+        if kind == "lemma":
+            return [self.prove_lemma(lemmas[what])]
+        if kind == "init":
+            return [self.prove_init(next(i for i in self.invariants if i.id == what))]
+        return self.prove_transition(what)
 
-def replay_on_model(cex: Counterexample, invariants: list[Invariant]) -> None:
-    """Check the counterexample concretely: the pre-state satisfies every invariant at every known
-    key, the call succeeds, and the invariant fails afterwards."""
+    def run(self, *, only: Callable[[Transition], bool] | None = None, lemmas: tuple = (),
+            jobs: int = 1) -> list[ObligationResult]:
+        """Every obligation. `jobs > 1`: in that many forked worker processes (longest tasks first),
+        results in the same order as sequentially."""
+        todo = self.tasks(only=only, lemmas=lemmas)
+        if jobs <= 1 or len(todo) <= 1:
+            out: list[ObligationResult] = []
+            for t in todo:
+                out += self.run_task(t, lemmas)
+            return out
+        import multiprocessing as mp
+
+        global _WORKER
+        _WORKER = (self, lemmas)
+        order = sorted(range(len(todo)), key=lambda i: -_task_weight(todo[i]))
+        ctx = mp.get_context("fork")
+        with ctx.Pool(processes=min(jobs, len(todo))) as pool:
+            done = pool.map(_run_task_in_worker, [(i, todo[i]) for i in order], chunksize=1)
+        _WORKER = None
+        by_index = dict(done)
+        return [r for i in range(len(todo)) for r in by_index[i]]
+
+
+_WORKER: Any = None
+
+
+def _run_task_in_worker(item: tuple[int, tuple]) -> tuple[int, list[ObligationResult]]:
+    i, task = item
+    prover, lemmas = _WORKER
+    prover.counter = [i * 10_000_000]  # distinct fresh names per task (they never meet, but keep them apart)
+    return i, prover.run_task(task, lemmas)
+
+
+def _task_weight(task: tuple) -> float:
+    """Rough cost, to start the longest tasks first."""
+    kind, what = task
+    if kind != "transition":
+        return 0.5
+    return {"revealCapacity": 9, "deregisterSink": 6, "registerSink": 5, "slash": 4, "commitCapacity": 3}.get(
+        what.function, 1)
+
+
+def paths_satisfiable(assumptions: list[z3.BoolRef], paths: list[Any], timeout_ms: int) -> bool:
+    """Vacuity of a lemma: its assumptions are satisfiable with at least one path's condition."""
+    for p in paths:
+        s = z3.Solver()
+        s.set("timeout", timeout_ms)
+        s.add(*assumptions, *p.definitions, *p.conditions)
+        if s.check() != z3.unsat:
+            return True
+    return not paths and _sat(assumptions, timeout_ms)
+
+
+def _sat(facts: list[z3.BoolRef], timeout_ms: int) -> bool:
+    s = z3.Solver()
+    s.set("timeout", timeout_ms)
+    s.add(*facts)
+    return s.check() != z3.unsat
+
+
+def replay_on_model(cex: Counterexample, invariants: list[Invariant],
+                    step_invariants: list[StepInvariant] = ()) -> None:
+    """Check the counterexample concretely: the pre-state satisfies every state invariant at every
+    known key, the call succeeds, and the invariant fails afterwards (a state invariant on the
+    post-state, a step invariant across the call)."""
     pre = cex.pre
-    known = cex.known()
+    known = cex.known_keys()
     broken_before = [i.id for i in invariants if not holds_everywhere(i, pre, known)]
     post = pre.clone()
+    if cex.block is not None:
+        post.world.block = Block(*cex.block)
     outcome = post.world.transact(post.addrs[cex.contract], cex.function, Msg(Address(cex.sender)), *cex.args)
-    target = next(i for i in invariants if i.id == cex.invariant)
     if not outcome.ok:
         cex.model_outcome = f"reverted with {outcome.error}"
         cex.confirmed_on_model = False
     else:
         cex.model_outcome = "succeeded"
-        cex.confirmed_on_model = not holds_everywhere(target, post, known) and not broken_before
+        if cex.step:
+            target_s = next(i for i in step_invariants if i.id == cex.invariant)
+            fails = bool(step_failures([target_s], pre, post, cex.call(), known))
+        else:
+            target = next(i for i in invariants if i.id == cex.invariant)
+            fails = not holds_everywhere(target, post, known)
+        cex.confirmed_on_model = fails and not broken_before
     if broken_before:
         cex.note = (cex.note + "; " if cex.note else "") + f"pre-state breaks {broken_before} (not realisable)"
 
 
-def known_addresses(system: System, extra: list[int] = ()) -> list[Address]:
-    found: set[int] = set(extra) | set(system.addrs.values())
+def known_keys(system: System) -> dict[type, list[int]]:
+    """Every key held in any mapping of the suite's contracts, per key type, plus the contracts'
+    addresses and the address-typed immutables and storage variables."""
+    found: dict[type, set[int]] = {Address: set(system.addrs.values())}
+    types = _key_types(system)
+    for n, m in _mappings(system).items():
+        for key, _ in m.items():
+            for kt, k in zip(types[n], key):
+                found.setdefault(kt, set()).add(k)
     for c in system.world.contracts.values():
-        for f in c.storage_fields():
-            v = getattr(c, f.name)
-            if isinstance(v, Mapping):
-                for key, _ in v.items():
-                    found.update(k for k in key if k < (1 << 160))
-            elif isinstance(v, Address):
-                found.add(v.v)
+        if not any(c is system.world.contracts[a] for a in system.addrs.values()):
+            continue
         for f in dataclasses.fields(c):
             v = getattr(c, f.name)
-            if isinstance(v, Address):
-                found.add(v.v)
+            if isinstance(v, (Address, Bytes32)) and not is_sym(v.v):
+                found.setdefault(type(v), set()).add(v.v)
+    return {t: sorted(v) for t, v in found.items()}
+
+
+def known_addresses(system: System, extra: list[int] = ()) -> list[Address]:
+    found: set[int] = set(extra) | set(known_keys(system).get(Address, []))
     return [Address(a) for a in sorted(found)]
 
 
-def holds_everywhere(inv: Invariant, system: System, known: list[Address]) -> bool:
-    """Evaluate an invariant concretely, at every combination of known keys."""
-    for combo in itertools.product(known, repeat=len(inv.keys)):
-        if not inv.holds(system.clone(), *combo):
+def holds_everywhere(inv: Invariant, system: System, known: "list[Address] | dict[type, list[int]]") -> bool:
+    """Evaluate an invariant concretely, at every combination of known keys (of its key types)."""
+    if not isinstance(known, dict):
+        known = {Address: [a.v for a in known]}
+    domains = [known.get(t, []) for _, t in inv.keys]
+    for combo in itertools.product(*domains):
+        if not inv.holds(system.clone(), *(t(k) for (_, t), k in zip(inv.keys, combo))):
             return False
     return True
 
 
+def _sqrt_congruence(definitions: list[z3.BoolRef]) -> list[z3.BoolRef]:
+    """Two symbolic square roots of equal radicands are equal (LEMMA-SQRT-005, floor sqrt is unique).
+    The kernel makes a fresh r per sqrt call, defined by r*r <= y < (r+1)*(r+1); this instantiates
+    the lemma for every pair of such definitions in a query, each under both definitions' guards."""
+    roots = []
+    for d in definitions:
+        guard, body = (d.arg(0), d.arg(1)) if z3.is_implies(d) else (z3.BoolVal(True), d)
+        if not (z3.is_and(body) and body.num_args() == 3):
+            continue
+        first = body.arg(0)
+        if not (z3.is_ge(first) and z3.is_const(first.arg(0)) and str(first.arg(0)).startswith("sqrt!")):
+            continue
+        third = body.arg(2)
+        if not z3.is_lt(third):
+            continue
+        roots.append((guard, first.arg(0), third.arg(0)))
+    out = []
+    for i in range(len(roots)):
+        for j in range(i):
+            gi, ri, yi = roots[i]
+            gj, rj, yj = roots[j]
+            out.append(z3.Implies(z3.And(gi, gj, yi == yj), ri == rj))
+    return out
+
+
+def _keccak_substitution(s: z3.Solver, ev: Callable[[Any], Any], system: System) -> dict[int, int]:
+    """For every application of the registry's uninterpreted commit hash in the query: its value in
+    the model -> the real keccak256 of its concrete arguments (PROTOCOL.md section 4 preimage)."""
+    from specs.capacity_registry import KECCAK_COMMIT, commit_hash
+
+    if "CapacityRegistry" not in system.addrs:
+        return {}
+    apps: dict[int, z3.ExprRef] = {}
+    todo = list(s.assertions())
+    seen: set[int] = set()
+    while todo:
+        e = todo.pop()
+        if e.get_id() in seen:
+            continue
+        seen.add(e.get_id())
+        if z3.is_app(e) and e.decl() == KECCAK_COMMIT:
+            apps[e.get_id()] = e
+        todo.extend(e.children())
+    out = {}
+    registry = Address(system.addrs["CapacityRegistry"])
+    for e in apps.values():
+        sink, tt, cap, nonce = (ev(e.arg(i)) for i in range(4))
+        if not (0 <= sink < (1 << 160) and 0 <= cap < (1 << 256) and 0 <= tt < (1 << 256) and 0 <= nonce < (1 << 256)):
+            continue
+        real = commit_hash(Address(sink), Bytes32(tt), U256(cap), Bytes32(nonce), registry).v
+        out[ev(e)] = real
+    return out
 SMALL_BOUND = 1 << 96
+QUICK_MS = 2_000
 FIRST_ATTEMPT_MS = 5_000
 SMALL_VALUES_MS = 20_000
 

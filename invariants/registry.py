@@ -76,3 +76,99 @@ def invariant(id: str, *, contract: str, statement: str, why: str, exploit: str,
         return fn
 
     return deco
+
+
+# ---------------------------------------------------------------------------------------------
+# Step (two-state) invariants: properties of every single call, stated over the states before and
+# after it and the call itself. BPE-EWMA ("the new smoothed value lies between the old one and the
+# clamped raw value") and BPE-COMMIT ("a reveal succeeds only with a matching, unexpired, unused
+# commit") are of this kind: no predicate of one state can say them.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Call:
+    """One external call: contract (suite name), function, sender, arguments by parameter name."""
+
+    contract: str
+    function: str
+    sender: Any  # specs.kernel.Address
+    args: dict[str, Any]
+
+    def is_(self, contract: str, function: str) -> bool:
+        return self.contract == contract and self.function == function
+
+
+@dataclass(frozen=True)
+class StepInvariant:
+    """`predicate(pre, post, call, *keys)`: holds for every successful call (a reverted call changes
+    nothing). The prover proves it for every external function of the system from the conjunction
+    of the state invariants before the call; the fuzzer evaluates it on each step's pre- and
+    post-state (`invariants.registry.step_failures`)."""
+
+    id: str
+    contract: str
+    statement: str
+    why: str
+    exploit: str
+    predicate: Callable[..., Any]
+    keys: tuple[tuple[str, type], ...] = ()
+    strengthening: bool = False
+    depends_on: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        Invariant.__post_init__(self)  # type: ignore[arg-type]  # same metadata rules
+
+    def holds(self, pre: Any, post: Any, call: Call, *keys: Any) -> Any:
+        return self.predicate(pre, post, call, *keys)
+
+
+@dataclass
+class StepRegistry:
+    invariants: dict[str, StepInvariant] = field(default_factory=dict)
+
+    def add(self, inv: StepInvariant) -> StepInvariant:
+        if inv.id in self.invariants or inv.id in REGISTRY.invariants:
+            raise ValueError(f"duplicate invariant id {inv.id}")
+        self.invariants[inv.id] = inv
+        return inv
+
+    def for_contracts(self, names: set[str]) -> list[StepInvariant]:
+        return [i for i in self.invariants.values() if i.contract in names]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.invariants.values())
+
+
+STEP_REGISTRY = StepRegistry()
+
+
+def step_invariant(id: str, *, contract: str, statement: str, why: str, exploit: str,
+                   strengthening: bool = False, depends_on: tuple[str, ...] = ()) -> Callable:
+    """Register a step predicate `def p(pre, post, call, *keys)`; keys after `call` are quantified."""
+
+    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+        hints = typing.get_type_hints(fn)
+        params = list(inspect.signature(fn).parameters)[3:]
+        keys = tuple((p, hints[p]) for p in params)
+        STEP_REGISTRY.add(StepInvariant(id, contract, statement, why, exploit, fn, keys, strengthening, depends_on))
+        return fn
+
+    return deco
+
+
+def step_failures(invariants: list[StepInvariant], pre: Any, post: Any, call: Call,
+                  key_sets: dict[type, list[int]]) -> list[str]:
+    """Concrete check of step invariants after one successful call: every combination of known keys
+    of each invariant's key types (the fuzzer's hook: `pre`/`post` are model or EVM states)."""
+    import itertools
+
+    out = []
+    for inv in invariants:
+        domains = [key_sets.get(t, ()) for _, t in inv.keys]
+        for combo in itertools.product(*domains):
+            if not inv.holds(pre, post, call, *(t(k) for (_, t), k in zip(inv.keys, combo))):
+                where = f" at {', '.join(hex(k) for k in combo)}" if combo else ""
+                out.append(f"{inv.id} fails across {call.contract}.{call.function}{where}: {inv.statement}")
+                break
+    return out
