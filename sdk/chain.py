@@ -217,7 +217,9 @@ class Chain:
     def estimate_gas(self, tx: dict, *, abi: ContractABI | None, what: str) -> int:
         def go() -> int:
             try:
-                return int(self.w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
+                # against the pending block: the context the transaction will run in (anvil's
+                # default is the latest block, where e.g. a reveal right after its commit is too early)
+                return int(self.w3.eth.estimate_gas(tx, "pending"))  # type: ignore[arg-type]
             except ContractLogicError as exc:
                 raise Revert(what, self.registry.decode_error(revert_data(exc) or b"", abi)) from exc
         return self.retry(go, f"estimateGas {what}")

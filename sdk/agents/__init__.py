@@ -1,0 +1,1 @@
+"""Agents: sinks (stake, register, commit-reveal capacity) and sources (deposit, stream)."""

@@ -1,0 +1,246 @@
+"""Command line: deploy, sink, source, keeper, anvil.
+
+    python -m sdk.cli anvil [--port 8545]                      # a local node (anvil from node_modules or $BPE_ANVIL)
+    python -m sdk.cli deploy --rpc URL --out deployment.json [--task-type summarize:1000e18:1e15 ...]
+                             [--pipeline summarize,translate:6000,4000]
+    python -m sdk.cli sink --deployment deployment.json --account 2 --task summarize --stake 400e18 --capacity 12e18
+    python -m sdk.cli source --deployment deployment.json --account 5 --fund 1000e18 --deposit summarize:100e18
+                             [--pipeline-deposit 1:50e18] [--stream summarize:1e12]
+    python -m sdk.cli keeper --deployment deployment.json --account 1 --state keeper.json [--poll 1]
+
+Keys: `--key 0x...` (or $BPE_KEY), or `--account N` for anvil's N-th funded dev account (demo only).
+The RPC URL defaults to the one recorded in the deployment file. Amounts accept exponents (400e18).
+Exit codes: 0 done, 1 a transaction reverted (the decoded error is printed), 2 bad usage, 3 node unavailable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+from sdk.chain import Chain, Revert, TransientError
+
+LOG = logging.getLogger("sdk.cli")
+
+
+def amount(text: str) -> int:
+    """"400e18", "1.5e18", "1000" -> int (exactly; a fractional result is an error)."""
+    d = Decimal(text)
+    if d != d.to_integral_value():
+        raise argparse.ArgumentTypeError(f"{text} is not a whole number of wei")
+    return int(d)
+
+
+def _key(args: argparse.Namespace) -> str:
+    from sdk.anvil import DEV_KEYS
+
+    if args.key:
+        return args.key
+    if os.environ.get("BPE_KEY"):
+        return os.environ["BPE_KEY"]
+    if args.account is not None:
+        return DEV_KEYS[args.account]
+    raise SystemExit("no key: pass --key 0x..., set BPE_KEY, or --account N for an anvil dev account")
+
+
+def _add_common(p: argparse.ArgumentParser, deployment: bool = True) -> None:
+    p.add_argument("--rpc", help="JSON-RPC URL (default: the deployment file's)")
+    if deployment:
+        p.add_argument("--deployment", required=True, type=Path, help="deployment file written by `deploy`")
+    p.add_argument("--key", help="private key (0x...), or $BPE_KEY")
+    p.add_argument("--account", type=int, help="anvil dev account index (demo)")
+    p.add_argument("-v", "--verbose", action="store_true")
+
+
+def _clients(args: argparse.Namespace):  # noqa: ANN202
+    from sdk.clients import Clients
+    from sdk.deploy import Deployment
+
+    dep = Deployment.load(args.deployment)
+    rpc = args.rpc or dep.rpc
+    if not rpc:
+        raise SystemExit("no RPC URL: pass --rpc")
+    return Clients(Chain(rpc), dep)
+
+
+def _task_types(dep, names: list[str] | None) -> list[bytes]:  # noqa: ANN001
+    from sdk.deploy import task_type_id
+
+    if names:
+        return [task_type_id(n) for n in names]
+    return [bytes.fromhex(k[2:]) for k in dep.task_types]
+
+
+def cmd_anvil(args: argparse.Namespace) -> int:
+    from sdk.anvil import DEV_KEYS, start_anvil
+
+    node = start_anvil(port=args.port, block_time=args.block_time)
+    print(f"anvil listening on {node.url} (pid {node.process.pid}); dev account 0: {DEV_KEYS[0]}", flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: node.stop())
+    try:
+        node.process.wait()
+    except KeyboardInterrupt:
+        node.stop()
+    return 0
+
+
+def cmd_deploy(args: argparse.Namespace) -> int:
+    from sdk.deploy import TaskTypeConfig, configure, deploy
+
+    chain = Chain(args.rpc)
+    deployer = chain.account(_key(args))
+    gov = chain.account(args.governance_key) if args.governance_key else deployer
+    dep = deploy(chain, deployer, governance=gov.address, treasury=args.treasury)
+    tts = []
+    for spec in args.task_type or []:
+        name, bmax, price = spec.split(":")
+        tts.append(TaskTypeConfig(name, amount(bmax), amount(price)))
+    pipes = []
+    for spec in args.pipeline or []:
+        stages, weights = spec.split(":")
+        pipes.append((stages.split(","), [int(w) for w in weights.split(",")]))
+    dep.save(args.out)  # the addresses are on disk even if the configuration fails
+    if tts or pipes:
+        configure(chain, dep, gov, tts, pipes)
+        dep.save(args.out)
+    print(f"deployment written to {args.out}")
+    for name, addr in dep.contracts.items():
+        print(f"  {name:22} {addr}")
+    for tid, t in dep.task_types.items():
+        print(f"  task type {t['name']} {tid} pool {t['pool']}")
+    return 0
+
+
+def cmd_sink(args: argparse.Namespace) -> int:
+    from sdk.agents.sink import SinkAgent
+
+    c = _clients(args)
+    acct = c.chain.account(_key(args))
+    agent = SinkAgent(c, acct, args.state)
+    for r in agent.resume():
+        print(f"resumed: {r}")
+    tasks = _task_types(c.dep, args.task)
+    if args.stake:
+        agent.ensure_stake(args.stake, mint=not args.no_mint)
+    for t in tasks:
+        agent.ensure_registered(t, connect=not args.no_connect)
+    if args.capacity is None:
+        return 0
+    for i in range(args.rounds):
+        for t in tasks:
+            r = agent.signal(t, args.capacity)
+            print(f"round {i + 1}: 0x{t.hex()[:12]}.. capacity {r.capacity} committed in block {r.commit_block}, "
+                  f"revealed in block {r.reveal_block}, smoothed {r.smoothed}")
+        if i + 1 < args.rounds:
+            time.sleep(args.interval)
+    return 0
+
+
+def cmd_source(args: argparse.Namespace) -> int:
+    from sdk.agents.source import SourceAgent
+    from sdk.deploy import task_type_id
+
+    c = _clients(args)
+    agent = SourceAgent(c, c.chain.account(_key(args)))
+    if args.fund:
+        agent.fund(args.fund)
+    for spec in args.deposit or []:
+        name, amt = spec.rsplit(":", 1)
+        agent.deposit(task_type_id(name), amount(amt))
+    for spec in args.pipeline_deposit or []:
+        pid, amt = spec.split(":")
+        agent.deposit_pipeline(int(pid), amount(amt))
+    for spec in args.stream or []:
+        name, rate = spec.rsplit(":", 1)
+        agent.stream(task_type_id(name), amount(rate))
+    print(f"source {agent.address}: SuperToken balance {agent.balance()}")
+    return 0
+
+
+def cmd_keeper(args: argparse.Namespace) -> int:
+    from sdk.keeper import Keeper, KeeperConfig
+
+    c = _clients(args)
+    cfg = KeeperConfig(task_types=_task_types(c.dep, args.task), pipelines=list(args.pipeline or []),
+                       min_drain=args.min_drain, min_drain_interval=args.min_drain_interval, poll=args.poll)
+    keeper = Keeper(c, c.chain.account(_key(args)), args.state, cfg)
+    signal.signal(signal.SIGTERM, keeper.stop)
+    signal.signal(signal.SIGINT, keeper.stop)
+    keeper.run(max_ticks=args.ticks)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m sdk.cli", description=__doc__.split("\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+
+    p = sub.add_parser("anvil", help="run a local anvil node")
+    p.add_argument("--port", type=int, default=8545)
+    p.add_argument("--block-time", type=float)
+    p.add_argument("-v", "--verbose", action="store_true")
+    p.set_defaults(fn=cmd_anvil)
+
+    p = sub.add_parser("deploy", help="deploy the suite and the Superfluid framework")
+    _add_common(p, deployment=False)
+    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--governance-key", help="governance's key (default: the deployer)")
+    p.add_argument("--treasury", help="slashing treasury (default: governance)")
+    p.add_argument("--task-type", action="append", metavar="NAME:BUFFER_MAX:UNIT_PRICE",
+                   help="register a task type, create its pool, set its bounds (repeatable)")
+    p.add_argument("--pipeline", action="append", metavar="A,B:WA,WB", help="create a pipeline (repeatable)")
+    p.set_defaults(fn=cmd_deploy)
+
+    p = sub.add_parser("sink", help="run a sink: stake, register, commit-reveal capacity")
+    _add_common(p)
+    p.add_argument("--task", action="append", help="task type name or 0x id (repeatable; default: all)")
+    p.add_argument("--stake", type=amount, help="total stake to hold (e.g. 400e18)")
+    p.add_argument("--capacity", type=amount, help="capacity to signal, 1e18 = one unit")
+    p.add_argument("--rounds", type=int, default=1)
+    p.add_argument("--interval", type=float, default=5.0, help="seconds between rounds")
+    p.add_argument("--state", type=Path, help="state file (default .bpe/sink-<chain>-<registry>-<address>.json)")
+    p.add_argument("--no-connect", action="store_true", help="do not connect to the pools")
+    p.add_argument("--no-mint", action="store_true", help="do not mint stake tokens from the faucet")
+    p.set_defaults(fn=cmd_sink)
+
+    p = sub.add_parser("source", help="fund, deposit, stream")
+    _add_common(p)
+    p.add_argument("--fund", type=amount, help="wrap this much underlying into SuperTokens first")
+    p.add_argument("--deposit", action="append", metavar="TASK:AMOUNT")
+    p.add_argument("--pipeline-deposit", action="append", metavar="ID:AMOUNT")
+    p.add_argument("--stream", action="append", metavar="TASK:RATE", help="flow rate in wei/s (0 stops)")
+    p.set_defaults(fn=cmd_source)
+
+    p = sub.add_parser("keeper", help="run the keeper service")
+    _add_common(p)
+    p.add_argument("--state", type=Path, required=True)
+    p.add_argument("--task", action="append", help="task types to watch (default: all in the deployment)")
+    p.add_argument("--pipeline", action="append", type=int, help="pipelines to drain (repeatable)")
+    p.add_argument("--poll", type=float, default=1.0)
+    p.add_argument("--min-drain", type=amount, default=1)
+    p.add_argument("--min-drain-interval", type=int, default=0)
+    p.add_argument("--ticks", type=int, help="stop after this many ticks")
+    p.set_defaults(fn=cmd_keeper)
+
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("web3").setLevel(logging.WARNING)
+    logging.getLogger("urllib3").setLevel(logging.WARNING)
+    try:
+        return args.fn(args)
+    except Revert as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except TransientError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())
