@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {ICapacitySignal} from "./interfaces/ICapacitySignal.sol";
+import {ICapacityRegistry} from "./interfaces/ICapacityRegistry.sol";
 import {IStakeManager} from "./interfaces/IStakeManager.sol";
 
 /// @title CapacityRegistry: task types, sink registration, commit-reveal capacity signals, EWMA.
@@ -19,7 +20,7 @@ import {IStakeManager} from "./interfaces/IStakeManager.sol";
 /// @dev Storage is mappings and scalars only (the differential state view reads it through the
 ///  storage layout). Public getters are explicit functions over `_`-prefixed storage, so the model
 ///  can keep the storage names and the getter names side by side.
-contract CapacityRegistry is ICapacitySignal {
+contract CapacityRegistry is ICapacityRegistry {
     /// @notice Reveal window length in blocks (section 4).
     uint256 public constant COMMIT_TIMEOUT = 20;
     /// @notice One capacity unit in 18-decimal fixed point (section 3).

@@ -13,7 +13,8 @@ Findings are plain dicts (`FINDING_KEYS`):
 `lines` are those of the first element in our sources; `locations` ({"file", "line"}) and `anchors`
 ("file#Lx-y", the report's anchor form) list every element in our sources.
 
-Dependencies: a finding whose every source element lies under node_modules/ (OpenZeppelin) is excluded,
+Dependencies: a finding whose every source element lies under node_modules/ (OpenZeppelin) or
+.cache/superfluid/ (the Superfluid package's interfaces) is excluded,
 and counted and listed per detector in the summary check; a finding that touches one of our files is
 kept (the `pragma` finding names our files and OpenZeppelin's).
 
@@ -63,7 +64,8 @@ LOG = logging.getLogger("harness.analysis.slither")
 REPO = Path(__file__).resolve().parents[2]
 TRIAGE_PATH = Path(__file__).resolve().with_name("slither_triage.json")
 TRIAGE_FORMAT = 1
-DEPENDENCY_DIRS = ("node_modules",)
+DEPENDENCY_DIRS = ("node_modules",)  # OpenZeppelin (npm)
+DEPENDENCY_PREFIXES = (".cache/superfluid/",)  # the Superfluid package's interfaces (npm pack, fetched)
 SUMMARY_ID = "SLITHER"
 STALE_PREFIX = "SLITHER-STALE-"
 
@@ -130,7 +132,7 @@ class SlitherRun:
     """What one slither run found."""
 
     findings: list[dict]  # in our sources, sorted by (file, first line, detector, id)
-    excluded: list[dict]  # only in dependencies (node_modules), same shape
+    excluded: list[dict]  # only in dependencies (node_modules, .cache/superfluid), same shape
     detectors: list[str]  # ARGUMENT of every detector that ran (built-in and custom)
     custom_detectors: list[str]
     failed_detectors: dict[str, str]  # ARGUMENT -> error (with the end of the traceback)
@@ -187,7 +189,7 @@ def run_slither(
         if not _is_dependency_path(_rel(c.source_mapping.filename.absolute, root))
     })
     if not ours:
-        raise SlitherRunError("slither analysed no contract outside the dependencies (node_modules)")
+        raise SlitherRunError("slither analysed no contract outside the dependencies (node_modules, .cache/superfluid)")
 
     from harness.analysis.detectors import CUSTOM_DETECTORS
 
@@ -265,7 +267,7 @@ def _rel(path: str, root: Path) -> str:
 
 
 def _is_dependency_path(path: str) -> bool:
-    return any(part in DEPENDENCY_DIRS for part in PurePosixPath(path).parts)
+    return any(part in DEPENDENCY_DIRS for part in PurePosixPath(path).parts) or path.startswith(DEPENDENCY_PREFIXES)
 
 
 def _element_file(element: dict, root: Path) -> str:
@@ -610,7 +612,7 @@ def _summary_check(run: SlitherRun, outcome: TriageResult, triage_path: Any) -> 
     message = (
         f"{len(run.detectors)} detectors ({len(run.custom_detectors)} custom) on {', '.join(run.contracts)}: "
         f"{counts['findings']} findings in our sources ({counts['accepted']} accepted by triage, "
-        f"{counts['untriaged']} untriaged), {counts['excluded_dependencies']} in node_modules excluded, "
+        f"{counts['untriaged']} untriaged), {counts['excluded_dependencies']} in dependencies (node_modules, .cache/superfluid) excluded, "
         f"{counts['stale_triage_entries']} stale triage entries"
     )
     if run.failed_detectors:
