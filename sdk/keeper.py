@@ -43,12 +43,15 @@ from eth_account.signers.local import LocalAccount
 
 from web3.exceptions import Web3RPCError
 
-from sdk.chain import Receipt, Revert, TransientError
+from sdk.chain import Receipt, Revert, TransientError, checksum
 from sdk.clients import Clients
 from sdk.state import JsonState
 
 LOG = logging.getLogger("sdk.keeper")
-CRASH_ENV = "BPE_KEEPER_CRASH"  # fault injection for tests: "after-send:N" SIGKILLs the keeper after its N-th send
+# Fault injection for tests: "after-send:N" SIGKILLs the keeper right after its N-th broadcast (before the
+# receipt is recorded); "after-persist:N" right after its N-th signed transaction was written to the
+# state file, before it is broadcast.
+CRASH_ENV = "BPE_KEEPER_CRASH"
 
 
 @dataclass
@@ -61,6 +64,16 @@ class KeeperConfig:
     max_actions_kept: int = 2000
 
 
+def _show_event(ev: Any) -> str:
+    def show(v: Any) -> str:
+        if isinstance(v, bytes):
+            return "0x" + v.hex()[:8] + ".."
+        if isinstance(v, int) and 2**100 < v < 2**160:  # an address
+            return checksum(v)
+        return str(v)
+    return f"{ev.name}({', '.join(show(a) for a in ev.args)})"
+
+
 class Keeper:
     def __init__(self, clients: Clients, account: LocalAccount, state_path: str | Path, config: KeeperConfig):
         self.c, self.account, self.cfg = clients, account, config
@@ -70,14 +83,24 @@ class Keeper:
         if self.state.data.get("keeper") != account.address:
             raise ValueError(f"state file {state_path} belongs to keeper {self.state.data.get('keeper')}")
         self.sends = 0
-        self._crash_after = self._parse_crash(os.environ.get(CRASH_ENV, ""))
+        self.persisted = 0
+        self._crash = self._parse_crash(os.environ.get(CRASH_ENV, ""))
         self._stop = False
 
     @staticmethod
-    def _parse_crash(spec: str) -> int | None:
-        if spec.startswith("after-send:"):
-            return int(spec.split(":", 1)[1])
-        return None
+    def _parse_crash(spec: str) -> tuple[str, int] | None:
+        if not spec:
+            return None
+        point, _, n = spec.partition(":")
+        if point not in ("after-send", "after-persist") or not n.isdigit():
+            raise ValueError(f"{CRASH_ENV}={spec!r}: expected after-send:N or after-persist:N")
+        return point, int(n)
+
+    def _maybe_crash(self, point: str, count: int, tx_hash: str) -> None:
+        if self._crash is not None and self._crash[0] == point and count >= self._crash[1]:
+            LOG.warning("keeper fault injection: SIGKILL %s %d (%s)", point, count, tx_hash)
+            logging.shutdown()
+            os.kill(os.getpid(), signal.SIGKILL)
 
     @property
     def actions(self) -> dict[str, dict]:
@@ -121,11 +144,11 @@ class Keeper:
         self.actions[key] = {"kind": kind, "label": label, "status": "sent", "txHash": tx_hash, "raw": "0x" + raw.hex(),
                              "nonce": tx["nonce"], "to": client.address, "fn": fn, "signedAt": time.time()}
         self.state.save()  # before the transaction leaves the process
+        self.persisted += 1
+        self._maybe_crash("after-persist", self.persisted, tx_hash)
         self.chain.broadcast(raw, tx_hash, f"{kind} {label}")
         self.sends += 1
-        if self._crash_after is not None and self.sends >= self._crash_after:
-            LOG.warning("keeper fault injection: SIGKILL after send %d (%s)", self.sends, tx_hash)
-            os.kill(os.getpid(), signal.SIGKILL)
+        self._maybe_crash("after-send", self.sends, tx_hash)
         rec = self.chain.wait(tx_hash, f"{kind} {label}")
         self._record(key, rec, "sent")
         return rec
@@ -135,7 +158,7 @@ class Keeper:
         entry.update(status="mined" if rec.status == 1 else "failed", block=rec.block_number, gasUsed=rec.gas_used)
         entry.pop("raw", None)
         self.state.save()
-        evs = "; ".join(str(e).split(" @")[0] for e in rec.events if e.name in ("Rebalanced", "Drained"))
+        evs = "; ".join(_show_event(e) for e in rec.events if e.name in ("Rebalanced", "Drained"))
         LOG.info("keeper %s %s: %s tx %s block %d (%s)%s", entry["kind"], entry["label"],
                  "ok" if rec.status == 1 else "FAILED", rec.tx_hash, rec.block_number, how,
                  f" events {evs}" if evs else "")

@@ -13,8 +13,9 @@ reported in `unmodelled` (a test decides whether that is acceptable).
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, Iterator
 
 from harness.evm.abi import ContractABI, decode_values
 from harness.fuzz.differential import model_value, params_of, plain
@@ -116,8 +117,32 @@ def _suite_events(chain: Chain, receipt: Any, suite: set[int]) -> list[tuple]:
     return out
 
 
-def replay(chain: Chain, dep: Deployment, model: System, from_block: int, to_block: int) -> ReplayResult:
-    """Replay blocks from_block..to_block (inclusive) on `model` (updated in place)."""
+@contextmanager
+def model_chain_id(chain_id: int) -> Iterator[None]:
+    """Run the models with block.chainid = chain_id. specs/capacity_registry.py reads the module
+    constant CHAIN_ID (1, the workbench engines' chain) when it computes a commit hash; a node's chain
+    (anvil: 31337) needs its own. Restored afterwards."""
+    from specs import capacity_registry
+
+    old = capacity_registry.CHAIN_ID
+    capacity_registry.CHAIN_ID = chain_id
+    try:
+        yield
+    finally:
+        capacity_registry.CHAIN_ID = old
+
+
+def replay(chain: Chain, dep: Deployment, model: System, from_block: int, to_block: int,
+           before: Callable[[System, dict], None] | None = None) -> ReplayResult:
+    """Replay blocks from_block..to_block (inclusive) on `model` (updated in place). `before(model,
+    info)` is called before each modelled transaction, with the model's block already set; `info`
+    has block, timestamp, tx, sender, contract, function, args."""
+    with model_chain_id(chain.chain_id):
+        return _replay(chain, dep, model, from_block, to_block, before)
+
+
+def _replay(chain: Chain, dep: Deployment, model: System, from_block: int, to_block: int,
+            before: Callable[[System, dict], None] | None) -> ReplayResult:
     by_addr = {model.address_of(n): n for n in MODELLED}
     abis = {n: ContractABI(dep.abis[n]) for n in MODELLED}
     suite = set(model.addrs.values())
@@ -140,6 +165,9 @@ def replay(chain: Chain, dep: Deployment, model: System, from_block: int, to_blo
                 continue
             margs = tuple(model_value(t, a) for (_, t), a in zip(params_of(fn), raw_args))
             world.block = Block(number, blk["timestamp"])
+            if before is not None:
+                before(model, {"block": number, "timestamp": blk["timestamp"], "tx": h, "sender": int(tx["from"], 16),
+                               "contract": name, "function": fn_name, "args": tuple(raw_args)})
             out = world.transact(model.address_of(name), fn_name, Msg(Address(int(tx["from"], 16))), *margs)
             rec = chain.retry(lambda h=h: chain.w3.eth.get_transaction_receipt(h), "eth_getTransactionReceipt")
             chain_events = _suite_events(chain, rec, suite)
