@@ -313,14 +313,17 @@ def bench(engines: tuple[str, ...], n: int) -> int:
                 else:
                     fx.engine.call(item[0], item[1], sender=item[2])
         raw = calls / (time.perf_counter() - t0)
-        line = f"{eng:7} ({len(seqs)} sequences, {calls} calls)  raw engine calls: {raw:8.0f}/s"
-        for label, each in (("full comparison after every step", True), ("Superfluid views at sequence end", False)):
-            r = replay_sequences(fx, seqs, observe_each_step=each)
+        line = f"{eng} ({len(seqs)} sequences, {calls} calls): raw engine calls {raw:8.0f}/s"
+        modes = (("full comparison after every step", True, True),
+                 ("Superfluid views at sequence end", False, True),
+                 ("outcomes and events per step, state at sequence end", False, False))
+        for label, each, state in modes:
+            r = replay_sequences(fx, seqs, observe_each_step=each, state_each_step=state)
             if r.status != "PASSED":
                 print(f"{eng}: the benchmark mix did not pass: {r.mismatch or r.message}")
                 return EXIT_VIOLATED
             rate = r.steps / r.seconds if r.seconds else 0.0
-            line += f"   differential ({label}): {rate:7.1f}/s = {rate / raw:.1%} of raw"
+            line += f"\n    differential, {label}: {rate:7.1f} steps/s = {rate / raw:.1%} of raw"
         print(line)
     t0 = time.perf_counter()
     rs = Prover().run(lemmas=LEMMAS)

@@ -251,6 +251,7 @@ class ContractABI:
         self.errors: dict[bytes, ErrorABI] = {}  # by selector
         self.events: dict[bytes, EventABI] = {}  # by topic0 (anonymous events are not decodable)
         self.constructor_inputs: tuple[str, ...] = ()
+        self._call_cache: dict[tuple, bytes] = {}  # (name, args) -> calldata; encoding is a pure function
         for entry in self.entries:
             kind = entry.get("type", "function")
             if kind == "function":
@@ -315,8 +316,20 @@ class ContractABI:
         return cands[0]
 
     def encode_call(self, fn_name: str, args: Sequence[Any] = ()) -> bytes:
+        key = (fn_name, tuple(args), tuple(type(a) for a in args))  # True and 1 are equal, not the same argument
+        try:
+            hit = self._call_cache.get(key)
+        except TypeError:  # unhashable arguments (lists): not cached
+            key, hit = None, None
+        if hit is not None:
+            return hit
         fn = self.function(fn_name, len(args))
-        return fn.selector + encode_values(fn.inputs, args)
+        data = fn.selector + encode_values(fn.inputs, args)
+        if key is not None:
+            if len(self._call_cache) >= 4096:  # the fuzzer's comparisons repeat a few thousand view calls
+                self._call_cache.clear()
+            self._call_cache[key] = data
+        return data
 
     def encode_constructor(self, args: Sequence[Any] = ()) -> bytes:
         return encode_values(self.constructor_inputs, args)

@@ -10,7 +10,7 @@ What this module adds to harness/fuzz/differential.py (`RegistryDifferential`):
 - views with bytes32 / uint256 parameters and two return values (getCommit), compared at the
   registered task types plus an unknown one, for every sink and the stranger;
 - structural checks of the sink list (not yet registered invariants).
-A deployment tuple (DEPLOYMENTS) extends specs.system.DEPLOYMENTS; `run_fuzz` / `replay_sequences` /
+A deployment tuple (DEPLOYMENTS) extends specs.system.CORE_DEPLOYMENTS (token and StakeManager); `run_fuzz` / `replay_sequences` /
 `replay` here are runner.py's, for this machine and these deployments (runner.py builds the default
 deployments' system).
 """
@@ -36,7 +36,7 @@ import invariants.all  # noqa: F401  (registers every invariant)
 from invariants.registry import REGISTRY, Invariant
 from specs.capacity_registry import CapacityRegistry, commit_hash
 from specs.kernel import U256, Address, Bytes32
-from specs.system import DEPLOYMENTS as BASE_DEPLOYMENTS
+from specs.system import CORE_DEPLOYMENTS as BASE_DEPLOYMENTS
 from specs.system import GOVERNANCE, Deployment, System, build_system
 
 DEPLOYMENTS: tuple[Deployment, ...] = BASE_DEPLOYMENTS + (

@@ -154,7 +154,8 @@ def run_fuzz(fixture: Fixture, *, profile_name: str = "ci", max_examples: int | 
 
 
 def replay_sequences(fixture: Fixture, sequences: list[list[dict]], *, source_overrides: dict[str, str] | None = None,
-                     replay_dir: Path = REPLAY_DIR, progress: Any = None, observe_each_step: bool = True) -> FuzzResult:
+                     replay_dir: Path = REPLAY_DIR, progress: Any = None, observe_each_step: bool = True,
+                     state_each_step: bool = True) -> FuzzResult:
     """Run recorded sequences (from another engine's campaign) on this fixture, differentially.
     `observe_each_step=False` compares the observers' state (Superfluid views) only at the end of each
     sequence; outcomes, events, the suite's storage and views are still compared after every step."""
@@ -165,6 +166,7 @@ def replay_sequences(fixture: Fixture, sequences: list[list[dict]], *, source_ov
     factory = build_system
     for seq in sequences:
         diff, steps = start_differential(fixture, seq, factory, invariants, observe_each_step)
+        diff.state_each_step = state_each_step
         res.sequences += 1
         try:
             for step in steps:
