@@ -78,9 +78,11 @@ def run_sweep(sc: Scenario, quick: bool, prog: Progress | None) -> dict:
                            "buffer_max": "inf" if math.isinf(sc.sweep.buffer_max) else sc.sweep.buffer_max, "policies": {}}
     for pol in sc.sweep.policies:
         out["policies"][pol] = {"growth": [], "stable": [], "mean_backlog": [], "max_buffer": [], "throughput": [],
-                                "overflow_fraction": []}
+                                "overflow_fraction": [], "carried_load": []}
+    out["offered_load"] = []
     for load in loads:
         exo = generate(sc, steps, load)
+        offered = None
         for pol in sc.sweep.policies:
             if prog:
                 prog.set(f"{sc.name} sweep {pol} @ {load:g}")
@@ -94,13 +96,20 @@ def run_sweep(sc: Scenario, quick: bool, prog: Progress | None) -> dict:
             row["max_buffer"].append(s["max_buffer"])
             row["throughput"].append(s["throughput"])
             row["overflow_fraction"].append(s["overflow_fraction"])
+            row["carried_load"].append(s["carried_load"])
+            offered = s["offered_load"]  # the same arrivals for every policy
             if "theory" not in row:
                 row["theory"] = 1.0 if make_policy(pol).adaptive else static_boundary(r, sc)
+        out["offered_load"].append(offered)
+    # stability in realised offered load (arrivals are random: a nominal load of 1.0 offers a little more
+    # or less than the capacity; every policy at one nominal load sees the same arrivals)
+    realised = out["offered_load"]
     for pol, row in out["policies"].items():
-        first_unstable = next((l for l, st in zip(loads, row["stable"]) if not st), None)
-        stable_below = [l for l, st in zip(loads, row["stable"]) if st and (first_unstable is None or l < first_unstable)]
+        first_unstable = next((l for l, st in zip(realised, row["stable"]) if not st), None)
+        stable_below = [l for l, st in zip(realised, row["stable"]) if st and (first_unstable is None or l < first_unstable)]
         row["max_stable"] = max(stable_below) if stable_below else None
         row["first_unstable"] = first_unstable
+        row["max_carried"] = max(row["carried_load"])
     return out
 
 

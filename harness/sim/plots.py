@@ -107,7 +107,7 @@ def sweep(res: dict, out: Path) -> str | None:
     sw = res.get("sweep")
     if not sw:
         return None
-    loads = sw["loads"]
+    loads = sw.get("offered_load") or sw["loads"]
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4))
     for pol, row in sw["policies"].items():
         c = _color(pol)
@@ -117,9 +117,9 @@ def sweep(res: dict, out: Path) -> str | None:
             a1.axvline(row["theory"], color=c, ls=":", lw=1)
     a1.axhline(sw["tolerance"], color="k", lw=0.8, ls="--", label="instability threshold")
     a1.axvline(1.0, color="k", lw=1, label="capacity region boundary")
-    a1.set_xlabel("load (arrival rate / total mean capacity)")
-    a1.set_ylabel("backlog growth / arrival rate")
-    a1.set_title("stability: backlog growth (dotted: static splits' theory)", fontsize=9)
+    a1.set_xlabel("offered load (arrivals / total mean capacity)")
+    a1.set_ylabel("backlog at the end / arrivals")
+    a1.set_title("stability: unserved backlog B(T) / arrivals (dotted: static splits' theory)", fontsize=9)
     a1.legend(fontsize=7)
     a2.set_yscale("log")
     a2.axvline(1.0, color="k", lw=1)

@@ -184,10 +184,14 @@ class Run:
             }
             xs.append(per_sink[s.name]["pay_per_capacity"])
         g = metrics.growth(total, bs, rate)
+        capacity_tokens = sum(self.exo.mean_capacity[s.name] * s.price for s in self.sinks) * horizon / E18
         summary = {
             "offered": offered, "rejected": rejected, "rejected_payments": rejected_n, "payments": payments,
             "overflow_fraction": rejected / offered if offered else 0.0,
             "paid": paid, "served": served, "throughput": served / offered if offered else 0.0,
+            # realised loads: what arrived, and what was served, over what the sinks could serve
+            "offered_load": offered / capacity_tokens if capacity_tokens else 0.0,
+            "carried_load": served / capacity_tokens if capacity_tokens else 0.0,
             "served_rate": served / horizon if horizon else 0.0,
             "mean_buffer": metrics.mean(buf_total), "max_buffer": max(buf_total, default=0.0),
             "mean_sink_backlog": metrics.mean(sink_total), "max_sink_backlog": max(sink_total, default=0.0),
