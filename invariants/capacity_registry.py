@@ -8,7 +8,7 @@ system, from the state invariants before the call. Both evaluate on concrete sta
 
 from __future__ import annotations
 
-from specs.capacity_registry import COMMIT_TIMEOUT, MAX_SINKS_PER_TASK_TYPE, UNIT_SCALE
+from specs.capacity_registry import COMMIT_TIMEOUT, MAX_SINKS_PER_TASK_TYPE, UNIT_SCALE, commit_hash
 from specs.kernel import Address, Bool, Bytes32, Int, Msg
 from invariants.registry import Call, invariant, step_invariant
 
@@ -82,7 +82,8 @@ def reveal_needs_matching_commit(pre, post, call: Call):  # type: ignore[no-unty
     reg0, reg1 = pre.registry, post.registry
     commit_block = Int(reg0._commitBlock[t][sender])
     number = Int(post.world.block.number)
-    expected = reg0.commitHashOf(Msg(sender), sender, t, call.args["capacity"], call.args["nonce"])
+    # the preimage rule of PROTOCOL.md section 4 itself (not the contract's own helper, which a bug could share)
+    expected = commit_hash(sender, t, call.args["capacity"], call.args["nonce"], reg0.address)
     return (commit_block != 0) and (commit_block < number) and (number <= commit_block + COMMIT_TIMEOUT.v) \
         and (reg0._commitHash[t][sender] == expected) and (reg1._commitBlock[t][sender] == 0)
 

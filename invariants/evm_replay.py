@@ -1,0 +1,56 @@
+"""Replay a prover counterexample on an EVM: write its pre-state into storage, move the block to the
+call's (number, timestamp), make the call, read the state back through the storage layout at every
+key the counterexample mentions (addresses, task type ids, indices), and evaluate the invariant (a
+state invariant on the post-state, a step invariant across the call).
+
+This extends `harness.fuzz.counterexample.replay_on_evm` (StakeManager-only: addresses as keys, no
+block advance, no step invariants); the harness can delegate to it unchanged in signature."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from harness.fuzz.differential import plain
+from harness.fuzz.stateview import read_system, write_system
+from invariants.prover import Counterexample
+from invariants.registry import REGISTRY, STEP_REGISTRY, step_failures
+
+
+@dataclass(frozen=True)
+class EvmReplay:
+    engine: str
+    confirmed: bool
+    detail: str
+
+
+def replay_on_evm(cex: Counterexample, fixture: Any) -> EvmReplay:
+    name = fixture.engine.name
+    fixture.reset()
+    try:
+        write_system(fixture, cex.pre)
+        if cex.block is not None:
+            fixture.engine.set_block(number=cex.block[0], timestamp=cex.block[1])
+        known = cex.known_keys()
+        before = read_system(fixture, cex.pre, known)
+        out = fixture.contracts[cex.contract].transact(cex.function, *(plain(a) for a in cex.args), sender=cex.sender)
+        if not out.ok:
+            return EvmReplay(name, False, f"the call reverted on {name} with {out.error}")
+        after = read_system(fixture, cex.pre, known)
+        events = "; ".join(str(e) for e in out.events) or "no events"
+        if cex.step:
+            inv = STEP_REGISTRY.invariants[cex.invariant]
+            fails = step_failures([inv], before, after, cex.call(), known)
+            if fails:
+                return EvmReplay(name, True, f"{fails[0]} on {name} (call ok, events: {events})")
+            return EvmReplay(name, False, f"on {name}: {inv.id} holds across the call")
+        sinv = REGISTRY.invariants[cex.invariant]
+        keys = list(cex.keys)
+        held_before = sinv.holds(before.clone(), *keys)
+        holds_after = sinv.holds(after.clone(), *keys)
+        if held_before and not holds_after:
+            return EvmReplay(name, True, f"{sinv.id} holds before and fails after the call on {name} "
+                                         f"(call ok, events: {events})")
+        return EvmReplay(name, False, f"on {name}: invariant before {bool(held_before)}, after {bool(holds_after)}")
+    finally:
+        fixture.reset()
