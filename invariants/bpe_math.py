@@ -35,6 +35,9 @@ class Lemma:
     build: Callable[[], tuple[list[z3.BoolRef], Callable[[], Any]]]
     # build() -> (assumptions, body); body runs the model on symbolic values and returns the goal
     # (a z3 Bool or Python bool); any revert of body on a feasible path is a violation.
+    replay: Callable[[Any], tuple[bool, str]] | None = None
+    # replay(z3 model of a counterexample) -> (the goal fails when the model functions run on those
+    # concrete inputs, a description): the concrete replay of a lemma's counterexample.
 
 
 def _setup() -> tuple[U256, z3.ArithRef, list[z3.BoolRef]]:

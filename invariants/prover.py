@@ -668,6 +668,13 @@ class Prover:
                 status = VIOLATED
                 m = s.model()
                 details["counterexample"] = {str(d): str(m[d]) for d in m.decls()}
+                replay = getattr(lemma, "replay", None)
+                if replay is not None:  # run the model functions on the counterexample's concrete inputs
+                    confirmed, desc = replay(m)
+                    details["confirmed"] = confirmed
+                    details["replay"] = desc
+                    if not confirmed:
+                        details["message"] = f"unconfirmed counterexample (does not replay concretely): {desc}"
                 break
             if r != z3.unsat:
                 status = INCONCLUSIVE
