@@ -139,7 +139,7 @@ def verify(*, out_dir: Path, engines: tuple[str, ...] = ENGINES, profile_name: s
             r = run_fuzz(fx, profile_name=profile_name, max_examples=budget["max_examples"],
                          step_count=budget["step_count"], machine=SystemMachine,
                          progress=progress("sequences (shrinking may add more)", budget["max_examples"]))
-            sequences = r.all_sequences
+            sequences, traces, first = r.all_sequences, r.all_traces, eng
             origin = "hypothesis"
         else:
             share = sequences[::PYEVM_SHARE]
@@ -147,10 +147,12 @@ def verify(*, out_dir: Path, engines: tuple[str, ...] = ENGINES, profile_name: s
             if eng == "py-evm":  # coverage from py-evm's opcode trace and the source maps
                 with record(fx.engine) as rec:
                     r = replay_sequences(fx, share, progress=progress("sequences", len(share)),
-                                         observe_each_step=False)
+                                         observe_each_step=False, reference_traces=traces[::PYEVM_SHARE],
+                                         reference_engine=first)
                 coverage = coverage_report(fx.artifacts, build.solc_output, rec.hits(fx.addrs))
             else:
-                r = replay_sequences(fx, share, progress=progress("sequences", len(share)))
+                r = replay_sequences(fx, share, progress=progress("sequences", len(share)),
+                                     reference_traces=traces[::PYEVM_SHARE], reference_engine=first)
             origin = f"every {PYEVM_SHARE}th sequence of the {list(fixtures)[0]} campaign"
             if eng == "py-evm":
                 origin += ("; the Superfluid state (views) compared at the end of each sequence, everything "
@@ -159,6 +161,8 @@ def verify(*, out_dir: Path, engines: tuple[str, ...] = ENGINES, profile_name: s
         if coverage is not None:
             check.details["coverage"] = coverage
         results.add(check)
+        if i > 0:
+            results.add(engines_check(r, first, eng))
     return finish()
 
 
@@ -186,6 +190,29 @@ def fuzz_check(r: Any, eng: str, origin: str, profile_name: str) -> Any:
     return Check(f"FUZZ-SYSTEM-{eng}", "fuzz", "*", status, r.seconds,
                  f"The whole suite, on the real Superfluid framework, agrees with the models on {eng} after every "
                  f"step, and every registered invariant holds on both sides.", details)
+
+
+def engines_check(r: Any, first: str, eng: str) -> Any:
+    """The two engines against each other (not against the model): outcome and events of every step
+    of the replayed share. A difference is a finding of its own."""
+    from harness.report.results import Check
+
+    compared = r.steps if r.status == "PASSED" else 0
+    details: dict[str, Any] = {"engines": [first, eng], "sequences": r.sequences, "steps_compared": compared,
+                               "differences": r.engine_differences[:20]}
+    if r.engine_differences:
+        status = "VIOLATED"
+        details["message"] = (f"{len(r.engine_differences)} steps where {first} and {eng} disagree on the outcome "
+                              f"or the events; first: {r.engine_differences[0]}")
+    elif compared == 0:
+        status = "INCONCLUSIVE"
+        details["message"] = f"nothing compared: the {eng} replay did not pass ({r.status})"
+    else:
+        status = "PASSED"
+    log(f"  engines {first} / {eng}: {status}, {compared} steps compared")
+    return Check(f"ENGINES-{first}-{eng}", "fuzz", "*", status, 0.0,
+                 f"{first} and {eng} give the same outcome (success or revert, error, return values) and the same "
+                 f"events on every step of the replayed sequences.", details)
 
 
 def prove_into(results: Any, fixtures: dict, timeout_ms: int, prover: Any = None) -> None:

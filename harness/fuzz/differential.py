@@ -41,6 +41,8 @@ class Mismatch(AssertionError):
 
 
 def format_step(step: dict) -> str:
+    if step["op"] == "raw":
+        return f"{step['contract']} <- malformed calldata {step['data'][:74]}... ({step.get('why', '')}) from {_show(step['sender'])}"
     if step["op"] == "end of sequence":
         return "end of sequence (Superfluid state compared)"
     if step["op"] == "advance":
@@ -167,6 +169,9 @@ class Differential:
             self.fixture.engine.set_block(number=w.block.number, timestamp=w.block.timestamp)
             self.trace.append({"outcome": f"block {w.block.number}, time {w.block.timestamp}", "events": []})
             return
+        if step["op"] == "raw":
+            self.raw_step(step)
+            return
         if step["op"] != "call":
             raise ValueError(f"unknown step op {step['op']!r}")
         name, fn_name = step["contract"], step["function"]
@@ -192,6 +197,24 @@ class Differential:
         finally:
             if tracer is not None:
                 tracer.paused = False
+
+    def raw_step(self, step: dict) -> None:
+        """Malformed calldata (wrong types, truncated arguments) sent to a suite contract. The ABI
+        decoder Solidity generates must reject it: a revert without data, no state change. The model
+        has no function for it (its functions take typed values): its state must stay as it is."""
+        name = step["contract"]
+        to = self.model.address_of(name)
+        res = self.fixture.engine.call(to, bytes.fromhex(step["data"][2:]), sender=step["sender"])
+        self.trace.append({"outcome": "ok" if res.success else f"reverted 0x{bytes(res.output).hex()}", "events": []})
+        key = f"{name}.<malformed calldata>"
+        self.calls[key] = self.calls.get(key, 0) + 1
+        if res.success or bytes(res.output):
+            what = "accepted" if res.success else f"reverted with data 0x{bytes(res.output).hex()}"
+            raise Mismatch(self.index, step, [f"malformed calldata {what}: expected a revert without data"],
+                           "revert without data (ABI decoding fails)", what)
+        self.reverts[f"{key}: revert()"] = self.reverts.get(f"{key}: revert()", 0) + 1
+        if self.state_each_step:
+            self.compare_state(step)
 
     def finish(self) -> None:
         """End of a sequence: compare what was not compared after every step (the observers' state,

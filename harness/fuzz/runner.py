@@ -48,6 +48,10 @@ class FuzzResult:
     message: str = ""
     sequences: int = 0
     all_sequences: list[list[dict]] = field(default_factory=list, repr=False)
+    all_traces: list[list[dict]] = field(default_factory=list, repr=False)  # per sequence: EVM outcome/events per step
+    # Steps where this engine's outcome or events differ from another engine's on the same sequence
+    # (replay_sequences with `reference_traces`): a finding of its own, whatever the model says.
+    engine_differences: list[dict] = field(default_factory=list)
 
     @property
     def successes(self) -> dict[str, int]:
@@ -149,22 +153,26 @@ def run_fuzz(fixture: Fixture, *, profile_name: str = "ci", max_examples: int | 
     res.steps = machine.steps_run
     res.sequences = machine.sequences
     res.all_sequences = [list(seq) for seq in machine.all_logs]
+    res.all_traces = [list(t) for t in machine.all_traces]
     res.calls, res.reverts = dict(machine.calls), dict(machine.reverts)
     return res
 
 
 def replay_sequences(fixture: Fixture, sequences: list[list[dict]], *, source_overrides: dict[str, str] | None = None,
                      replay_dir: Path = REPLAY_DIR, progress: Any = None, observe_each_step: bool = True,
-                     state_each_step: bool = True) -> FuzzResult:
+                     state_each_step: bool = True, reference_traces: list[list[dict]] | None = None,
+                     reference_engine: str = "") -> FuzzResult:
     """Run recorded sequences (from another engine's campaign) on this fixture, differentially.
     `observe_each_step=False` compares the observers' state (Superfluid views) only at the end of each
-    sequence; outcomes, events, the suite's storage and views are still compared after every step."""
+    sequence; outcomes, events, the suite's storage and views are still compared after every step.
+    `reference_traces` (another engine's traces of the same sequences, in order) are compared step by
+    step with this engine's: differences go to `engine_differences`."""
     names = set(fixture.addrs)
     invariants = REGISTRY.for_contracts(names)
     res = FuzzResult("PASSED", fixture.engine.name, 0, len(sequences), 0.0, "replayed")
     t0 = time.perf_counter()
     factory = build_system
-    for seq in sequences:
+    for n, seq in enumerate(sequences):
         diff, steps = start_differential(fixture, seq, factory, invariants, observe_each_step)
         diff.state_each_step = state_each_step
         res.sequences += 1
@@ -173,6 +181,9 @@ def replay_sequences(fixture: Fixture, sequences: list[list[dict]], *, source_ov
                 res.steps += 1
                 diff.step(step)
             diff.finish()
+            if reference_traces is not None:
+                res.engine_differences += engine_differences(n, steps, reference_traces[n], diff.trace,
+                                                             reference_engine, fixture.engine.name)
         except Mismatch as m:
             res.status, res.mismatch = "VIOLATED", m.render() + "\n  (sequence replayed from another engine, not shrunk)"
             res.shrunk_steps = seq[: len(seq) - len(steps) + m.index]
@@ -189,6 +200,19 @@ def replay_sequences(fixture: Fixture, sequences: list[list[dict]], *, source_ov
             diff.drain_counts(res.calls, res.reverts)
     res.seconds = time.perf_counter() - t0
     return res
+
+
+def engine_differences(n: int, steps: list[dict], ref: list[dict], mine: list[dict], ref_engine: str,
+                       engine: str) -> list[dict]:
+    """The steps of sequence `n` whose EVM outcome or events differ between two engines."""
+    out = []
+    for i, (step, a, b) in enumerate(zip(steps, ref, mine)):
+        if a != b:
+            out.append({"sequence": n, "step": i + 1, "call": format_step(step), ref_engine: a, engine: b})
+    if len(ref) != len(mine):
+        out.append({"sequence": n, "step": min(len(ref), len(mine)) + 1, "call": "(trace lengths differ)",
+                    ref_engine: len(ref), engine: len(mine)})
+    return out
 
 
 def save_replay(steps: list[dict], engine: str, mismatch: str, source_overrides: dict[str, str],

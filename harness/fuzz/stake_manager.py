@@ -50,6 +50,7 @@ class StakeManagerMachine(RuleBasedStateMachine):
     last_log: ClassVar[list[dict]] = []
     last_trace: ClassVar[list[dict]] = []  # the EVM outcome and events of each step of last_log
     all_logs: ClassVar[list[list[dict]]] = []  # every sequence run, in order
+    all_traces: ClassVar[list[list[dict]]] = []  # the EVM's outcome and events per step of each sequence
     steps_run: ClassVar[int] = 0
     sequences: ClassVar[int] = 0
     progress: ClassVar[Any] = None  # called with the number of sequences started
@@ -60,7 +61,7 @@ class StakeManagerMachine(RuleBasedStateMachine):
     def configure(cls, fixture: Fixture, model_factory: Any, invariants: list[Invariant], progress: Any = None) -> None:
         cls.fixture, cls.model_factory, cls.invariants = fixture, staticmethod(model_factory), invariants
         cls.last_log, cls.steps_run, cls.sequences, cls.calls, cls.reverts = [], 0, 0, {}, {}
-        cls.all_logs = []
+        cls.all_logs, cls.all_traces = [], []
         cls.progress = staticmethod(progress) if progress else None
 
     @classmethod
@@ -76,6 +77,7 @@ class StakeManagerMachine(RuleBasedStateMachine):
         type(self).last_log = self.log
         type(self).last_trace = self.diff.trace
         type(self).all_logs.append(self.log)
+        type(self).all_traces.append(self.diff.trace)
         type(self).sequences += 1
         if self.progress:
             self.progress(type(self).sequences)

@@ -293,6 +293,7 @@ class SystemMachine(StakeManagerMachine):
         type(self).last_log = self.log
         type(self).last_trace = self.diff.trace
         type(self).all_logs.append(self.log)
+        type(self).all_traces.append(self.diff.trace)
         type(self).sequences += 1
         if self.progress:
             self.progress(type(self).sequences)
@@ -512,6 +513,24 @@ class SystemMachine(StakeManagerMachine):
     @rule(src=sources, spender=st.sampled_from(["EscrowBuffer", "Pipeline"]), amount=st.sampled_from([MAX, 0, 10 * E18]))
     def approve_spender(self, src: int, spender: str, amount: int) -> None:
         self.call("SuperToken", "approve", src, self.addr(spender), amount)
+
+    @rule(kind=st.sampled_from(["deposit", "commit", "bool", "truncated", "short-selector"]), who=anyone)
+    def malformed_call(self, kind: str, who: int) -> None:
+        """Wrong types on the wire: an address argument with dirty high bits, a bool that is 2, a
+        truncated argument, a selector cut short. The generated ABI decoder must revert without data."""
+        word = lambda n: n.to_bytes(32, "big")  # noqa: E731
+        tt = bytes.fromhex(T1[2:])
+        if kind == "deposit":  # EscrowBuffer.deposit(bytes32,uint256) with its amount cut to 31 bytes
+            contract, data = "EscrowBuffer", keccak(text="deposit(bytes32,uint256)")[:4] + tt + word(5)[:31]
+        elif kind == "commit":  # CapacityRegistry.deregisterSink(bytes32,address) with a dirty address
+            contract, data = "CapacityRegistry", keccak(text="deregisterSink(bytes32,address)")[:4] + tt + word((1 << 200) | SINKS[0])
+        elif kind == "bool":  # StakeManager.setSlasher(address,bool) with enabled = 2
+            contract, data = "StakeManager", keccak(text="setSlasher(address,bool)")[:4] + word(SLASHER) + word(2)
+        elif kind == "truncated":  # Pipeline.deposit(uint256,uint256) with one argument only
+            contract, data = "Pipeline", keccak(text="deposit(uint256,uint256)")[:4] + word(1)
+        else:  # three bytes: no function selector
+            contract, data = "BackpressurePool", keccak(text="rebalance(bytes32)")[:3]
+        self.do({"op": "raw", "contract": contract, "sender": who, "data": "0x" + data.hex(), "why": kind})
 
     @rule(blocks=st.integers(1, 25), seconds=st.integers(0, 3_600))
     def advance(self, blocks: int, seconds: int) -> None:

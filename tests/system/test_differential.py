@@ -27,7 +27,8 @@ MUST_REVERT = (
     "CapacityRegistry.revealCapacity: RevealTooEarly", "CapacityRegistry.revealCapacity: CommitExpired",
     "CapacityRegistry.revealCapacity: CommitMismatch", "CapacityRegistry.registerSink: UnknownTaskType",
     "EscrowBuffer.deposit: BufferOverflow", "EscrowBuffer.deposit: ZeroAmount", "EscrowBuffer.deposit: NoPool",
-    "BackpressurePool.rebalance: NoPool",
+    "BackpressurePool.rebalance: NoPool", "StakeManager.<malformed calldata>: revert()",
+    "EscrowBuffer.<malformed calldata>: revert()",
 )
 
 
@@ -65,6 +66,7 @@ CONTRACT_VARIANTS = {
     "escrow_buffer_bmax_off_by_one": ("EscrowBuffer", "deposit"),
     "backpressure_pool_units_stale": ("BackpressurePool", "rebalance"),
     "pipeline_rest_lost": ("Pipeline", "deposit"),
+    "backpressure_pool_accepts_anything": ("BackpressurePool", "malformed calldata accepted"),
 }
 
 
