@@ -155,13 +155,15 @@ class Keeper:
 
     def _record(self, key: str, rec: Receipt, how: str) -> None:
         entry = self.actions[key]
-        entry.update(status="mined" if rec.status == 1 else "failed", block=rec.block_number, gasUsed=rec.gas_used)
-        entry.pop("raw", None)
-        self.state.save()
         evs = "; ".join(_show_event(e) for e in rec.events if e.name in ("Rebalanced", "Drained"))
+        # Logged before the state is saved: a kill in between logs the action again after the restart
+        # (at least once in the log; the state file is the record of what was done).
         LOG.info("keeper %s %s: %s tx %s block %d (%s)%s", entry["kind"], entry["label"],
                  "ok" if rec.status == 1 else "FAILED", rec.tx_hash, rec.block_number, how,
                  f" events {evs}" if evs else "")
+        entry.update(status="mined" if rec.status == 1 else "failed", block=rec.block_number, gasUsed=rec.gas_used)
+        entry.pop("raw", None)
+        self.state.save()
 
     def recover(self) -> None:
         """Settle the actions a previous run left in flight (module docstring)."""
