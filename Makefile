@@ -3,7 +3,7 @@ PY      := .venv/bin/python
 VENV_OK := .venv/.installed
 NODE_OK := node_modules/.installed
 
-.PHONY: all verify test bench setup clean
+.PHONY: all verify test bench simulate setup clean
 all: verify
 
 $(VENV_OK): requirements.lock
@@ -32,9 +32,14 @@ verify: setup
 test: setup
 	$(PY) -m pytest -q
 
-## bench: throughput figures (engine calls/s, differential steps/s, proof times)
+## bench: throughput figures (engine calls/s, differential steps/s, proof times, simulated agent-steps/s)
 bench: setup
 	$(PY) -m harness.cli bench
+	$(PY) -m harness.sim bench
+
+## simulate: agent-based simulation of the shipped scenarios on the reference models (reports/sim/)
+simulate: setup
+	$(PY) -m harness.sim run scenarios/*.toml
 
 clean:
 	rm -rf .cache reports/out reports/replays .hypothesis .pytest_cache

@@ -71,7 +71,7 @@ def verify(*, out_dir: Path, engines: tuple[str, ...] = ENGINES, profile_name: s
                       generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
 
     def finish() -> int:
-        paths = write_all(results, out_dir)
+        paths = write_all(results, out_dir, simulation_sections())
         summary = ", ".join(f"{k} {v}" for k, v in results.summary().items() if v)
         log(f"verify: {summary} -> exit {results.exit_code()} ({results.exit_reason()})")
         log("reports: " + ", ".join(str(p) for p in paths.values()))
@@ -192,6 +192,15 @@ def fuzz_check(r: Any, eng: str, origin: str, profile_name: str) -> Any:
                  f"step, and every registered invariant holds on both sides.", details)
 
 
+def simulation_sections() -> tuple[str, ...]:
+    """The simulation's section of the HTML report, when `make simulate` has written its results
+    (reports/sim/results.json); nothing otherwise (verify does not run the simulation)."""
+    from harness.sim.report import RESULTS, html_fragment
+
+    path = RESULTS if RESULTS.is_absolute() else REPO / RESULTS
+    return (html_fragment(path),) if path.exists() else ()
+
+
 def engines_check(r: Any, first: str, eng: str) -> Any:
     """The two engines against each other (not against the model): outcome and events of every step
     of the replayed share. A difference is a finding of its own."""
@@ -271,7 +280,7 @@ def report_cmd(out_dir: Path) -> int:
     from harness.report.results import Results
 
     results = Results.read_json(out_dir / "verify.json")
-    for p in write_all(results, out_dir).values():
+    for p in write_all(results, out_dir, simulation_sections()).values():
         print(p)
     return 0
 

@@ -100,8 +100,10 @@ footer { margin-top: 36px; padding-top: 10px; padding-bottom: 24px; border-top: 
 """
 
 
-def render_html(results: Results) -> str:
-    """The whole report as one self-contained HTML document (ends with a newline)."""
+def render_html(results: Results, extra_sections: tuple[str, ...] = ()) -> str:
+    """The whole report as one self-contained HTML document (ends with a newline). `extra_sections`
+    are complete, escaped `<section>` fragments from other tools (the simulation's, from
+    `harness.sim.report.html_fragment`), placed before the provenance."""
     ids = _Ids()
     code = results.exit_code()
     verdict, _ = EXIT_MEANINGS[code]
@@ -119,6 +121,7 @@ def render_html(results: Results) -> str:
         _counterexamples(results, ids),
         _fuzzing(results, ids),
         _static(results, ids),
+        *extra_sections,
         _provenance(results),
         "</main>",
         _footer(results),

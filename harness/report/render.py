@@ -29,15 +29,16 @@ FILE_NAMES = {
 }
 
 
-def write_all(results: Results, out_dir: str | os.PathLike) -> dict[str, Path]:
+def write_all(results: Results, out_dir: str | os.PathLike, extra_html: tuple[str, ...] = ()) -> dict[str, Path]:
     """Write the five reports into `out_dir` (created if missing); return format -> path, with the
-    keys of `FILE_NAMES` ("json", "markdown", "html", "sarif", "junit")."""
+    keys of `FILE_NAMES` ("json", "markdown", "html", "sarif", "junit"). `extra_html`: sections the
+    HTML page adds (the simulation's)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {fmt: out / name for fmt, name in FILE_NAMES.items()}
     results.write_json(paths["json"])
     _write(paths["markdown"], render_markdown(results))
-    _write(paths["html"], render_html(results))
+    _write(paths["html"], render_html(results, extra_html))
     _write(paths["sarif"], json.dumps(render_sarif(results), indent=2, ensure_ascii=False) + "\n")
     _write(paths["junit"], render_junit(results))
     return paths

@@ -143,7 +143,7 @@ def html_fragment(results: dict | str | Path | None = None, *, embed: bool = Tru
                     src = str(pp.relative_to(root))
                 except ValueError:
                     src = str(pp)
-            parts.append(f"<figure><img alt='{html.escape(pp.stem)}' src='{src}' style='max-width:100%'>"
+            parts.append(f"<figure><img alt='{html.escape(pp.stem)}' src='{src}' style='max-width:100%' />"
                          f"<figcaption>{html.escape(res['name'])}: {html.escape(pp.stem)}</figcaption></figure>")
     if results.get("bench"):
         b = results["bench"]
