@@ -31,6 +31,7 @@ def replay_on_evm(cex: Counterexample, fixture: Any) -> EvmReplay:
         write_system(fixture, cex.pre)
         if cex.block is not None:
             fixture.engine.set_block(number=cex.block[0], timestamp=cex.block[1])
+        _establish_stub_guarantees(cex, fixture)
         known = cex.known_keys()
         before = read_system(fixture, cex.pre, known)
         out = fixture.contracts[cex.contract].transact(cex.function, *(plain(a) for a in cex.args), sender=cex.sender)
@@ -54,3 +55,21 @@ def replay_on_evm(cex: Counterexample, fixture: Any) -> EvmReplay:
         return EvmReplay(name, False, f"on {name}: invariant before {bool(held_before)}, after {bool(holds_after)}")
     finally:
         fixture.reset()
+
+
+def _establish_stub_guarantees(cex: Counterexample, fixture: Any) -> None:
+    """A counterexample of an assume-guarantee proof (invariants/assume_guarantee.py) took the success
+    path of every stubbed callee; on the EVM the real callee must succeed too: for an EscrowBuffer
+    deposit, the sender gets the SuperTokens and the allowance that the stubbed transferFrom assumed."""
+    if (cex.contract, cex.function) != ("EscrowBuffer", "deposit") or "SuperToken" not in fixture.contracts:
+        return
+    amount = dict(zip(cex.arg_names(), cex.args))["amount"].v
+    sender = cex.sender
+    underlying, super_token = fixture.contracts["SuperTokenUnderlying"], fixture.contracts["SuperToken"]
+    for handle, fn, args in ((underlying, "mint", (sender, amount)),
+                             (underlying, "approve", (super_token.address, amount)),
+                             (super_token, "upgrade", (amount,)),
+                             (super_token, "approve", (fixture.contracts["EscrowBuffer"].address, amount))):
+        out = handle.transact(fn, *args, sender=sender)
+        if not out.ok:
+            raise AssertionError(f"funding the counterexample's sender failed at {fn}: {out.error}")

@@ -29,8 +29,13 @@ class Invariant:
     keys: tuple[tuple[str, type], ...] = ()  # quantified parameters (name, type)
     strengthening: bool = False  # true for auxiliary invariants needed to make others inductive
     depends_on: tuple[str, ...] = ()  # lemma ids the proof relies on
+    # "inductive": proved by invariants/prover.py; "concrete": evaluated by the fuzzer only (no symbolic
+    # encoding yet: listed UNSUPPORTED among the proofs, never silently left out)
+    proof: str = "inductive"
 
     def __post_init__(self) -> None:
+        if self.proof not in ("inductive", "concrete"):
+            raise ValueError(f"invariant {self.id}: proof must be 'inductive' or 'concrete'")
         missing = [n for n in ("id", "contract", "statement", "why", "exploit") if not getattr(self, n).strip()]
         if missing:
             raise ValueError(f"invariant {self.id or '?'}: missing metadata {missing}")
@@ -64,7 +69,7 @@ REGISTRY = Registry()
 
 
 def invariant(id: str, *, contract: str, statement: str, why: str, exploit: str,
-              strengthening: bool = False, depends_on: tuple[str, ...] = ()) -> Callable:
+              strengthening: bool = False, depends_on: tuple[str, ...] = (), proof: str = "inductive") -> Callable:
     """Register the decorated predicate. Parameters after the first are quantified keys; their
     annotations give their types."""
 
@@ -72,7 +77,7 @@ def invariant(id: str, *, contract: str, statement: str, why: str, exploit: str,
         hints = typing.get_type_hints(fn)
         params = list(inspect.signature(fn).parameters)[1:]
         keys = tuple((p, hints[p]) for p in params)
-        REGISTRY.add(Invariant(id, contract, statement, why, exploit, fn, keys, strengthening, depends_on))
+        REGISTRY.add(Invariant(id, contract, statement, why, exploit, fn, keys, strengthening, depends_on, proof))
         return fn
 
     return deco
@@ -115,6 +120,7 @@ class StepInvariant:
     keys: tuple[tuple[str, type], ...] = ()
     strengthening: bool = False
     depends_on: tuple[str, ...] = ()
+    proof: str = "inductive"
 
     def __post_init__(self) -> None:
         Invariant.__post_init__(self)  # type: ignore[arg-type]  # same metadata rules
@@ -144,14 +150,15 @@ STEP_REGISTRY = StepRegistry()
 
 
 def step_invariant(id: str, *, contract: str, statement: str, why: str, exploit: str,
-                   strengthening: bool = False, depends_on: tuple[str, ...] = ()) -> Callable:
+                   strengthening: bool = False, depends_on: tuple[str, ...] = (), proof: str = "inductive") -> Callable:
     """Register a step predicate `def p(pre, post, call, *keys)`; keys after `call` are quantified."""
 
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
         hints = typing.get_type_hints(fn)
         params = list(inspect.signature(fn).parameters)[3:]
         keys = tuple((p, hints[p]) for p in params)
-        STEP_REGISTRY.add(StepInvariant(id, contract, statement, why, exploit, fn, keys, strengthening, depends_on))
+        STEP_REGISTRY.add(StepInvariant(id, contract, statement, why, exploit, fn, keys, strengthening, depends_on,
+                                        proof))
         return fn
 
     return deco
