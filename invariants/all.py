@@ -1,5 +1,7 @@
 """Every invariant and lemma module: importing this registers them. One line per contract."""
 
-from invariants import bpe_math, capacity_registry, escrow_buffer, stake_manager, superfluid, test_token  # noqa: F401
+from invariants import (  # noqa: F401
+    backpressure_pool, bpe_math, capacity_registry, escrow_buffer, stake_manager, superfluid, test_token,
+)
 
 LEMMAS = bpe_math.LEMMAS + superfluid.LEMMAS

@@ -517,6 +517,12 @@ class Prover:
         else:
             vstatus, msg = VIOLATED, ("no success path is satisfiable under the invariants: the step is "
                                       "proved vacuously" if ok_paths else "the function has no success path")
+        if vstatus != PROVED:  # VACUOUS is never PROVED: the step's obligations do not count as proofs
+            for r in results:
+                if r.status == PROVED:
+                    r.status = INCONCLUSIVE
+                    r.details["message"] = f"VACUOUS: {msg} (VACUITY/{tr.name} {vstatus})"
+                    r.details["vacuous"] = True
         results.append(ObligationResult(f"VACUITY/{tr.name}", "vacuity", tr.contract, vstatus,
                                         vacuity_seconds,
                                         f"The inductive step across {tr.name} is not vacuous.",
@@ -977,48 +983,54 @@ def _merge_stats(stats: list[dict]) -> dict:
 # What is not proved (yet): listed, never left out
 # ---------------------------------------------------------------------------------------------
 
-# (id, contract, statement, why it is not proved here)
-UNSUPPORTED_OBLIGATIONS: tuple[tuple[str, str, str, str], ...] = (
+# (id, contract, statement, why it is not proved here, what covers it instead)
+UNSUPPORTED_OBLIGATIONS: tuple[tuple[str, str, str, str, str], ...] = (
     ("BPE-FLOW-001", "BackpressurePool",
-     "Invariant: in every pool, the member flow rates plus the adjustment flow equal the distributor's "
-     "actual flow rate.",
-     "the GDA model (specs/superfluid.py: signed kernel types, lists of pools) is not run symbolically "
-     "and its arithmetic lemmas (pool_member_update, shift_flow2b_up) are not written yet"),
+     "Invariant: in every pool, the member flow rates plus the adjustment flow equal the distributors' "
+     "actual flow rates.",
+     "the GDA model (specs/superfluid.py) is not run symbolically as a transition system",
+     "LEMMA-FLOW-001/002/003 (proved over the model's SemanticMoney functions); the state invariant "
+     "BPE-FLOW-001 is evaluated by the fuzzer on every state (proof='concrete')"),
     ("BPE-FLOW-002", "EscrowBuffer",
-     "Invariant: no call creates or destroys tokens: the sum over every holder (stake, buffers, pools) "
-     "changes only by the token's own mint and burn.",
-     "needs the SuperToken/GDA balances symbolically (or an assume-guarantee contract for them)"),
+     "Invariant: no call creates or destroys tokens: the sum over every holder changes only by mint and burn.",
+     "the SuperToken's realtime balances are not encoded symbolically",
+     "stake token: ERC20-SUPPLY-001 (proved, all calls of the proved system); payment token: LEMMA-FLOW-004/005 "
+     "(proved) and the state invariant BPE-FLOW-002 evaluated by the fuzzer"),
     ("BPE-FLOW-003", "BackpressurePool",
-     "Invariant: a rebalance keeps the distributed rate up to the rounding bound of PROTOCOL.md.",
-     "PROTOCOL.md section 6 states no bound for the distributed rate across a rebalance yet; needs the GDA"),
-    ("BPE-BUFFER-001", "EscrowBuffer.drain",
+     "Invariant: a rebalance keeps the distributed rate, up to a rounding bound stated in PROTOCOL.md.",
+     "PROTOCOL.md states no such bound yet, and rebalance's loop is not explored symbolically",
+     "per units change: LEMMA-FLOW-002 (|remainder moved to the adjustment flow| < new total units, wei/s)"),
+    ("BPE-BUFFER-001/EscrowBuffer.drain", "EscrowBuffer",
      "Invariant: for every task type, every call leaves bufferLevel' <= max(bufferMax', bufferLevel).",
-     "proved for setBufferMax, setUnitPrice and deposit (invariants/assume_guarantee.py); drain's "
-     "Drained-event loop branches on each of up to 32 members' units (2^32 paths: the kernel has no path "
-     "merging), so drain (and Pipeline.drain, which calls it) is not proved"),
+     "drain's Drained-event loop branches on each of up to 32 members' units (2^32 paths: the kernel has no "
+     "path merging); Pipeline.drain calls drain",
+     "proved for setBufferMax, setUnitPrice and deposit (assume-guarantee); evaluated by the fuzzer"),
     ("BPE-BUFFER-002", "EscrowBuffer",
      "Invariant: bufferLevel equals the sum of the queued remainders from head to tail.",
-     "a sum over an index range (not a mapping ghost sum); drain's consume loop is unbounded in the model; "
+     "a sum over an index range (not a mapping ghost sum); drain's consume loop is unbounded in the model",
      "evaluated by the fuzzer on every state (proof='concrete')"),
     ("BPE-BUFFER-003", "EscrowBuffer",
      "Invariant: drains leave in FIFO order and nothing is drained twice.",
-     "as BPE-BUFFER-002; a step invariant evaluated concretely (proof='concrete')"),
+     "as BPE-BUFFER-002",
+     "a step invariant with a concrete check (invariants.registry.step_failures), proof='concrete'"),
     ("BPE-REBAL-001", "BackpressurePool",
-     "Invariant: after a rebalance, member units are floor(effective / UNIT_SCALE) of each member.",
-     "rebalance loops over up to 32 members with GDA calls (pool.getUnits, updateMemberUnits) at a "
-     "symbolic pool address; the per-element proof under BPE-REBAL-003 is not written yet"),
+     "Invariant: after a rebalance, member units are floor(effective / UNIT_SCALE) of each registered sink.",
+     "rebalance loops over up to 32 members with GDA calls at a symbolic pool address (2^64 paths)",
+     "a step invariant with a concrete check, proof='concrete'; the loop bound is BPE-REBAL-003 (proved)"),
     ("BPE-REBAL-002", "BackpressurePool",
-     "Invariant: needsRebalance is true exactly when the sink set version moved or some sink crossed the "
-     "threshold (PROTOCOL.md section 6).",
-     "as BPE-REBAL-001 (loop over sinks, per element)"),
+     "Invariant: while needsRebalance is false, units overstate effective capacity by at most the threshold.",
+     "needsRebalance loops over up to 32 sinks",
+     "evaluated by the fuzzer on every state (proof='concrete')"),
     ("BPE-REBAL-004", "BackpressurePool",
      "Invariant: a pool's total units equal the sum of its members' units.",
-     "needs the SuperfluidPool state symbolically (GDA model)"),
+     "needs the SuperfluidPool state symbolically (GDA model)",
+     "evaluated by the fuzzer on every state (proof='concrete')"),
 )
 
 
 def unsupported_obligations() -> list[ObligationResult]:
     """The invariant families of issue 4 this prover does not prove yet, as UNSUPPORTED results (so a
     report shows them and `verify` exits 2 rather than claiming the whole suite)."""
-    return [ObligationResult(f"{i}/*", "proof", c, UNSUPPORTED, 0.0, st, {"message": f"not proved: {why}"})
-            for i, c, st, why in UNSUPPORTED_OBLIGATIONS]
+    return [ObligationResult(i if "/" in i else f"{i}/*", "proof", c, UNSUPPORTED, 0.0, st,
+                             {"message": f"not proved: {why}", "covered_by": instead})
+            for i, c, st, why, instead in UNSUPPORTED_OBLIGATIONS]

@@ -1,0 +1,145 @@
+"""Invariants of BackpressurePool and the pools' money (BPE-REBAL, BPE-FLOW), PROTOCOL.md sections 6 and 8.
+
+These are evaluated on every state by the fuzzer (model and EVM; the Superfluid state is the model's,
+which the system fuzzer compares with the real framework through its views) and listed UNSUPPORTED
+among the proofs (`proof="concrete"`): rebalance and needsRebalance loop over up to 32 sinks with a
+GDA call per sink (2^32 paths for the kernel's path-by-path exploration). What the proofs do cover
+of them: the loop bound (BPE-REBAL-003, proved), and the GDA arithmetic a units change and a flow
+change rely on (LEMMA-FLOW-001..005, proved over specs/superfluid.py's own functions).
+
+The rounding bound between rebalances (PROTOCOL.md section 6): when needsRebalance(t) is false, every
+registered sink's units satisfy units * UNIT_SCALE * 10000 <= effective * 10000 + threshold * snapshot,
+i.e. units overstate the effective capacity by at most threshold/10000 of the snapshot (plus nothing:
+units = floor(snapshot / UNIT_SCALE) rounds down).
+"""
+
+from __future__ import annotations
+
+from specs.backpressure_pool import BPS, UNIT_SCALE
+from specs.kernel import U256, Address, Bytes32, Msg
+from invariants.registry import Call, invariant, step_invariant
+
+MAX_MEMBERS = 32  # = CapacityRegistry.MAX_SINKS_PER_TASK_TYPE (BPE-REBAL-003)
+_ANY = Msg(Address(0))
+
+
+def _pool(s, taskTypeId):  # type: ignore[no-untyped-def]
+    """The task type's GDA pool model, or None."""
+    p = s.backpressure_pool.pools[taskTypeId].v
+    return s.world.contracts.get(p) if p else None
+
+
+def _super_token(s):  # type: ignore[no-untyped-def]
+    return s.world.contracts[s.address_of("SuperToken")]
+
+
+@invariant(
+    "BPE-REBAL-004", contract="BackpressurePool", proof="concrete",
+    statement="Invariant: for every task type with a pool, the pool's total units equal the sum of the units "
+              "of the members of the last rebalance (at most 32 of them); nobody else holds units.",
+    why="Only the BackpressurePool sets units, and only for members (PROTOCOL.md section 6); the GDA pays "
+        "per unit of the total, so units outside the member list would be paid for no capacity.",
+    exploit="A sink that left keeps units (and a share of every stream) it no longer backs with capacity.",
+)
+def total_units_are_members_units(s, taskTypeId: Bytes32):  # type: ignore[no-untyped-def]
+    pool = _pool(s, taskTypeId)
+    if pool is None:
+        return True
+    bp = s.backpressure_pool
+    count = bp.memberCount[taskTypeId].v
+    if count > MAX_MEMBERS:
+        return False
+    members = [bp.memberAt[taskTypeId][U256(i)] for i in range(count)]
+    return pool.getTotalUnits(_ANY).v == sum(pool.getUnits(_ANY, m).v for m in members)
+
+
+@invariant(
+    "BPE-REBAL-002", contract="BackpressurePool", proof="concrete",
+    statement="Invariant: a sink's units are floor(snapshot / UNIT_SCALE) of its last rebalance, and while "
+              "needsRebalance is false every registered sink's units overstate its effective capacity by at "
+              "most rebalanceThresholdBps/10000 of the snapshot: units*UNIT_SCALE*10000 <= "
+              "effective*10000 + threshold*snapshot.",
+    why="needsRebalance is the keeper's signal (PROTOCOL.md section 6); when it says no, the pool's split "
+        "must still be within the stated bound of the sinks' current capacities.",
+    exploit="A sink slashed or unstaked keeps being paid for capacity it lost while the keeper is told no "
+            "rebalance is needed.",
+)
+def units_within_threshold(s, taskTypeId: Bytes32, sink: Address):  # type: ignore[no-untyped-def]
+    pool = _pool(s, taskTypeId)
+    if pool is None:
+        return True
+    bp, reg = s.backpressure_pool, s.registry
+    units = pool.getUnits(_ANY, sink).v
+    snapshot = bp.snapshotOf[taskTypeId][sink].v
+    if units != snapshot // UNIT_SCALE.v:
+        return False
+    if reg._sinkIndex[taskTypeId][sink].v == 0 or bp.needsRebalance(_ANY, taskTypeId).v:
+        return True
+    effective = reg.getSmoothedCapacity(_ANY, taskTypeId, sink).v
+    return units * UNIT_SCALE.v * BPS.v <= effective * BPS.v + bp.rebalanceThresholdBps.v * snapshot
+
+
+@step_invariant(
+    "BPE-REBAL-001", contract="BackpressurePool", proof="concrete",
+    statement="Invariant: after rebalance(t), every registered sink has units = floor(effective / UNIT_SCALE) "
+              "(proportional to its effective capacity, rounded down by less than one unit) and snapshot = "
+              "effective, every other address has 0 units, and needsRebalance(t) is false.",
+    why="Units are the routing weights (PROTOCOL.md section 6): a rebalance must make them exactly the "
+        "current capacities, or payment follows stale or foreign weights.",
+    exploit="A rebalance that skips a sink, keeps a departed sink's units or rounds up pays sinks for "
+            "capacity they do not have.",
+)
+def rebalance_sets_units(pre, post, call: Call, sink: Address):  # type: ignore[no-untyped-def]
+    if not call.is_("BackpressurePool", "rebalance"):
+        return True
+    t = call.args["taskTypeId"]
+    pool = _pool(post, t)
+    units = pool.getUnits(_ANY, sink).v
+    if post.registry._sinkIndex[t][sink].v == 0:
+        return units == 0
+    effective = post.registry.getSmoothedCapacity(_ANY, t, sink).v
+    return units == effective // UNIT_SCALE.v and post.backpressure_pool.snapshotOf[t][sink].v == effective \
+        and not post.backpressure_pool.needsRebalance(_ANY, t).v
+
+
+@invariant(
+    "BPE-FLOW-001", contract="BackpressurePool", proof="concrete", depends_on=("LEMMA-FLOW-001", "LEMMA-FLOW-003"),
+    statement="Invariant: in every pool, the member flow rates (per-unit rate * total units) plus the "
+              "adjustment flow to the pool admin equal the sum of the distributors' actual flow rates into it.",
+    why="Streams are split by units (PROTOCOL.md sections 6 and 8); whatever the units cannot carry must go "
+        "to the adjustment flow, never vanish or be created.",
+    exploit="A units change that drops the rounding remainder (or over-distributes) makes the pool pay out "
+            "more than it receives (insolvency) or silently keeps sources' money.",
+)
+def flow_conserved(s, taskTypeId: Bytes32):  # type: ignore[no-untyped-def]
+    pool = _pool(s, taskTypeId)
+    if pool is None:
+        return True
+    tok = _super_token(s)
+    p = s.backpressure_pool.pools[taskTypeId].v
+    inflow = sum(v for (_frm, to), v in tok.flowRate.items() if to == p)
+    return inflow == pool.getTotalFlowRate(_ANY).v + tok.adjFlowRate[Address(p)].v
+
+
+@invariant(
+    "BPE-FLOW-002", contract="EscrowBuffer", proof="concrete",
+    depends_on=("ERC20-SUPPLY-001", "LEMMA-FLOW-004", "LEMMA-FLOW-005"),
+    statement="Invariant: no call creates or destroys payment tokens: the realtime balances (available plus "
+              "deposit) of every SuperToken holder - sources, sinks, buffers, pipelines, pools and their "
+              "admin - add up to the SuperToken's total supply, which only upgrade and downgrade change.",
+    why="Buffers, pools and streams only move money (PROTOCOL.md section 8); the stake token's side is "
+        "ERC20-SUPPLY-001 (proved).",
+    exploit="A drain or a units change that credits more than it debits mints payment tokens out of thin "
+            "air for whoever receives them.",
+)
+def payment_money_conserved(s):  # type: ignore[no-untyped-def]
+    tok = _super_token(s)
+    accounts = {k[0] for m in (tok._sharedSettledBalance, tok.uSettledAt, tok.uSettledValue, tok.uFlowRate)
+                for k, _ in m.items()}
+    accounts |= set(s.addrs.values())
+    now = U256(s.world.block.timestamp)
+    total = 0
+    for a in accounts:
+        available, deposit, _owed = tok.realtimeBalanceOf(_ANY, Address(a), now)
+        total += available.v + deposit.v
+    return total == tok._totalSupply.v
