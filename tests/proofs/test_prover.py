@@ -158,21 +158,25 @@ def setup_governance() -> int:
 def test_a_vacuous_step_is_never_reported_proved():
     """A transition whose success paths are all infeasible under the invariants: its VACUITY check
     fails and none of its obligations counts as PROVED."""
-    from specs.capacity_registry import CapacityRegistry, InvalidAlpha
-    from specs.kernel import U256, Revert, external
-
-    class AlphaNeverSettable(CapacityRegistry):
-        @external
-        def setEwmaAlpha(self, msg: Msg, alphaBps: U256) -> None:
-            if alphaBps <= U256(10_000) or alphaBps > U256(20_000):
-                raise Revert(InvalidAlpha())
-            if alphaBps < U256(30_000):  # contradicts the line above: no success path is satisfiable
-                raise Revert(InvalidAlpha())
-            self._ewmaAlphaBps = alphaBps
-
     prover = Prover(build_system({"CapacityRegistry": AlphaNeverSettable}, PROVED_DEPLOYMENTS))
     results = prover.run(only=lambda tr: tr.name == "CapacityRegistry.setEwmaAlpha")
     vac = next(r for r in results if r.id == "VACUITY/CapacityRegistry.setEwmaAlpha")
     assert vac.status == "VIOLATED"
     step = [r for r in results if r.id.endswith("/CapacityRegistry.setEwmaAlpha") and r.kind != "vacuity"]
     assert step and all(r.status == "INCONCLUSIVE" and r.details.get("vacuous") for r in step)
+
+
+from specs.capacity_registry import CapacityRegistry, InvalidAlpha  # noqa: E402
+from specs.kernel import U256, Revert, external  # noqa: E402
+
+
+class AlphaNeverSettable(CapacityRegistry):
+    """setEwmaAlpha with contradictory checks: no success path is satisfiable."""
+
+    @external
+    def setEwmaAlpha(self, msg: Msg, alphaBps: U256) -> None:
+        if alphaBps <= U256(10_000) or alphaBps > U256(20_000):
+            raise Revert(InvalidAlpha())
+        if alphaBps < U256(30_000):
+            raise Revert(InvalidAlpha())
+        self._ewmaAlphaBps = alphaBps
