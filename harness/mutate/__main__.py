@@ -1,0 +1,134 @@
+"""`python -m harness.mutate {list,run,report,bench}`.
+
+list    print the mutants (id, operator, original -> replacement)
+run     run a campaign: every mutant of --contracts (default all), or --sample N chosen by --seed;
+        --jobs workers (default 2); results appended to --out/results.jsonl as they come (--resume skips
+        mutants that already have a verdict for the same source), then --out/REPORT.md and summary.json
+report  re-render REPORT.md and summary.json from results.jsonl
+bench   mutants per minute on a fixed sample
+
+Exit code of run/report: 0 score >= 95% and no survivor, 1 a non-equivalent survivor, 3 a tool error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from harness.errors import EXIT_OK, EXIT_TOOL_ERROR, EXIT_VIOLATED
+
+REPO = Path(__file__).resolve().parents[2]
+OUT = REPO / "mutants"
+
+
+def _load(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _write_report(out: Path, results: list[dict], meta: dict) -> int:
+    from harness.mutate.report import THRESHOLD, markdown, score
+
+    s = score(results)
+    (out / "REPORT.md").write_text(markdown(results, meta))
+    (out / "summary.json").write_text(json.dumps({"meta": meta, **s}, indent=2, sort_keys=True) + "\n")
+    o = s["overall"]
+    print(f"score {o['score'] if o['score'] is None else round(100 * o['score'], 1)}%: killed {o['killed']}, "
+          f"survived {o['survived']}, equivalent {o['equivalent']}, stillborn {o['stillborn']}, error {o['error']} "
+          f"of {o['generated']}; report {out / 'REPORT.md'}")
+    if o["survived"]:
+        return EXIT_VIOLATED
+    if o["error"] or o["score"] is None:
+        return EXIT_TOOL_ERROR
+    return EXIT_OK if o["score"] >= THRESHOLD else EXIT_VIOLATED
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m harness.mutate", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    for name in ("list", "run", "bench"):
+        p = sub.add_parser(name)
+        p.add_argument("--contracts", default="", help="comma-separated (default: all mutated contracts)")
+        p.add_argument("--sample", type=int, default=0, help="run N mutants chosen by --seed (0: all)")
+        p.add_argument("--seed", type=int, default=6)
+        p.add_argument("--ops", default="", help="comma-separated operators to keep (default: all)")
+        p.add_argument("--jobs", type=int, default=2)
+        p.add_argument("--sequences", type=int, default=None, help="fuzz sequences per mutant")
+        p.add_argument("--steps", type=int, default=None, help="steps per sequence")
+        p.add_argument("--out", type=Path, default=OUT)
+        p.add_argument("--resume", action="store_true", help="keep earlier verdicts in --out/results.jsonl")
+        p.add_argument("--only", default="", help="comma-separated mutant ids")
+    rp = sub.add_parser("report")
+    rp.add_argument("--out", type=Path, default=OUT)
+    a = ap.parse_args(argv)
+
+    if a.cmd == "report":
+        return _write_report(a.out, _load(a.out / "results.jsonl"), {})
+
+    from harness.evm.compile import compile_contracts
+    from harness.mutate.operators import generate
+    from harness.mutate.run import BUDGET, run_mutants, sample, source_digest
+
+    budget = dict(BUDGET)
+    if a.sequences:
+        budget["max_examples"] = a.sequences
+    if a.steps:
+        budget["step_count"] = a.steps
+    if a.cmd == "bench":
+        from harness.mutate.report import bench
+
+        bench(n=a.sample or 6, seed=a.seed, jobs=a.jobs, budget=budget)
+        return EXIT_OK
+    build = compile_contracts()
+    mutants = generate(build, [c for c in a.contracts.split(",") if c] or None)
+    if a.ops:
+        mutants = [m for m in mutants if m.op in a.ops.split(",")]
+    if a.only:
+        ids = set(a.only.split(","))
+        mutants = [m for m in mutants if m.id in ids]
+    if a.sample:
+        mutants = sample(mutants, a.sample, a.seed)
+    if a.cmd == "list":
+        for m in mutants:
+            print(f"{m.id}\t{m.original[:50]!r} -> {m.replacement[:50]!r}")
+        print(f"{len(mutants)} mutants", file=sys.stderr)
+        return EXIT_OK
+
+    a.out.mkdir(parents=True, exist_ok=True)
+    jsonl = a.out / "results.jsonl"
+    digest = source_digest()
+    earlier = {r["id"]: r for r in _load(jsonl) if r.get("source_digest") == digest} if a.resume else {}
+    todo = [m for m in mutants if m.id not in earlier]
+    if not a.resume:
+        jsonl.write_text("")
+    print(f"{len(mutants)} mutants ({len(earlier)} already done), {a.jobs} workers, budget {budget}", file=sys.stderr)
+    t0 = time.perf_counter()
+    done = [0]
+
+    def on_result(r: dict) -> None:
+        r["source_digest"] = digest
+        with jsonl.open("a") as f:
+            f.write(json.dumps(r, sort_keys=True) + "\n")
+        done[0] += 1
+        el = time.perf_counter() - t0
+        print(f"[{done[0]}/{len(todo)} {el:.0f}s] {r['id']}: {r['status']} {r['killed_by']} ({r['seconds']:.1f}s)",
+              file=sys.stderr, flush=True)
+
+    run_mutants(todo, jobs=a.jobs, budget=budget, on_result=on_result)
+    wall = time.perf_counter() - t0
+    results = {r["id"]: r for r in _load(jsonl) if r.get("source_digest") == digest}
+    wanted = [results[m.id] for m in mutants if m.id in results]
+    meta = {"mutants": len(wanted), "jobs": a.jobs, "fuzz_budget": budget, "seed": a.seed, "sample": a.sample,
+            "wall_seconds_this_run": round(wall, 1),
+            "mutants_per_minute_this_run": round(len(todo) * 60 / wall, 2) if wall and todo else None,
+            "source_digest": digest}
+    return _write_report(a.out, wanted, meta)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
