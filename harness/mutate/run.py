@@ -8,11 +8,13 @@ One mutant, in a worker process (`run_one`):
     makes the mutant STILLBORN, with solc's message as the reason;
  3. trivial compiler equivalence: creation and runtime bytecode equal to the original's once the CBOR
     metadata (which hashes the source text) is cut off -> EQUIVALENT, reason "same bytecode";
- 4. the constructor differential (harness/mutate/ctor.py): each constructor argument zeroed in turn,
+ 4. for BPEMath: the library differential (harness/mutate/library.py): sqrt through a wrapper contract
+    against the model on fixed edge inputs (check "library");
+ 5. the constructor differential (harness/mutate/ctor.py): each constructor argument zeroed in turn,
     model and EVM must revert alike (check "constructor");
- 5. deploy the suite with the mutant in place on pyrevm, with the real Superfluid framework; a failed
+ 6. deploy the suite with the mutant in place on pyrevm, with the real Superfluid framework; a failed
     deployment (constructor reverts, addresses out of step) KILLS it (check "deploy");
- 6. the differential fuzzer (`harness.fuzz.system.SystemMachine`) with the fixed, derandomized profile
+ 7. the differential fuzzer (`harness.fuzz.system.SystemMachine`) with the fixed, derandomized profile
     `mutate` (hypothesis profile `ci` minus the database and the shrink phase: the same sequences for
     every mutant, stopping at the first mismatch): a mismatch KILLS it; the check that saw it is read off
     the mismatch (outcome, events, storage, views, Superfluid state, an invariant on the EVM state,
@@ -20,7 +22,7 @@ One mutant, in a worker process (`run_one`):
 
 Proofs: the prover (invariants/prover.py) proves the invariants over the reference models, not over the
 bytecode, so a Solidity mutant cannot change a proof's outcome; the invariants reach the mutant's
-bytecode only by being evaluated on the EVM state after every fuzz step, which is part of step 6 (the
+bytecode only by being evaluated on the EVM state after every fuzz step, which is part of step 7 (the
 kill is then attributed to "invariant"). See harness/mutate/README.md.
 
 A listed equivalent (harness/mutate/equivalent.json) runs like any other; a survivor on the list is
@@ -311,7 +313,7 @@ def _run(m: Mutant, res: MutantResult) -> None:
     from harness.fuzz.runner import run_fuzz
     from harness.fuzz.system import SystemMachine
 
-    _, overrides = materialize(m)
+    base, overrides = materialize(m)
     t = time.perf_counter()
     artifacts = dict(_WORKER["original"])
     try:
@@ -329,6 +331,21 @@ def _run(m: Mutant, res: MutantResult) -> None:
         res.reason = "compiles to the original's bytecode (metadata aside): trivially equivalent"
         return
     t = time.perf_counter()
+    if m.contract == "BPEMath":
+        from harness.mutate.library import sqrt_differences, wrapper_source
+
+        wrapper = wrapper_source(base / Path(m.path).relative_to("contracts"), base)
+        try:
+            harness_artifact = compile_contracts([wrapper], cache_dir=SOLC_CACHE).get("BPEMathHarness")
+        except CompileError as e:
+            res.status, res.reason = ERROR, f"the BPEMath wrapper does not compile: {e}"[:500]
+            return
+        lib = sqrt_differences(harness_artifact)
+        if lib:
+            res.fuzz_seconds = time.perf_counter() - t
+            res.status, res.killed_by, res.detected_by = KILLED, "library", ["library"]
+            res.reason = "\n".join(lib)[:800]
+            return
     from harness.mutate.ctor import constructor_differences
 
     ctor = constructor_differences(artifacts, list(overrides))

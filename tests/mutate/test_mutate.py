@@ -1,0 +1,164 @@
+"""Mutation testing (harness/mutate): the generator, a known-killable mutant killed, a known-equivalent
+one recognised, a stillborn one reported with its reason, the constructor and library differentials,
+and the statuses of the checks verify adds. Runs in one process (jobs=1) with a small fuzz budget."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from harness.evm.compile import REPO, compile_contracts
+from harness.mutate.operators import MUTATED_SOURCES, generate
+from harness.mutate.report import checks_from_results, score
+from harness.mutate.run import (
+    EQUIVALENT,
+    KILLED,
+    SOLC_CACHE,
+    STILLBORN,
+    SURVIVED,
+    load_equivalents,
+    materialize,
+    run_mutants,
+    same_bytecode,
+    sample,
+)
+
+SMALL = {"max_examples": 10, "step_count": 30}
+
+
+@pytest.fixture(scope="module")
+def build():
+    return compile_contracts()
+
+
+@pytest.fixture(scope="module")
+def mutants(build):
+    return {m.id: m for m in generate(build)}
+
+
+def test_every_contract_and_operator_family_is_mutated(mutants):
+    ms = list(mutants.values())
+    assert {m.contract for m in ms} == set(MUTATED_SOURCES)
+    ops = Counter(m.op for m in ms)
+    for family in ("arith", "compare", "const", "revert-removed", "revert-negated", "access-removed",
+                   "access-negated", "assign-deleted", "emit-arg", "emit-deleted", "compound", "logic"):
+        assert ops[family] > 0, family
+    assert len(ms) == len({m.id for m in ms})
+
+
+def test_a_mutant_is_the_original_with_exactly_one_edit(mutants):
+    for m in list(mutants.values())[::17]:
+        source = (REPO / m.path).read_bytes()
+        mutated = m.apply(source)
+        assert mutated != source
+        assert source[: m.start] == mutated[: m.start]
+        assert source[m.end:] == mutated[len(mutated) - (len(source) - m.end):]
+        assert m.diff(source).count("\n-") >= 1
+
+
+def test_access_control_checks_are_recognised(mutants):
+    access = {m.id for m in mutants.values() if m.op == "access-removed"}
+    assert "StakeManager.access-removed.L54C9" in access  # setSlasher: msg.sender != governance
+    assert "StakeManager.access-removed.L86C9" in access  # slash: !isSlasher[msg.sender]
+    # a commit hash that includes msg.sender is not an access check
+    assert not any(m.startswith("CapacityRegistry.access-removed.L163") for m in access)
+
+
+def test_materialized_mutant_imports_point_back_into_contracts(mutants, tmp_path):
+    base, overrides = materialize(mutants["BPEMath.const.L11C17.2"], out_dir=tmp_path)
+    assert set(overrides) == {"StakeManager"}  # the library is compiled into its importer
+    text = overrides["StakeManager"].read_text()
+    assert '"./libraries/BPEMath.sol"' in text  # the mutated copy
+    for target in re.findall(r'from "(\.[^"]+)"', text):
+        assert (overrides["StakeManager"].parent / target).resolve().is_file(), target
+    assert "y > 4" in (base / "libraries" / "BPEMath.sol").read_text()
+
+
+def test_known_killable_mutant_is_killed_by_the_fuzzer(mutants):
+    # setSlasher without its governance check: anyone may grant the slasher role
+    [r] = run_mutants([mutants["StakeManager.access-removed.L54C9"]], jobs=1, budget=SMALL)
+    assert r["status"] == KILLED, r
+    assert r["killed_by"] == "outcome" and "setSlasher" in r["reason"]
+    assert r["sequences"] >= 1 and r["seconds"] > 0
+
+
+def test_constructor_check_removed_is_killed_by_the_constructor_differential(mutants):
+    [r] = run_mutants([mutants["StakeManager.revert-removed.L44C9"]], jobs=1, budget=SMALL)
+    assert r["status"] == KILLED and r["killed_by"] == "constructor", r
+    assert "StakeManager constructor" in r["reason"]
+
+
+def test_sqrt_broken_below_the_minimum_stake_is_killed_by_the_library_differential(mutants):
+    [r] = run_mutants([mutants["BPEMath.const.L11C17.2"]], jobs=1, budget=SMALL)
+    assert r["status"] == KILLED and r["killed_by"] == "library", r
+    assert "BPEMath.sqrt(4): model 2, evm 1" in r["reason"]
+
+
+def test_known_equivalent_mutant_is_recognised_with_its_reason(mutants):
+    assert "BPEMath.const.L11C17" in load_equivalents()
+    [r] = run_mutants([mutants["BPEMath.const.L11C17"]], jobs=1, budget=SMALL)
+    assert r["status"] == EQUIVALENT and r["equivalence"] == "listed", r
+    assert "floor(sqrt(3))" in r["reason"]
+
+
+def test_a_mutant_that_does_not_compile_is_stillborn_with_the_reason(mutants):
+    m = dataclasses.replace(mutants["StakeManager.access-removed.L54C9"], id="StakeManager.test.stillborn",
+                            replacement="@@@")
+    [r] = run_mutants([m], jobs=1, budget=SMALL)
+    assert r["status"] == STILLBORN and "ParserError" in r["reason"], r
+
+
+def test_same_bytecode_ignores_metadata_only(build, mutants):
+    original = build.get("StakeManager")
+    base, overrides = materialize(mutants["StakeManager.access-removed.L54C9"])
+    mutant = compile_contracts([overrides["StakeManager"]], cache_dir=SOLC_CACHE).get("StakeManager")
+    assert same_bytecode(original, original)
+    assert not same_bytecode(original, mutant)
+    # a pure comment edit changes only the metadata hash
+    copy = base.parent / "comment-only" / "StakeManager.sol"
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    copy.write_text(overrides["StakeManager"].read_text().replace(
+        "if (msg.sender != governance) revert NotGovernance(msg.sender);\n        if (slasher", "{}\n        if (slasher")
+        .replace("{}\n        if (slasher", "if (msg.sender != governance) revert NotGovernance(msg.sender); // x\n"
+                                            "        if (slasher"))
+    same = compile_contracts([copy], cache_dir=SOLC_CACHE).get("StakeManager")
+    assert same_bytecode(original, same)
+
+
+def test_sample_covers_every_contract_and_is_reproducible(mutants):
+    ms = list(mutants.values())
+    a, b = sample(ms, 12, 6), sample(ms, 12, 6)
+    assert [m.id for m in a] == [m.id for m in b] and len(a) == 12
+    assert {m.contract for m in a} == set(MUTATED_SOURCES)
+    assert [m.id for m in sample(ms, 12, 7)] != [m.id for m in a]
+
+
+def _result(id_, status, **kw):
+    base = {"id": id_, "contract": id_.split(".")[0], "op": id_.split(".")[1], "status": status, "seconds": 1.0,
+            "line": 1, "function": "f", "original": "a", "replacement": "b", "diff": "-a\n+b\n", "killed_by": "",
+            "detected_by": [], "reason": "", "equivalence": "", "listed_equivalent_but_killed": False,
+            "sequences": 3, "steps": 30}
+    base.update(kw)
+    return base
+
+
+def test_checks_gate_survivors_as_violated_and_equivalents_as_passed():
+    killed = _result("StakeManager.compare.L1C1", KILLED, killed_by="outcome")
+    equiv = _result("BPEMath.const.L2C1", EQUIVALENT, equivalence="listed", reason="same result")
+    still = _result("Pipeline.const.L3C1", STILLBORN, reason="TypeError: x")
+    surv = _result("Pipeline.const.L4C1", SURVIVED)
+    ok = checks_from_results([killed, equiv, still], 3.0, {})
+    assert [c.id for c in ok] == ["MUTATION-SAMPLE", "MUTATION-BPEMath.const.L2C1"]
+    assert ok[0].status.value == "PASSED" and ok[0].details["score"] == 1.0
+    assert ok[1].status.value == "PASSED" and "same result" in ok[1].details["message"]
+    bad = checks_from_results([killed, equiv, still, surv], 3.0, {})
+    assert bad[0].status.value == "VIOLATED" and bad[0].details["score"] == 0.5
+    assert [c.status.value for c in bad if c.id == "MUTATION-Pipeline.const.L4C1"] == ["VIOLATED"]
+    contradicted = _result("BPEMath.const.L5C1", KILLED, killed_by="library", listed_equivalent_but_killed=True)
+    assert checks_from_results([contradicted], 1.0, {})[0].status.value == "VIOLATED"
+    s = score([killed, equiv, still, surv])
+    assert s["overall"]["denominator"] == 2 and s["kills_by_check"] == {"outcome": 1}
