@@ -32,7 +32,9 @@ def _load(path: Path) -> list[dict]:
 
 def _write_report(out: Path, results: list[dict], meta: dict) -> int:
     from harness.mutate.report import THRESHOLD, markdown, score
+    from harness.mutate.run import apply_equivalents
 
+    results = apply_equivalents(results)
     s = score(results)
     (out / "REPORT.md").write_text(markdown(results, meta))
     (out / "summary.json").write_text(json.dumps({"meta": meta, **s}, indent=2, sort_keys=True) + "\n")

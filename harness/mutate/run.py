@@ -321,9 +321,13 @@ def _run(m: Mutant, res: MutantResult) -> None:
             artifacts[name] = compile_contracts([path], cache_dir=SOLC_CACHE).get(name)
     except CompileError as e:
         res.compile_seconds = time.perf_counter() - t
-        res.status = STILLBORN
         errs = [f"{d.get('type')}: {d.get('message')}" for d in (e.errors or [])]
         res.reason = "; ".join(errs)[:500] or str(e)[:500]
+        # Stillborn only when solc blames the mutated source itself; anything else (a library file not
+        # found while node_modules is being reinstalled, a shim failure) is a tool error, not a verdict.
+        mutated = {os.path.relpath(p, REPO) for p in overrides.values()} | {os.path.relpath(base / Path(m.path).relative_to("contracts"), REPO)}
+        blamed = {d.get("file", "") for d in (e.errors or [])}
+        res.status = STILLBORN if blamed and blamed <= mutated else ERROR
         return
     res.compile_seconds = time.perf_counter() - t
     if all(same_bytecode(artifacts[n], _WORKER["original"][n]) for n in overrides):
@@ -412,6 +416,22 @@ def run_mutants(mutants: Iterable[Mutant], jobs: int = 2, budget: dict | None = 
                 if on_result:
                     on_result(r)
     return [results[m.id] for m in mutants]
+
+
+def apply_equivalents(results: list[dict], equivalents: dict[str, dict] | None = None) -> list[dict]:
+    """Survivors recorded before their entry was added to the equivalent list: EQUIVALENT now, with the
+    entry's reason (the same rule as run_one; the text must still match)."""
+    equivalents = load_equivalents() if equivalents is None else equivalents
+    out = []
+    for r in results:
+        e = equivalents.get(r["id"])
+        if e is not None and (e.get("original"), e.get("replacement")) == (r["original"], r["replacement"]):
+            if r["status"] == SURVIVED:
+                r = {**r, "status": EQUIVALENT, "equivalence": "listed", "reason": e["reason"]}
+            elif r["status"] == KILLED:
+                r = {**r, "listed_equivalent_but_killed": True}
+        out.append(r)
+    return out
 
 
 def sample(mutants: list[Mutant], n: int, seed: int) -> list[Mutant]:
