@@ -27,3 +27,36 @@ def prove_suite(*, jobs: int = 1, timeout_ms: int = 30_000) -> list[ObligationRe
     out += escrow_buffer_prover(timeout_ms=timeout_ms).run()
     out += unsupported_obligations()
     return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m invariants.suite [--jobs N] [--timeout-ms T]`: run the whole proof suite, print the
+    total time, the count per status and the slowest obligations (the figures `make bench` wants)."""
+    import argparse
+    import os
+    import time
+
+    ap = argparse.ArgumentParser(prog="python -m invariants.suite")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--timeout-ms", type=int, default=30_000)
+    ap.add_argument("--top", type=int, default=10)
+    a = ap.parse_args(argv)
+    t0 = time.perf_counter()
+    results = prove_suite(jobs=a.jobs, timeout_ms=a.timeout_ms)
+    total = time.perf_counter() - t0
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    print(f"proof suite: {len(results)} obligations in {total:.1f} s ({a.jobs} jobs): "
+          + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    for r in sorted(results, key=lambda r: -r.seconds)[:a.top]:
+        print(f"  {r.seconds:7.2f} s  {r.status:12} {r.id}")
+    for r in results:
+        if r.status not in ("PROVED", "UNSUPPORTED"):
+            print(f"  {r.status}: {r.id} {r.details.get('message', '')}")
+    return 0 if all(r.status == "PROVED" for r in results) else (
+        1 if any(r.status == "VIOLATED" for r in results) else 2)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
