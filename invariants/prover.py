@@ -61,7 +61,8 @@ AnyInvariant = Any  # Invariant | StepInvariant
 @dataclass
 class ObligationResult:
     id: str
-    kind: str  # "proof" | "lemma" | "vacuity" | "step"
+    kind: str  # "proof" | "lemma" | "vacuity" (harness.report.results.Kind); step invariants are "proof"
+    # with details["invariant_kind"] == "step (two-state)"
     contract: str
     status: str
     seconds: float
@@ -508,7 +509,8 @@ class Prover:
             if cex is not None:
                 details["counterexample"] = cex.to_json()
                 details["confirmed"] = cex.confirmed_on_model
-            results.append(ObligationResult(f"{inv.id}/{tr.name}", "step" if step else "proof", inv.contract,
+            details["invariant_kind"] = "step (two-state)" if step else "state (inductive)"
+            results.append(ObligationResult(f"{inv.id}/{tr.name}", "proof", inv.contract,
                                             rec["status"], rec["seconds"] + share, inv.statement, details, cex))
         if vacuity_sat:
             vstatus, msg = PROVED, "hypotheses and a success path are satisfiable together"
