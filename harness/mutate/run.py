@@ -52,6 +52,7 @@ EQUIVALENT_FILE = Path(__file__).resolve().parent / "equivalent.json"
 
 # The fixed fuzz budget per mutant: sequences of the system machine, steps per sequence.
 BUDGET = {"max_examples": 40, "step_count": 30}
+DEFAULT_MACHINE = "harness.fuzz.system:SystemMachine"
 TIMEOUT_S = 600  # wall clock per mutant; beyond it the mutant is TIMEOUT (counted as not killed)
 
 KILLED, SURVIVED, STILLBORN, EQUIVALENT, ERROR, TIMEOUT = "KILLED", "SURVIVED", "STILLBORN", "EQUIVALENT", "ERROR", \
@@ -288,7 +289,7 @@ def run_one(payload: dict) -> dict:
         signal.signal(signal.SIGALRM, _alarm)
         signal.alarm(int(payload.get("timeout", TIMEOUT_S)))
     try:
-        _run(m, res)
+        _run(m, res, payload.get("machine") or DEFAULT_MACHINE)
     except _Timeout:
         res.status, res.reason = TIMEOUT, f"no verdict within {payload.get('timeout', TIMEOUT_S)} s"
     except Exception as e:  # a workbench failure: the mutant's verdict is unknown, never "survived"
@@ -306,13 +307,19 @@ def run_one(payload: dict) -> dict:
     return res.to_dict()
 
 
-def _run(m: Mutant, res: MutantResult) -> None:
+def _machine(spec: str) -> Any:
+    """"module:Class" -> the fuzz machine class (default harness.fuzz.system:SystemMachine)."""
+    import importlib
+
+    module, _, name = spec.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def _run(m: Mutant, res: MutantResult, machine: str = DEFAULT_MACHINE) -> None:
     from harness.errors import CompileError
     from harness.evm.compile import compile_contracts
     from harness.evm.fixture import deploy_suite
     from harness.fuzz.runner import run_fuzz
-    from harness.fuzz.system import SystemMachine
-
     base, overrides = materialize(m)
     t = time.perf_counter()
     artifacts = dict(_WORKER["original"])
@@ -368,7 +375,7 @@ def _run(m: Mutant, res: MutantResult) -> None:
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="mutant-replays-") as replays:
-        r = run_fuzz(fixture, profile_name=_WORKER["profile"], machine=SystemMachine, replay_dir=Path(replays),
+        r = run_fuzz(fixture, profile_name=_WORKER["profile"], machine=_machine(machine), replay_dir=Path(replays),
                      shrink_seconds=0,
                      source_overrides={k: os.path.relpath(v, REPO) for k, v in overrides.items()})
     res.fuzz_seconds = time.perf_counter() - t
@@ -389,7 +396,8 @@ def _run(m: Mutant, res: MutantResult) -> None:
 
 
 def run_mutants(mutants: Iterable[Mutant], jobs: int = 2, budget: dict | None = None,
-                on_result: Callable[[dict], None] | None = None, timeout_s: int = TIMEOUT_S) -> list[dict]:
+                on_result: Callable[[dict], None] | None = None, timeout_s: int = TIMEOUT_S,
+                machine: str = DEFAULT_MACHINE) -> list[dict]:
     """Run `mutants` on `jobs` worker processes (spawned; 1 = in this process). Results in input order."""
     mutants = list(mutants)
     equivalents = load_equivalents()
@@ -399,7 +407,8 @@ def run_mutants(mutants: Iterable[Mutant], jobs: int = 2, budget: dict | None = 
         listed = equivalents.get(m.id)
         if listed is not None and (listed.get("original"), listed.get("replacement")) != (m.original, m.replacement):
             listed = None  # a stale entry (the source moved): not applied; report.py lists it
-        payloads.append({"mutant": m.to_dict(), "listed": listed, "budget": budget, "timeout": timeout_s})
+        payloads.append({"mutant": m.to_dict(), "listed": listed, "budget": budget, "timeout": timeout_s,
+                         "machine": machine})
     results: dict[str, dict] = {}
     if jobs <= 1:
         init_worker(budget)
