@@ -162,3 +162,16 @@ def test_checks_gate_survivors_as_violated_and_equivalents_as_passed():
     assert checks_from_results([contradicted], 1.0, {})[0].status.value == "VIOLATED"
     s = score([killed, equiv, still, surv])
     assert s["overall"]["denominator"] == 2 and s["kills_by_check"] == {"outcome": 1}
+
+
+def test_sample_checks_returns_a_summary_check_for_verify(build):
+    from harness.mutate.report import sample_checks
+
+    checks = sample_checks(build, n=1, seed=6, jobs=1, budget=SMALL)
+    summary = checks[0]
+    assert summary.id == "MUTATION-SAMPLE" and summary.kind.value == "fuzz"
+    assert summary.details["sample"] == 1 and len(summary.details["mutants"]) == 1
+    verdict = summary.details["mutants"][0]["status"]
+    expected = {"KILLED": "PASSED", "EQUIVALENT": "PASSED", "SURVIVED": "VIOLATED", "ERROR": "ERROR"}
+    if verdict in expected:
+        assert summary.status.value == expected[verdict]
