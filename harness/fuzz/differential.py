@@ -149,6 +149,9 @@ class Differential:
     # `finish()` (False: outcomes and events are still compared after every step). The lean mode is a
     # benchmark figure and a choice for long campaigns; verify compares after every step.
     state_each_step: bool = True
+    # Step invariants (invariants.registry.STEP_REGISTRY): two-state predicates over (pre, post, call),
+    # checked after every successful call on the model and on the EVM state read back.
+    step_invariants: list[Any] = field(default_factory=list)
 
     def known_keys(self) -> list[int]:
         """The addresses: actors, the suite's contracts, governance, treasury, and any extra ones."""
@@ -177,6 +180,9 @@ class Differential:
         name, fn_name = step["contract"], step["function"]
         fn = getattr(self.model.models[name], fn_name)
         margs = model_args(fn, step["args"])
+        pre = None
+        if self.step_invariants and self.state_each_step:
+            pre = (self.model.clone(), read_system(self.fixture, self.model, self.key_sets()))
         m = self.model.world.transact(self.model.address_of(name), fn_name, Msg(Address(step["sender"])), *margs)
         e = self.fixture.contracts[name].transact(fn_name, *(plain(a) for a in margs), sender=step["sender"])
         self.trace.append({"outcome": "ok " + repr(tuple(e.returned)) if e.ok else f"reverted {e.error}",
@@ -194,9 +200,23 @@ class Differential:
         try:
             if self.state_each_step:
                 self.compare_state(step)
+            if pre is not None and e.ok:
+                self.check_step_invariants(step, fn, margs, *pre)
         finally:
             if tracer is not None:
                 tracer.paused = False
+
+    def check_step_invariants(self, step: dict, fn: Any, margs: tuple, pre_model: System, pre_evm: System) -> None:
+        from invariants.registry import Call, step_failures
+
+        call = Call(step["contract"], step["function"], Address(step["sender"]),
+                    {p: a for (p, _t), a in zip(params_of(fn), margs)})
+        keys = self.key_sets()
+        post_evm = read_system(self.fixture, self.model, keys)
+        fails = [f"on the model state: {f}" for f in step_failures(self.step_invariants, pre_model, self.model, call, keys)]
+        fails += [f"on the EVM state: {f}" for f in step_failures(self.step_invariants, pre_evm, post_evm, call, keys)]
+        if fails:
+            raise Mismatch(self.index, step, fails, "state above", "state above")
 
     def raw_step(self, step: dict) -> None:
         """Malformed calldata (wrong types, truncated arguments) sent to a suite contract. The ABI

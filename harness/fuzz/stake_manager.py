@@ -15,7 +15,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from harness.evm.fixture import Fixture
 from harness.fuzz.differential import Differential
-from invariants.registry import Invariant
+from invariants.registry import STEP_REGISTRY, Invariant
 from specs.system import GOVERNANCE, TREASURY, System
 
 SINKS = [0xA11CE00000000000000000000000000000000001, 0xB0B0000000000000000000000000000000000002,
@@ -68,7 +68,9 @@ class StakeManagerMachine(RuleBasedStateMachine):
     def start(cls, fixture: Fixture, model_factory: Any, invariants: list[Invariant]) -> Differential:
         """A Differential at the start of a sequence: the deployed state on both sides."""
         fixture.reset()
-        return Differential(fixture, model_factory(), ACTORS, invariants)
+        model = model_factory()
+        return Differential(fixture, model, ACTORS, invariants,
+                            step_invariants=STEP_REGISTRY.for_contracts(set(model.addrs)))
 
     def __init__(self) -> None:
         super().__init__()

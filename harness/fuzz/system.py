@@ -24,7 +24,7 @@ from hypothesis.stateful import precondition, rule
 from harness.evm.fixture import Fixture
 from harness.fuzz.differential import Differential, Mismatch, format_step, plain
 from harness.fuzz.stake_manager import SINKS, SLASHER, STRANGER, StakeManagerMachine
-from invariants.registry import Invariant
+from invariants.registry import STEP_REGISTRY, Invariant
 from specs.kernel import U256, Address, Bytes32
 from specs.system import GOVERNANCE, SUPERFLUID, TREASURY, System
 
@@ -216,6 +216,7 @@ def make_differential(fixture: Fixture, model: System, invariants: list[Invarian
                     Address: pools(model)},
         observers=[keyed_view_observer, superfluid_observer],
         event_filter=event_filter(model),
+        step_invariants=STEP_REGISTRY.for_contracts(set(model.addrs)),
     )
 
 
