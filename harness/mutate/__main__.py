@@ -65,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--out", type=Path, default=OUT)
         p.add_argument("--resume", action="store_true", help="keep earlier verdicts in --out/results.jsonl")
         p.add_argument("--only", default="", help="comma-separated mutant ids")
+        p.add_argument("--escalate", type=int, default=None,
+                       help="survivors of the base budget run again with this many sequences (second tier)")
         p.add_argument("--machine", default="harness.fuzz.system:SystemMachine", help="fuzz machine, module:Class")
     rp = sub.add_parser("report")
     rp.add_argument("--out", type=Path, default=OUT)
@@ -122,12 +124,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{done[0]}/{len(todo)} {el:.0f}s] {r['id']}: {r['status']} {r['killed_by']} ({r['seconds']:.1f}s)",
               file=sys.stderr, flush=True)
 
-    run_mutants(todo, jobs=a.jobs, budget=budget, on_result=on_result, machine=a.machine)
+    run_mutants(todo, jobs=a.jobs, budget=budget, on_result=on_result, machine=a.machine,
+                escalate=a.escalate)
     wall = time.perf_counter() - t0
     results = {r["id"]: r for r in _load(jsonl) if r.get("source_digest") == digest}
     wanted = [results[m.id] for m in mutants if m.id in results]
     meta = {"mutants": len(wanted), "jobs": a.jobs, "fuzz_budget": budget, "seed": a.seed, "sample": a.sample,
-            "machine": a.machine, "wall_seconds_this_run": round(wall, 1),
+            "machine": a.machine, "escalate": a.escalate, "wall_seconds_this_run": round(wall, 1),
             "mutants_per_minute_this_run": round(len(todo) * 60 / wall, 2) if wall and todo else None,
             "source_digest": digest}
     return _write_report(a.out, wanted, meta)

@@ -52,6 +52,7 @@ def score(results: list[dict]) -> dict:
         "overall": tally(results),
         "per_contract": per_contract,
         "kills_by_check": dict(Counter(r["killed_by"] for r in killed).most_common()),
+        "killed_at_escalation": sorted(r["id"] for r in killed if r.get("escalated")),
         "per_operator": {op: tally([r for r in results if r["op"] == op])
                          for op in sorted({r["op"] for r in results})},
         "mean_seconds_to_kill": (sum(r["seconds"] for r in killed) / len(killed)) if killed else None,
@@ -81,6 +82,10 @@ def markdown(results: list[dict], meta: dict | None = None) -> str:
     lines += ["", "Not mutated: " + "; ".join(f"`{k}` ({v})" for k, v in NOT_MUTATED.items()) + ".", ""]
     lines += ["## Which check kills", "", "| check | kills |", "| --- | ---: |"]
     lines += [f"| {k} | {v} |" for k, v in s["kills_by_check"].items()]
+    late = [r for r in results if r["status"] == KILLED and r.get("escalated")]
+    if late:
+        lines += ["", f"Killed only at the escalation budget ({len(late)}): " +
+                  ", ".join(f"`{r['id']}` ({r['killed_by']})" for r in late) + "."]
     if s["mean_seconds_to_kill"] is not None:
         lines += ["", f"Mean time to a kill (compile included): {s['mean_seconds_to_kill']:.1f} s."]
     lines += ["", "## Per operator", "", "| operator | generated | stillborn | equivalent | killed | survived | score |",

@@ -81,6 +81,7 @@ class MutantResult:
     sequences: int = 0
     steps: int = 0
     budget: dict = field(default_factory=dict)
+    escalated: bool = False  # survived the base budget and was run again with the escalation budget
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -290,6 +291,23 @@ def run_one(payload: dict) -> dict:
         signal.alarm(int(payload.get("timeout", TIMEOUT_S)))
     try:
         _run(m, res, payload.get("machine") or DEFAULT_MACHINE)
+        escalate = payload.get("escalate")
+        if res.status == SURVIVED and escalate and listed is None:
+            # second tier: the same mutant, a larger fixed budget (the first tier's sequences are its prefix
+            # only in distribution: hypothesis derandomizes per settings); a kill here is credited as such
+            base_budget, base_profile = _WORKER["budget"], _WORKER["profile"]
+            _WORKER["budget"] = {**base_budget, "max_examples": int(escalate)}
+            _WORKER["profile"] = _register_profile(_WORKER["budget"])
+            try:
+                first = (res.sequences, res.steps, res.fuzz_seconds)
+                _run(m, res, payload.get("machine") or DEFAULT_MACHINE)
+                res.escalated = True
+                res.budget = dict(_WORKER["budget"])
+                res.sequences += first[0]
+                res.steps += first[1]
+                res.fuzz_seconds += first[2]
+            finally:
+                _WORKER["budget"], _WORKER["profile"] = base_budget, _register_profile(base_budget)
     except _Timeout:
         res.status, res.reason = TIMEOUT, f"no verdict within {payload.get('timeout', TIMEOUT_S)} s"
     except Exception as e:  # a workbench failure: the mutant's verdict is unknown, never "survived"
@@ -397,7 +415,7 @@ def _run(m: Mutant, res: MutantResult, machine: str = DEFAULT_MACHINE) -> None:
 
 def run_mutants(mutants: Iterable[Mutant], jobs: int = 2, budget: dict | None = None,
                 on_result: Callable[[dict], None] | None = None, timeout_s: int = TIMEOUT_S,
-                machine: str = DEFAULT_MACHINE) -> list[dict]:
+                machine: str = DEFAULT_MACHINE, escalate: int | None = None) -> list[dict]:
     """Run `mutants` on `jobs` worker processes (spawned; 1 = in this process). Results in input order."""
     mutants = list(mutants)
     equivalents = load_equivalents()
@@ -408,7 +426,7 @@ def run_mutants(mutants: Iterable[Mutant], jobs: int = 2, budget: dict | None = 
         if listed is not None and (listed.get("original"), listed.get("replacement")) != (m.original, m.replacement):
             listed = None  # a stale entry (the source moved): not applied; report.py lists it
         payloads.append({"mutant": m.to_dict(), "listed": listed, "budget": budget, "timeout": timeout_s,
-                         "machine": machine})
+                         "machine": machine, "escalate": escalate})
     results: dict[str, dict] = {}
     if jobs <= 1:
         init_worker(budget)
