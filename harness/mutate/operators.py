@@ -202,6 +202,8 @@ def _mentions_sender(node: Any) -> bool:
 def _emit_arg_replacement(ctx: _Ctx, arg: dict) -> str | None:
     t = arg.get("typeDescriptions", {}).get("typeString", "")
     text = _text(ctx, arg)
+    if "[" in t or "mapping" in t or "struct" in t:
+        return None  # arrays and structs: no one-token change of the same type
     if t.startswith("uint") or t.startswith("int_const") or t.startswith("int"):
         return f"({text}) + 1"
     if t in ("address", "address payable") or t.startswith("contract "):
