@@ -327,12 +327,12 @@ def bench(engines: tuple[str, ...], n: int) -> int:
 
     artifacts = suite_artifacts()
     mix = recorded_mix(max(n // 40, 1))
-    calls = sum(1 for seq in mix for st in seq if st["op"] == "call")
+    calls = sum(1 for seq in mix for st in seq if st["op"] in ("call", "raw"))
     print(f"recorded call mix: {len(mix)} sequences, {calls} calls (system machine, profile ci, derandomized)")
     for eng in engines:
         # py-evm runs the Superfluid framework ~200x slower: it gets the first two sequences of the mix.
         seqs = mix if eng != "py-evm" else mix[:2]
-        calls = sum(1 for seq in seqs for st in seq if st["op"] == "call")
+        calls = sum(1 for seq in seqs for st in seq if st["op"] in ("call", "raw"))
         fx = deploy_suite(eng, artifacts)
         invariants = REGISTRY.for_contracts(set(fx.addrs))
         template = prepared_differential(fx, build_system, invariants).model
@@ -342,6 +342,9 @@ def bench(engines: tuple[str, ...], n: int) -> int:
             for st in seq[1:]:
                 if st["op"] == "advance":
                     out.append(("advance", st["blocks"], st["seconds"]))
+                    continue
+                if st["op"] == "raw":  # malformed calldata, sent as recorded
+                    out.append((template.address_of(st["contract"]), bytes.fromhex(st["data"][2:]), st["sender"]))
                     continue
                 fn = getattr(template.models[st["contract"]], st["function"])
                 c = fx.contracts[st["contract"]]

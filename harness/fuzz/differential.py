@@ -152,6 +152,9 @@ class Differential:
     # Step invariants (invariants.registry.STEP_REGISTRY): two-state predicates over (pre, post, call),
     # checked after every successful call on the model and on the EVM state read back.
     step_invariants: list[Any] = field(default_factory=list)
+    # Called with this Differential before every step (the system machine keeps its known keys, such as
+    # newly created pools and queue indices, up to date), whoever drives the steps: machine or replay.
+    before_step: list[Any] = field(default_factory=list)
 
     def known_keys(self) -> list[int]:
         """The addresses: actors, the suite's contracts, governance, treasury, and any extra ones."""
@@ -164,6 +167,8 @@ class Differential:
         return out
 
     def step(self, step: dict) -> None:
+        for hook in self.before_step:
+            hook(self)
         self.index += 1
         if step["op"] == "advance":
             w = self.model.world

@@ -217,6 +217,7 @@ def make_differential(fixture: Fixture, model: System, invariants: list[Invarian
         observers=[keyed_view_observer, superfluid_observer],
         event_filter=event_filter(model),
         step_invariants=STEP_REGISTRY.for_contracts(set(model.addrs)),
+        before_step=[refresh_keys],
     )
 
 
@@ -262,7 +263,6 @@ def prepared_differential(fixture: Fixture, model_factory: Any, invariants: list
         diff = make_differential(fixture, model, invariants)
         diff.observe_each_step = fixture.engine.name != "py-evm"  # py-evm: Superfluid state at the end only
         for step in setup_steps(fixture.addrs):
-            refresh_keys(diff)
             diff.step(step)
             outcome = diff.trace[-1]["outcome"]
             if outcome.startswith("reverted"):
@@ -298,10 +298,6 @@ class SystemMachine(StakeManagerMachine):
         type(self).sequences += 1
         if self.progress:
             self.progress(type(self).sequences)
-
-    def do(self, step: dict) -> None:
-        refresh_keys(self.diff)
-        super().do(step)
 
     def teardown(self) -> None:
         self.diff.finish()
