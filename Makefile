@@ -3,7 +3,7 @@ PY      := .venv/bin/python
 VENV_OK := .venv/.installed
 NODE_OK := node_modules/.installed
 
-.PHONY: all verify test bench simulate setup clean
+.PHONY: all verify test bench simulate mutate setup clean
 all: verify
 
 $(VENV_OK): requirements.lock
@@ -36,6 +36,10 @@ test: setup
 bench: setup
 	$(PY) -m harness.cli bench
 	$(PY) -m harness.sim bench
+
+## mutate: mutation campaign over contracts/ (report in mutants/REPORT.md); JOBS=2, MUTATE_ARGS="--contracts Pipeline --resume"
+mutate: setup
+	$(PY) -m harness.mutate run --jobs $(or $(JOBS),2) $(MUTATE_ARGS)
 
 ## simulate: agent-based simulation of the shipped scenarios on the reference models (reports/sim/)
 simulate: setup
