@@ -137,6 +137,20 @@ def payment_money_conserved(s):  # type: ignore[no-untyped-def]
     accounts = {k[0] for m in (tok._sharedSettledBalance, tok.uSettledAt, tok.uSettledValue, tok.uFlowRate)
                 for k, _ in m.items()}
     accounts |= set(s.addrs.values())
+    # every pool the suite created holds money too (disconnected members' share), whether or not the
+    # token has a settled entry for it yet
+    accounts |= {p for _k, p in s.backpressure_pool.pools.items()}
+    # and every pool member: a connected member's balance grows with the pool's flow before the token has
+    # any settled entry for it
+    from specs.kernel import Mapping as _Mapping
+    from specs.superfluid import SuperfluidPool as _Pool
+
+    for c in s.world.contracts.values():
+        if isinstance(c, _Pool):
+            for f in c.storage_fields():
+                m = getattr(c, f.name)
+                if isinstance(m, _Mapping) and m.key_type is Address:
+                    accounts |= {k[0] for k, _v in m.items()}
     now = U256(s.world.block.timestamp)
     total = 0
     for a in accounts:

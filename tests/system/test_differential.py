@@ -103,3 +103,12 @@ def test_system_fuzzer_catches_a_broken_gda_model(broken, tmp_path):
     assert r.status == "VIOLATED", r.message
     # the correct model passes the same sequence
     assert replay(r.replay_file, fixture, out=lambda *_: None) is None
+
+
+def test_regression_flow_conservation_counts_members_without_a_settled_entry():
+    """A sequence where a connected member receives a pool's flow before the token settles anything for
+    it: BPE-FLOW-002 must count it (model and EVM agree on every step)."""
+    from pathlib import Path
+
+    path = Path(__file__).parent / "regressions" / "flow002_unsettled_member.json"
+    assert replay(path, deploy_suite("pyrevm", suite_artifacts()), out=lambda *_: None) is None
