@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from specs.kernel import (
     U128, U256, Address, Bool, Bytes32, Contract, Event, Mapping, Msg, Revert, SolidityError, ZERO_ADDRESS,
-    external, immutable, is_sym, storage, view,
+    external, immutable, storage, view,
 )
 
 UNIT_SCALE = U256(10**18)

@@ -14,15 +14,15 @@ with revealed capacities and units, funded sources.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from eth_abi import encode
 from eth_utils import keccak
 from hypothesis import strategies as st
-from hypothesis.stateful import precondition, rule
+from hypothesis.stateful import rule
 
 from harness.evm.fixture import Fixture
-from harness.fuzz.differential import Differential, Mismatch, format_step, plain
+from harness.fuzz.differential import Differential, format_step, plain
 from harness.fuzz.stake_manager import SINKS, SLASHER, STRANGER, StakeManagerMachine
 from invariants.registry import STEP_REGISTRY, Invariant
 from specs.kernel import U256, Address, Bytes32
