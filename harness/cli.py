@@ -1,7 +1,8 @@
 """The workbench's command line: `python -m harness.cli {verify,replay,report,bench}`.
 
 verify  compile, run slither (triaged), prove (lemmas, init, inductive steps, vacuity), fuzz
-        differentially on both engines, write reports/verify.json and reports/REPORT.md; exit code per reports/README.md:
+        differentially on both engines, run a fixed sample of mutants (each must be killed), write
+        reports/verify.json and reports/REPORT.md; exit code per reports/README.md:
         0 all PROVED/PASSED, 1 something VIOLATED, 2 INCONCLUSIVE/UNSUPPORTED, 3 tool error.
 replay  run a replay file (a shrunk fuzz sequence) on the model and an EVM; exit 1 if the mismatch
         reproduces, 0 if it does not.
@@ -30,6 +31,8 @@ ENGINES = ("pyrevm", "py-evm")
 # replays every PYEVM_SHARE-th of the same sequences as the second, independent engine.
 FUZZ_BUDGET = {"max_examples": 120, "step_count": 40}
 PYEVM_SHARE = 20
+# make verify runs this fixed, seeded sample of mutants (harness/mutate, issue 6); `make mutate` the whole campaign
+MUTATION_SAMPLE = {"n": 12, "seed": 6, "jobs": 2}
 
 
 def log(msg: str) -> None:
@@ -57,17 +60,20 @@ def progress(label: str, total: int) -> Any:
 
 
 def verify(*, out_dir: Path, engines: tuple[str, ...] = ENGINES, profile_name: str = "ci",
-           budget: dict | None = None, prover_timeout_ms: int = 30_000) -> int:
+           budget: dict | None = None, prover_timeout_ms: int = 30_000,
+           mutation_sample: dict | None = None) -> int:
     from harness.evm.compile import compile_contracts
     from harness.report.render import write_all
     from harness.report.results import Check, Results, collect_tool_versions
 
     budget = budget or FUZZ_BUDGET
+    mutation_sample = MUTATION_SAMPLE if mutation_sample is None else mutation_sample
     results = Results(tool_versions=collect_tool_versions(),
                       config={"hypothesis_profile": profile_name, "derandomize": profile_name == "ci",
                               "fuzz_budget": budget, "second_engine_share": f"1/{PYEVM_SHARE}",
                               "engines": list(engines),
-                              "prover_timeout_ms": prover_timeout_ms},
+                              "prover_timeout_ms": prover_timeout_ms,
+                              "mutation_sample": mutation_sample or "not run (--mutation-sample 0)"},
                       generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
 
     def finish() -> int:
@@ -78,7 +84,7 @@ def verify(*, out_dir: Path, engines: tuple[str, ...] = ENGINES, profile_name: s
         return results.exit_code()
 
     # 1. compile
-    log("[1/3] compiling contracts/ with solc-js (crytic-compile, cached)")
+    log("[1/4] compiling contracts/ with solc-js (crytic-compile, cached)")
     t0 = time.perf_counter()
     try:
         build = compile_contracts()
@@ -100,7 +106,7 @@ def verify(*, out_dir: Path, engines: tuple[str, ...] = ENGINES, profile_name: s
     # static analysis: slither's detectors and the protocol's own, findings triaged in a committed file
     from harness.analysis.slither_run import results_checks
 
-    log("[1/3] slither: built-in and protocol detectors")
+    log("[1/4] slither: built-in and protocol detectors")
     for c in results_checks(build):
         results.add(c)
 
@@ -117,7 +123,7 @@ def verify(*, out_dir: Path, engines: tuple[str, ...] = ENGINES, profile_name: s
                               f"The suite deploys on {eng}.", {"message": str(e), "engine": eng}))
 
     # 2. prove
-    log("[2/3] proving invariants (z3)")
+    log("[2/4] proving invariants (z3)")
     t0 = time.perf_counter()
     try:
         prove_into(results, fixtures, prover_timeout_ms)
@@ -134,7 +140,7 @@ def verify(*, out_dir: Path, engines: tuple[str, ...] = ENGINES, profile_name: s
     for i, (eng, fx) in enumerate(fixtures.items()):
         coverage = None
         if i == 0:
-            log(f"[3/3] differential fuzzing on {eng} ({budget['max_examples']} sequences of up to "
+            log(f"[3/4] differential fuzzing on {eng} ({budget['max_examples']} sequences of up to "
                 f"{budget['step_count']} steps, profile {profile_name})")
             r = run_fuzz(fx, profile_name=profile_name, max_examples=budget["max_examples"],
                          step_count=budget["step_count"], machine=SystemMachine,
@@ -143,7 +149,7 @@ def verify(*, out_dir: Path, engines: tuple[str, ...] = ENGINES, profile_name: s
             origin = "hypothesis"
         else:
             share = sequences[::PYEVM_SHARE]
-            log(f"[3/3] replaying {len(share)} of those {len(sequences)} sequences on {eng}")
+            log(f"[3/4] replaying {len(share)} of those {len(sequences)} sequences on {eng}")
             if eng == "py-evm":  # coverage from py-evm's opcode trace and the source maps
                 with record(fx.engine) as rec:
                     r = replay_sequences(fx, share, progress=progress("sequences", len(share)),
@@ -163,6 +169,21 @@ def verify(*, out_dir: Path, engines: tuple[str, ...] = ENGINES, profile_name: s
         results.add(check)
         if i > 0:
             results.add(engines_check(r, first, eng))
+
+    # 4. mutation testing: a fixed, seeded sample of mutants must be killed by the checks above
+    if mutation_sample:
+        from harness.mutate.report import sample_checks
+
+        n, seed, jobs = mutation_sample["n"], mutation_sample["seed"], mutation_sample.get("jobs", 2)
+        log(f"[4/4] mutation sample: {n} mutants (seed {seed}, {jobs} workers)")
+        t0 = time.perf_counter()
+        try:
+            for c in sample_checks(build, n=n, seed=seed, jobs=jobs):
+                results.add(c)
+        except Exception as e:  # a crash of the mutation tool is a tool error, never a pass
+            results.add(Check("MUTATION-SAMPLE", "fuzz", "*", "ERROR", time.perf_counter() - t0,
+                              "A fixed sample of mutants of the suite is killed by the workbench's checks.",
+                              {"message": f"{type(e).__name__}: {e}"}))
     return finish()
 
 
@@ -230,14 +251,12 @@ def prove_into(results: Any, fixtures: dict, timeout_ms: int, prover: Any = None
     declared as checked by fuzzing only (`proof="concrete"`, not proved yet) are not proof results: they
     are listed in the configuration under "not_proved" with what checks them instead, and the fuzz
     campaign evaluates them after every step."""
-    from invariants.all import LEMMAS
-    from invariants.assume_guarantee import escrow_buffer_prover
     from invariants.evm_replay import replay_on_evm
-    from invariants.prover import Prover, unsupported_obligations
+    from invariants.prover import unsupported_obligations
+    from invariants.suite import proof_results
     from harness.report.results import Check
 
-    prover = prover or Prover(timeout_ms=timeout_ms)
-    rs = prover.run(lemmas=LEMMAS, jobs=jobs) + escrow_buffer_prover(timeout_ms=timeout_ms).run()
+    rs = proof_results(jobs=jobs, timeout_ms=timeout_ms, prover=prover)
     results.config["not_proved"] = [{"id": r.id, "contract": r.contract, "statement": r.title,
                                      "why": r.details.get("message", ""), "checked_by": r.details.get("covered_by", "")}
                                     for r in unsupported_obligations()]
@@ -391,6 +410,9 @@ def main(argv: list[str] | None = None) -> int:
     v.add_argument("--engines", default=",".join(ENGINES), help="comma-separated: pyrevm,py-evm")
     v.add_argument("--profile", default="ci", choices=["dev", "ci", "nightly"], help="hypothesis profile")
     v.add_argument("--prover-timeout-ms", type=int, default=30_000, help="per solver query")
+    v.add_argument("--mutation-sample", type=int, default=MUTATION_SAMPLE["n"],
+                   help=f"mutants run at the end (seed {MUTATION_SAMPLE['seed']}); 0 skips the step, and the "
+                        "report's configuration says so")
     r = sub.add_parser("replay", help="replay a shrunk fuzz sequence on the model and an EVM")
     r.add_argument("file", type=Path)
     r.add_argument("--engine", default="pyrevm", help="pyrevm, py-evm or both")
@@ -403,7 +425,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if a.cmd == "verify":
             return verify(out_dir=a.out, engines=tuple(a.engines.split(",")), profile_name=a.profile,
-                          prover_timeout_ms=a.prover_timeout_ms)
+                          prover_timeout_ms=a.prover_timeout_ms,
+                          mutation_sample={**MUTATION_SAMPLE, "n": a.mutation_sample} if a.mutation_sample else {})
         if a.cmd == "replay":
             engines = ENGINES if a.engine == "both" else (a.engine,)
             return replay_cmd(a.file, engines)
