@@ -23,7 +23,7 @@ from hypothesis.stateful import rule
 
 from harness.evm.fixture import Fixture
 from harness.fuzz.differential import Differential, format_step, plain
-from harness.fuzz.stake_manager import SINKS, SLASHER, STRANGER, StakeManagerMachine
+from harness.fuzz.stake_manager import MIN, SINKS, SLASHER, STRANGER, StakeManagerMachine
 from invariants.registry import STEP_REGISTRY, Invariant
 from specs.kernel import U256, Address, Bytes32
 from specs.system import GOVERNANCE, SUPERFLUID, TREASURY, System
@@ -42,6 +42,7 @@ def task(n: int) -> str:
 
 T1, T2, T3, T_UNKNOWN = task(0x7A51), task(0x7A52), task(0x7A53), task(0xBAD)
 T_ZERO = task(0)
+POOL_LESS = [task(0x7A60 + k) for k in range(7)]  # task types never registered, without pools (long pipelines)
 REGISTERED = [T1, T2]
 TASK_TYPES = [T1, T2, T3, T_UNKNOWN, T_ZERO]
 STAKE = 400 * E18  # cap 20 units
@@ -147,6 +148,8 @@ def superfluid_observer(diff: Differential) -> list[str]:
         ph = fw.contract(p, "SuperfluidPool")
         check(f"pool {p:#x}.getTotalUnits()", _view_both(diff, p, ph, "getTotalUnits"))
         check(f"pool {p:#x}.getTotalFlowRate()", _view_both(diff, p, ph, "getTotalFlowRate"))
+        check(f"pool {p:#x}.transferabilityForUnitsOwner()", _view_both(diff, p, ph, "transferabilityForUnitsOwner"))
+        check(f"pool {p:#x}.distributionFromAnyAddress()", _view_both(diff, p, ph, "distributionFromAnyAddress"))
         check(f"getPoolAdjustmentFlowRate({p:#x})",
               _view_both(diff, SUPERFLUID["GDAv1Forwarder"], fwd, "getPoolAdjustmentFlowRate", Address(p)))
         for s in SINKS:
@@ -237,7 +240,7 @@ def refresh_keys(diff: Differential) -> None:
 
 # -- the machine ---------------------------------------------------------------------------------
 
-capacities_st = st.sampled_from(["cap", "cap+1", "half", "zero", "one-wei", "max", "1unit"])
+capacities_st = st.sampled_from(["cap", "cap+1", "half", "zero", "one-wei", "max", "1unit", "unit-1wei"])
 nonces = st.sampled_from([b"\x01" * 32, b"\x02" * 32, b"\x00" * 32])
 task_types = st.sampled_from(REGISTERED + REGISTERED + [T3, T_UNKNOWN, T_ZERO])
 registered = st.sampled_from(REGISTERED)
@@ -330,7 +333,7 @@ class SystemMachine(StakeManagerMachine):
     def commit(self, sink: int, t: str, choice: str, nonce: bytes, variant: str) -> None:
         cap = self.cap_of(sink) * E18
         capacity = {"cap": cap, "cap+1": cap + 1, "half": cap // 2, "zero": 0, "one-wei": 1, "max": MAX,
-                    "1unit": E18}[choice]
+                    "1unit": E18, "unit-1wei": max(cap - 1, 0)}[choice]
         reg = self.addr("CapacityRegistry")
         if variant == "garbage":
             h = "0x" + "ee" * 32
@@ -532,3 +535,143 @@ class SystemMachine(StakeManagerMachine):
     @rule(blocks=st.integers(1, 25), seconds=st.integers(0, 3_600))
     def advance(self, blocks: int, seconds: int) -> None:
         self.do({"op": "advance", "blocks": blocks, "seconds": seconds})
+
+    # -- focused rules: rare paths and edges (from the mutation campaign, mutants/SURVIVORS.md) -----
+    # Each one reaches in a single step what the rules above reach only by chance: an edge value, or a
+    # short sequence that has to happen in this order.
+
+    def tt(self, t: str) -> Bytes32:
+        return Bytes32(bytes.fromhex(t[2:]))
+
+    def smoothed(self, sink: int, t: str) -> int:
+        return self.model.world.view(self.addr("CapacityRegistry"), "getSmoothedCapacity", self.tt(t), Address(sink),
+                                     clone=False).returned.v
+
+    def reveal_exactly(self, sink: int, t: str, capacity: int, nonce: bytes = b"\x0c" * 32) -> None:
+        """Commit and reveal `capacity` so that the smoothed value becomes it (clamped to the cap): EWMA
+        alpha 10000 for the round, then the alpha before it again (both by governance). A pending commit
+        is first left to expire."""
+        reg = self.addr("CapacityRegistry")
+        alpha = self.model.world.view(reg, "ewmaAlphaBps", clone=False).returned.v
+        _h, block = self.commit_of(sink, t)
+        now = self.model.world.block.number
+        if block and now <= block + 20:
+            self.do({"op": "advance", "blocks": block + 21 - now, "seconds": 12 * (block + 21 - now)})
+        self.call("CapacityRegistry", "setEwmaAlpha", GOVERNANCE, 10_000)
+        self.secrets[(sink, t)] = (capacity, nonce)
+        self.call("CapacityRegistry", "commitCapacity", sink, t, commit_hash(sink, t, capacity, nonce, reg))
+        self.do({"op": "advance", "blocks": 1, "seconds": 12})
+        self.call("CapacityRegistry", "revealCapacity", sink, t, capacity, "0x" + nonce.hex())
+        self.call("CapacityRegistry", "setEwmaAlpha", GOVERNANCE, alpha)
+
+    @rule(shape=st.sampled_from(["max-stages", "too-many-stages", "one-stage", "zero-weight"]))
+    def create_pipeline_edge(self, shape: str) -> None:
+        """Governance creates pipelines at the length bounds (8 stages: MAX_STAGES, reverting NoPool on the
+        first pool-less stage; 9: InvalidPipeline), with one stage, or with a zero weight."""
+        stages, weights = {"max-stages": ([T1, T2] + POOL_LESS[:6], [1250] * 8),
+                           "too-many-stages": ([T1, T2] + POOL_LESS[:7], [1000] * 8 + [2000]),
+                           "one-stage": ([T1], [10000]), "zero-weight": ([T1, T2], [0, 10000])}[shape]
+        self.call("Pipeline", "createPipeline", GOVERNANCE, stages, weights)
+
+    @rule(sink=sinks, what=st.sampled_from(["slash-0", "unstake-0", "eject", "eject"]))
+    def stake_edge(self, sink: int, what: str) -> None:
+        """slash(sink, 0) and unstake(0) (ZeroAmount), and a slash that leaves MIN_SINK_STAKE - 1, which
+        ejects the rest back to the sink (the slash path with `returned != 0`)."""
+        sink = self.staked_sink(sink, True)
+        if what == "slash-0":
+            self.call("StakeManager", "slash", SLASHER, sink, 0, "0x" + "11" * 32)
+        elif what == "unstake-0":
+            self.call("StakeManager", "unstake", sink, 0)
+        else:
+            self.slash_relative(sink, True, "leave-min-1")
+
+    @rule(sink=sinks, t=registered)
+    def stake_exactly_min(self, sink: int, t: str) -> None:
+        """A sink unstakes everything and stakes exactly MIN_SINK_STAKE (allowed: the bound is inclusive);
+        then another sink tries to deregister it (NotSinkOrUnderstaked: a stake of exactly MIN is enough)."""
+        cur = self.stake_of(sink)
+        if cur:
+            self.call("StakeManager", "unstake", sink, cur)
+        self.call("StakeManager", "stake", sink, MIN)
+        other = SINKS[(SINKS.index(sink) + 1) % len(SINKS)]
+        self.call("CapacityRegistry", "deregisterSink", other, t, sink)
+
+    @rule(sink=sinks, t=registered)
+    def deregister_by_other(self, sink: int, t: str) -> None:
+        """Another sink deregisters `sink` (NotSinkOrUnderstaked while `sink` holds MIN_SINK_STAKE)."""
+        other = SINKS[(SINKS.index(sink) + 1) % len(SINKS)]
+        self.call("CapacityRegistry", "deregisterSink", other, t, sink)
+
+    @rule(src=sources, t=registered)
+    def deposit_many_then_drain(self, src: int, t: str) -> None:
+        """33 deposits (one more than MAX_DRAIN_ENTRIES), an hour, a drain: the drain window is full."""
+        for _ in range(33):
+            self.call("EscrowBuffer", "deposit", src, t, E18)
+        self.do({"op": "advance", "blocks": 1, "seconds": 3_600})
+        self.call("EscrowBuffer", "drain", KEEPER, t)
+
+    @rule(sink=st.sampled_from(SINKS[:2]), t=registered)
+    def commit_deregister_reveal(self, sink: int, t: str) -> None:
+        """A pending commit is deleted with the registration: after deregistering, reveal has NoCommit
+        and a fresh registration can commit at once (and not twice in one block)."""
+        reg = self.addr("CapacityRegistry")
+        cap = self.cap_of(sink) * E18
+        nonce = b"\x07" * 32
+        self.call("CapacityRegistry", "commitCapacity", sink, t, commit_hash(sink, t, cap, nonce, reg))
+        self.do({"op": "advance", "blocks": 1, "seconds": 12})
+        self.call("CapacityRegistry", "deregisterSink", sink, t, sink)
+        self.call("CapacityRegistry", "revealCapacity", sink, t, cap, "0x" + nonce.hex())
+        self.call("CapacityRegistry", "registerSink", sink, t)
+        self.call("CapacityRegistry", "commitCapacity", sink, t, commit_hash(sink, t, cap, nonce, reg))
+        self.call("CapacityRegistry", "commitCapacity", sink, t, commit_hash(sink, t, cap, nonce, reg))
+
+    @rule(sink=st.sampled_from(SINKS[:2]), t=registered, blocks=st.sampled_from([20, 21]))
+    def commit_at_window_edge(self, sink: int, t: str, blocks: int) -> None:
+        """A second commit exactly COMMIT_TIMEOUT blocks after the first (CommitPending) or one block
+        later (accepted)."""
+        reg = self.addr("CapacityRegistry")
+        nonce = b"\x08" * 32
+        self.call("CapacityRegistry", "commitCapacity", sink, t, commit_hash(sink, t, E18, nonce, reg))
+        self.do({"op": "advance", "blocks": blocks, "seconds": 12 * blocks})
+        self.call("CapacityRegistry", "commitCapacity", sink, t, commit_hash(sink, t, E18, nonce, reg))
+
+    @rule(account=st.sampled_from([0, 1]), enabled=st.sampled_from([True, False]))
+    def set_slasher_edge(self, account: int, enabled: bool) -> None:
+        """Governance appoints the zero address (ZeroAddress) or address(1)."""
+        self.call("StakeManager", "setSlasher", GOVERNANCE, account, enabled)
+
+    @rule(src=sources, amount=st.sampled_from([1, 2, 3]))
+    def pipeline_deposit_dust(self, src: int, amount: int) -> None:
+        """Pipeline deposits whose smaller shares round to 0 or 1 wei (weights 6000/4000)."""
+        self.call("Pipeline", "deposit", src, 1, amount)
+
+    @rule(sink=sinks, t=registered)
+    def reveal_unit_edge(self, sink: int, t: str) -> None:
+        """An effective capacity of cap * 1e18 - 1 (cap - 1 units), then the keeper's rebalance."""
+        self.reveal_exactly(sink, t, max(self.cap_of(sink) * E18 - 1, 0))
+        self.call("BackpressurePool", "rebalance", KEEPER, t)
+
+    @rule(sink=sinks, t=registered)
+    def one_unit_member_leaves(self, sink: int, t: str) -> None:
+        """A member with exactly 1 unit deregisters; the next rebalance takes its unit away."""
+        self.reveal_exactly(sink, t, E18)
+        self.call("BackpressurePool", "rebalance", KEEPER, t)
+        self.call("CapacityRegistry", "deregisterSink", sink, t, sink)
+        self.call("BackpressurePool", "rebalance", KEEPER, t)
+
+    @rule(sink=sinks, t=registered, pct=st.sampled_from([1, 4]))
+    def small_upward_move(self, sink: int, t: str, pct: int) -> None:
+        """After a rebalance, a sink reveals its smoothed capacity plus 1% or 4% (below the cap when it
+        can): a move under the 5% threshold, so needsRebalance (compared after each step) stays false."""
+        self.call("BackpressurePool", "rebalance", KEEPER, t)
+        s = self.smoothed(sink, t) or E18
+        target = min(s + s * pct // 100, self.cap_of(sink) * E18)
+        self.reveal_exactly(sink, t, target)
+
+    @rule(sink=sinks)
+    def pool_less_task_type_with_sink(self, sink: int) -> None:
+        """Governance registers T3 (no pool) and a sink registers on it: needsRebalance(T3) is false
+        without a pool, although the sink set changed."""
+        self.call("CapacityRegistry", "registerTaskType", GOVERNANCE, T3)
+        self.call("CapacityRegistry", "registerSink", sink, T3)
+
