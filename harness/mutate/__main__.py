@@ -63,7 +63,9 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--sequences", type=int, default=None, help="fuzz sequences per mutant")
         p.add_argument("--steps", type=int, default=None, help="steps per sequence")
         p.add_argument("--out", type=Path, default=OUT)
-        p.add_argument("--resume", action="store_true", help="keep earlier verdicts in --out/results.jsonl")
+        p.add_argument("--resume", action="store_true",
+                       help="keep earlier verdicts in --out/results.jsonl (with --only: the listed mutants run "
+                            "again and their new verdicts replace the earlier ones)")
         p.add_argument("--only", default="", help="comma-separated mutant ids")
         p.add_argument("--escalate", type=int, default=None,
                        help="survivors of the base budget run again with this many sequences (second tier)")
@@ -77,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from harness.evm.compile import compile_contracts
     from harness.mutate.operators import generate
-    from harness.mutate.run import BUDGET, run_mutants, sample, source_digest
+    from harness.mutate.run import BUDGET, machine_digest, run_mutants, sample, source_digest
 
     budget = dict(BUDGET)
     if a.sequences:
@@ -107,8 +109,10 @@ def main(argv: list[str] | None = None) -> int:
     a.out.mkdir(parents=True, exist_ok=True)
     jsonl = a.out / "results.jsonl"
     digest = source_digest()
+    mdigest = machine_digest(a.machine)
     earlier = {r["id"]: r for r in _load(jsonl) if r.get("source_digest") == digest} if a.resume else {}
-    todo = [m for m in mutants if m.id not in earlier]
+    # --only names mutants to run now: with --resume they run again (the later line in results.jsonl wins)
+    todo = [m for m in mutants if a.only or m.id not in earlier]
     if not a.resume:
         jsonl.write_text("")
     print(f"{len(mutants)} mutants ({len(earlier)} already done), {a.jobs} workers, budget {budget}", file=sys.stderr)
@@ -117,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def on_result(r: dict) -> None:
         r["source_digest"] = digest
+        r["machine"], r["machine_digest"] = a.machine, mdigest
         with jsonl.open("a") as f:
             f.write(json.dumps(r, sort_keys=True) + "\n")
         done[0] += 1
@@ -132,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     meta = {"mutants": len(wanted), "jobs": a.jobs, "fuzz_budget": budget, "seed": a.seed, "sample": a.sample,
             "machine": a.machine, "escalate": a.escalate, "wall_seconds_this_run": round(wall, 1),
             "mutants_per_minute_this_run": round(len(todo) * 60 / wall, 2) if wall and todo else None,
-            "source_digest": digest}
+            "source_digest": digest, "machine_digest": mdigest}
     return _write_report(a.out, wanted, meta)
 
 

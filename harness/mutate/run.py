@@ -487,3 +487,21 @@ def source_digest(root: Path = REPO) -> str:
     for path in MUTATED_SOURCES.values():
         h.update((root / path).read_bytes())
     return h.hexdigest()[:16]
+
+
+def machine_digest(machine: str = DEFAULT_MACHINE, root: Path = REPO) -> str:
+    """Which fuzz machine produced a verdict: sha256 (16 hex digits) of the machine's module and of every
+    file of harness/fuzz/ (the rules, the differential step, the observers). Recorded with each result
+    (`machine_digest`), so verdicts kept by --resume from an earlier machine can be told apart."""
+    import importlib.util
+
+    module = machine.partition(":")[0]
+    spec = importlib.util.find_spec(module)
+    files = sorted((root / "harness" / "fuzz").glob("*.py"))
+    if spec is not None and spec.origin and Path(spec.origin).resolve() not in {f.resolve() for f in files}:
+        files.append(Path(spec.origin))
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:16]
+
