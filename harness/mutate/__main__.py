@@ -121,7 +121,6 @@ def main(argv: list[str] | None = None) -> int:
 
     def on_result(r: dict) -> None:
         r["source_digest"] = digest
-        r["machine"], r["machine_digest"] = a.machine, mdigest
         with jsonl.open("a") as f:
             f.write(json.dumps(r, sort_keys=True) + "\n")
         done[0] += 1

@@ -82,6 +82,8 @@ class MutantResult:
     steps: int = 0
     budget: dict = field(default_factory=dict)
     escalated: bool = False  # survived the base budget and was run again with the escalation budget
+    machine: str = ""  # the fuzz machine, module:Class
+    machine_digest: str = ""  # machine_digest() of the sources this worker loaded the machine from
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -290,7 +292,9 @@ def run_one(payload: dict) -> dict:
         signal.signal(signal.SIGALRM, _alarm)
         signal.alarm(int(payload.get("timeout", TIMEOUT_S)))
     try:
-        _run(m, res, payload.get("machine") or DEFAULT_MACHINE)
+        machine = payload.get("machine") or DEFAULT_MACHINE
+        res.machine, res.machine_digest = machine, _machine_digest_in_worker(machine)
+        _run(m, res, machine)
         escalate = payload.get("escalate")
         if res.status == SURVIVED and escalate and listed is None:
             # second tier: the same mutant, a larger fixed budget (the first tier's sequences are its prefix
@@ -323,6 +327,16 @@ def run_one(payload: dict) -> dict:
             res.listed_equivalent_but_killed = True
     res.seconds = time.perf_counter() - t0
     return res.to_dict()
+
+
+def _machine_digest_in_worker(machine: str) -> str:
+    """The digest of the machine's sources as this worker process loaded them: computed once per process
+    and machine, right after importing the machine (a worker started later reads the files again)."""
+    digests = _WORKER.setdefault("machine_digests", {})
+    if machine not in digests:
+        _machine(machine)
+        digests[machine] = machine_digest(machine)
+    return digests[machine]
 
 
 def _machine(spec: str) -> Any:
