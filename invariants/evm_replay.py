@@ -3,8 +3,7 @@ call's (number, timestamp), make the call, read the state back through the stora
 key the counterexample mentions (addresses, task type ids, indices), and evaluate the invariant (a
 state invariant on the post-state, a step invariant across the call).
 
-This extends `harness.fuzz.counterexample.replay_on_evm` (StakeManager-only: addresses as keys, no
-block advance, no step invariants); the harness can delegate to it unchanged in signature."""
+The one replayer of prover counterexamples (fuzz counterexamples replay through harness/fuzz/runner.py)."""
 
 from __future__ import annotations
 

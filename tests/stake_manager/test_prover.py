@@ -7,7 +7,7 @@ import pytest
 
 import invariants.all  # noqa: F401
 from harness.evm.fixture import deploy_suite, suite_artifacts
-from harness.fuzz.counterexample import replay_on_evm
+from invariants.evm_replay import replay_on_evm
 from invariants.prover import Prover
 from specs.system import CORE_DEPLOYMENTS, build_system
 from tests.fixtures.broken_models import TWINS
