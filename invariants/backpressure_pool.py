@@ -1,11 +1,17 @@
 """Invariants of BackpressurePool and the pools' money (BPE-REBAL, BPE-FLOW), PROTOCOL.md sections 6 and 8.
 
 These are evaluated on every state by the fuzzer (model and EVM; the Superfluid state is the model's,
-which the system fuzzer compares with the real framework through its views) and listed UNSUPPORTED
-among the proofs (`proof="concrete"`): rebalance and needsRebalance loop over up to 32 sinks with a
-GDA call per sink (2^32 paths for the kernel's path-by-path exploration). What the proofs do cover
-of them: the loop bound (BPE-REBAL-003, proved), and the GDA arithmetic a units change and a flow
-change rely on (LEMMA-FLOW-001..005, proved over specs/superfluid.py's own functions).
+which the system fuzzer compares with the real framework through its views).
+
+BPE-REBAL-001, BPE-REBAL-002 and BPE-REBAL-004 (and BPE-FLOW-003, stated in PROTOCOL.md section 6) are
+proved by invariants/rebalance.py (`prove_rebalance`), not by the generic Prover: rebalance and
+needsRebalance loop over up to 32 members and sinks with a GDA call per sink at a symbolic pool address
+(2^64 paths for the kernel's path-by-path exploration), so they are proved per element by induction
+over the model's loop bodies (`_clearMember`, `_setMember`, `_sinkOff`), under assume-guarantee stubs
+of the pool. They keep `proof="concrete"` on purpose: a Prover whose system contains BackpressurePool
+(invariants/assume_guarantee.py's EscrowBuffer prover) takes every `proof="inductive"` invariant of its
+contracts as hypothesis and goal, and these predicates read the pool model at `pools[t]`, which is a
+symbolic address there.
 
 The rounding bound between rebalances (PROTOCOL.md section 6): when needsRebalance(t) is false, every
 registered sink's units satisfy units * UNIT_SCALE * 10000 <= effective * 10000 + threshold * snapshot,

@@ -134,40 +134,59 @@ class BackpressurePool(Contract):
 
     @external
     def rebalance(self, msg: Msg, taskTypeId: Bytes32) -> None:
-        """Reverts: NoPool.  # Solidity: BackpressurePool.sol#L77-110"""
+        """Reverts: NoPool.  # Solidity: BackpressurePool.sol#L77-110
+
+        The loop bodies are the methods `_clearMember` and `_setMember` (the proofs of BPE-REBAL and
+        BPE-FLOW-003 run them symbolically, one iteration at a time: invariants/rebalance.py)."""
         poolAddress = self.pools[taskTypeId]
         if poolAddress == ZERO_ADDRESS:
             raise Revert(NoPool(taskTypeId))
         pool = self.world.at(poolAddress)
         registry = self._registry()
 
+        # 1. Members of the last rebalance that left the registry lose their units.
         oldCount = self.memberCount[taskTypeId]
         i = U256(0)
         while i < oldCount:
-            member = self.memberAt[taskTypeId][i]
-            if not registry.isSink(self.this_msg(), taskTypeId, member):
-                if pool.getUnits(self.this_msg(), member) != 0:
-                    pool.updateMemberUnits(self.this_msg(), member, U128(0))
-                self.snapshotOf[taskTypeId][member] = U256(0)
-            self.memberAt[taskTypeId][i] = ZERO_ADDRESS
+            self._clearMember(taskTypeId, pool, registry, i)
             i = i + 1
 
+        # 2. Every registered sink gets floor(effective / UNIT_SCALE) units; 3. it becomes a member.
         count = registry.sinkCount(self.this_msg(), taskTypeId)
         totalCapacity = U256(0)
         i = U256(0)
         while i < count:
-            sink = registry.sinkAt(self.this_msg(), taskTypeId, i)
-            effective = registry.getSmoothedCapacity(self.this_msg(), taskTypeId, sink)
-            units = uint128(effective // UNIT_SCALE)
-            if pool.getUnits(self.this_msg(), sink) != units:
-                pool.updateMemberUnits(self.this_msg(), sink, units)
-            self.snapshotOf[taskTypeId][sink] = effective
-            self.memberAt[taskTypeId][i] = sink
+            units = self._setMember(taskTypeId, pool, registry, i)
             totalCapacity = totalCapacity + U256(units.v)
             i = i + 1
+        self._recordRebalance(taskTypeId, registry, count, totalCapacity)
+
+    def _recordRebalance(self, taskTypeId: Bytes32, registry, count: U256,  # type: ignore[no-untyped-def]
+                         totalCapacity: U256) -> None:
+        """rebalance, after the loops.  # Solidity: BackpressurePool.sol#L103-105"""
         self.memberCount[taskTypeId] = count
         self.rebalancedVersion[taskTypeId] = registry.sinkSetVersion(self.this_msg(), taskTypeId)
         self.emit(Rebalanced(taskTypeId, count, totalCapacity))
+
+    def _clearMember(self, taskTypeId: Bytes32, pool, registry, i: U256) -> None:  # type: ignore[no-untyped-def]
+        """rebalance, loop 1, iteration i.  # Solidity: BackpressurePool.sol#L84-90"""
+        member = self.memberAt[taskTypeId][i]
+        if not registry.isSink(self.this_msg(), taskTypeId, member):
+            if pool.getUnits(self.this_msg(), member) != 0:
+                pool.updateMemberUnits(self.this_msg(), member, U128(0))
+            self.snapshotOf[taskTypeId][member] = U256(0)
+        self.memberAt[taskTypeId][i] = ZERO_ADDRESS
+
+    def _setMember(self, taskTypeId: Bytes32, pool, registry, i: U256) -> U128:  # type: ignore[no-untyped-def]
+        """rebalance, loop 2, iteration i: the units set.  # Solidity: BackpressurePool.sol#L95-102"""
+        sink = registry.sinkAt(self.this_msg(), taskTypeId, i)
+        effective = registry.getSmoothedCapacity(self.this_msg(), taskTypeId, sink)
+        units = uint128(effective // UNIT_SCALE)
+        if pool.getUnits(self.this_msg(), sink) != units:
+            pool.updateMemberUnits(self.this_msg(), sink, units)
+        self.snapshotOf[taskTypeId][sink] = effective
+        self.memberAt[taskTypeId][i] = sink
+        return units
 
     @view
     def needsRebalance(self, msg: Msg, taskTypeId: Bytes32) -> Bool:
@@ -180,14 +199,20 @@ class BackpressurePool(Contract):
         count = registry.sinkCount(self.this_msg(), taskTypeId)
         i = U256(0)
         while i < count:
-            sink = registry.sinkAt(self.this_msg(), taskTypeId, i)
-            effective = registry.getSmoothedCapacity(self.this_msg(), taskTypeId, sink)
-            snapshot = self.snapshotOf[taskTypeId][sink]
-            delta = effective - snapshot if effective > snapshot else snapshot - effective
-            if delta * BPS > self.rebalanceThresholdBps * snapshot:
+            if self._sinkOff(taskTypeId, registry, i):
                 return Bool(True)
             i = i + 1
         return Bool(False)
+
+    def _sinkOff(self, taskTypeId: Bytes32, registry, i: U256) -> Bool:  # type: ignore[no-untyped-def]
+        """needsRebalance, iteration i: the i-th registered sink moved beyond the threshold.
+        # Solidity: BackpressurePool.sol#L119-124"""
+        sink = registry.sinkAt(self.this_msg(), taskTypeId, i)
+        effective = registry.getSmoothedCapacity(self.this_msg(), taskTypeId, sink)
+        snapshot = self.snapshotOf[taskTypeId][sink]
+        delta = effective - snapshot if effective > snapshot else snapshot - effective
+        off = delta * BPS > self.rebalanceThresholdBps * snapshot
+        return off if isinstance(off, Bool) else Bool(off)
 
     @view
     def getPool(self, msg: Msg, taskTypeId: Bytes32) -> Address:
