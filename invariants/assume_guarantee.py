@@ -14,10 +14,11 @@ the callee's guarantees, stated here and in every result:
   of this proof: they write only BackpressurePool storage and GDA state, so they preserve every
   invariant stated over EscrowBuffer storage).
 
-Transitions covered: EscrowBuffer.setBufferMax, setUnitPrice, deposit, with any sender (including the
-Pipeline contract, whose deposits are EscrowBuffer.deposit calls). EscrowBuffer.drain is UNSUPPORTED:
-its Drained-event loop branches on every member's units (up to 2^32 paths, the kernel has no path
-merging) - see UNSUPPORTED_OBLIGATIONS in invariants/prover.py.
+Transitions covered: EscrowBuffer.setBufferMax, setUnitPrice, deposit and drain, with any sender
+(including the Pipeline contract, whose deposits and drains are EscrowBuffer calls). drain's three loops
+are replaced by loop summaries proved sound by obligations of their own (invariants/drain.py); the sums
+over the queue are QueueSum terms with the axioms and lemmas of invariants/loops.py (AXIOMS are stated
+in every result's environment).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from specs.kernel import (
     U128, Address, Block, Bool, Contract, Error, Msg, Revert, U256, World, define, fresh, is_sym, truth,
 )
 from specs.system import GENESIS_BLOCK, GENESIS_TIMESTAMP, GOVERNANCE, SUPERFLUID, System, addresses
+from invariants.loops import AXIOMS
 from invariants.prover import Prover, Transition
 
 GUARANTEES = [
@@ -123,12 +125,16 @@ def escrow_buffer_system(overrides: dict[str, type] | None = None) -> System:
                   {"SuperToken": SUPERFLUID["SuperToken"], "GDAv1Forwarder": SUPERFLUID["GDAv1Forwarder"]})
 
 
-ESCROW_TRANSITIONS = ("setBufferMax", "setUnitPrice", "deposit")
+ESCROW_TRANSITIONS = ("setBufferMax", "setUnitPrice", "deposit", "drain")
 
 
-def escrow_buffer_prover(overrides: dict[str, type] | None = None, *, timeout_ms: int = 30_000) -> Prover:
-    p = Prover(escrow_buffer_system(overrides), timeout_ms=timeout_ms)
-    p.world_hook = _stub_world
-    p.transition_filter = lambda tr: tr.contract == "EscrowBuffer" and tr.function in ESCROW_TRANSITIONS
-    p.environment_extra = GUARANTEES
+def escrow_buffer_prover(overrides: dict[str, type] | None = None, *, timeout_ms: int = 30_000,
+                         transitions: tuple[str, ...] = ESCROW_TRANSITIONS) -> Prover:
+    """The EscrowBuffer transitions `transitions` under the stubs, drain with its loop summaries
+    (invariants/drain.py: the prover is an EscrowBufferProver, whose run adds the summaries' lemmas)."""
+    from invariants.drain import EscrowBufferProver
+
+    p = EscrowBufferProver(escrow_buffer_system(overrides), timeout_ms=timeout_ms)
+    p.transition_filter = lambda tr: tr.contract == "EscrowBuffer" and tr.function in transitions
+    p.environment_extra = GUARANTEES + AXIOMS
     return p

@@ -8,14 +8,23 @@ level exceeds bufferMax only if it already did when bufferMax was set (setBuffer
 level), and from then on it never rises (a deposit must fit under bufferMax, a drain only lowers it).
 It is faithful (neither weaker nor stronger than section 8) and inductive on its own.
 
-BPE-BUFFER-002 (accounting) and BPE-BUFFER-003 (FIFO, nothing drained twice) are sums and orders over
-an index range of the queue: the fuzzer evaluates them on every state (model and EVM); the prover
-lists them UNSUPPORTED (see invariants/prover.py UNSUPPORTED_OBLIGATIONS) - `proof="concrete"`.
+BPE-BUFFER-002 (accounting: head <= tail and the level is the sum of entryAmount[head..tail)) is a sum
+over an index range of the queue: concretely a Python sum, symbolically a QueueSum term
+(invariants/loops.py: an uninterpreted sum with its defining axioms and induction-proved lemmas,
+instantiated where the term is built). BPE-BUFFER-003 (FIFO, nothing drained twice) is a step
+invariant over the queue at any index. Both are proved by the escrow-buffer prover, for every
+EscrowBuffer call (drain with its loop summaries, invariants/drain.py), and evaluated by the fuzzer on
+every state (model and EVM).
+
+BPE-BUFFER-004 is a strengthening, added so that BPE-BUFFER-003 is inductive: every entry below the head
+is 0 (a consumed entry is deleted). It is true of every reachable state (deposits write at the tail,
+which is at or above the head; drains zero what the head passes) and is checked by the fuzzer too.
 """
 
 from __future__ import annotations
 
-from specs.kernel import U256, Bytes32, Int
+from specs.kernel import U256, Bytes32, Int, term
+from invariants.loops import range_sum
 from invariants.registry import Call, invariant, step_invariant
 
 
@@ -35,30 +44,50 @@ def level_within_bound(pre, post, call: Call, taskTypeId: Bytes32):  # type: ign
     return (level1 <= max1) or (level1 <= level0)
 
 
-def _queue_sum(eb, t) -> int:  # type: ignore[no-untyped-def]
-    head, tail = eb.queueHead[t].v, eb.queueTail[t].v
-    return sum(eb.entryAmount[t][U256(i)].v for i in range(head, tail))
+def queue_sum(eb, t) -> Int:  # type: ignore[no-untyped-def]
+    """sum of entryAmount[t][head..tail): a Python int on concrete states, QueueSum (invariants/loops.py)
+    on symbolic ones."""
+    head, tail = eb.queueHead[t], eb.queueTail[t]
+    store = eb.entryAmount.store
+    if store.symbolic:
+        return Int(range_sum(store.array, term(t), term(head), term(tail)))
+    return Int(sum(eb.entryAmount[t][U256(i)].v for i in range(head.v, tail.v)))
 
 
 @invariant(
-    "BPE-BUFFER-002", contract="EscrowBuffer", proof="concrete",
+    "BPE-BUFFER-002", contract="EscrowBuffer",
     statement="Invariant: for every task type, head <= tail and bufferLevel equals the sum of the queued "
               "remainders entryAmount[head..tail).",
     why="The level is what the bound and the drain rate are computed from; it must be exactly what the "
         "queue still owes its sources (PROTOCOL.md section 8, accounting).",
     exploit="A level above the queue's contents lets a drain pay out tokens no deposit brought (other task "
             "types' money); below it, deposits are stranded forever.",
+    depends_on=("LEMMA-SUM-001", "LEMMA-SUM-002", "LEMMA-SUM-003", "LEMMA-SUM-004", "LEMMA-SUM-005"),
 )
 def level_is_sum_of_queue(s, taskTypeId: Bytes32):  # type: ignore[no-untyped-def]
     eb = s.escrow_buffer
-    if eb.queueTail[taskTypeId].v - eb.queueHead[taskTypeId].v > 4096:
-        return False  # not a state the fuzzer reaches; a queue this long would be a bug of its own
-    return eb.queueHead[taskTypeId].v <= eb.queueTail[taskTypeId].v and \
-        eb.levels[taskTypeId].v == _queue_sum(eb, taskTypeId)
+    head, tail = eb.queueHead[taskTypeId], eb.queueTail[taskTypeId]
+    if not eb.entryAmount.store.symbolic and tail.v - head.v > 4096:
+        return False  # concrete evaluation only: not a state the fuzzer reaches, and too long to sum here
+    return Int(head) <= Int(tail) and Int(eb.levels[taskTypeId]) == queue_sum(eb, taskTypeId)
+
+
+@invariant(
+    "BPE-BUFFER-004", contract="EscrowBuffer", strengthening=True,
+    statement="Invariant: for every task type, every queue entry below the head is 0 (entryAmount[i] == 0 for "
+              "i < head).",
+    why="Strengthening that makes BPE-BUFFER-003 inductive: an entry the head has passed was drained in full "
+        "(its remainder deleted), so nothing below the head can be paid again.",
+    exploit="A consumed entry that keeps a remainder below the head is money the level no longer counts "
+            "(stranded) or that a later bug could drain twice.",
+)
+def consumed_entries_are_zero(s, taskTypeId: Bytes32, index: U256):  # type: ignore[no-untyped-def]
+    eb = s.escrow_buffer
+    return Int(index) >= Int(eb.queueHead[taskTypeId]) or Int(eb.entryAmount[taskTypeId][index]) == 0
 
 
 @step_invariant(
-    "BPE-BUFFER-003", contract="EscrowBuffer", proof="concrete",
+    "BPE-BUFFER-003", contract="EscrowBuffer",
     statement="Invariant: drains leave in FIFO order and nothing is drained twice: head and tail never move "
               "back; only a deposit moves tail (by one, appending its amount); entries below the new head are "
               "0; no entry below the old tail grows; entries strictly between the new head and the old tail "
@@ -70,10 +99,10 @@ def level_is_sum_of_queue(s, taskTypeId: Bytes32):  # type: ignore[no-untyped-de
 )
 def fifo_nothing_twice(pre, post, call: Call, taskTypeId: Bytes32, index: U256):  # type: ignore[no-untyped-def]
     e0, e1 = pre.escrow_buffer, post.escrow_buffer
-    h0, h1 = e0.queueHead[taskTypeId].v, e1.queueHead[taskTypeId].v
-    t0, t1 = e0.queueTail[taskTypeId].v, e1.queueTail[taskTypeId].v
-    a0, a1 = e0.entryAmount[taskTypeId][index].v, e1.entryAmount[taskTypeId][index].v
-    i = index.v
+    h0, h1 = Int(e0.queueHead[taskTypeId]), Int(e1.queueHead[taskTypeId])
+    t0, t1 = Int(e0.queueTail[taskTypeId]), Int(e1.queueTail[taskTypeId])
+    a0, a1 = Int(e0.entryAmount[taskTypeId][index]), Int(e1.entryAmount[taskTypeId][index])
+    i = Int(index)
     deposit = call.contract in ("EscrowBuffer", "Pipeline") and call.function == "deposit"
     # a pipeline's stages are distinct task types: one deposit appends at most one entry per task type
     if h1 < h0 or t1 < t0 or (t1 != t0 and not deposit) or t1 > t0 + 1:
@@ -82,6 +111,6 @@ def fifo_nothing_twice(pre, post, call: Call, taskTypeId: Bytes32, index: U256):
         return False
     if i < t0 and a1 > a0:
         return False
-    if h1 < i < t0 and a1 != a0:
+    if h1 < i and i < t0 and a1 != a0:
         return False
     return True

@@ -7,7 +7,12 @@ Obligations, for every registered invariant I of the system (ARCHITECTURE.md, "I
   the model function is one query; a reverting path changes nothing, so it preserves every invariant.
 - `VACUITY/<Contract>.<function>`: the hypotheses are satisfiable together with at least one success
   path of the function, so the inductive step is not proved from contradictory assumptions.
-- lemmas (`invariants/bpe_math.py`): facts about the models that the symbolic encoding relies on.
+- lemmas (`invariants/bpe_math.py`, `invariants/loops.py`): facts about the models that the symbolic
+  encoding relies on.
+- loop summaries (`invariants/drain.py`): a model's loop replaced during symbolic execution by its loop
+  invariant, exit condition and frame; per success path, each summary's entry condition is an
+  obligation of its own (`<LOOP>-ENTRY/<Contract>.<function>`, proved from what is known before the
+  loop only), and a transition's results are not PROVED unless every entry obligation is.
 
 Encoding: integers are z3 Ints with range constraints (exact under Solidity 0.8 checked arithmetic);
 mappings are arrays; a per-key invariant (`def p(s, sink)`) is proved for a fresh key k0 and assumed
@@ -42,8 +47,9 @@ from invariants.registry import REGISTRY, STEP_REGISTRY, Call, Invariant, StepIn
 
 # The contracts the prover runs on by default: the stake token, StakeManager and CapacityRegistry (the
 # part of the suite that calls out only to modelled, symbolically executable code). BackpressurePool,
-# EscrowBuffer and Pipeline call the Superfluid GDA; their obligations are listed as UNSUPPORTED
-# (see `unsupported_obligations`) until the GDA is abstracted (issue 4, assume-guarantee).
+# EscrowBuffer and Pipeline call the Superfluid GDA: EscrowBuffer is proved under assume-guarantee stubs
+# (invariants/assume_guarantee.py; drain with loop summaries, invariants/drain.py); what is not proved
+# is listed as UNSUPPORTED (see `unsupported_obligations`).
 PROVED_DEPLOYMENTS = DEPLOYMENTS[:3]
 
 PROVED, VIOLATED, INCONCLUSIVE, UNSUPPORTED, ERROR = "PROVED", "VIOLATED", "INCONCLUSIVE", "UNSUPPORTED", "ERROR"
@@ -331,6 +337,10 @@ class Prover:
         self.environment_extra: list[str] = []
         # transitions this prover covers (None: every external function of the system's contracts)
         self.transition_filter: Callable[[Transition], bool] | None = None
+        # counterexample hooks (invariants/drain.py): extra constraints preferred when a model is read
+        # (e.g. short queues), and a step that completes the concrete pre-state (returns notes)
+        self.cex_preferences: Callable[[System, dict[str, list[tuple]], z3.Solver], list[z3.BoolRef]] | None = None
+        self.cex_concretize: Callable[..., list[str]] | None = None
         self.timeout_ms = timeout_ms
         self.counter = [0]
 
@@ -404,6 +414,7 @@ class Prover:
         all_invs: list[AnyInvariant] = list(self.invariants) + list(self.step_invariants)
         per_inv: dict[str, dict] = {i.id: {"status": PROVED, "seconds": 0.0, "paths": 0, "stats": [], "cex": None,
                                           "message": ""} for i in all_invs}
+        entries: dict[str, dict] = {}
         vacuity_sat = False
         vacuity_unknown = False
         vacuity_seconds = 0.0
@@ -423,6 +434,27 @@ class Prover:
             touched: dict[str, list[tuple]] = {n: list(st.touched) for n, st in _stores(post).items()}
             hyps, hyp_defs, hyp_by_inv = self._hypotheses(pre, candidates, touched)
             common += hyps
+            # loop summaries (invariants/drain.py): the entry condition each summary logged, from what is
+            # known before that call only (pre-state hypotheses and facts, the path up to the call)
+            for entry in getattr(post.world, "summary_log", []):
+                erec = entries.setdefault(entry.id, {"status": PROVED, "seconds": 0.0, "paths": 0, "stats": [],
+                                                     "message": ""})
+                erec["paths"] += 1
+                t0 = time.perf_counter()
+                q = self._solver()
+                q.add(*base, *hyps, *self._store_facts(pre, touched), *entry.definitions, *entry.conditions,
+                      *entry.facts, z3.Not(entry.goal))
+                r = q.check()
+                erec["seconds"] += time.perf_counter() - t0
+                erec["stats"].append(_stats(q))
+                if r == z3.sat:
+                    erec["status"] = VIOLATED
+                    m = q.model()
+                    erec["message"] = "the loop invariant does not hold on entry: " + ", ".join(
+                        f"{d}={m[d]}" for d in m.decls() if d.arity() == 0 and "arg" in str(d))
+                elif r == z3.unknown and erec["status"] == PROVED:
+                    erec["status"] = INCONCLUSIVE
+                    erec["message"] = f"solver returned unknown ({q.reason_unknown()}) on a path"
 
             s = self._solver()
             s.add(*common)
@@ -512,6 +544,22 @@ class Prover:
             details["invariant_kind"] = "step (two-state)" if step else "state (inductive)"
             results.append(ObligationResult(f"{inv.id}/{tr.name}", "proof", inv.contract,
                                             rec["status"], rec["seconds"] + share, inv.statement, details, cex))
+        for eid, erec in entries.items():
+            details = {"obligation": f"loop invariant on entry, every success path of {tr.name}",
+                       "transition": tr.name, "paths": erec["paths"], "environment": ENVIRONMENT + self.environment_extra,
+                       "hypothesis": "conjunction of all registered state invariants of the system, the path up "
+                                     "to the loop", "solver_stats": _merge_stats(erec["stats"])}
+            if erec["message"]:
+                details["message"] = erec["message"]
+            results.append(ObligationResult(f"{eid}/{tr.name}", "proof", tr.contract, erec["status"], erec["seconds"],
+                                            f"The loop summary {eid.rsplit('-', 1)[0]} applies: its invariant holds "
+                                            f"when the loop starts in {tr.name}.", details))
+        unsound = {eid: e["status"] for eid, e in entries.items() if e["status"] != PROVED}
+        if unsound:  # a summary whose entry condition fails proves nothing on that path
+            for r in results:
+                if r.status == PROVED and r.id.split("/")[0] not in entries:
+                    r.status = INCONCLUSIVE
+                    r.details["message"] = f"rests on loop summaries whose entry is not proved: {unsound}"
         if vacuity_sat:
             vstatus, msg = PROVED, "hypotheses and a success path are satisfiable together"
         elif vacuity_unknown:
@@ -602,6 +650,8 @@ class Prover:
         for n, st in _stores(pre).items():
             if st.summed:
                 exact.append(_distinct_sum(st, _dedup_keys(touched.get(n, []))) == st.initial_ghost)
+        if self.cex_preferences is not None:
+            exact += self.cex_preferences(pre, touched, s)
         found = s.model()  # the model of the violation itself: kept, so nothing has to be re-solved
         s.push()
         s.add(*exact)
@@ -659,6 +709,8 @@ class Prover:
         concrete.world.block = Block(*cblock)
         if hashes:
             note.append(f"keccak: {len(hashes)} uninterpreted hash value(s) replaced by the real hashes")
+        if self.cex_concretize is not None:
+            note += self.cex_concretize(ev, concrete, pre, s, touched)
         cex = Counterexample(inv.id, concrete, tr.contract, tr.function, ev(sender.v), cargs, ckeys,
                              note="; ".join(note), block=cblock, step=isinstance(inv, StepInvariant))
         replay_on_model(cex, self.invariants, self.step_invariants)
@@ -766,7 +818,7 @@ def _task_weight(task: tuple) -> float:
     kind, what = task
     if kind != "transition":
         return 0.5
-    return {"revealCapacity": 9, "deregisterSink": 6, "registerSink": 5, "slash": 4, "commitCapacity": 3}.get(
+    return {"revealCapacity": 9, "deregisterSink": 6, "registerSink": 5, "slash": 4, "drain": 4, "commitCapacity": 3}.get(
         what.function, 1)
 
 
@@ -1002,19 +1054,15 @@ UNSUPPORTED_OBLIGATIONS: tuple[tuple[str, str, str, str, str], ...] = (
      "Invariant: a rebalance keeps the distributed rate, up to a rounding bound stated in PROTOCOL.md.",
      "PROTOCOL.md states no such bound yet, and rebalance's loop is not explored symbolically",
      "per units change: LEMMA-FLOW-002 (|remainder moved to the adjustment flow| < new total units, wei/s)"),
-    ("BPE-BUFFER-001/EscrowBuffer.drain", "EscrowBuffer",
-     "Invariant: for every task type, every call leaves bufferLevel' <= max(bufferMax', bufferLevel).",
-     "drain's Drained-event loop branches on each of up to 32 members' units (2^32 paths: the kernel has no "
-     "path merging); Pipeline.drain calls drain",
-     "proved for setBufferMax, setUnitPrice and deposit (assume-guarantee); evaluated by the fuzzer"),
-    ("BPE-BUFFER-002", "EscrowBuffer",
-     "Invariant: bufferLevel equals the sum of the queued remainders from head to tail.",
-     "a sum over an index range (not a mapping ghost sum); drain's consume loop is unbounded in the model",
-     "evaluated by the fuzzer on every state (proof='concrete')"),
-    ("BPE-BUFFER-003", "EscrowBuffer",
-     "Invariant: drains leave in FIFO order and nothing is drained twice.",
-     "as BPE-BUFFER-002",
-     "a step invariant with a concrete check (invariants.registry.step_failures), proof='concrete'"),
+    ("BPE-BUFFER-003/Pipeline.*", "EscrowBuffer",
+     "Invariant: drains leave in FIFO order and nothing is drained twice (the step form over one Pipeline.deposit "
+     "or Pipeline.drain transaction, which makes one EscrowBuffer call per stage).",
+     "each EscrowBuffer call of the transaction is proved (any sender, invariants/assume_guarantee.py and "
+     "invariants/drain.py), but the step over the whole transaction needs a stored pipeline's stages to be "
+     "distinct task types (createPipeline checks it; Pipeline is not in the proved system). BPE-BUFFER-001 and "
+     "the state invariants BPE-BUFFER-002/004 compose over the calls without it",
+     "per EscrowBuffer call: BPE-BUFFER-003/EscrowBuffer.* (proved); the fuzzer evaluates the step invariant "
+     "across every Pipeline call"),
     ("BPE-REBAL-001", "BackpressurePool",
      "Invariant: after a rebalance, member units are floor(effective / UNIT_SCALE) of each registered sink.",
      "rebalance loops over up to 32 members with GDA calls at a symbolic pool address (2^64 paths)",

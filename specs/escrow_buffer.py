@@ -9,6 +9,11 @@ section 8).
   head, distributed with the GDA's instant distribute, and reported per member with units (Drained).
   `unitPrice * elapsed` saturates at 2**256 - 1.
 - Governance sets bufferMax (may be below the level) and unitPrice per task type.
+
+drain's three loops (the sum of the first entries, the consume loop, the Drained-event loop) are written
+as `while guard: state = self._<loop>Step(...)` in methods of their own (`_available`, `_consume`,
+`_emitDrained`), statement for statement the Solidity's: the prover replaces each loop by a summary
+and proves the summary from one run of the step method (invariants/drain.py).
 """
 
 from __future__ import annotations
@@ -170,34 +175,53 @@ class EscrowBuffer(Contract):
         if amount == 0:
             raise Revert(NothingToDrain(taskTypeId))
 
-        head = self.queueHead[taskTypeId]
-        left = amount
-        while left != 0:
-            entry = self.entryAmount[taskTypeId][head]
-            if entry <= left:
-                left = left - entry
-                self.entryAmount[taskTypeId][head] = U256(0)
-                self.entrySource[taskTypeId][head] = ZERO_ADDRESS
-                head = head + 1
-            else:
-                self.entryAmount[taskTypeId][head] = entry - left
-                left = U256(0)
+        head = self._consume(taskTypeId, self.queueHead[taskTypeId], amount)
         self.queueHead[taskTypeId] = head
         self.levels[taskTypeId] = self.levels[taskTypeId] - amount
         self.lastDrain[taskTypeId] = U256(self.world.block.timestamp)
 
         self.world.at(self.gdaForwarder).distribute(self.this_msg(), self.token, self.address, poolAddress,
                                                     amount, b"")
-        bp = self.world.at(self.backpressurePool)
-        pool = self.world.at(poolAddress)
-        count = bp.memberCount[taskTypeId]  # public getter
+        self._emitDrained(taskTypeId, poolAddress, perUnit)
+
+    # -- drain's loops: each loop is `while guard: state = step(state)` with the body a method of its own,
+    # so the prover can replace the loop by a summary and prove the summary from one run of the body
+    # (invariants/drain.py). The behaviour is the Solidity's, statement for statement.
+    def _consume(self, taskTypeId: Bytes32, head: U256, left: U256) -> U256:
+        """Consume `left` from the queue starting at `head`; returns the new head.
+        # Solidity: EscrowBuffer.sol#L102-116 (`while (left != 0)`)"""
+        while left != 0:
+            head, left = self._consumeStep(taskTypeId, head, left)
+        return head
+
+    def _consumeStep(self, taskTypeId: Bytes32, head: U256, left: U256) -> tuple[U256, U256]:
+        """One iteration of the consume loop.  # Solidity: EscrowBuffer.sol#L105-114"""
+        entry = self.entryAmount[taskTypeId][head]
+        if entry <= left:
+            left = left - entry
+            self.entryAmount[taskTypeId][head] = U256(0)
+            self.entrySource[taskTypeId][head] = ZERO_ADDRESS
+            head = head + 1
+        else:
+            self.entryAmount[taskTypeId][head] = entry - left
+            left = U256(0)
+        return head, left
+
+    def _emitDrained(self, taskTypeId: Bytes32, poolAddress: Address, perUnit: U256) -> None:
+        """Drained per pool member with units, in member order.
+        # Solidity: EscrowBuffer.sol#L121-126 (`for (i = 0; i < count; ++i)`)"""
+        count = self.world.at(self.backpressurePool).memberCount[taskTypeId]  # public getter
         i = U256(0)
         while i < count:
-            sink = bp.memberAt[taskTypeId][i]  # public getter
-            units = U256(pool.getUnits(self.this_msg(), sink).v)
-            if units != 0:
-                self.emit(Drained(taskTypeId, sink, units * perUnit))
-            i = i + 1
+            i = self._emitDrainedStep(taskTypeId, poolAddress, perUnit, i)
+
+    def _emitDrainedStep(self, taskTypeId: Bytes32, poolAddress: Address, perUnit: U256, i: U256) -> U256:
+        """One iteration of the Drained-event loop; returns i + 1.  # Solidity: EscrowBuffer.sol#L123-125"""
+        sink = self.world.at(self.backpressurePool).memberAt[taskTypeId][i]  # public getter
+        units = U256(self.world.at(poolAddress).getUnits(self.this_msg(), sink).v)
+        if units != 0:
+            self.emit(Drained(taskTypeId, sink, units * perUnit))
+        return i + 1
 
     @view
     def drainable(self, msg: Msg, taskTypeId: Bytes32) -> U256:
@@ -225,15 +249,11 @@ class EscrowBuffer(Contract):
         totalUnits = U256(self.world.at(poolAddress).getTotalUnits(self.this_msg()).v)
         if totalUnits == 0:
             return (poolAddress, U256(0), U256(0))
-        available = U256(0)
         head = self.queueHead[taskTypeId]
         end = self.queueTail[taskTypeId]
         if end - head > MAX_DRAIN_ENTRIES:
             end = head + MAX_DRAIN_ENTRIES
-        i = head
-        while i < end:
-            available = available + self.entryAmount[taskTypeId][i]
-            i = i + 1
+        available = self._available(taskTypeId, head, end)
         elapsed = U256(self.world.block.timestamp) - self.lastDrain[taskTypeId]
         price = self.unitPrice[taskTypeId]
         if elapsed != 0 and price > U256(U256.MAX) // elapsed:
@@ -244,3 +264,15 @@ class EscrowBuffer(Contract):
         if allowance < perUnit:
             perUnit = allowance
         return (poolAddress, perUnit, perUnit * totalUnits)
+
+    def _available(self, taskTypeId: Bytes32, head: U256, end: U256) -> U256:
+        """The sum of the entries head..end.  # Solidity: EscrowBuffer.sol#L152-157 (`for (i = head; i < end; ++i)`)"""
+        available = U256(0)
+        i = head
+        while i < end:
+            available, i = self._availableStep(taskTypeId, available, i)
+        return available
+
+    def _availableStep(self, taskTypeId: Bytes32, available: U256, i: U256) -> tuple[U256, U256]:
+        """One iteration of the sum loop.  # Solidity: EscrowBuffer.sol#L156"""
+        return available + self.entryAmount[taskTypeId][i], i + 1
