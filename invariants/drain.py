@@ -33,7 +33,7 @@ invariants/loops.py):
 - Drained loop (i): true; its frame (no storage written) is the whole summary.
 
 Whether a summary applies is checked, not assumed: a model class that overrides a loop skeleton
-(`_available`, `_consume`, `_emitDrained`) is not summarised (its loop is explored as written); a
+(`_available`, `_consume`, `_emitDrained`) is refused (ModelBug: no summary is proved for it); a
 broken loop body makes its STEP lemma VIOLATED, and then every drain obligation is reported
 INCONCLUSIVE (it rests on an unsound summary), never PROVED.
 
@@ -177,9 +177,14 @@ def summary_hook(world: Any) -> None:
     _stub_world(world)
     world.summary_log = []
     for c in world.contracts.values():
-        if isinstance(c, EscrowBuffer) and all(getattr(type(c), m) is getattr(EscrowBuffer, m) for m in LOOP_METHODS):
-            for name, fn in SUMMARIES.items():
-                setattr(c, name, types.MethodType(fn, c))
+        if not isinstance(c, EscrowBuffer):
+            continue
+        changed = [m for m in LOOP_METHODS if getattr(type(c), m) is not getattr(EscrowBuffer, m)]
+        if changed:  # a summary is only proved for the reference skeleton `while guard: step`
+            raise kernel.ModelBug(f"{type(c).__name__} overrides the loop skeleton(s) {changed}: no loop summary "
+                                  "applies, and the loop is unbounded for the path-by-path explorer")
+        for name, fn in SUMMARIES.items():
+            setattr(c, name, types.MethodType(fn, c))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -110,7 +110,9 @@ def _facts(a: Any, r: Any, lo: Any, hi: Any, emit: Callable[[z3.BoolRef], None],
         _facts(a.arg(0), r, lo, hi, emit, depth + 1)
     elif a.get_id() in _SUMMARY_ARRAYS and _SUMMARY_ARRAYS[a.get_id()][0].eq(a):
         _, before, row = _SUMMARY_ARRAYS[a.get_id()]
-        emit(z3.Implies(z3.And(r != row, lo >= 0, hi <= ROW), s == qsum(before, r, lo, hi)))  # LEMMA-SUM-005
+        # LEMMA-SUM-005: the summary array differs from `before` only at flat keys row * 2**256 + i with
+        # 0 <= i < 2**256; another row r >= 0 over indices [lo, hi) within [0, 2**256) is untouched
+        emit(z3.Implies(z3.And(r != row, r >= 0, row >= 0, lo >= 0, hi <= ROW), s == qsum(before, r, lo, hi)))
         _facts(before, r, lo, hi, emit, depth + 1)
     else:
         emit(z3.Implies(lo < hi, s == qsum(a, r, lo, hi - 1) + at(a, r, hi - 1)))  # AX-SUM-STEP at hi - 1
