@@ -105,7 +105,8 @@ GUARANTEES = [
     "T := T - U[m] + u (T is the ghost sum of U: LEMMA-REBAL-UNITS checks this against specs/superfluid.py's "
     "pool_member_update), changes no other member's units and calls back into no suite contract",
     "assume-guarantee: a pool's units change only through updateMemberUnits by its admin (BackpressurePool, which "
-    "calls it only in rebalance): every other transition of the suite and of the framework leaves every pool's "
+    "calls it only in rebalance; the GDA model's other index writes keep the total: LEMMA-REBAL-UNITS-FRAME): every "
+    "other transition of the suite and of the framework leaves every pool's "
     "units as they are; BackpressurePool storage is written only by BackpressurePool's own functions (kernel)",
     "assume-guarantee: GDAv1Forwarder.createPool reverts or returns a new pool address (nonzero, distinct from "
     "every pool created before) whose units are all 0",
@@ -739,6 +740,27 @@ def scenario_units(_bp_cls: type) -> Scenario:
     return sc
 
 
+def scenario_units_frame(_bp_cls: type) -> Scenario:
+    """The GDA's other writes of a pool index keep its total units: shift2b (distribute) and
+    shift_flow2b_up (distributeFlow) return an index with the same total (operatorSetIndex stores it);
+    member units are written only by _updateMemberUnits (_set_member has no other caller)."""
+    def sc(env: Env):  # type: ignore[no-untyped-def]
+        i, _m, _u, t = _pmu_state(env, "UFR")
+        a = sf.Particle(env.scalar(U32, "UFR.a.at"), env.scalar(I128, "UFR.a.fr"), env.scalar(sf.I256, "UFR.a.sv"))
+        x, dr = env.scalar(sf.I256, "UFR.x"), env.scalar(I128, "UFR.dr")
+
+        def body() -> Any:
+            ok = []
+            for f in (lambda: sf.shift2b(a, i, x)[1], lambda: sf.shift_flow2b_up(a, i, dr, t)[1]):
+                try:
+                    ok.append(f().total_units.v == i.total_units.v)
+                except Revert:
+                    ok.append(True)
+            return z3.And(*ok)
+        return env.facts, _with_env(env, body)
+    return sc
+
+
 def scenario_flow(_bp_cls: type) -> Scenario:
     """BPE-FLOW-003 over the sequence of units changes of one rebalance. J(D, A, G, Z): D + A = D0 + A0 and
     (Z => |D - D0| <= G), D the distributed rate (per-unit rate * total units), A the adjustment flow rate,
@@ -902,6 +924,8 @@ LEMMAS: tuple[Obligation, ...] = (
                "threshold 500 (BI0-BI5 and threshold <= 10000 hold).", scenario_init),
     Obligation("LEMMA-REBAL-UNITS", "Lemma: a GDA units change (specs/superfluid.py pool_member_update) sets the "
                "member's units to u and the pool's total to total - old + u (the stub's guarantee).", scenario_units),
+    Obligation("LEMMA-REBAL-UNITS-FRAME", "Lemma: the GDA's other pool-index updates (shift2b for distribute, "
+               "shift_flow2b_up for distributeFlow) keep the pool's total units.", scenario_units_frame),
     Obligation("LEMMA-REBAL-FLOW", "Lemma: one units change keeps J: distributed + adjustment rate = its value "
                "before the rebalance, and while every total so far was nonzero |distributed - before| <= sum of "
                "(total after each call - 1).", scenario_flow),
@@ -922,8 +946,11 @@ COMPOSITION: dict[str, tuple[str, ...]] = {
     "BPE-REBAL-002/BackpressurePool.setRebalanceThreshold": ("LEMMA-REBAL-THRESHOLD",),
     "BPE-REBAL-002/needsRebalance-bound": ("LEMMA-REBAL-NR-BOUND", "LEMMA-REBAL-CAP", "LEMMA-REBAL-THRESHOLD"),
     "BPE-REBAL-004/init": ("LEMMA-REBAL-INIT",),
+    # the other transitions, for the pool's side of BPE-REBAL-004: no total-units change outside updateMemberUnits
+    "BPE-REBAL-004/GDA-index-updates": ("LEMMA-REBAL-UNITS-FRAME",),
     "BPE-REBAL-004/BackpressurePool.rebalance": ("LEMMA-REBAL-L1", "LEMMA-REBAL-L2", "LEMMA-REBAL-LOOP-INIT",
-                                                 "LEMMA-REBAL-EXIT", "LEMMA-REBAL-RECORD", "LEMMA-REBAL-UNITS"),
+                                                 "LEMMA-REBAL-EXIT", "LEMMA-REBAL-RECORD", "LEMMA-REBAL-UNITS",
+                                                 "LEMMA-REBAL-UNITS-FRAME"),
     "BPE-REBAL-004/BackpressurePool.createPool": ("LEMMA-REBAL-CREATE",),
     "BPE-REBAL-004/BackpressurePool.setRebalanceThreshold": ("LEMMA-REBAL-THRESHOLD",),
     "BPE-FLOW-003/BackpressurePool.rebalance": ("LEMMA-REBAL-FLOW", "LEMMA-REBAL-UNITS"),
