@@ -117,7 +117,7 @@ GUARANTEES = [
 ]
 METHOD = ("per element, by induction over the loops: the model's loop bodies (_clearMember, _setMember, _sinkOff, "
           "_recordRebalance) run symbolically on an arbitrary state satisfying the loop invariant at fresh keys "
-          "(LEMMA-REBAL-L1/L2 consecution, identity at i = 0), the exits composed with the state invariants before "
+          "(LEMMA-REBAL-L1/L2 consecution, LEMMA-REBAL-LOOP-INIT at i = 0), the exits composed with the state invariants before "
           "the call (LEMMA-REBAL-EXIT); needsRebalance is 'version moved or some i < count has _sinkOff(i)' "
           "(its loop returns true at the first such i)")
 
