@@ -31,7 +31,7 @@ import z3
 from specs.backpressure_pool import BackpressurePool
 from specs.escrow_buffer import EscrowBuffer
 from specs.kernel import (
-    U128, Address, Block, Bool, Contract, Error, Msg, Revert, U256, World, define, fresh, is_sym, truth,
+    U128, Address, Block, Bool, Contract, Error, ModelBug, Msg, Revert, U256, World, define, fresh, is_sym, truth,
 )
 from specs.system import GENESIS_BLOCK, GENESIS_TIMESTAMP, GOVERNANCE, SUPERFLUID, System, addresses
 from invariants.loops import AXIOMS
@@ -50,7 +50,7 @@ def _choice(name: str) -> bool:
     (a counterexample's path is a success path of every stubbed call)."""
     try:
         return truth(fresh(name, z3.BoolSort()))
-    except Exception:  # outside an Explorer run: concrete replay
+    except ModelBug:  # outside an Explorer run: concrete replay
         return True
 
 

@@ -1050,10 +1050,6 @@ UNSUPPORTED_OBLIGATIONS: tuple[tuple[str, str, str, str, str], ...] = (
      "the SuperToken's realtime balances are not encoded symbolically",
      "stake token: ERC20-SUPPLY-001 (proved, all calls of the proved system); payment token: LEMMA-FLOW-004/005 "
      "(proved) and the state invariant BPE-FLOW-002 evaluated by the fuzzer"),
-    ("BPE-FLOW-003", "BackpressurePool",
-     "Invariant: a rebalance keeps the distributed rate, up to a rounding bound stated in PROTOCOL.md.",
-     "PROTOCOL.md states no such bound yet, and rebalance's loop is not explored symbolically",
-     "per units change: LEMMA-FLOW-002 (|remainder moved to the adjustment flow| < new total units, wei/s)"),
     ("BPE-BUFFER-003/Pipeline.*", "EscrowBuffer",
      "Invariant: drains leave in FIFO order and nothing is drained twice (the step form over one Pipeline.deposit "
      "or Pipeline.drain transaction, which makes one EscrowBuffer call per stage).",
@@ -1063,18 +1059,6 @@ UNSUPPORTED_OBLIGATIONS: tuple[tuple[str, str, str, str, str], ...] = (
      "the state invariants BPE-BUFFER-002/004 compose over the calls without it",
      "per EscrowBuffer call: BPE-BUFFER-003/EscrowBuffer.* (proved); the fuzzer evaluates the step invariant "
      "across every Pipeline call"),
-    ("BPE-REBAL-001", "BackpressurePool",
-     "Invariant: after a rebalance, member units are floor(effective / UNIT_SCALE) of each registered sink.",
-     "rebalance loops over up to 32 members with GDA calls at a symbolic pool address (2^64 paths)",
-     "a step invariant with a concrete check, proof='concrete'; the loop bound is BPE-REBAL-003 (proved)"),
-    ("BPE-REBAL-002", "BackpressurePool",
-     "Invariant: while needsRebalance is false, units overstate effective capacity by at most the threshold.",
-     "needsRebalance loops over up to 32 sinks",
-     "evaluated by the fuzzer on every state (proof='concrete')"),
-    ("BPE-REBAL-004", "BackpressurePool",
-     "Invariant: a pool's total units equal the sum of its members' units.",
-     "needs the SuperfluidPool state symbolically (GDA model)",
-     "evaluated by the fuzzer on every state (proof='concrete')"),
 )
 
 

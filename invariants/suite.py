@@ -6,7 +6,10 @@
 - lemmas: LEMMA-SQRT-001..005 (BPEMath.sqrt), LEMMA-FLOW-001..005 (GDA arithmetic, BPE-FLOW);
 - the proved system TestToken + StakeManager + CapacityRegistry: init and inductive step of every state
   invariant, every step invariant, a vacuity check per transition (`Prover`, `jobs` worker processes);
-- EscrowBuffer under assume-guarantee stubs for the Superfluid callees (invariants/assume_guarantee.py);
+- EscrowBuffer under assume-guarantee stubs for the Superfluid callees (invariants/assume_guarantee.py),
+  drain's loops through proved loop summaries (invariants/drain.py, invariants/loops.py);
+- BackpressurePool's rebalance and needsRebalance per element, by induction over their loops, under a
+  pool stub whose guarantees are lemmas over the GDA model (invariants/rebalance.py);
 - everything not proved yet as UNSUPPORTED rows (`unsupported_obligations`), never left out.
 
 A VIOLATED result carries `counterexample` (invariants.prover.Counterexample); replay it on an EVM
@@ -20,6 +23,7 @@ import invariants.all  # noqa: F401  (registers every invariant)
 from invariants.all import LEMMAS
 from invariants.assume_guarantee import escrow_buffer_prover
 from invariants.prover import ObligationResult, Prover, unsupported_obligations
+from invariants.rebalance import prove_rebalance
 
 
 def proof_results(*, jobs: int = 1, timeout_ms: int = 30_000, prover: Prover | None = None) -> list[ObligationResult]:
@@ -27,7 +31,8 @@ def proof_results(*, jobs: int = 1, timeout_ms: int = 30_000, prover: Prover | N
     system, and the provers of the contracts that call the Superfluid framework. `make verify` reports
     these; `prove_suite` adds the rows not proved yet."""
     out = (prover or Prover(timeout_ms=timeout_ms)).run(lemmas=LEMMAS, jobs=jobs)
-    out += escrow_buffer_prover(timeout_ms=timeout_ms).run()
+    out += escrow_buffer_prover(timeout_ms=timeout_ms).run(jobs=jobs)
+    out += prove_rebalance(jobs=jobs, timeout_ms=timeout_ms)
     return out
 
 

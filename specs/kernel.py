@@ -118,7 +118,7 @@ def truth(cond: Any) -> bool:
 def fresh(name: str, sort: z3.SortRef | None = None) -> z3.ExprRef:
     if not _ORACLES:
         raise ModelBug("fresh symbolic value requested outside of an Explorer run")
-    return _ORACLES[-1].fresh(name, sort or z3.IntSort())
+    return _ORACLES[-1].fresh(name, sort if sort is not None else z3.IntSort())  # a z3 sort has no truth value
 
 
 def define(term: z3.BoolRef) -> None:
