@@ -667,14 +667,20 @@ class SystemMachine(StakeManagerMachine):
         self.call("CapacityRegistry", "deregisterSink", sink, t, sink)
         self.call("BackpressurePool", "rebalance", KEEPER, t)
 
-    @rule(sink=sinks, t=registered, pct=st.sampled_from([1, 4]))
-    def small_upward_move(self, sink: int, t: str, pct: int) -> None:
-        """After a rebalance, a sink reveals its smoothed capacity plus 1% or 4% (below the cap when it
-        can): a move under the 5% threshold, so needsRebalance (compared after each step) stays false."""
+    @rule(sink=sinks, t=registered, move=st.sampled_from(["half", "edge", "edge+1"]))
+    def small_upward_move(self, sink: int, t: str, move: str) -> None:
+        """After a rebalance, a sink's effective capacity moves up by half the rebalance threshold, by
+        exactly the threshold (needsRebalance stays false: the bound is strict) or by one wei more
+        (true), relative to the snapshot; needsRebalance is compared after each step."""
         self.call("BackpressurePool", "rebalance", KEEPER, t)
-        s = self.smoothed(sink, t) or E18
-        target = min(s + s * pct // 100, self.cap_of(sink) * E18)
-        self.reveal_exactly(sink, t, target)
+        s = self.smoothed(sink, t)
+        if not s:
+            return
+        bp = self.addr("BackpressurePool")
+        threshold = self.model.world.contracts[bp].rebalanceThresholdBps.v
+        edge = s * threshold // 10_000
+        delta = {"half": edge // 2, "edge": edge, "edge+1": edge + 1}[move]
+        self.reveal_exactly(sink, t, min(s + max(delta, 1), self.cap_of(sink) * E18))
 
     @rule(sink=sinks)
     def pool_less_task_type_with_sink(self, sink: int) -> None:

@@ -175,3 +175,48 @@ def test_sample_checks_returns_a_summary_check_for_verify(build):
     expected = {"KILLED": "PASSED", "EQUIVALENT": "PASSED", "SURVIVED": "VIOLATED", "ERROR": "ERROR"}
     if verdict in expected:
         assert summary.status.value == expected[verdict]
+
+
+# Former survivors of the campaign (mutants/SURVIVORS.md), each killed by one of the focused rules of
+# harness/fuzz/system.py: the rule, run once from the prepared state, agrees with the models on the original
+# contracts and raises a mismatch on the mutant (the deliberately broken contract is the mutant itself).
+FORMER_SURVIVORS = [
+    ("StakeManager.const.L55C32", "set_slasher_edge", {"account": 1, "enabled": True}, "success:"),
+    ("BackpressurePool.const.L86C46", "one_unit_member_leaves", {"sink": 0, "t": "T1"}, "MemberUnitsUpdated"),
+    ("BackpressurePool.arith.L119C62", "small_upward_move", {"sink": 0, "t": "T1", "move": "half"}, "needsRebalance"),
+    ("BackpressurePool.const.L69C77", "pipeline_deposit_dust", {"src": 0, "amount": 1}, "transferabilityForUnitsOwner"),
+]
+
+
+def _rule_once(artifacts, rule, kwargs):
+    from harness.evm.fixture import deploy_suite
+    from harness.fuzz import system
+    import invariants.all  # noqa: F401  (registers every invariant)
+    from invariants.registry import REGISTRY
+    from specs.system import build_system
+
+    fixture = deploy_suite("pyrevm", artifacts)
+    system.SystemMachine.configure(fixture, lambda: build_system({}), REGISTRY.for_contracts(set(fixture.addrs)))
+    machine = system.SystemMachine()
+    kw = {k: ({"sink": system.SINKS, "src": system.SOURCES}[k][v] if k in ("sink", "src") else
+              getattr(system, v) if k == "t" else v) for k, v in kwargs.items()}
+    getattr(machine, rule)(**kw)
+    machine.teardown()
+    return machine.log
+
+
+@pytest.mark.parametrize("mutant_id,rule,kwargs,seen", FORMER_SURVIVORS)
+def test_a_focused_rule_kills_a_former_survivor(build, mutants, mutant_id, rule, kwargs, seen):
+    from harness.evm.fixture import suite_artifacts
+    from harness.fuzz.differential import Mismatch
+
+    original = suite_artifacts(build)
+    log = _rule_once(original, rule, kwargs)  # the original agrees with the models
+    assert len(log) >= 2
+    _base, overrides = materialize(mutants[mutant_id])
+    broken = dict(original)
+    for name, path in overrides.items():
+        broken[name] = compile_contracts([path], cache_dir=SOLC_CACHE).get(name)
+    with pytest.raises(Mismatch) as e:
+        _rule_once(broken, rule, kwargs)
+    assert any(seen in d for d in e.value.differences), e.value.render()
