@@ -587,6 +587,11 @@ class SystemMachine(StakeManagerMachine):
         else:
             self.slash_relative(sink, True, "leave-min-1")
 
+    @rule(bps=st.sampled_from([10_001, 10_000]))
+    def set_rebalance_threshold_bound(self, bps: int) -> None:
+        """Governance sets the threshold just above its bound (InvalidThreshold) or at it."""
+        self.call("BackpressurePool", "setRebalanceThreshold", GOVERNANCE, bps)
+
     @rule(sink=sinks, t=registered)
     def stake_exactly_min(self, sink: int, t: str) -> None:
         """A sink unstakes everything and stakes exactly MIN_SINK_STAKE (allowed: the bound is inclusive);
