@@ -58,7 +58,7 @@ from eth_utils import keccak
 
 from specs.kernel import (
     I96, I128, I256, U32, U96, U128, U256, Address, Bool, Bytes32, Contract, Error, Event, Mapping,
-    ModelBug, Msg, Panic, Revert, SolidityError, Uint, ZERO_ADDRESS, external, immutable, storage, view,
+    ModelBug, Msg, Panic, Revert, SolidityError, Uint, ZERO_ADDRESS, external, immutable, storage, truth, view,
 )
 from specs.system import create_address
 from specs.test_token import Approval, TestToken, Transfer
@@ -168,7 +168,7 @@ def to_int128(x: I256) -> I128:
 
 def uint_to_int256(x: Uint) -> I256:
     """SafeCast.toInt256. Reverts: SafeCastOverflowedUintToInt(x)."""
-    if x.v > I256.MAX:
+    if truth(x.v > I256.MAX):  # truth(): a plain bool when concrete, a path decision when symbolic
         raise Revert(SafeCastOverflowedUintToInt(U256(x.v)))
     return I256(x.v)
 
