@@ -532,6 +532,13 @@ class SystemMachine(StakeManagerMachine):
             contract, data = "BackpressurePool", keccak(text="rebalance(bytes32)")[:3]
         self.do({"op": "raw", "contract": contract, "sender": who, "data": "0x" + data.hex(), "why": kind})
 
+    @rule(who=anyone)
+    def malformed_calls(self, who: int) -> None:
+        """Every malformed call of `malformed_call` in one step (the focused rules below dilute the draws
+        of each single rule; this keeps malformed calldata to every contract frequent)."""
+        for kind in ("deposit", "commit", "bool", "truncated", "short-selector"):
+            self.malformed_call(kind, who)
+
     @rule(blocks=st.integers(1, 25), seconds=st.integers(0, 3_600))
     def advance(self, blocks: int, seconds: int) -> None:
         self.do({"op": "advance", "blocks": blocks, "seconds": seconds})
