@@ -14,7 +14,10 @@ over an index range of the queue: concretely a Python sum, symbolically a QueueS
 instantiated where the term is built). BPE-BUFFER-003 (FIFO, nothing drained twice) is a step
 invariant over the queue at any index. Both are proved by the escrow-buffer prover, for every
 EscrowBuffer call (drain with its loop summaries, invariants/drain.py), and evaluated by the fuzzer on
-every state (model and EVM).
+every state (model and EVM). BPE-BUFFER-003 across a whole Pipeline.deposit or Pipeline.drain (one
+EscrowBuffer call per stage) is proved per element by induction over the stage loop in
+invariants/pipeline.py, with the strengthenings BPE-PIPE-001 (a pipeline's stages are distinct task
+types) and BPE-BUFFER-ROW-001 (an EscrowBuffer call changes no other task type's row).
 
 BPE-BUFFER-004 is a strengthening, added so that BPE-BUFFER-003 is inductive: every entry below the head
 is 0 (a consumed entry is deleted). It is true of every reachable state (deposits write at the tail,

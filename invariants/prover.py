@@ -48,8 +48,9 @@ from invariants.registry import REGISTRY, STEP_REGISTRY, Call, Invariant, StepIn
 # The contracts the prover runs on by default: the stake token, StakeManager and CapacityRegistry (the
 # part of the suite that calls out only to modelled, symbolically executable code). BackpressurePool,
 # EscrowBuffer and Pipeline call the Superfluid GDA: EscrowBuffer is proved under assume-guarantee stubs
-# (invariants/assume_guarantee.py; drain with loop summaries, invariants/drain.py); what is not proved
-# is listed as UNSUPPORTED (see `unsupported_obligations`).
+# (invariants/assume_guarantee.py; drain with loop summaries, invariants/drain.py), BPE-BUFFER-003 across
+# Pipeline.deposit/drain per element by induction over the stage loop (invariants/pipeline.py); what is
+# not proved is listed as UNSUPPORTED (see `unsupported_obligations`).
 PROVED_DEPLOYMENTS = DEPLOYMENTS[:3]
 
 PROVED, VIOLATED, INCONCLUSIVE, UNSUPPORTED, ERROR = "PROVED", "VIOLATED", "INCONCLUSIVE", "UNSUPPORTED", "ERROR"
@@ -1050,15 +1051,6 @@ UNSUPPORTED_OBLIGATIONS: tuple[tuple[str, str, str, str, str], ...] = (
      "the SuperToken's realtime balances are not encoded symbolically",
      "stake token: ERC20-SUPPLY-001 (proved, all calls of the proved system); payment token: LEMMA-FLOW-004/005 "
      "(proved) and the state invariant BPE-FLOW-002 evaluated by the fuzzer"),
-    ("BPE-BUFFER-003/Pipeline.*", "EscrowBuffer",
-     "Invariant: drains leave in FIFO order and nothing is drained twice (the step form over one Pipeline.deposit "
-     "or Pipeline.drain transaction, which makes one EscrowBuffer call per stage).",
-     "each EscrowBuffer call of the transaction is proved (any sender, invariants/assume_guarantee.py and "
-     "invariants/drain.py), but the step over the whole transaction needs a stored pipeline's stages to be "
-     "distinct task types (createPipeline checks it; Pipeline is not in the proved system). BPE-BUFFER-001 and "
-     "the state invariants BPE-BUFFER-002/004 compose over the calls without it",
-     "per EscrowBuffer call: BPE-BUFFER-003/EscrowBuffer.* (proved); the fuzzer evaluates the step invariant "
-     "across every Pipeline call"),
 )
 
 

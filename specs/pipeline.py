@@ -144,9 +144,9 @@ class Pipeline(Contract):
         while i > 0:
             share = amount * self.weightAt[pipelineId][i] // BPS
             rest = rest - share
-            self._depositShare(self.stageAt[pipelineId][i], share)
+            self._depositStage(pipelineId, i, share)
             i = i - 1
-        self._depositShare(self.stageAt[pipelineId][U256(0)], rest)
+        self._depositStage(pipelineId, U256(0), rest)
         self.emit(PipelineDeposited(pipelineId, msg.sender, amount))
 
     @external
@@ -156,16 +156,31 @@ class Pipeline(Contract):
         if n == 0:
             raise Revert(UnknownPipeline(pipelineId))
         drained = False
-        buffer = self.world.at(self.escrowBuffer)
         i = n
         while i > 0:
-            stage = self.stageAt[pipelineId][i - 1]
-            if buffer.drainable(self.this_msg(), stage) != 0:
-                buffer.drain(self.this_msg(), stage)
+            if self._drainStage(pipelineId, i - 1):
                 drained = True
             i = i - 1
         if not drained:
             raise Revert(NothingToDrain(pipelineId))
+
+    # -- the loop bodies of deposit and drain, as methods of their own (statement for statement the
+    # Solidity's), so the prover can run one iteration on its own (invariants/pipeline.py)
+    def _depositStage(self, pipelineId: U256, i: U256, share: U256) -> None:
+        """One stage of deposit: stage i's share into its buffer (the loop's iterations i = n-1..1 with
+        the weighted share, then stage 0 with the rest).  # Solidity: Pipeline.sol#L94-L98
+        (`_depositShare(stageAt[pipelineId][i], share)`)"""
+        self._depositShare(self.stageAt[pipelineId][i], share)
+
+    def _drainStage(self, pipelineId: U256, j: U256) -> bool:
+        """One iteration of drain's loop, stage j = i - 1; true if the stage was drained.
+        # Solidity: Pipeline.sol#L107-L111"""
+        buffer = self.world.at(self.escrowBuffer)
+        stage = self.stageAt[pipelineId][j]
+        if buffer.drainable(self.this_msg(), stage) != 0:
+            buffer.drain(self.this_msg(), stage)
+            return True
+        return False
 
     def _depositShare(self, stage: Bytes32, share: U256) -> None:
         """# Solidity: Pipeline.sol#L118-122"""
