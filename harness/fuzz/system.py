@@ -702,4 +702,16 @@ class SystemMachine(StakeManagerMachine):
         without a pool, although the sink set changed."""
         self.call("CapacityRegistry", "registerTaskType", GOVERNANCE, T3)
         self.call("CapacityRegistry", "registerSink", sink, T3)
+        self.call("CapacityRegistry", "registerTaskType", GOVERNANCE, T1)  # TaskTypeExists
+
+    @rule(t=registered)
+    def stranger_calls_governance_setters(self, t: str) -> None:
+        """The stranger calls every governance-only function once: NotGovernance each time."""
+        self.call("EscrowBuffer", "setUnitPrice", STRANGER, t, 10**15)
+        self.call("EscrowBuffer", "setBufferMax", STRANGER, t, 2_000 * E18)
+        self.call("BackpressurePool", "setRebalanceThreshold", STRANGER, 500)
+        self.call("CapacityRegistry", "setEwmaAlpha", STRANGER, 5_000)
+        self.call("CapacityRegistry", "registerTaskType", STRANGER, T3)
+        self.call("StakeManager", "setSlasher", STRANGER, STRANGER, True)
+        self.call("Pipeline", "createPipeline", STRANGER, [T2, T1], [5000, 5000])
 
