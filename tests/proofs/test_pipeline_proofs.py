@@ -3,7 +3,9 @@ induction over the stage loop, not vacuously; the stub's guarantees matter (a st
 fails the STEP lemmas); the broken twin (createPipeline without the distinct-stages check) is caught with a
 counterexample confirmed on the model, and the same bug realises on the model and both EVMs (full suite, real
 Superfluid framework) while the correct contract passes the same sequence; the model split of the loop bodies
-(_depositStage, _drainStage) behaves exactly like the inline loops it replaced."""
+(_depositStage, _drainStage) behaves exactly like the inline loops it replaced. Sanity of the method: the row frame
+BPE-BUFFER-ROW-001 catches an EscrowBuffer that writes another task type's row, and the LOOP lemma catches a deposit
+that calls its body twice for one stage."""
 
 from __future__ import annotations
 
@@ -26,7 +28,8 @@ from invariants.pipeline import (
 )
 from invariants.prover import state_json
 from invariants.registry import REGISTRY, STEP_REGISTRY
-from specs.kernel import U256, Address, Bytes32, Msg, Revert, fresh
+from specs.escrow_buffer import EscrowBuffer
+from specs.kernel import U256, Address, Bytes32, Msg, Revert, external, fresh
 from specs.pipeline import BPS, Pipeline, TransferFailed, UnknownPipeline, NothingToDrain, PipelineDeposited
 from specs.system import GOVERNANCE
 from tests.fixtures.broken_pipeline_models import PIPELINE_TWINS
@@ -238,3 +241,44 @@ def test_the_loop_bodies_as_methods_behave_like_the_inline_loops():
         assert runs[0] == runs[1], (case, fn, args)
         successes[fn] += runs[0][0]
     assert successes["deposit"] > 10 and successes["drain"] > 5, successes
+
+
+class DepositTouchesNeighbour(EscrowBuffer):
+    """An EscrowBuffer whose deposit also restarts the drain clock of the next task type id (a row frame bug)."""
+
+    @external
+    def deposit(self, msg: Msg, taskTypeId: Bytes32, amount: U256) -> None:  # type: ignore[override]
+        super().deposit(msg, taskTypeId, amount)
+        self.lastDrain[Bytes32(taskTypeId.v + 1)] = U256(self.world.block.timestamp)
+
+
+def test_the_row_frame_is_proved_of_the_model_and_catches_a_write_to_another_row():
+    from invariants.pipeline import escrow_results
+
+    by_id = {r.id: r for r in escrow_results({"EscrowBuffer": DepositTouchesNeighbour})}
+    assert by_id["BPE-BUFFER-ROW-001/EscrowBuffer.deposit"].status == "VIOLATED"
+    assert by_id["BPE-BUFFER-ROW-001/EscrowBuffer.drain"].status == "PROVED"
+
+
+class RestInTwoHalves(Pipeline):
+    """A deposit that pays stage 0's rest in two calls (two entries in one queue, one transaction)."""
+
+    @external
+    def deposit(self, msg: Msg, pipelineId: U256, amount: U256) -> None:  # type: ignore[override]
+        n = self.stageCount[pipelineId]
+        if n == 0:
+            raise Revert(UnknownPipeline(pipelineId))
+        rest = amount
+        i = n - 1
+        while i > 0:
+            share = amount * self.weightAt[pipelineId][i] // BPS
+            rest = rest - share
+            self._depositStage(pipelineId, i, share)
+            i = i - 1
+        self._depositStage(pipelineId, U256(0), rest // 2)
+        self._depositStage(pipelineId, U256(0), rest - rest // 2)
+
+
+def test_the_loop_lemma_checks_the_shape_of_the_transaction():
+    lm = next(x for x in LEMMAS if x.id == "LEMMA-PIPE-DEP-LOOP")
+    assert prove_pipeline_lemma(lm, {"Pipeline": RestInTwoHalves}).status == "VIOLATED"
