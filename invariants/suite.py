@@ -10,6 +10,8 @@
   drain's loops through proved loop summaries (invariants/drain.py, invariants/loops.py);
 - BackpressurePool's rebalance and needsRebalance per element, by induction over their loops, under a
   pool stub whose guarantees are lemmas over the GDA model (invariants/rebalance.py);
+- BPE-BUFFER-003 across Pipeline.deposit/drain per element by induction over the stage loop, with
+  BPE-PIPE-001 and BPE-BUFFER-ROW-001 (invariants/pipeline.py);
 - everything not proved yet as UNSUPPORTED rows (`unsupported_obligations`), never left out.
 
 A VIOLATED result carries `counterexample` (invariants.prover.Counterexample); replay it on an EVM
@@ -23,6 +25,7 @@ import invariants.all  # noqa: F401  (registers every invariant)
 from invariants.all import LEMMAS
 from invariants.assume_guarantee import escrow_buffer_prover
 from invariants.prover import ObligationResult, Prover, unsupported_obligations
+from invariants.pipeline import prove_pipeline
 from invariants.rebalance import prove_rebalance
 
 
@@ -33,6 +36,7 @@ def proof_results(*, jobs: int = 1, timeout_ms: int = 30_000, prover: Prover | N
     out = (prover or Prover(timeout_ms=timeout_ms)).run(lemmas=LEMMAS, jobs=jobs)
     out += escrow_buffer_prover(timeout_ms=timeout_ms).run(jobs=jobs)
     out += prove_rebalance(jobs=jobs, timeout_ms=timeout_ms)
+    out += prove_pipeline(jobs=jobs, timeout_ms=timeout_ms)
     return out
 
 

@@ -50,8 +50,8 @@ def test_the_whole_suite_runs_in_one_call_with_nothing_left_out():
     assert any(r.id.startswith("BPE-BUFFER-001/EscrowBuffer.deposit") and r.status == "PROVED" for r in results)
     assert any(r.id.startswith("LEMMA-FLOW-") for r in results)
     # nothing left out: every row of UNSUPPORTED_OBLIGATIONS is a result; the BUFFER family is proved for
-    # every EscrowBuffer call, drain included (invariants/drain.py); what remains of it is the step over a
-    # whole Pipeline transaction
+    # every EscrowBuffer call, drain included (invariants/drain.py), and BPE-BUFFER-003 across the Pipeline
+    # transactions (invariants/pipeline.py)
     unsupported = {r.id for r in results if r.status == "UNSUPPORTED"}
     assert unsupported == {r.id for r in unsupported_obligations()}
     assert not any(i.startswith(("BPE-BUFFER-001", "BPE-BUFFER-002")) for i in unsupported)
@@ -61,3 +61,5 @@ def test_the_whole_suite_runs_in_one_call_with_nothing_left_out():
     for inv in ("BPE-BUFFER-001", "BPE-BUFFER-002", "BPE-BUFFER-003", "BPE-BUFFER-004"):
         assert any(r.id == f"{inv}/EscrowBuffer.drain" and r.status == "PROVED" for r in results), inv
     assert any(r.id == "VACUITY/EscrowBuffer.drain" and r.status == "PROVED" for r in results)
+    for fn in ("deposit", "drain"):
+        assert any(r.id == f"BPE-BUFFER-003/Pipeline.{fn}" and r.status == "PROVED" for r in results), fn
