@@ -582,15 +582,23 @@ class SystemMachine(StakeManagerMachine):
                            "length-mismatch": ([T1, T2], [5000, 5000, 0])}[shape]
         self.call("Pipeline", "createPipeline", GOVERNANCE, stages, weights)
 
-    @rule(sink=sinks, what=st.sampled_from(["slash-0", "unstake-0", "eject", "eject"]))
+    @rule(sink=sinks, what=st.sampled_from(["slash-0", "unstake-0", "eject", "stake-0", "square-1", "eject"]))
     def stake_edge(self, sink: int, what: str) -> None:
-        """slash(sink, 0) and unstake(0) (ZeroAmount), and a slash that leaves MIN_SINK_STAKE - 1, which
-        ejects the rest back to the sink (the slash path with `returned != 0`)."""
+        """slash(sink, 0), unstake(0) and stake(0) (ZeroAmount); a slash that leaves MIN_SINK_STAKE - 1,
+        which ejects the rest back to the sink (the slash path with `returned != 0`); a stake of exactly
+        400e18 - 1 (capacity cap floor(sqrt(399)) = 19, one wei below the cap of 20)."""
         sink = self.staked_sink(sink, True)
         if what == "slash-0":
             self.call("StakeManager", "slash", SLASHER, sink, 0, "0x" + "11" * 32)
         elif what == "unstake-0":
             self.call("StakeManager", "unstake", sink, 0)
+        elif what == "stake-0":
+            self.call("StakeManager", "stake", sink, 0)
+        elif what == "square-1":
+            cur = self.stake_of(sink)
+            if cur:
+                self.call("StakeManager", "unstake", sink, cur)
+            self.call("StakeManager", "stake", sink, 400 * E18 - 1)
         else:
             self.slash_relative(sink, True, "leave-min-1")
 
