@@ -1,8 +1,7 @@
 """BPE-FLOW lemmas over the Superfluid GDA model's own arithmetic (specs/superfluid.py, SemanticMoney).
 
-The GDA model is not run symbolically as a transition system (signed kernel types, lists of pools);
-instead, what BPE-FLOW needs from it is proved over the very functions the model (and through it the
-differential fuzzing against the real framework) uses, on z3 terms, as lemmas:
+What BPE-FLOW needs from the GDA's arithmetic is proved over the very functions the model (and through it
+the differential fuzzing against the real framework) uses, on z3 terms, as lemmas:
 
 - LEMMA-FLOW-001 `pool_member_update` (a units change, what BackpressurePool.rebalance causes) conserves
   flow: the pool index's distributed rate (per-unit rate * total units, i.e. the sum of the members'
@@ -18,6 +17,15 @@ differential fuzzing against the real framework) uses, on z3 terms, as lemmas:
 - LEMMA-FLOW-005 `shift2b` (instant distribution, EscrowBuffer.drain's GDA call) conserves value: the
   distributor's settled value falls by exactly the amount the index distributes (x1 = per-unit shift *
   U), and 0 <= x - x1 < U for x >= 0, U > 0 (x1 = x when x is a multiple of U, as drain's amounts are).
+
+- LEMMA-FLOW-006 `shift_flow2b_up` conserves value: v0(a) + U * v0(index particle) is unchanged, where
+  v0(p) = settled_value - flow_rate * settled_at (a particle's value extrapolated to time 0: settling keeps
+  it), and U is unchanged.
+- LEMMA-FLOW-007 `shift_flow2b_uu` conserves value: v0(a) + v0(b) is unchanged.
+
+invariants/flow.py runs the GDA model symbolically as a transition system and uses LEMMA-FLOW-001, 003..007
+as facts at every call of these functions on a path (their instances are sound: each lemma holds on
+every non-reverting path of its function, for every input in range).
 
 Each lemma is a statement about one call of the function that does not revert (a reverting call
 changes nothing). Counterexamples are replayed by running the function on the concrete inputs.
@@ -201,6 +209,33 @@ def _s2b(a, b, x):  # type: ignore[no-untyped-def]
     return z3.And(paid == _v(x1), per_unit * U == _v(x1), bound), ""
 
 
+# -- LEMMA-FLOW-006 / 007: value conservation (universal-index value at time 0) -----------------------
+def _v0(p):  # type: ignore[no-untyped-def]
+    """A particle's value extrapolated to time 0: settled_value - flow_rate * settled_at (settle keeps it)."""
+    return _v(p.settled_value) - _v(p.flow_rate) * _v(p.settled_at)
+
+
+def _iv0(i):  # type: ignore[no-untyped-def]
+    """A pool index's members' value at time 0: total units * v0(per-unit particle)."""
+    return _v(i.total_units) * _v0(i.wp)
+
+
+def _sfu_value(a, b, dr, t):  # type: ignore[no-untyped-def]
+    a2, n, _r1 = sf.shift_flow2b_up(a, b, dr, t)
+    before, after = _v0(a) + _iv0(b), _v0(a2) + _iv0(n)
+    same_units = _v(n.total_units) == _v(b.total_units)
+    if isinstance(before, int) and isinstance(after, int):
+        return before == after and bool(same_units), f"v0(a) + U*v0(wp): {before} -> {after}"
+    return z3.And(before == after, same_units), ""
+
+
+def _suu_value(a, b, dr, t):  # type: ignore[no-untyped-def]
+    a2, b2 = sf.shift_flow2b_uu(a, b, dr, t)
+    before, after = _v0(a) + _v0(b), _v0(a2) + _v0(b2)
+    ok = before == after
+    return (ok if not isinstance(before, int) else bool(ok)), f"v0(a) + v0(b): {before} -> {after}"
+
+
 def _mk(id_: str, statement: str, inputs: Callable, goal: Callable) -> Lemma:  # type: ignore[type-arg]
     build, replay = _lemma_over(inputs, goal)
     return Lemma(id_, "SuperfluidGDA", statement, build, replay)
@@ -218,4 +253,9 @@ LEMMAS: tuple[Lemma, ...] = (
         _suu_inputs, _suu),
     _mk("LEMMA-FLOW-005", "Lemma: shift2b (instant distribution) takes from the distributor exactly what the index "
         "distributes, per-unit shift * U, and 0 <= x - x1 < U.", _s2b_inputs, _s2b),
+    _mk("LEMMA-FLOW-006", "Lemma: shift_flow2b_up conserves value: v0(a) + U*v0(index particle) is the same before "
+        "and after (v0(p) = settled_value - flow_rate*settled_at, the value extrapolated to time 0), and U is "
+        "unchanged.", _sfu_inputs, _sfu_value),
+    _mk("LEMMA-FLOW-007", "Lemma: shift_flow2b_uu conserves value: v0(a) + v0(b) is the same before and after.",
+        _suu_inputs, _suu_value),
 )
