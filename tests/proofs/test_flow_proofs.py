@@ -24,6 +24,8 @@ def test_every_flow_obligation_is_proved_or_listed(results):
             assert r.details["message"].startswith("not proved")
         else:
             assert r.status == "PROVED", (r.id, r.status, r.details)
+    for inv in flow.FLOW_INVARIANTS:
+        assert by_id[f"{inv}/init"].status == "PROVED"
     transitions = {f"{n}.{f}" for n, _a, f, _p in flow.flow_tasks()}
     for tr in transitions - set(flow.INTERNAL):
         for inv in flow.FLOW_INVARIANTS:
