@@ -609,8 +609,10 @@ class SystemMachine(StakeManagerMachine):
 
     @rule(sink=sinks, t=registered)
     def stake_exactly_min(self, sink: int, t: str) -> None:
-        """A sink unstakes everything and stakes exactly MIN_SINK_STAKE (allowed: the bound is inclusive);
-        then another sink tries to deregister it (NotSinkOrUnderstaked: a stake of exactly MIN is enough)."""
+        """A sink stakes 0 (ZeroAmount), unstakes everything and stakes exactly MIN_SINK_STAKE (allowed: the
+        bound is inclusive); then another sink tries to deregister it (NotSinkOrUnderstaked: a stake of
+        exactly MIN is enough)."""
+        self.call("StakeManager", "stake", sink, 0)
         cur = self.stake_of(sink)
         if cur:
             self.call("StakeManager", "unstake", sink, cur)
