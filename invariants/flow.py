@@ -319,18 +319,20 @@ def _instances(name: str, args: tuple, out: tuple) -> list[Any]:
     """The goal of the lemma about `name` (invariants/superfluid.py, proved for every input in range on
     every path that does not revert) at this call's inputs and outputs."""
     if name == "pool_member_update":  # LEMMA-FLOW-001
-        i, _m, a, _u, _t_ = args
+        i, m, a, u, _t_ = args
         i2, _m2, b = out
-        return [_t(i.wp.flow_rate) * _t(i.total_units) + _t(a.flow_rate)
-                == _t(i2.wp.flow_rate) * _t(i2.total_units) + _t(b.flow_rate)]
+        premise = z3.And(_t(u) >= 0, _t(m.owned_units) >= 0, _t(m.owned_units) <= _t(i.total_units),
+                         _t(i.total_units) >= 0)  # the lemma's input facts beyond the types' ranges
+        return [z3.Implies(premise, _t(i.wp.flow_rate) * _t(i.total_units) + _t(a.flow_rate)
+                           == _t(i2.wp.flow_rate) * _t(i2.total_units) + _t(b.flow_rate))]
     if name == "shift_flow2b_up":  # LEMMA-FLOW-003 (conservation and r1 = per-unit rate * units)
         a, b, _dr, _t_ = args
         a2, n, r1 = out
-        return [_t(a2.flow_rate) + _t(n.wp.flow_rate) * _t(n.total_units)
+        return [z3.Implies(_t(b.total_units) >= 0, f) for f in [_t(a2.flow_rate) + _t(n.wp.flow_rate) * _t(n.total_units)
                 == _t(a.flow_rate) + _t(b.wp.flow_rate) * _t(b.total_units),
                 _t(r1) == _t(n.wp.flow_rate) * _t(n.total_units),
                 # LEMMA-FLOW-006
-                _v0(a2) + _t(n.total_units) * _v0(n.wp) == _v0(a) + _t(b.total_units) * _v0(b.wp)]
+                _v0(a2) + _t(n.total_units) * _v0(n.wp) == _v0(a) + _t(b.total_units) * _v0(b.wp)]]
     if name == "shift_flow2b_uu":  # LEMMA-FLOW-004
         a, b, dr, _t_ = args
         a2, b2 = out
@@ -338,10 +340,10 @@ def _instances(name: str, args: tuple, out: tuple) -> list[Any]:
                 _t(b2.flow_rate) - _t(b.flow_rate) == _t(dr),
                 _v0(a2) + _v0(b2) == _v0(a) + _v0(b)]  # LEMMA-FLOW-007
     if name == "shift2b":  # LEMMA-FLOW-005
-        a, b, _x = args
+        a, b, x = args
         a2, n, x1 = out
-        return [_t(a.settled_value) - _t(a2.settled_value) == _t(x1),
-                (_t(n.wp.settled_value) - _t(b.wp.settled_value)) * _t(b.total_units) == _t(x1)]
+        return [z3.Implies(z3.And(_t(x) >= 0, _t(b.total_units) >= 0), f) for f in [_t(a.settled_value) - _t(a2.settled_value) == _t(x1),
+                (_t(n.wp.settled_value) - _t(b.wp.settled_value)) * _t(b.total_units) == _t(x1)]]
     return []
 
 
@@ -357,7 +359,7 @@ class lemma_instances:
             def wrapper(*args: Any, _f: Callable = f, _n: str = n) -> Any:
                 out = _f(*args)
                 for fact in _instances(_n, args, out):
-                    if is_sym(fact):
+                    if is_sym(fact) and not z3.is_true(z3.simplify(fact)):
                         _LEMMA_FACTS.append(fact)
                 return out
             setattr(sf, n, wrapper)
