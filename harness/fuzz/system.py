@@ -611,7 +611,8 @@ class SystemMachine(StakeManagerMachine):
     def stake_exactly_min(self, sink: int, t: str) -> None:
         """A sink stakes 0 (ZeroAmount), unstakes everything and stakes exactly MIN_SINK_STAKE (allowed: the
         bound is inclusive); then another sink tries to deregister it (NotSinkOrUnderstaked: a stake of
-        exactly MIN is enough)."""
+        exactly MIN is enough); then the sink tops up to 121e18 - 1 (cap floor(sqrt(120)) = 10, one wei
+        short of 11)."""
         self.call("StakeManager", "stake", sink, 0)
         cur = self.stake_of(sink)
         if cur:
@@ -619,6 +620,7 @@ class SystemMachine(StakeManagerMachine):
         self.call("StakeManager", "stake", sink, MIN)
         other = SINKS[(SINKS.index(sink) + 1) % len(SINKS)]
         self.call("CapacityRegistry", "deregisterSink", other, t, sink)
+        self.call("StakeManager", "stake", sink, 21 * E18 - 1)
 
     @rule(sink=sinks, t=registered)
     def deregister_by_other(self, sink: int, t: str) -> None:
