@@ -4,7 +4,7 @@ list    print the mutants (id, operator, original -> replacement)
 run     run a campaign: every mutant of --contracts (default all), or --sample N chosen by --seed;
         --jobs workers (default 2); results appended to --out/results.jsonl as they come (--resume skips
         mutants that already have a verdict for the same source), then --out/REPORT.md and summary.json
-report  re-render REPORT.md and summary.json from results.jsonl
+report  re-render REPORT.md and summary.json from results.jsonl (the latest verdict per mutant, current sources)
 bench   mutants per minute on a fixed sample
 
 Exit code of run/report: 0 score >= 95% and no survivor, 1 a non-equivalent survivor, 3 a tool error.
@@ -13,6 +13,7 @@ Exit code of run/report: 0 score >= 95% and no survivor, 1 a non-equivalent surv
 from __future__ import annotations
 
 import argparse
+from collections import Counter
 import json
 import sys
 import time
@@ -75,7 +76,20 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
 
     if a.cmd == "report":
-        return _write_report(a.out, _load(a.out / "results.jsonl"), {})
+        from harness.mutate.run import source_digest
+
+        from harness.evm.compile import compile_contracts
+        from harness.mutate.operators import generate
+
+        digest = source_digest()
+        latest = {r["id"]: r for r in _load(a.out / "results.jsonl") if r.get("source_digest") == digest}
+        every = generate(compile_contracts())
+        not_run = [m.id for m in every if m.id not in latest]
+        return _write_report(a.out, [latest[m.id] for m in every if m.id in latest], {
+            "verdicts": f"{len(latest)} of the {len(every)} mutants generated from the current sources (the latest "
+                        f"verdict per mutant in results.jsonl); not run yet: {len(not_run)}",
+            "not_run_per_contract": dict(Counter(i.split(".")[0] for i in not_run)),
+            "source_digest": digest})
 
     from harness.evm.compile import compile_contracts
     from harness.mutate.operators import generate

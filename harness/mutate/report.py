@@ -56,8 +56,22 @@ def score(results: list[dict]) -> dict:
         "per_operator": {op: tally([r for r in results if r["op"] == op])
                          for op in sorted({r["op"] for r in results})},
         "mean_seconds_to_kill": (sum(r["seconds"] for r in killed) / len(killed)) if killed else None,
+        "verdicts_by_machine": verdicts_by_machine(results),
         "cpu_seconds": seconds,
     }
+
+
+NOT_RECORDED = "not recorded"
+
+
+def verdicts_by_machine(results: list[dict]) -> dict[str, dict[str, int]]:
+    """Per fuzz machine (its digest, harness.mutate.run.machine_digest): how many verdicts of each status
+    it produced. Results written before the digest was recorded count under "not recorded"."""
+    out: dict[str, Counter] = {}
+    for r in results:
+        key = r.get("machine_digest") or NOT_RECORDED
+        out.setdefault(key, Counter())[r["status"]] += 1
+    return {k: dict(sorted(v.items())) for k, v in sorted(out.items())}
 
 
 def _pct(x: float | None) -> str:
@@ -88,6 +102,14 @@ def markdown(results: list[dict], meta: dict | None = None) -> str:
                   ", ".join(f"`{r['id']}` ({r['killed_by']})" for r in late) + "."]
     if s["mean_seconds_to_kill"] is not None:
         lines += ["", f"Mean time to a kill (compile included): {s['mean_seconds_to_kill']:.1f} s."]
+    by_machine = s["verdicts_by_machine"]
+    lines += ["", "## Which fuzz machine gave the verdicts", "",
+              "Each verdict records the digest of the fuzz machine that produced it (`machine_digest`: the machine's "
+              "module and every file of harness/fuzz/). A verdict kept by `--resume` comes from the machine of its "
+              "run, which may be an earlier one; \"" + NOT_RECORDED + "\" marks verdicts from before the digest was "
+              "recorded.", "", "| machine digest | verdicts | by status |", "| --- | ---: | --- |"]
+    for k, v in by_machine.items():
+        lines.append(f"| {k} | {sum(v.values())} | {', '.join(f'{st} {n}' for st, n in v.items())} |")
     lines += ["", "## Per operator", "", "| operator | generated | stillborn | equivalent | killed | survived | score |",
               "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for op, t in s["per_operator"].items():
