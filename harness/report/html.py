@@ -245,8 +245,21 @@ def _invariants(results: Results, ids: _Ids) -> str:
         parts.append("</tbody>")
     parts.append("</table>")
     out += parts
+    out += _not_proved(results)
     out.append("</section>")
     return "\n".join(out)
+
+
+def _not_proved(results: Results) -> list[str]:
+    rows = [r for r in results.config.get("not_proved") or [] if isinstance(r, dict)]
+    if not rows:
+        return []
+    items = "".join(f"<li><code>{_e(r.get('id', '?'))}</code>: {_e(r.get('statement', ''))} "
+                    f"<span class=\"muted\">Not proved: {_e(r.get('why', ''))}. Checked instead by: "
+                    f"{_e(r.get('checked_by', ''))}.</span></li>" for r in rows)
+    return ['<h3 id="not-proved">Not proved yet</h3>',
+            "<p>These obligations are not proof results of this run (the exit code does not cover them); "
+            "the fuzzer evaluates them.</p>", f"<ul>{items}</ul>"]
 
 
 def _counterexamples(results: Results, ids: _Ids) -> str:

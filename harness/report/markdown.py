@@ -23,6 +23,7 @@ def render_markdown(results: Results) -> str:
     blocks = [
         _headline(results),
         _summary_table(results),
+        _not_proved(results),
         _checks_table(results),
         _violations(results),
         _problems(results),
@@ -54,6 +55,19 @@ def _summary_table(results: Results) -> str:
     rows = [[status, str(n)] for status, n in counts.items()]
     rows.append(["Total", str(len(results.checks))])
     return "## Summary\n\n" + _table(["Status", "Checks"], rows, align=["l", "r"])
+
+
+def _not_proved(results: Results) -> str:
+    """The invariants not proved yet (configuration "not_proved"): not checks of this run, so they do not
+    set the exit code; listed so that nobody reads the proof results as covering them."""
+    rows = results.config.get("not_proved") or []
+    if not rows:
+        return ""
+    items = [f"- {_code(str(r.get('id', '?')))}: {_one_line(r.get('statement', ''))} "
+             f"{_one_line(r.get('why', ''))}. Checked instead by: {_one_line(r.get('checked_by', ''))}."
+             for r in rows if isinstance(r, dict)]
+    return ("## Not proved yet\n\nThese obligations are not proof results of this run (the exit code does not "
+            "cover them); the fuzzer evaluates them.\n\n" + "\n".join(items))
 
 
 def _checks_table(results: Results) -> str:
