@@ -1,0 +1,59 @@
+"""Fuzz rules proposed for harness/fuzz/system.py but not merged yet, as a SystemMachine subclass, so a
+proposal can be checked against the survivors it is meant for before it goes into the machine that
+`make verify` and tests/system run (mutants/SURVIVORS.md says which):
+
+    .venv/bin/python -m harness.mutate run --resume --only <ids> --machine harness.mutate.proposed_rules:ProposedMachine
+
+The rules that were proposed here earlier are merged into SystemMachine (its "focused rules").
+"""
+from hypothesis import strategies as st
+from hypothesis.stateful import rule
+
+from harness.fuzz.system import E18, GOVERNANCE, KEEPER, MAX, REGISTERED, SOURCES, T3, SystemMachine, pool_of
+from harness.fuzz.stake_manager import MIN
+from specs.kernel import Bytes32, U256
+
+WINDOW = 32  # EscrowBuffer.MAX_DRAIN_ENTRIES
+
+
+class ProposedMachine(SystemMachine):
+    @rule(src=st.sampled_from(SOURCES), t=st.sampled_from(REGISTERED))
+    def drain_exact_multiple(self, src: int, t: str) -> None:
+        """A deposit that makes the drain window's sum a multiple of the pool's total units, ten hours, a
+        drain: the drain consumes the window exactly, so its last entry has `entry == left` (EscrowBuffer's
+        `if (entry <= left)` boundary)."""
+        m = self.model
+        pool = pool_of(m, t)
+        units = m.world.view(pool, "getTotalUnits", clone=False).returned.v if pool else 0
+        eb = m.world.contracts[self.addr("EscrowBuffer")]
+        tt = Bytes32(bytes.fromhex(t[2:]))
+        head, tail = eb.queueHead[tt].v, eb.queueTail[tt].v
+        if not units or tail - head >= WINDOW:
+            return
+        available = sum(eb.entryAmount[tt][U256(i)].v for i in range(head, tail))
+        x = units - available % units
+        if x < E18 // 1000:  # a deposit large enough to matter: add whole multiples of the units
+            x += units * (E18 // 1000 // units + 1)
+        self.call("EscrowBuffer", "deposit", src, t, x)
+        self.do({"op": "advance", "blocks": 1, "seconds": 36_000})
+        self.call("EscrowBuffer", "drain", KEEPER, t)
+
+    @rule()
+    def fill_task_type(self) -> None:
+        """33 fresh accounts stake MIN_SINK_STAKE and register on T3 (a task type without a pool): the
+        registration that finds 32 sinks reverts TooManySinks (MAX_SINKS_PER_TASK_TYPE). Costly (132 calls):
+        the set-up calls compare outcomes and events only, the state is compared in full at the end."""
+        self.call("CapacityRegistry", "registerTaskType", GOVERNANCE, T3)
+        sm = self.addr("StakeManager")
+        accounts = [0x5E0000000000000000000000000000000000AA00 + k for k in range(33)]
+        each = self.diff.state_each_step
+        self.diff.state_each_step = False
+        try:
+            for a in accounts:
+                self.call("TestToken", "mint", a, a, MIN)
+                self.call("TestToken", "approve", a, sm, MAX)
+                self.call("StakeManager", "stake", a, MIN)
+                self.call("CapacityRegistry", "registerSink", a, T3)
+        finally:
+            self.diff.state_each_step = each
+        self.call("CapacityRegistry", "registerSink", accounts[-1], T3)
