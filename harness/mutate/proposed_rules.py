@@ -17,11 +17,12 @@ WINDOW = 32  # EscrowBuffer.MAX_DRAIN_ENTRIES
 
 
 class ProposedMachine(SystemMachine):
-    @rule(src=st.sampled_from(SOURCES), t=st.sampled_from(REGISTERED))
-    def drain_exact_multiple(self, src: int, t: str) -> None:
-        """A deposit that makes the drain window's sum a multiple of the pool's total units, ten hours, a
-        drain: the drain consumes the window exactly, so its last entry has `entry == left` (EscrowBuffer's
-        `if (entry <= left)` boundary)."""
+    @rule(src=st.sampled_from(SOURCES), t=st.sampled_from(REGISTERED), short=st.sampled_from([0, 1]))
+    def drain_exact_multiple(self, src: int, t: str, short: int) -> None:
+        """A deposit that makes the drain window's sum a multiple of the pool's total units (short = 0) or
+        one wei short of one (short = 1), ten hours, a drain. With a multiple the drain consumes the window
+        exactly, so its last entry has `entry == left` (EscrowBuffer's `if (entry <= left)` boundary); one
+        wei short, drainable and drain are at their rounding edge (`available / totalUnits`)."""
         m = self.model
         pool = pool_of(m, t)
         units = m.world.view(pool, "getTotalUnits", clone=False).returned.v if pool else 0
@@ -31,7 +32,7 @@ class ProposedMachine(SystemMachine):
         if not units or tail - head >= WINDOW:
             return
         available = sum(eb.entryAmount[tt][U256(i)].v for i in range(head, tail))
-        x = units - available % units
+        x = (units - short - available % units) % units
         if x < E18 // 1000:  # a deposit large enough to matter: add whole multiples of the units
             x += units * (E18 // 1000 // units + 1)
         self.call("EscrowBuffer", "deposit", src, t, x)
