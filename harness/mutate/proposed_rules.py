@@ -58,3 +58,8 @@ class ProposedMachine(SystemMachine):
         finally:
             self.diff.state_each_step = each
         self.call("CapacityRegistry", "registerSink", accounts[-1], T3)
+
+    @rule(who=st.sampled_from(SOURCES + [KEEPER]), pid=st.sampled_from([0, 99]))
+    def pipeline_drain_unknown(self, who: int, pid: int) -> None:
+        """Drain a pipeline id that was never created: UnknownPipeline (not NothingToDrain)."""
+        self.call("Pipeline", "drain", who, pid)
