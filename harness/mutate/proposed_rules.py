@@ -9,7 +9,7 @@ The rules that were proposed here earlier are merged into SystemMachine (its "fo
 from hypothesis import strategies as st
 from hypothesis.stateful import rule
 
-from harness.fuzz.system import E18, GOVERNANCE, KEEPER, MAX, REGISTERED, SOURCES, T3, SystemMachine, pool_of
+from harness.fuzz.system import E18, GOVERNANCE, KEEPER, MAX, REGISTERED, SOURCES, T1, T3, SystemMachine, pool_of
 from harness.fuzz.stake_manager import MIN
 from specs.kernel import Bytes32, U256
 
@@ -63,3 +63,16 @@ class ProposedMachine(SystemMachine):
     def pipeline_drain_unknown(self, who: int, pid: int) -> None:
         """Drain a pipeline id that was never created: UnknownPipeline (not NothingToDrain)."""
         self.call("Pipeline", "drain", who, pid)
+
+    @rule(src=st.sampled_from(SOURCES), t=st.sampled_from(REGISTERED))
+    def deposit_whole_max(self, src: int, t: str) -> None:
+        """Into an empty buffer, a deposit of exactly bufferMax (accepted: the bound is inclusive)."""
+        level, max_ = self.level(t)
+        if level == 0 and max_:
+            self.call("EscrowBuffer", "deposit", src, t, max_)
+
+    @rule()
+    def create_pipeline_full_weight(self) -> None:
+        """A first weight of exactly BPS (allowed by the per-weight check) with a pool-less second stage:
+        the loop reaches the second stage and reverts NoPool(T3), not InvalidPipeline."""
+        self.call("Pipeline", "createPipeline", GOVERNANCE, [T1, T3], [10_000, 1])
