@@ -9,6 +9,8 @@ The rules that were proposed here earlier are merged into SystemMachine (its "fo
 from hypothesis import strategies as st
 from hypothesis.stateful import rule
 
+from harness.fuzz.system import SINKS
+
 from harness.fuzz.system import E18, GOVERNANCE, KEEPER, MAX, REGISTERED, SOURCES, T1, T3, SystemMachine, pool_of
 from harness.fuzz.stake_manager import MIN
 from specs.kernel import Bytes32, U256
@@ -76,3 +78,14 @@ class ProposedMachine(SystemMachine):
         """A first weight of exactly BPS (allowed by the per-weight check) with a pool-less second stage:
         the loop reaches the second stage and reverts NoPool(T3), not InvalidPipeline."""
         self.call("Pipeline", "createPipeline", GOVERNANCE, [T1, T3], [10_000, 1])
+
+    @rule(sink=st.sampled_from(SINKS), t=st.sampled_from(REGISTERED))
+    def register_at_min_stake(self, sink: int, t: str) -> None:
+        """A sink with a stake of exactly MIN_SINK_STAKE deregisters and registers again (allowed: the
+        bound is inclusive)."""
+        cur = self.stake_of(sink)
+        if cur:
+            self.call("StakeManager", "unstake", sink, cur)
+        self.call("StakeManager", "stake", sink, MIN)
+        self.call("CapacityRegistry", "deregisterSink", sink, t, sink)
+        self.call("CapacityRegistry", "registerSink", sink, t)
