@@ -15,8 +15,9 @@ symbolic address there.
 
 BPE-FLOW-001 is proved by invariants/flow.py over the Superfluid models run symbolically (ids
 `BPE-FLOW-001/<Contract.fn>`, strengthened; for pools whose admin is not the pool itself, which every
-pool BackpressurePool creates is), and BPE-FLOW-002 in part (BPE-FLOW-002.settled, .gda, .settled-at);
-both keep `proof="concrete"` for the same reason.
+pool BackpressurePool creates is), and BPE-FLOW-002 (`BPE-FLOW-002/realtime-sum`, derived from the
+inductive parts BPE-FLOW-002.settled, .gda, .pools and .settled-at); both keep `proof="concrete"` for the
+same reason.
 
 The rounding bound between rebalances (PROTOCOL.md section 6): when needsRebalance(t) is false, every
 registered sink's units satisfy units * UNIT_SCALE * 10000 <= effective * 10000 + threshold * snapshot,
@@ -134,7 +135,8 @@ def flow_conserved(s, taskTypeId: Bytes32):  # type: ignore[no-untyped-def]
 
 @invariant(
     "BPE-FLOW-002", contract="EscrowBuffer", proof="concrete",
-    depends_on=("ERC20-SUPPLY-001", "LEMMA-FLOW-004", "LEMMA-FLOW-005", "LEMMA-FLOW-006", "LEMMA-FLOW-007"),
+    depends_on=("ERC20-SUPPLY-001", "LEMMA-FLOW-001", "LEMMA-FLOW-003", "LEMMA-FLOW-004", "LEMMA-FLOW-005",
+                "LEMMA-FLOW-006", "LEMMA-FLOW-007"),
     statement="Invariant: no call creates or destroys payment tokens: the realtime balances (available plus "
               "deposit) of every SuperToken holder - sources, sinks, buffers, pipelines, pools and their "
               "admin - add up to the SuperToken's total supply, which only upgrade and downgrade change.",

@@ -1039,15 +1039,8 @@ def _merge_stats(stats: list[dict]) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 # (id, contract, statement, why it is not proved here, what covers it instead)
-UNSUPPORTED_OBLIGATIONS: tuple[tuple[str, str, str, str, str], ...] = (
-    ("BPE-FLOW-002", "EscrowBuffer",
-     "Invariant: no call creates or destroys tokens: the sum over every holder changes only by mint and burn.",
-     "the realtimeBalanceOf sum over every holder needs per-pool sums over the disconnected members and the "
-     "claims, which are not built",
-     "BPE-FLOW-002.settled, BPE-FLOW-002.gda and BPE-FLOW-002.settled-at, proved across every transition in "
-     "invariants/flow.py; stake token: ERC20-SUPPLY-001; the state invariant BPE-FLOW-002 is evaluated by the "
-     "fuzzer on every state"),
-)
+UNSUPPORTED_OBLIGATIONS: tuple[tuple[str, str, str, str, str], ...] = ()  # none left: BPE-FLOW-002 is proved by
+# invariants/flow.py (BPE-FLOW-002/realtime-sum from its inductive parts)
 
 
 def unsupported_obligations() -> list[ObligationResult]:

@@ -12,8 +12,9 @@
   pool stub whose guarantees are lemmas over the GDA model (invariants/rebalance.py);
 - BPE-BUFFER-003 across Pipeline.deposit/drain per element by induction over the stage loop, with
   BPE-PIPE-001 and BPE-BUFFER-ROW-001 (invariants/pipeline.py);
-- BPE-FLOW-001 (strengthened) and the pieces of BPE-FLOW-002 across every external function of the
-  Superfluid models run symbolically (invariants/flow.py);
+- BPE-FLOW-001 (strengthened) and BPE-FLOW-002 (its inductive parts across every external function of
+  the Superfluid models run symbolically, and the derivation of the realtime sum from them)
+  (invariants/flow.py);
 - everything not proved yet as UNSUPPORTED rows (`unsupported_obligations`), never left out.
 
 A VIOLATED result carries `counterexample` (invariants.prover.Counterexample); replay it on an EVM

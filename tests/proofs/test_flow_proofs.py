@@ -42,6 +42,28 @@ def test_every_flow_obligation_is_proved_or_listed(results):
     for inv in flow.FLOW_INVARIANTS:  # BPE-FLOW-002.gda across distributeFlow included (no SLOW row left)
         assert by_id[f"{inv}/GDAv1Forwarder.distributeFlow"].status == "PROVED"
     assert not flow.SLOW_INVARIANTS
+    # BPE-FLOW-002 as stated, from its inductive parts
+    rts = by_id["BPE-FLOW-002/realtime-sum"]
+    assert rts.status == "PROVED" and rts.details["solver"] == ["unsat"] * 3 and rts.details["pieces"] > 100
+
+
+@pytest.mark.parametrize("drop", ["settled", "gda", "books", "splits"])
+def test_the_realtime_sum_does_not_follow_without_any_of_its_parts(drop):
+    import z3
+
+    facts, goal = flow.realtime_sum_query(2, drop=drop)
+    s = z3.Solver()
+    s.add(*facts, z3.Not(goal))
+    assert s.check() == z3.sat
+
+
+def test_the_realtime_sum_is_not_proved_when_a_piece_is_not(results):
+    import dataclasses
+
+    pieces = [dataclasses.replace(r, status="INCONCLUSIVE") if r.id.startswith("BPE-FLOW-002.pools/") else r
+              for r in results if r.id != "BPE-FLOW-002/realtime-sum"]
+    r = flow.prove_realtime_sum(pieces)
+    assert r.status == "INCONCLUSIVE" and "BPE-FLOW-002.pools/" in r.details["message"]
 
 
 @pytest.mark.parametrize("twin", sorted(FLOW_TWINS))
