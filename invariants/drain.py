@@ -57,7 +57,7 @@ from specs.system import System
 from invariants import loops
 from invariants.loops import AXIOMS, ROW, at, qsum, range_sum, register_summary_array
 from invariants.prover import (
-    INCONCLUSIVE, PROVED, VIOLATED, ObligationResult, Prover, _merge_stats, _stats, symbolic_system,
+    INCONCLUSIVE, PROVED, ObligationResult, Prover, check_success_paths, symbolic_system,
 )
 
 LOOP_METHODS = ("_available", "_consume", "_emitDrained")
@@ -334,35 +334,19 @@ def prove_loop_lemma(lemma: LoopLemma, model: type = EscrowBuffer, *, timeout_ms
     assumptions, body = lemma.build(model)
     explorer = Explorer(assumptions, timeout_ms=timeout_ms)
     paths = explorer.explore(body)
-    status, details, stats = PROVED, {"paths": len(paths), "reverting_paths": sum(not p.ok for p in paths),
-                                      "axioms": AXIOMS, "model": model.__name__}, []
-    satisfiable = False
-    for p in paths:
-        if not p.ok:
-            continue
-        s = z3.Solver()
-        s.set("timeout", timeout_ms)
-        s.add(*assumptions, *p.definitions, *p.conditions)
-        if not satisfiable:
-            satisfiable = s.check() != z3.unsat
-        s.add(z3.Not(p.result))
-        r = s.check()
-        stats.append(_stats(s))
-        if r == z3.sat:
-            m = s.model()
-            status = VIOLATED
-            details["counterexample"] = {str(d): str(m[d]) for d in m.decls() if d.arity() == 0}
-            details["message"] = "one iteration of the loop body breaks the loop invariant or its frame"
-            break
-        if r != z3.unsat:
-            status = INCONCLUSIVE
-            details["message"] = f"solver returned unknown ({s.reason_unknown()})"
-    if status == PROVED and not satisfiable:
-        status = INCONCLUSIVE
+    details = {"paths": len(paths), "reverting_paths": sum(not p.ok for p in paths), "axioms": AXIOMS,
+               "model": model.__name__}
+    chk = check_success_paths(assumptions, paths, timeout_ms)
+    if chk.model is not None:
+        details["counterexample"] = {str(d): str(chk.model[d]) for d in chk.model.decls() if d.arity() == 0}
+        details["message"] = "one iteration of the loop body breaks the loop invariant or its frame"
+    elif chk.vacuous:
         details["message"] = "VACUOUS: invariant and guard are unsatisfiable with every path of the body"
         details["vacuous"] = True
-    details["solver_stats"] = _merge_stats(stats)
-    return ObligationResult(lemma.id, "lemma", "EscrowBuffer", status, time.perf_counter() - t0, lemma.statement,
+    elif chk.message:
+        details["message"] = chk.message
+    details["solver_stats"] = chk.stats
+    return ObligationResult(lemma.id, "lemma", "EscrowBuffer", chk.status, time.perf_counter() - t0, lemma.statement,
                             details)
 
 

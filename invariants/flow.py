@@ -110,11 +110,11 @@ import z3
 from specs import superfluid as sf
 from specs.kernel import (
     I128, I256, U32, U256, Address, Block, Bool, Bytes32, Explorer, Mapping, Msg, Revert, Sint,
-    ModelBug, Oracle, Path, SolidityError, Uint, World,
+    ModelBug, Oracle, SolidityError, Uint, World,
     define, flat_key, fresh, is_sym, truth, _ORACLES,
 )
 from specs.system import GENESIS_BLOCK, GENESIS_TIMESTAMP, SUPERFLUID
-from invariants.prover import INCONCLUSIVE, PROVED, UNSUPPORTED, VIOLATED, ObligationResult
+from invariants.prover import INCONCLUSIVE, PROVED, UNSUPPORTED, VIOLATED, ObligationResult, _dedup_keys
 
 T, GDA, FWD, UND = (SUPERFLUID[n] for n in ("SuperToken", "GDA", "GDAv1Forwarder", "SuperTokenUnderlying"))
 ADMIN_P = 0xAD31000000000000000000000000000000000001  # concrete admins of the base world (symbolic in proofs)
@@ -313,27 +313,9 @@ class SuccessOracle(Oracle):
 
 
 class SuccessExplorer(Explorer):
-    """Explorer.explore with SuccessOracle."""
+    """Explorer with SuccessOracle."""
 
-    def explore(self, fn: Callable[[], Any]) -> list[Path]:
-        paths: list[Path] = []
-        pending: list[list[bool]] = [[]]
-        while pending:
-            prefix = pending.pop()
-            oracle = SuccessOracle(self, prefix)
-            _ORACLES.append(oracle)
-            try:
-                try:
-                    path = Path(oracle.conditions, oracle.definitions, result=fn())
-                except Revert as r:
-                    path = Path(oracle.conditions, oracle.definitions, reverted=r.error)
-            finally:
-                _ORACLES.pop()
-            paths.append(path)
-            pending.extend(reversed(oracle.alternatives))
-            if len(paths) > self.max_paths:
-                raise ModelBug(f"more than {self.max_paths} paths")
-        return paths
+    oracle_class = SuccessOracle
 
 
 # ---------------------------------------------------------------------------------------------
@@ -462,16 +444,6 @@ def _key_eq(a: tuple, b: tuple) -> Any:
     return z3.And(*[x == y for x, y in zip(a, b)])
 
 
-def _distinct(keys: list[tuple]) -> list[tuple]:
-    seen, out = set(), []
-    for k in keys:
-        s = tuple(str(x) for x in k)
-        if s not in seen:
-            seen.add(s)
-            out.append(k)
-    return out
-
-
 def _sel(st: Any, key: tuple, pre: bool) -> Any:
     if st.symbolic:
         return z3.Select(st.initial_array if pre else st.array, flat_key(key))
@@ -483,7 +455,7 @@ def keyed_delta(keys: list[tuple], contrib: Callable[[bool, tuple], Any],
     """sum over the distinct `keys` of contrib(False, key) - contrib(True, key) (post minus pre), each
     distinct key once; `only(key)` restricts the keys counted (a z3 condition). Sound as the change of a
     sum over every key when every key whose contribution may differ is among `keys`."""
-    keys = _distinct(keys)
+    keys = _dedup_keys(keys)
     terms = []
     for i, k in enumerate(keys):
         d = contrib(False, k) - contrib(True, k)
@@ -529,7 +501,7 @@ def _range_facts(stores: list[tuple[Any, type]]) -> list[z3.BoolRef]:
         if not st.symbolic or st.value_sort != z3.IntSort():
             continue
         lo, hi = (leaf.MIN, leaf.MAX) if issubclass(leaf, Sint) else (0, leaf.MAX if issubclass(leaf, Uint) else (1 << 256) - 1)
-        for k in _distinct(st.touched):
+        for k in _dedup_keys(st.touched):
             v = z3.Select(st.initial_array, flat_key(k))
             out.append(z3.And(v >= lo, v <= hi))
     return out
@@ -615,7 +587,7 @@ class State:
                 ms4 = [c.mUnits.store, c.mSettledValue.store, c.mSyncedValue.store, c.mClaimedValue.store]
                 contrib = _disc_contrib(ms4, conn, p)
                 if p not in g.DU and not c.mUnits.store.symbolic:  # created by this call: sums of its entries
-                    ks = _distinct([k for st in ms4 for k, _ in st.items()])
+                    ks = _dedup_keys([k for st in ms4 for k, _ in st.items()])
                     self.disc[p] = tuple(z3.Sum(*[f(False, k) for k in ks]) if ks else z3.IntVal(0)
                                          for f in contrib)
                 else:
@@ -875,11 +847,11 @@ def prove_transition(contract: str, addr: int, fn: str, params: list, *, classes
                 stores.append((m.store, m.leaf_type()))
         tok = post.contracts[T]
         path_hyps = {
-            "BPE-FLOW-001": [z3.Select(fr0, flat_key(k)) >= 0 for k in _distinct(tok.flowRate.store.touched)],
+            "BPE-FLOW-001": [z3.Select(fr0, flat_key(k)) >= 0 for k in _dedup_keys(tok.flowRate.store.touched)],
             "BPE-FLOW-002.settled": [],
             "BPE-FLOW-002.settled-at": [],
-            "BPE-FLOW-002.gda": [pre_state.future(k[0], None) for k in _distinct(tok.uFlowRate.store.touched)],
-            "BPE-FLOW-002.pools": [pre_state.not_member(k[0]) for k in _distinct(
+            "BPE-FLOW-002.gda": [pre_state.future(k[0], None) for k in _dedup_keys(tok.uFlowRate.store.touched)],
+            "BPE-FLOW-002.pools": [pre_state.not_member(k[0]) for k in _dedup_keys(
                 tok.uSettledValue.store.touched + [k for a in (p, q) for st in (
                     post.contracts[a].mUnits.store, post.contracts[a].mSettledValue.store,
                     post.contracts[a].mClaimedValue.store) for k in st.touched])],
@@ -1020,7 +992,7 @@ def _concrete_world(world: World, pre: World, model: Any, touched: dict, p: int,
             v = getattr(sc, f.name)
             if isinstance(v, Mapping):
                 m = getattr(c, f.name)
-                for key in _distinct(touched.get((a, f.name), [])):
+                for key in _dedup_keys(touched.get((a, f.name), [])):
                     ck = tuple(ev(k) for k in key)
                     m.store.set(ck, ev(z3.Select(v.store.initial_array, flat_key(key))))
             elif _is_value(v) and is_sym(v.v):

@@ -64,7 +64,7 @@ from specs.system import GOVERNANCE, SUPERFLUID, System, addresses
 import invariants.escrow_buffer  # noqa: F401  (registers BPE-BUFFER-001..004)
 from invariants.escrow_buffer import fifo_nothing_twice
 from invariants.prover import (
-    ENVIRONMENT, INCONCLUSIVE, PROVED, VIOLATED, Counterexample, ObligationResult, Prover, _merge_stats, _stats,
+    ENVIRONMENT, INCONCLUSIVE, PROVED, VIOLATED, Counterexample, ObligationResult, Prover, check_success_paths,
     evaluate, evaluate_fn, replay_on_model, symbolic_system,
 )
 from invariants.registry import REGISTRY, STEP_REGISTRY, Call, Invariant, StepInvariant
@@ -280,33 +280,18 @@ def prove_pipeline_lemma(lemma: PipelineLemma, overrides: dict[str, type] | None
     explorer = Explorer(assumptions, timeout_ms=timeout_ms)
     paths = explorer.explore(body)
     ok = [p for p in paths if p.ok]
-    status, details, stats = PROVED, {"paths": len(paths), "success_paths": len(ok)}, []
-    satisfiable = False
-    model = None
-    for p in ok:
-        s = z3.Solver()
-        s.set("timeout", timeout_ms)
-        s.add(*assumptions, *p.definitions, *p.conditions)
-        if not satisfiable:
-            satisfiable = s.check() != z3.unsat
-        s.add(z3.Not(p.result))
-        r = s.check()
-        stats.append(_stats(s))
-        if r == z3.sat:
-            model = s.model()
-            status = VIOLATED
-            details["counterexample"] = {str(d): str(model[d]) for d in model.decls() if d.arity() == 0}
-            details["message"] = "a success path of the model run breaks the goal"
-            break
-        if r != z3.unsat:
-            status = INCONCLUSIVE
-            details["message"] = f"solver returned unknown ({s.reason_unknown()})"
-    details["satisfiable"] = satisfiable
-    if status == PROVED and not satisfiable:
-        status = INCONCLUSIVE
-        details["message"] = "VACUOUS: the assumptions are unsatisfiable with every success path"
+    details = {"paths": len(paths), "success_paths": len(ok)}
+    chk = check_success_paths(assumptions, paths, timeout_ms)
+    status, model = chk.status, chk.model
+    if model is not None:
+        details["counterexample"] = {str(d): str(model[d]) for d in model.decls() if d.arity() == 0}
+        details["message"] = "a success path of the model run breaks the goal"
+    elif chk.message:
+        details["message"] = chk.message
+    details["satisfiable"] = chk.satisfiable == z3.sat
+    if chk.vacuous:
         details["vacuous"] = True
-    details["solver_stats"] = _merge_stats(stats)
+    details["solver_stats"] = chk.stats
     details["environment"] = ENVIRONMENT + GUARANTEES
     res = ObligationResult(lemma.id, "lemma", lemma.contract, status, time.perf_counter() - t0, lemma.statement,
                            details)

@@ -757,9 +757,13 @@ class Prover:
             if r != z3.unsat:
                 status = INCONCLUSIVE
                 details["message"] = f"solver returned unknown ({s.reason_unknown()})"
-        if status == PROVED and not paths_satisfiable(assumptions, paths, self.timeout_ms):
+        vacuity = paths_satisfiable(assumptions, paths, self.timeout_ms) if status == PROVED else z3.sat
+        if vacuity == z3.unsat:
             status = VIOLATED
             details["message"] = "VACUOUS: the lemma's assumptions are unsatisfiable"
+        elif vacuity == z3.unknown:
+            status = INCONCLUSIVE
+            details["message"] = "vacuity unknown: the solver could not show the lemma's assumptions satisfiable"
         details["solver_stats"] = _merge_stats(stats)
         return ObligationResult(lemma.id, "lemma", lemma.contract, status, time.perf_counter() - t0,
                                 lemma.statement, details)
@@ -823,22 +827,69 @@ def _task_weight(task: tuple) -> float:
         what.function, 1)
 
 
-def paths_satisfiable(assumptions: list[z3.BoolRef], paths: list[Any], timeout_ms: int) -> bool:
-    """Vacuity of a lemma: its assumptions are satisfiable with at least one path's condition."""
-    for p in paths:
-        s = z3.Solver()
-        s.set("timeout", timeout_ms)
-        s.add(*assumptions, *p.definitions, *p.conditions)
-        if s.check() != z3.unsat:
-            return True
-    return not paths and _sat(assumptions, timeout_ms)
+def paths_satisfiable(assumptions: list[z3.BoolRef], paths: list[Any], timeout_ms: int) -> z3.CheckSatResult:
+    """Vacuity of a lemma: z3.sat when its assumptions are satisfiable with at least one path's condition
+    (with the assumptions alone when there is no path), z3.unsat when with none (VACUOUS), z3.unknown
+    when the solver could not tell for some path and found none satisfiable (never read as satisfiable)."""
+    answers = [_check([*assumptions, *p.definitions, *p.conditions], timeout_ms) for p in paths] or \
+        [_check(list(assumptions), timeout_ms)]
+    return z3.sat if z3.sat in answers else z3.unknown if z3.unknown in answers else z3.unsat
 
 
-def _sat(facts: list[z3.BoolRef], timeout_ms: int) -> bool:
+def _check(facts: list[z3.BoolRef], timeout_ms: int) -> z3.CheckSatResult:
     s = z3.Solver()
     s.set("timeout", timeout_ms)
     s.add(*facts)
-    return s.check() != z3.unsat
+    return s.check()
+
+
+@dataclass
+class PathCheck:
+    """What check_success_paths found: status PROVED, VIOLATED or INCONCLUSIVE (unknown, or VACUOUS when
+    no success path is satisfiable with the assumptions); `model` is the violating z3 model."""
+
+    status: str
+    satisfiable: z3.CheckSatResult
+    message: str = ""
+    model: Any = None
+    stats: dict = field(default_factory=dict)
+
+    @property
+    def vacuous(self) -> bool:
+        return self.satisfiable == z3.unsat
+
+
+def check_success_paths(assumptions: list[z3.BoolRef], paths: list[Any], timeout_ms: int, *,
+                        goal: Callable[[Any], Any] = lambda p: p.result) -> PathCheck:
+    """Every success path (`p.ok`; a reverting one reverts the transaction, not a counterexample)
+    satisfies goal(p) under the assumptions, its definitions and its conditions: the first sat is
+    VIOLATED (with the model), an unknown is INCONCLUSIVE. A result that would be PROVED is INCONCLUSIVE
+    when no success path is satisfiable with the assumptions (VACUOUS) or when that is unknown."""
+    stats, answers = [], []
+    status, message, model = PROVED, "", None
+    for p in paths:
+        if not p.ok:
+            continue
+        s = z3.Solver()
+        s.set("timeout", timeout_ms)
+        s.add(*assumptions, *p.definitions, *p.conditions)
+        if z3.sat not in answers:
+            answers.append(s.check())
+        s.add(z3.Not(goal(p)))
+        r = s.check()
+        stats.append(_stats(s))
+        if r == z3.sat:
+            status, model, message = VIOLATED, s.model(), ""
+            answers.append(z3.sat)  # the violating model satisfies the assumptions and the path
+            break
+        if r != z3.unsat:
+            status, message = INCONCLUSIVE, f"solver returned unknown ({s.reason_unknown()})"
+    satisfiable = z3.sat if z3.sat in answers else z3.unknown if z3.unknown in answers else z3.unsat
+    if status == PROVED and satisfiable == z3.unsat:
+        status, message = INCONCLUSIVE, "VACUOUS: the assumptions are unsatisfiable with every success path"
+    elif status == PROVED and satisfiable == z3.unknown:
+        status, message = INCONCLUSIVE, "vacuity unknown: the solver found no success path satisfiable with the assumptions"
+    return PathCheck(status, satisfiable, message, model, _merge_stats(stats))
 
 
 def replay_on_model(cex: Counterexample, invariants: list[Invariant],

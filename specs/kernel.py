@@ -191,8 +191,11 @@ class Explorer:
 
     `base` are facts that hold on every path (range constraints of the symbolic inputs); branches
     infeasible under base and the current path condition are pruned. A solver `unknown` counts as
-    feasible: exploring a path too many never makes a proof unsound.
+    feasible: exploring a path too many never makes a proof unsound. `oracle_class` decides the branches
+    (a subclass may swap it, e.g. to explore success paths only).
     """
+
+    oracle_class: type = Oracle
 
     def __init__(self, base: Iterable[z3.BoolRef] = (), *, prune: bool = True, timeout_ms: int = 5000,
                  max_depth: int = 200, max_paths: int = 10_000):
@@ -218,7 +221,7 @@ class Explorer:
         pending: list[list[bool]] = [[]]
         while pending:
             prefix = pending.pop()
-            oracle = Oracle(self, prefix)
+            oracle = self.oracle_class(self, prefix)
             _ORACLES.append(oracle)
             try:
                 try:
