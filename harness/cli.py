@@ -247,10 +247,10 @@ def engines_check(r: Any, first: str, eng: str) -> Any:
 
 def prove_into(results: Any, fixtures: dict, timeout_ms: int, prover: Any = None, jobs: int = 2) -> None:
     """The proof suite (invariants/suite.py) into `results`: lemmas, the proved system (token,
-    StakeManager, CapacityRegistry) and EscrowBuffer under assume-guarantee stubs. The invariants
-    declared as checked by fuzzing only (`proof="concrete"`, not proved yet) are not proof results: they
-    are listed in the configuration under "not_proved" with what checks them instead, and the fuzz
-    campaign evaluates them after every step."""
+    StakeManager, CapacityRegistry) and EscrowBuffer under assume-guarantee stubs. Rows no prover
+    attempts (UNSUPPORTED: `unsupported_obligations()` and any UNSUPPORTED result, none today) are not
+    proof results: they are listed in the configuration under "not_proved" with what checks them instead,
+    and the fuzz campaign evaluates the registered invariants after every step."""
     from invariants.evm_replay import replay_on_evm
     from invariants.prover import unsupported_obligations
     from invariants.suite import proof_results
