@@ -170,3 +170,89 @@ def payment_money_conserved(s):  # type: ignore[no-untyped-def]
         available, deposit, _owed = tok.realtimeBalanceOf(_ANY, Address(a), now)
         total += available.v + deposit.v
     return total == tok._totalSupply.v
+
+
+# -- the inductive parts of BPE-FLOW-002 (proved in invariants/flow.py; evaluated here by the fuzzer) --------
+
+def _sf_pools(s):  # type: ignore[no-untyped-def]
+    """Every SuperfluidPool of the world, as (address, model)."""
+    from specs.superfluid import SuperfluidPool
+
+    return [(a, c) for a, c in sorted(s.world.contracts.items()) if isinstance(c, SuperfluidPool)]
+
+
+def _pool_members(c):  # type: ignore[no-untyped-def]
+    """Every address with an entry in a pool's member mappings."""
+    return sorted({k[0] for m in (c.mUnits, c.mSyncedAt, c.mSyncedRate, c.mSyncedValue, c.mSettledValue,
+                                  c.mClaimedValue) for k, _v in m.items()})
+
+
+@invariant(
+    "BPE-FLOW-002.settled", contract="EscrowBuffer", proof="concrete", strengthening=True,
+    statement="Invariant: the SuperToken's settled balances sum to its totalSupply (changed only by "
+              "upgrade/downgrade).",
+    why="The ERC20 part of every holder's balance; with BPE-FLOW-002.gda and .pools it gives BPE-FLOW-002 "
+        "(PROTOCOL.md section 6).",
+    exploit="A transfer or downgrade that credits more than it debits mints SuperTokens backed by no "
+            "underlying.",
+)
+def settled_balances_sum_to_supply(s):  # type: ignore[no-untyped-def]
+    tok = _super_token(s)
+    return sum(v for _k, v in tok._sharedSettledBalance.items()) == tok._totalSupply.v
+
+
+@invariant(
+    "BPE-FLOW-002.gda", contract="EscrowBuffer", proof="concrete", strengthening=True,
+    depends_on=("LEMMA-FLOW-001", "LEMMA-FLOW-003", "LEMMA-FLOW-004", "LEMMA-FLOW-005", "LEMMA-FLOW-006",
+                "LEMMA-FLOW-007"),
+    statement="Invariant: GDA semantic money is zero-sum (strengthening of BPE-FLOW-002): the universal "
+              "indexes plus every pool's members' value add up to 0 at every time (rates and values), and a "
+              "pool's total units are its members' units.",
+    why="Streams and distributions only move value between universal indexes and pool members; the sum "
+        "staying 0 is what makes the realtime balances add up (PROTOCOL.md section 6).",
+    exploit="A distribution that credits members more than the distributor pays (or a units change that "
+            "drops its remainder) creates streamed money.",
+)
+def gda_money_zero_sum(s):  # type: ignore[no-untyped-def]
+    from specs.kernel import U32
+    from specs.superfluid import member_rtb
+
+    tok = _super_token(s)
+    now = U32(s.world.block.timestamp)
+    accounts = {k[0] for m in (tok.uFlowRate, tok.uSettledAt, tok.uSettledValue) for k, _v in m.items()}
+    total = sum(tok.uindex(Address(a)).rtb(now).v for a in accounts)
+    for _a, c in _sf_pools(s):
+        members = _pool_members(c)
+        if sum(c.mUnits[Address(m)].v for m in members) != c.totalUnits.v:
+            return False
+        idx = c.index()
+        total += sum(member_rtb(idx, c.member(Address(m)), now).v for m in members)
+    return total == 0
+
+
+@invariant(
+    "BPE-FLOW-002.pools", contract="EscrowBuffer", proof="concrete", strengthening=True,
+    statement="Invariant: every pool's books balance (strengthening of BPE-FLOW-002): the disconnected "
+              "pseudo-member carries exactly the disconnected members' units and unclaimed value, and the "
+              "pool's own universal index has no flow rate and holds minus the members' claims.",
+    why="A pool's balance is its disconnected members' unclaimed value and its own universal index is in "
+        "no balance: these books are what makes the realtime balances add up (PROTOCOL.md section 6).",
+    exploit="A claim that the disconnected pseudo-member keeps (or a units change it misses) lets the pool's "
+            "balance count money a member has already claimed: paid twice.",
+)
+def pool_books_balance(s):  # type: ignore[no-untyped-def]
+    tok = _super_token(s)
+    for a, c in _sf_pools(s):
+        pool = Address(a)
+        du = dv = cl = 0
+        for m in _pool_members(c):
+            mm = Address(m)
+            units, claimed = c.mUnits[mm].v, c.mClaimedValue[mm].v
+            cl += claimed
+            if not tok.connected[mm][pool].v:
+                du += units
+                dv += c.mSettledValue[mm].v - c.mSyncedValue[mm].v * units - claimed
+        if (c.dUnits.v != du or c.dSettledValue.v - c.dSyncedValue.v * c.dUnits.v != dv
+                or tok.uFlowRate[pool].v != 0 or tok.uSettledValue[pool].v + cl != 0):
+            return False
+    return True

@@ -114,7 +114,9 @@ from specs.kernel import (
     define, flat_key, fresh, is_sym, truth, _ORACLES,
 )
 from specs.system import GENESIS_BLOCK, GENESIS_TIMESTAMP, SUPERFLUID
+import invariants.backpressure_pool  # noqa: F401  (registers the BPE-FLOW-002 parts: their statements)
 from invariants.prover import INCONCLUSIVE, PROVED, UNSUPPORTED, VIOLATED, ObligationResult, _dedup_keys
+from invariants.registry import REGISTRY
 
 T, GDA, FWD, UND = (SUPERFLUID[n] for n in ("SuperToken", "GDA", "GDAv1Forwarder", "SuperTokenUnderlying"))
 ADMIN_P = 0xAD31000000000000000000000000000000000001  # concrete admins of the base world (symbolic in proofs)
@@ -141,18 +143,15 @@ STATEMENTS = {
     "BPE-FLOW-001": "Invariant (strengthened): in every pool whose admin is not itself, sum_d flowRate[d][pool] "
                     "== per-unit rate * total units + adjustment flow rate; an address that is no pool has no "
                     "distribution flow into it and no adjustment flow.",
-    "BPE-FLOW-002.settled": "Invariant: the SuperToken's settled balances sum to its totalSupply (changed only "
-                            "by upgrade/downgrade).",
-    "BPE-FLOW-002.gda": "Invariant (strengthening of BPE-FLOW-002): GDA semantic money is zero-sum: the "
-                        "universal indexes plus every pool's members' value add up to 0 at every time (rates "
-                        "and values), and a pool's total units are its members' units.",
-    "BPE-FLOW-002.pools": "Invariant (strengthening of BPE-FLOW-002): in every pool, the disconnected "
-                          "pseudo-member carries exactly the disconnected members' units and unclaimed value, and "
-                          "the pool's own universal index has no flow rate and holds minus the members' claims; "
-                          "a pool whose admin is a pool (itself or another) or a future pool address has no "
-                          "units and no adjustment flow; a pool or future "
-                          "pool address is no member of any pool (no units, nothing unclaimed) and a future pool "
-                          "address has no universal-index value.",
+    # stated once, in invariants/backpressure_pool.py (the fuzzer evaluates them after every step); the proof
+    # of .pools carries the strengthenings appended here
+    "BPE-FLOW-002.settled": REGISTRY.invariants["BPE-FLOW-002.settled"].statement,
+    "BPE-FLOW-002.gda": REGISTRY.invariants["BPE-FLOW-002.gda"].statement,
+    "BPE-FLOW-002.pools": REGISTRY.invariants["BPE-FLOW-002.pools"].statement[:-1] +
+                          "; with the strengthenings: a pool whose admin is a pool (itself or another) or a future "
+                          "pool address has no units and no adjustment flow; a pool or future pool address is no "
+                          "member of any pool (no units, nothing unclaimed) and a future pool address has no "
+                          "universal-index value.",
 }
 
 

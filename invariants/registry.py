@@ -15,7 +15,7 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-ID_PATTERN = re.compile(r"^[A-Z0-9]+(-[A-Z0-9]+)*-\d{3}$")
+ID_PATTERN = re.compile(r"^[A-Z0-9]+(-[A-Z0-9]+)*-\d{3}(\.[a-z][a-z-]*)?$")  # BPE-FLOW-002.gda: a part of one
 
 
 @dataclass(frozen=True)
