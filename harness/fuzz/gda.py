@@ -34,11 +34,12 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from harness.evm import superfluid as sf
 from harness.evm.engine import Snapshot
+from harness.fuzz.differential import plain
 from harness.fuzz.profiles import profile
 from harness.fuzz.runner import no_local_constants, shrink_budget
 from specs import superfluid as model
 from specs.kernel import (
-    I96, I128, I256, U32, U128, U256, Address, Bool, Bytes32, Msg, Sint, Uint, World,
+    I96, I128, I256, U32, U128, U256, Address, Bool, Msg, World,
 )
 
 ADMINS = [0xAD00000000000000000000000000000000000A01, 0xAD00000000000000000000000000000000000A02]
@@ -84,19 +85,6 @@ def to_model(t: Any, v: Any) -> Any:
     if t is Bool:
         return Bool(bool(v))
     return t(v)
-
-
-def plain(v: Any) -> Any:
-    """A model value as the ABI decoder gives it."""
-    if isinstance(v, (Uint, Sint, Address)):
-        return v.v
-    if isinstance(v, Bool):
-        return bool(v.v)
-    if isinstance(v, Bytes32):
-        return v.to_bytes()
-    if isinstance(v, (tuple, list)):
-        return tuple(plain(x) for x in v)
-    return v
 
 
 class Mismatch(AssertionError):
