@@ -245,6 +245,16 @@ def engines_check(r: Any, first: str, eng: str) -> Any:
                  f"events on every step of the replayed sequences.", details)
 
 
+def violation_message(details: dict) -> str:
+    """What a VIOLATED proof result says of its counterexample's replays: the engines it was replayed on,
+    or that it was confirmed on the model only (never an EVM replay that did not happen)."""
+    replays = details.get("evm_replay")
+    if isinstance(replays, list) and replays:
+        return "counterexample replayed on the model and on " + ", ".join(x["engine"] for x in replays)
+    return ("counterexample confirmed on the model only, not replayed on an EVM"
+            + (f" ({replays})" if isinstance(replays, str) else ""))
+
+
 def prove_into(results: Any, fixtures: dict, timeout_ms: int, prover: Any = None, jobs: int = 2) -> None:
     """The proof suite (invariants/suite.py) into `results`: lemmas, the proved system (token,
     StakeManager, CapacityRegistry) and EscrowBuffer under assume-guarantee stubs. Rows no prover
@@ -277,8 +287,7 @@ def prove_into(results: Any, fixtures: dict, timeout_ms: int, prover: Any = None
         if r.status != "PROVED":
             log(f"  {r.status}: {r.id} {details.get('message', '')}")
         if r.status == "VIOLATED" and "message" not in details:
-            details["message"] = ("counterexample replayed on the model and on " +
-                                  ", ".join(x["engine"] for x in details.get("evm_replay", [])))
+            details["message"] = violation_message(details)
         results.add(Check(r.id, r.kind, r.contract, r.status, r.seconds, r.title, details))
 
 

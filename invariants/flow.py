@@ -64,14 +64,15 @@ Exploration: only success paths are explored (SuccessOracle): at a checked-arith
 SafeCast guard the reverting side is dropped (a reverting call changes nothing), the other side's
 condition joins the path condition.
 
-Found on the way (the Superfluid framework itself, outside what BackpressurePool does): the realtime sum
-is not conserved in two corners, so the environment excludes them and the strengthenings above state what
-that buys. (1) A pool's admin may be the GDA's next CREATE address, i.e. a pool created later: its
-adjustment flow would stream into that pool's universal index, which no realtime balance counts; the
-strengthening shows such a pool never gets units or an adjustment flow (nobody can act as a pool). (2)
-updateMemberUnits may name a future pool address as member; once the pool exists there, its claims are
-paid into its universal index and vanish from the realtime sum. The environment assumes updateMemberUnits
-never names one (BackpressurePool gives units only to sinks that registered with their own transaction).
+Found on the way (the Superfluid framework itself, outside what BackpressurePool does), two corners where
+money could leave every realtime balance through a pool's own universal index:
+(1) a pool's admin may be the GDA's next CREATE address, where a pool is created later: an adjustment flow
+to that admin would stream into a pool's universal index. Unreachable: the strengthening of .pools shows
+such a pool never gets units or an adjustment flow (nobody can act as a pool or as a future pool address).
+(2) updateMemberUnits may name a future pool address as member: once the pool exists there, claims for it
+are paid into its universal index and vanish from the realtime sum. Reachable in the framework (shown on
+both EVMs, tests/superfluid/test_realtime_sum_corner.py), so the environment assumes updateMemberUnits never
+names one (BackpressurePool gives units only to sinks that registered with their own transaction).
 
 Solving: each conjunct of a goal is a query of its own, first from the invariant's own hypotheses, then
 from all of them. The value part of BPE-FLOW-002.gda is tried first with _normalized_unsat (the query
@@ -952,6 +953,8 @@ def prove_transition(contract: str, addr: int, fn: str, params: list, *, classes
         if rec["cex"] is not None:
             details["counterexample"] = rec["cex"]
             details["confirmed"] = rec["cex"].get("confirmed_on_model", False)
+            details["evm_replay"] = ("not replayed: an arbitrary framework state cannot be set in the real "
+                                     "framework's storage; confirmed on the unabstracted model only")
         results.append(ObligationResult(f"{inv}/{name}", "proof", contract, rec["status"],
                                         rec["seconds"] + explore_s / len(FLOW_INVARIANTS), STATEMENTS[inv], details))
     if vac["sat"]:
