@@ -45,6 +45,19 @@ def _super_token(s):  # type: ignore[no-untyped-def]
     return s.world.contracts[s.address_of("SuperToken")]
 
 
+def _sf_pools(s):  # type: ignore[no-untyped-def]
+    """Every SuperfluidPool of the world, as (address, model)."""
+    from specs.superfluid import SuperfluidPool
+
+    return [(a, c) for a, c in sorted(s.world.contracts.items()) if isinstance(c, SuperfluidPool)]
+
+
+def _pool_members(c):  # type: ignore[no-untyped-def]
+    """Every address with an entry in a pool's member mappings."""
+    return sorted({k[0] for m in (c.mUnits, c.mSyncedAt, c.mSyncedRate, c.mSyncedValue, c.mSettledValue,
+                                  c.mClaimedValue) for k, _v in m.items()})
+
+
 @invariant(
     "BPE-REBAL-004", contract="BackpressurePool", proof="concrete",
     statement="Invariant: for every task type with a pool, the pool's total units equal the sum of the units "
@@ -155,15 +168,8 @@ def payment_money_conserved(s):  # type: ignore[no-untyped-def]
     accounts |= {p for _k, p in s.backpressure_pool.pools.items()}
     # and every pool member: a connected member's balance grows with the pool's flow before the token has
     # any settled entry for it
-    from specs.kernel import Mapping as _Mapping
-    from specs.superfluid import SuperfluidPool as _Pool
-
-    for c in s.world.contracts.values():
-        if isinstance(c, _Pool):
-            for f in c.storage_fields():
-                m = getattr(c, f.name)
-                if isinstance(m, _Mapping) and m.key_type is Address:
-                    accounts |= {k[0] for k, _v in m.items()}
+    for _a, c in _sf_pools(s):
+        accounts |= set(_pool_members(c))
     now = U256(s.world.block.timestamp)
     total = 0
     for a in accounts:
@@ -173,19 +179,6 @@ def payment_money_conserved(s):  # type: ignore[no-untyped-def]
 
 
 # -- the inductive parts of BPE-FLOW-002 (proved in invariants/flow.py; evaluated here by the fuzzer) --------
-
-def _sf_pools(s):  # type: ignore[no-untyped-def]
-    """Every SuperfluidPool of the world, as (address, model)."""
-    from specs.superfluid import SuperfluidPool
-
-    return [(a, c) for a, c in sorted(s.world.contracts.items()) if isinstance(c, SuperfluidPool)]
-
-
-def _pool_members(c):  # type: ignore[no-untyped-def]
-    """Every address with an entry in a pool's member mappings."""
-    return sorted({k[0] for m in (c.mUnits, c.mSyncedAt, c.mSyncedRate, c.mSyncedValue, c.mSettledValue,
-                                  c.mClaimedValue) for k, _v in m.items()})
-
 
 @invariant(
     "BPE-FLOW-002.settled", contract="EscrowBuffer", proof="concrete", strengthening=True,

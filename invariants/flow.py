@@ -693,7 +693,7 @@ def _at(st: Any, key: tuple) -> Any:
         return z3.Select(st.array, flat_key(key))
     if st.data:
         raise ModelBug("symbolic key into a non-empty concrete mapping")
-    return z3.IntVal(st.zero if isinstance(st.zero, int) else 0)
+    return z3.IntVal(0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -765,9 +765,9 @@ def prove_transition(contract: str, addr: int, fn: str, params: list, *, classes
     base = facts + afacts + sender.range_constraints() + t0.range_constraints() + t1.range_constraints()
     base += [t1.v >= t0.v, t1.v < (1 << 32), sender.v != 0]
     base += [sender.v != a for a in (T, GDA, FWD, UND, p, q, r_addr)]
+    g = Ghosts(tag)
     if fn == "updateMemberUnits":  # environment: units never go to an address the GDA will create a pool at
-        fut = z3.Function(f"{tag}.Fut", z3.IntSort(), z3.BoolSort())  # = Ghosts(tag).Fut
-        base += [z3.Not(fut(a.v)) for (n, _t), a in zip(params, args) if n.startswith("member")]
+        base += [z3.Not(g.Fut(a.v)) for (n, _t), a in zip(params, args) if n.startswith("member")]
     # BPE-FLOW-002.settled-at before the call, for every account at once: the pre-state's uSettledAt is
     # an arbitrary array clamped at t0 (every array whose entries are <= t0 is one of these)
     sa_store = pre.contracts[T].uSettledAt.store
@@ -797,7 +797,6 @@ def prove_transition(contract: str, addr: int, fn: str, params: list, *, classes
     not_covered = [pa for pa in paths if isinstance(pa.reverted, NotCovered)]
     explore_s = time.perf_counter() - t_start
 
-    g = Ghosts(tag)
     X = z3.Int(f"{tag}.X")
     Y = z3.Int(f"{tag}.Y")
     pre_state = State(pre, g, [p, q])
@@ -806,17 +805,17 @@ def prove_transition(contract: str, addr: int, fn: str, params: list, *, classes
     structural = [z3.Select(isp, p), z3.Select(isp, q), z3.Not(z3.Select(isp, r_addr)), z3.Not(z3.Select(isp, sender.v)),
                   X >= 0, X < (1 << 160), Y >= 0, Y < (1 << 160), D0 >= 0, D0 < (1 << 160), P0 >= 0, P0 < (1 << 160)]
     fr0 = pre.contracts[T].flowRate.store.initial_array
+    # the next CREATE address is a future pool address; the sender and the pools are not
+    fut_facts = [g.Fut(r_addr), z3.Not(g.Fut(sender.v)), z3.Not(g.Fut(p)), z3.Not(g.Fut(q))]
     own_hyps = {
         "BPE-FLOW-001": [pre_state.flow001_pool(p), pre_state.flow001_pool(q), pre_state.flow001_nonpool(X),
                          pre_state.flow001_nonpool(r_addr), z3.Select(fr0, flat_key((D0, P0))) >= 0],
         "BPE-FLOW-002.settled": [pre_state.settled()],
         "BPE-FLOW-002.settled-at": [],  # in the encoding of the pre-state (base)
         "BPE-FLOW-002.gda": [pre_state.gda_rates(g.F_rest), pre_state.gda_values(g.V_rest), pre_state.units(),
-                             g.Fut(r_addr), z3.Not(g.Fut(sender.v)), z3.Not(g.Fut(p)), z3.Not(g.Fut(q)),
-                             pre_state.future(Y, None)],
+                             *fut_facts, pre_state.future(Y, None)],
         "BPE-FLOW-002.pools": [*pre_state.pool_books(p), *pre_state.pool_books(q), pre_state.not_member(Y),
-                               pre_state.not_member(r_addr), g.Fut(r_addr), z3.Not(g.Fut(sender.v)),
-                               z3.Not(g.Fut(p)), z3.Not(g.Fut(q))],
+                               pre_state.not_member(r_addr), *fut_facts],
     }
 
     def goal_for(inv: str, st: State, created: int | None) -> Any:
@@ -1177,14 +1176,14 @@ REALTIME_SUM_ARGUED = (
 
 def _pool_terms_sym(i: int) -> dict[str, Any]:
     n = ("wsv", "wfr", "wsa", "dU", "dSV", "dSyV", "uFR", "uSA", "uSV", "CU", "CE", "CLc", "DU", "DE", "CLd",
-         "MU", "ME", "CL", "TU")
+         "MU", "ME", "CL")
     return {k: z3.Int(f"rts.{i}.{k}") for k in n}
 
 
 def realtime_sum_query(n_pools: int, *, drop: str | None = None) -> tuple[list, Any]:
     """(facts, goal) of the derivation of BPE-FLOW-002 from its inductive parts, for `n_pools` pools:
     the realtime sum over every holder, written through the sums it splits into, equals totalSupply
-    given BPE-FLOW-002.settled, .gda (rates, values, units) and .pools at every pool. `drop` leaves one
+    given BPE-FLOW-002.settled, .gda (rates, values) and .pools at every pool. `drop` leaves one
     fact family out (tests: the check must then fail)."""
     t, SS, TS, NF, V0 = (z3.Int(f"rts.{k}") for k in ("t", "SS", "TS", "NF", "V0"))
     pools = [_pool_terms_sym(i) for i in range(n_pools)]
@@ -1198,7 +1197,6 @@ def realtime_sum_query(n_pools: int, *, drop: str | None = None) -> tuple[list, 
         S = S + P["CE"] + P["CU"] * wp_rtb - P["CLc"]  # + its connected members' unsettled values
         rates = rates + P["MU"] * P["wfr"]
         values = values + P["ME"] + P["MU"] * (P["wsv"] - P["wfr"] * P["wsa"])
-        facts["gda"].append(P["MU"] == P["TU"])
         facts["books"] += [P["dU"] == P["DU"], P["dSV"] - P["dSyV"] * P["dU"] == P["DE"] - P["CLd"],
                            P["uFR"] == 0, P["uSV"] + P["CL"] == 0]
         facts["splits"] += [P["MU"] == P["CU"] + P["DU"], P["ME"] == P["CE"] + P["DE"], P["CL"] == P["CLc"] + P["CLd"]]
