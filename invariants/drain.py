@@ -57,7 +57,7 @@ from specs.system import System
 from invariants import loops
 from invariants.loops import AXIOMS, ROW, at, qsum, range_sum, register_summary_array
 from invariants.prover import (
-    INCONCLUSIVE, PROVED, ObligationResult, Prover, check_success_paths, symbolic_system,
+    FILLER, INCONCLUSIVE, PROVED, ObligationResult, Prover, check_success_paths, symbolic_system,
 )
 
 LOOP_METHODS = ("_available", "_consume", "_emitDrained")
@@ -424,6 +424,11 @@ def cex_concretize(ev: Callable[[Any], Any], concrete: System, pre: System, s: z
                 ceb.entryAmount.store.set((tv, i), ev(z3.Select(E, tv * ROW + i)))
         else:
             notes.append(f"queue of task type {tv:#x} too long to write out ({tail - h} entries)")
+    rest = ceb.levels.store.get((FILLER,))
+    if rest > 0 and ceb.queueTail[Bytes32(FILLER)].v == 0:  # the level that holds the rest of the sum of
+        ceb.queueTail[Bytes32(FILLER)] = U256(1)            # levels gets the one queue entry it counts
+        ceb.entryAmount.store.set((FILLER, 0), rest)
+        notes.append(f"task type {FILLER:#x}: one queued entry of {rest} behind its level")
     units = {}
     todo, seen = list(s.assertions()), set()
     while todo:

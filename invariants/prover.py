@@ -96,6 +96,7 @@ class Counterexample:
     note: str = ""
     block: tuple[int, int] | None = None
     step: bool = False
+    model_label: str = ""  # which z3 model it was concretised from (Prover._counterexample's attempts)
 
     def known(self) -> list[Address]:
         """Every address the counterexample mentions: where invariants are evaluated concretely."""
@@ -129,6 +130,7 @@ class Counterexample:
             "confirmed_on_model": self.confirmed_on_model,
             "model_outcome": self.model_outcome,
             "note": self.note,
+            "z3_model": self.model_label,
         }
         if self.block is not None:
             out["call"]["block"] = {"number": self.block[0], "timestamp": self.block[1]}
@@ -645,25 +647,45 @@ class Prover:
     def _counterexample(self, inv: AnyInvariant, tr: Transition, s: z3.Solver, pre: System, sender: Address,
                         args: tuple, keys: tuple, touched: dict[str, list[tuple]],
                         block: tuple[U256, U256]) -> Counterexample:
-        """Concretise the model: prefer one where the touched entries are the whole of every summed
-        mapping (no filler account needed), then replay on the model."""
+        """Concretise the model and replay it on the model. Models are tried in order of preference: one
+        where the touched entries are the whole of every summed mapping (no filler account needed) plus
+        the prover's own preferences (cex_preferences), then one with those preferences alone, then the
+        violation's own model. The first whose concrete pre-state satisfies every state invariant and
+        whose replay confirms the violation is returned; if none does, the first concretised one,
+        unconfirmed, with the attempts in its note. Which model the solver returns depends on the
+        term order of the process (and a timeout on the machine's load), so a single try would make
+        "confirmed" depend on what ran before."""
         exact = []
         for n, st in _stores(pre).items():
             if st.summed:
                 exact.append(_distinct_sum(st, _dedup_keys(touched.get(n, []))) == st.initial_ghost)
-        if self.cex_preferences is not None:
-            exact += self.cex_preferences(pre, touched, s)
-        found = s.model()  # the model of the violation itself: kept, so nothing has to be re-solved
-        s.push()
-        s.add(*exact)
-        model = found
-        r = _small_values_retry(s)  # prefer small values (readable, and replayable with real balances)
-        if r == z3.sat:
-            model = s.model()
-            s.pop()
-        elif s.check() == z3.sat:
-            model = s.model()
-        s.pop()
+        prefs = self.cex_preferences(pre, touched, s) if self.cex_preferences is not None else []
+        found = s.model()  # the model of the violation itself: the last resort
+        tried: list[Counterexample] = []
+        for label, extra in ([("preferred", exact + prefs), ("preferences only", prefs)] if prefs
+                             else [("preferred", exact)]):
+            model = _preferred_model(s, extra)
+            if model is None:
+                continue
+            cex = self._concretise(model, label, inv, tr, s, pre, sender, args, keys, touched, block)
+            if cex.confirmed_on_model:
+                return cex
+            tried.append(cex)
+        cex = self._concretise(found, "the violation's own model", inv, tr, s, pre, sender, args, keys,
+                               touched, block)
+        if cex.confirmed_on_model or not tried:
+            return cex
+        first = tried[0]
+        first.note += "; not confirmed with any model tried (" + ", ".join(
+            f"{c.model_label}: {c.model_outcome}{' from a pre-state breaking invariants' if 'not realisable' in c.note else ''}"
+            for c in tried + [cex]) + ")"
+        return first
+
+    def _concretise(self, model: z3.ModelRef, label: str, inv: AnyInvariant, tr: Transition, s: z3.Solver,
+                    pre: System, sender: Address, args: tuple, keys: tuple, touched: dict[str, list[tuple]],
+                    block: tuple[U256, U256]) -> Counterexample:
+        """The concrete pre-state, call and block of one z3 model, replayed on the model."""
+        note: list[str] = []
 
         def ev(t: Any) -> Any:
             if isinstance(t, (int, bool)):
@@ -679,7 +701,6 @@ class Prover:
             return hashes.get(v, v) if isinstance(v, int) and not isinstance(v, bool) else v
 
         concrete = self.system.clone()
-        note = []
         for name, addr in concrete.addrs.items():
             c = concrete.world.contracts[addr]
             pc = pre.world.contracts[addr]
@@ -695,9 +716,8 @@ class Prover:
                     if st.summed:
                         rest = ev(st.initial_ghost) - m.store.total()
                         if rest > 0:
-                            filler = 0xF111E4000000000000000000000000000000F111
-                            m.store.set((filler,), m.store.get((filler,)) + rest)
-                            note.append(f"{name}.{f.name}[{filler:#x}] = {rest} holds the rest of the sum")
+                            m.store.set((FILLER,), m.store.get((FILLER,)) + rest)
+                            note.append(f"{name}.{f.name}[{FILLER:#x}] = {rest} holds the rest of the sum")
                         elif rest < 0:
                             note.append(f"{name}.{f.name}: ghost sum below the touched entries (unrealisable)")
                 elif isinstance(v, SYMBOLIC_TYPES) and is_sym(term(v)):
@@ -713,7 +733,8 @@ class Prover:
         if self.cex_concretize is not None:
             note += self.cex_concretize(ev, concrete, pre, s, touched)
         cex = Counterexample(inv.id, concrete, tr.contract, tr.function, ev(sender.v), cargs, ckeys,
-                             note="; ".join(note), block=cblock, step=isinstance(inv, StepInvariant))
+                             note="; ".join(note), block=cblock, step=isinstance(inv, StepInvariant),
+                             model_label=label)
         replay_on_model(cex, self.invariants, self.step_invariants)
         return cex
 
@@ -1011,6 +1032,25 @@ SMALL_BOUND = 1 << 96
 QUICK_MS = 2_000
 FIRST_ATTEMPT_MS = 5_000
 SMALL_VALUES_MS = 20_000
+
+
+FILLER = 0xF111E4000000000000000000000000000000F111  # the key holding the rest of a summed mapping's ghost sum
+
+
+def _preferred_model(s: z3.Solver, extra: list[z3.BoolRef]) -> "z3.ModelRef | None":
+    """A model of the violation plus the preferences `extra`, small values first (readable, and
+    replayable with real balances); None if the solver does not find one (unsat, or unknown)."""
+    s.push()
+    s.add(*extra)
+    try:
+        if _small_values_retry(s) == z3.sat:
+            try:
+                return s.model()
+            finally:
+                s.pop()  # the small-value bounds' scope
+        return s.model() if s.check() == z3.sat else None
+    finally:
+        s.pop()
 
 
 def _small_values_retry(s: z3.Solver) -> z3.CheckSatResult:

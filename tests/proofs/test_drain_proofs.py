@@ -194,3 +194,21 @@ def test_the_loop_methods_behave_as_the_inline_loops():
         assert state_json(system) == state_json(inline), seed
         assert [e.event for e in out.events] == [e.event for e in inline.world.logs], seed
     assert drained > 100
+
+
+def test_the_level_holding_the_rest_of_the_sum_of_levels_gets_its_queue_entry():
+    """A counterexample whose levels' ghost sum exceeds the touched levels puts the rest at the filler task
+    type; drain's concretisation queues one entry of that amount there, so the pre-state keeps BPE-BUFFER-002
+    (without it, that level would count a queue that holds nothing, and the counterexample would not replay)."""
+    from invariants.drain import cex_concretize
+    from invariants.prover import FILLER, holds_everywhere, known_keys, symbolic_system
+
+    concrete = escrow_buffer_system()
+    pre, _ = symbolic_system(escrow_buffer_system(), "filler-test")
+    concrete.escrow_buffer.levels.store.set((FILLER,), 7)
+    level_is_sum = next(i for i in REGISTRY if i.id == "BPE-BUFFER-002")
+    assert not holds_everywhere(level_is_sum, concrete, known_keys(concrete))
+    notes = cex_concretize(lambda t: t, concrete, pre, z3.Solver(), {})
+    assert holds_everywhere(level_is_sum, concrete, known_keys(concrete)), notes
+    assert concrete.escrow_buffer.entryAmount[Bytes32(FILLER)][U256(0)] == U256(7)
+    assert notes == [f"task type {FILLER:#x}: one queued entry of 7 behind its level"]
