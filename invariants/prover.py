@@ -649,8 +649,9 @@ class Prover:
                         block: tuple[U256, U256]) -> Counterexample:
         """Concretise the model and replay it on the model. Models are tried in order of preference: one
         where the touched entries are the whole of every summed mapping (no filler account needed) plus
-        the prover's own preferences (cex_preferences), then one with those preferences alone, then the
-        violation's own model. The first whose concrete pre-state satisfies every state invariant and
+        the prover's own preferences (cex_preferences), then one with those preferences alone, each
+        followed by up to OTHER_MODELS models whose pre-state entries read differ, then the violation's
+        own model. The first whose concrete pre-state satisfies every state invariant and
         whose replay confirms the violation is returned; if none does, the first concretised one,
         unconfirmed, with the attempts in its note. Which model the solver returns depends on the
         term order of the process (and a timeout on the machine's load), so a single try would make
@@ -662,15 +663,20 @@ class Prover:
         prefs = self.cex_preferences(pre, touched, s) if self.cex_preferences is not None else []
         found = s.model()  # the model of the violation itself: the last resort
         tried: list[Counterexample] = []
+        read = _read_terms(pre, touched, keys)
         for label, extra in ([("preferred", exact + prefs), ("preferences only", prefs)] if prefs
                              else [("preferred", exact)]):
-            model = _preferred_model(s, extra)
-            if model is None:
-                continue
-            cex = self._concretise(model, label, inv, tr, s, pre, sender, args, keys, touched, block)
-            if cex.confirmed_on_model:
-                return cex
-            tried.append(cex)
+            blocked: list[z3.BoolRef] = []
+            for attempt in range(OTHER_MODELS + 1):  # then other models: the pre-state read differs
+                model = _preferred_model(s, extra + blocked)
+                if model is None:
+                    break
+                name = label if attempt == 0 else f"{label}, model {attempt + 1}"
+                cex = self._concretise(model, name, inv, tr, s, pre, sender, args, keys, touched, block)
+                if cex.confirmed_on_model:
+                    return cex
+                tried.append(cex)
+                blocked.append(z3.Not(z3.And(*[t == model.eval(t, model_completion=True) for t in read])))
         cex = self._concretise(found, "the violation's own model", inv, tr, s, pre, sender, args, keys,
                                touched, block)
         if cex.confirmed_on_model or not tried:
@@ -1035,6 +1041,18 @@ SMALL_VALUES_MS = 20_000
 
 
 FILLER = 0xF111E4000000000000000000000000000000F111  # the key holding the rest of a summed mapping's ghost sum
+OTHER_MODELS = 2  # counterexample concretisation: further models tried per set of preferences
+
+
+def _read_terms(pre: System, touched: dict[str, list[tuple]], keys: tuple) -> list[z3.ExprRef]:
+    """The pre-state entries a path read and the invariant's keys, as z3 terms: what a counterexample's
+    concrete pre-state is made of (a model differing in none of them concretises the same way)."""
+    out: list[z3.ExprRef] = [term(k) for k in keys if is_sym(term(k))]
+    for n, st in _stores(pre).items():
+        for key in _dedup_keys(touched.get(n, [])):
+            out.append(z3.Select(st.initial_array, flat_key(key)))
+            out += [k for k in key if isinstance(k, z3.ExprRef)]
+    return out
 
 
 def _preferred_model(s: z3.Solver, extra: list[z3.BoolRef]) -> "z3.ModelRef | None":

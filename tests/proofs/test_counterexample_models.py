@@ -7,7 +7,7 @@ drain_consumes_too_little's first model break BPE-BUFFER-002 in its own pre-stat
 from __future__ import annotations
 
 import invariants.all  # noqa: F401
-from invariants.prover import PROVED_DEPLOYMENTS, Prover
+from invariants.prover import OTHER_MODELS, PROVED_DEPLOYMENTS, Prover
 from specs.system import build_system
 from tests.fixtures.broken_invariant_models import TWINS
 
@@ -25,41 +25,46 @@ def _prover() -> Prover:
     return Prover(build_system({contract: model}, PROVED_DEPLOYMENTS))
 
 
-def test_an_unrealisable_first_model_falls_back_to_the_next_one(monkeypatch):
-    prover = _prover()
+def _unrealisable(cex):  # type: ignore[no-untyped-def]
+    cex.confirmed_on_model = False
+    cex.note += "; pre-state breaks ['X'] (not realisable)"
+    return cex
+
+
+def test_an_unrealisable_first_model_falls_back_to_another_model(monkeypatch):
     real = Prover._concretise
-    labels: list[str] = []
+    seen: list[tuple[str, object]] = []
 
     def first_unrealisable(self, model, label, *a, **k):  # type: ignore[no-untyped-def]
         cex = real(self, model, label, *a, **k)
-        labels.append(label)
-        if len(labels) == 1:  # as if the first model's pre-state broke an invariant
-            cex.confirmed_on_model = False
-            cex.note += "; pre-state breaks ['X'] (not realisable)"
-        return cex
+        seen.append((label, cex))
+        return _unrealisable(cex) if len(seen) == 1 else cex
 
     monkeypatch.setattr(Prover, "_concretise", first_unrealisable)
-    hit = _violation(prover)
+    hit = _violation(_prover())
     assert hit.status == "VIOLATED"
-    assert len(labels) == 2 and labels[0] == "preferred"
-    assert hit.counterexample.confirmed_on_model and hit.counterexample.model_label == labels[1]
+    assert [label for label, _ in seen] == ["preferred", "preferred, model 2"]
+    cex = hit.counterexample
+    assert cex.confirmed_on_model and cex.model_label == "preferred, model 2"
+    first = seen[0][1].to_json()
+    second = cex.to_json()
+    assert (first["pre_state"], first["call"], first["keys"]) != (second["pre_state"], second["call"], second["keys"])
 
 
 def test_a_counterexample_no_model_confirms_stays_unconfirmed_and_says_what_was_tried(monkeypatch):
-    prover = _prover()
     real = Prover._concretise
+    labels: list[str] = []
 
     def never_confirmed(self, model, label, *a, **k):  # type: ignore[no-untyped-def]
-        cex = real(self, model, label, *a, **k)
-        cex.confirmed_on_model = False
-        cex.note += "; pre-state breaks ['X'] (not realisable)"
-        return cex
+        labels.append(label)
+        return _unrealisable(real(self, model, label, *a, **k))
 
     monkeypatch.setattr(Prover, "_concretise", never_confirmed)
-    hit = _violation(prover)
+    hit = _violation(_prover())
     cex = hit.counterexample
     assert hit.status == "VIOLATED" and not cex.confirmed_on_model
     assert cex.model_label == "preferred"
-    assert "not confirmed with any model tried (preferred: succeeded from a pre-state breaking invariants, " \
-           "the violation's own model: succeeded from a pre-state breaking invariants)" in cex.note
-
+    assert labels[0] == "preferred" and labels[-1] == "the violation's own model"
+    assert labels[:OTHER_MODELS + 1] == ["preferred"] + [f"preferred, model {i + 2}" for i in range(OTHER_MODELS)]
+    assert "not confirmed with any model tried (preferred: succeeded from a pre-state breaking invariants" in cex.note
+    assert "the violation's own model: succeeded from a pre-state breaking invariants)" in cex.note
