@@ -1042,6 +1042,8 @@ SMALL_VALUES_MS = 20_000
 
 FILLER = 0xF111E4000000000000000000000000000000F111  # the key holding the rest of a summed mapping's ghost sum
 OTHER_MODELS = 2  # counterexample concretisation: further models tried per set of preferences
+CEX_ATTEMPT_MS = 5_000  # counterexample concretisation: the solver's time per try (_preferred_model)
+CEX_SEEDS = 3  # counterexample concretisation: random seeds tried per model on unknown
 
 
 def _read_terms(pre: System, touched: dict[str, list[tuple]], keys: tuple) -> list[z3.ExprRef]:
@@ -1057,18 +1059,30 @@ def _read_terms(pre: System, touched: dict[str, list[tuple]], keys: tuple) -> li
 
 def _preferred_model(s: z3.Solver, extra: list[z3.BoolRef]) -> "z3.ModelRef | None":
     """A model of the violation plus the preferences `extra`, small values first (readable, and
-    replayable with real balances); None if the solver does not find one (unsat, or unknown)."""
+    replayable with real balances); None if the solver does not find one (unsat, or unknown on every
+    try). Each try gets CEX_ATTEMPT_MS and another random seed: a query the solver stalls on with one
+    seed (measured: 30 s, then unknown) it often answers at once with another."""
     s.push()
     s.add(*extra)
     try:
+        s.set("timeout", CEX_ATTEMPT_MS)
         if _small_values_retry(s) == z3.sat:
             try:
                 return s.model()
             finally:
                 s.pop()  # the small-value bounds' scope
-        return s.model() if s.check() == z3.sat else None
+        for seed in range(CEX_SEEDS):
+            s.set("timeout", CEX_ATTEMPT_MS)
+            s.set("random_seed", seed)
+            r = s.check()
+            if r == z3.sat:
+                return s.model()
+            if r == z3.unsat:
+                return None
+        return None
     finally:
         s.pop()
+        s.set("random_seed", 0)
 
 
 def _small_values_retry(s: z3.Solver) -> z3.CheckSatResult:

@@ -68,3 +68,33 @@ def test_a_counterexample_no_model_confirms_stays_unconfirmed_and_says_what_was_
     assert labels[:OTHER_MODELS + 1] == ["preferred"] + [f"preferred, model {i + 2}" for i in range(OTHER_MODELS)]
     assert "not confirmed with any model tried (preferred: succeeded from a pre-state breaking invariants" in cex.note
     assert "the violation's own model: succeeded from a pre-state breaking invariants)" in cex.note
+
+
+def test_a_preferred_model_the_solver_stalls_on_is_retried_with_other_seeds_and_then_given_up(monkeypatch):
+    import z3
+
+    import invariants.prover as prover
+
+    x, y, z = z3.Ints("x y z")
+    monkeypatch.setattr(prover, "CEX_ATTEMPT_MS", 200)
+    seeds: list[int] = []
+    real_set = z3.Solver.set
+
+    def record(self, *a, **k):  # type: ignore[no-untyped-def]
+        if a and a[0] == "random_seed":
+            seeds.append(a[1])
+        return real_set(self, *a, **k)
+
+    monkeypatch.setattr(z3.Solver, "set", record)
+    s = z3.Solver()
+    s.add(x > 0)
+    hard = x * x * x + y * y * y + z * z * z == 33  # sat, but only with 17-digit numbers: unknown in 200 ms
+    assert prover._preferred_model(s, [hard]) is None
+    assert seeds == [*range(prover.CEX_SEEDS), 0]  # every seed tried, then reset to 0
+    assert len(s.assertions()) == 1  # the preferences' scope is gone
+    seeds.clear()
+    model = prover._preferred_model(s, [x == 5])
+    assert model is not None and model.eval(x).as_long() == 5
+    seeds.clear()
+    assert prover._preferred_model(s, [x < 0]) is None
+    assert seeds == [0, 0]  # unsat: one try (seed 0), no other seed; then the seed is reset to 0
