@@ -97,6 +97,7 @@ class Counterexample:
     block: tuple[int, int] | None = None
     step: bool = False
     model_label: str = ""  # which z3 model it was concretised from (Prover._counterexample's attempts)
+    broken_before: list[str] = field(default_factory=list)  # the invariants its pre-state breaks
 
     def known(self) -> list[Address]:
         """Every address the counterexample mentions: where invariants are evaluated concretely."""
@@ -683,7 +684,7 @@ class Prover:
             return cex
         first = tried[0]
         first.note += "; not confirmed with any model tried (" + ", ".join(
-            f"{c.model_label}: {c.model_outcome}{' from a pre-state breaking invariants' if 'not realisable' in c.note else ''}"
+            f"{c.model_label}: {c.model_outcome}{' from a pre-state breaking invariants' if c.broken_before else ''}"
             for c in tried + [cex]) + ")"
         return first
 
@@ -943,6 +944,7 @@ def replay_on_model(cex: Counterexample, invariants: list[Invariant],
             target = next(i for i in invariants if i.id == cex.invariant)
             fails = not holds_everywhere(target, post, known)
         cex.confirmed_on_model = fails and not broken_before
+    cex.broken_before = broken_before
     if broken_before:
         cex.note = (cex.note + "; " if cex.note else "") + f"pre-state breaks {broken_before} (not realisable)"
 
@@ -1072,7 +1074,6 @@ def _preferred_model(s: z3.Solver, extra: list[z3.BoolRef]) -> "z3.ModelRef | No
             finally:
                 s.pop()  # the small-value bounds' scope
         for seed in range(CEX_SEEDS):
-            s.set("timeout", CEX_ATTEMPT_MS)
             s.set("random_seed", seed)
             r = s.check()
             if r == z3.sat:

@@ -27,7 +27,7 @@ def _prover() -> Prover:
 
 def _unrealisable(cex):  # type: ignore[no-untyped-def]
     cex.confirmed_on_model = False
-    cex.note += "; pre-state breaks ['X'] (not realisable)"
+    cex.broken_before = ["X"]
     return cex
 
 
