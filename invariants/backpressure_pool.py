@@ -58,6 +58,28 @@ def _pool_members(c):  # type: ignore[no-untyped-def]
                                   c.mClaimedValue) for k, _v in m.items()})
 
 
+# -- GDA semantic money on the raw storage fields: Superfluid's SemanticMoney.sol restated here, so that the
+# GDA model's own helpers cannot change what BPE-FLOW-002.gda checks. Evaluated on concrete states only, in
+# exact integers: values are the signed ints of the int96 / int256 fields, units the uint128 fields.
+INT128_MAX = (1 << 127) - 1  # semantic-money units are int128: a uint128 count above it has no value
+
+
+def _particle_rtb(flow_rate: int, settled_at: int, settled_value: int, t: int) -> int | None:
+    """A particle's realtime balance at t (a universal index, or a pool's per-unit wrapped index):
+    flow_rate * (t - settled_at) + settled_value. None when t is before settled_at: the elapsed time is a
+    checked uint32 there, so that balance does not exist."""
+    if t < settled_at:
+        return None
+    return flow_rate * (t - settled_at) + settled_value
+
+
+def _member_rtb(settled_value: int, synced_value: int, units: int, per_unit_rtb: int) -> int:
+    """A pool member's realtime value: its settled value plus what each of its units earned since it last
+    synced with the pool's per-unit index, settled_value + (per_unit_rtb - synced_value) * units (the synced
+    copy of the index is read at its own settledAt, where its balance is its settled value)."""
+    return settled_value + (per_unit_rtb - synced_value) * units
+
+
 @invariant(
     "BPE-REBAL-004", contract="BackpressurePool", proof="concrete",
     statement="Invariant: for every task type with a pool, the pool's total units equal the sum of the units "
@@ -207,19 +229,27 @@ def settled_balances_sum_to_supply(s):  # type: ignore[no-untyped-def]
             "drops its remainder) creates streamed money.",
 )
 def gda_money_zero_sum(s):  # type: ignore[no-untyped-def]
-    from specs.kernel import U32
-    from specs.superfluid import member_rtb
-
     tok = _super_token(s)
-    now = U32(s.world.block.timestamp)
+    t = s.world.block.timestamp
     accounts = {k[0] for m in (tok.uFlowRate, tok.uSettledAt, tok.uSettledValue) for k, _v in m.items()}
-    total = sum(tok.uindex(Address(a)).rtb(now).v for a in accounts)
+    total = 0
+    for a in accounts:
+        u = Address(a)
+        rtb = _particle_rtb(tok.uFlowRate[u].v, tok.uSettledAt[u].v, tok.uSettledValue[u].v, t)
+        if rtb is None:
+            return False
+        total += rtb
     for _a, c in _sf_pools(s):
         members = _pool_members(c)
-        if sum(c.mUnits[Address(m)].v for m in members) != c.totalUnits.v:
+        units = {m: c.mUnits[Address(m)].v for m in members}
+        # units are nonnegative: total units within int128 puts every member's there too
+        if sum(units.values()) != c.totalUnits.v or c.totalUnits.v > INT128_MAX:
             return False
-        idx = c.index()
-        total += sum(member_rtb(idx, c.member(Address(m)), now).v for m in members)
+        per_unit = _particle_rtb(c.wrappedFlowRate.v, c.wrappedSettledAt.v, c.wrappedSettledValue.v, t)
+        if per_unit is None:
+            return False
+        for m in members:
+            total += _member_rtb(c.mSettledValue[Address(m)].v, c.mSyncedValue[Address(m)].v, units[m], per_unit)
     return total == 0
 
 

@@ -4,15 +4,31 @@ slash bound of StakeManager (BPE-STAKE-003): PROTOCOL.md sections 2, 4 and 5.
 State invariants (`@invariant`) are proved inductive; step invariants (`@step_invariant`, over the
 state before and after one call and the call itself) are proved for every external function of the
 system, from the state invariants before the call. Both evaluate on concrete states (fuzzer) too.
+
+BPE-COMMIT-002 states the commit preimage of PROTOCOL.md section 4 itself (`protocol_commit_hash`), so
+that a model whose own hash drifts from the protocol is caught, not silently agreed with.
 """
 
 from __future__ import annotations
 
-from specs.capacity_registry import COMMIT_TIMEOUT, MAX_SINKS_PER_TASK_TYPE, UNIT_SCALE, commit_hash
-from specs.kernel import Address, Bool, Bytes32, Int, Msg
+from harness.evm.engine import CHAIN_ID
+from specs.capacity_registry import COMMIT_TIMEOUT, MAX_SINKS_PER_TASK_TYPE, UNIT_SCALE
+from specs.kernel import U256, Address, Bool, Bytes32, Int, Msg, keccak256_abi
 from invariants.registry import Call, invariant, step_invariant
 
 SQRT_LEMMAS = ("LEMMA-SQRT-001", "LEMMA-SQRT-002", "LEMMA-SQRT-003", "LEMMA-SQRT-004", "LEMMA-SQRT-005")
+
+# PROTOCOL.md section 4, "Preimage": commitHash = keccak256(abi.encode(sink, taskTypeId, capacity, nonce,
+# block.chainid, address(registry))), with the Solidity types of those six values in that order
+PROTOCOL_COMMIT_PREIMAGE = ("address", "bytes32", "uint256", "bytes32", "uint256", "address")
+
+
+def protocol_commit_hash(sink: Address, taskTypeId: Bytes32, capacity: U256, nonce: Bytes32, registry: Address,
+                         chain_id: int = CHAIN_ID) -> Bytes32:
+    """The commit hash PROTOCOL.md section 4 defines, stated here rather than taken from the model (a
+    bug in the model's preimage must not change what BPE-COMMIT-002 expects). `chain_id` defaults to the
+    chain the workbench's EVM engines run."""
+    return keccak256_abi(PROTOCOL_COMMIT_PREIMAGE, (sink, taskTypeId, capacity, nonce, U256(chain_id), registry))
 
 
 def _b(x):  # type: ignore[no-untyped-def]
@@ -82,8 +98,9 @@ def reveal_needs_matching_commit(pre, post, call: Call):  # type: ignore[no-unty
     reg0, reg1 = pre.registry, post.registry
     commit_block = Int(reg0._commitBlock[t][sender])
     number = Int(post.world.block.number)
-    # the preimage rule of PROTOCOL.md section 4 itself (not the contract's own helper, which a bug could share)
-    expected = commit_hash(sender, t, call.args["capacity"], call.args["nonce"], reg0.address)
+    # the preimage rule of PROTOCOL.md section 4 itself (not the model's helper, which a bug could share)
+    expected = protocol_commit_hash(sender, t, call.args["capacity"], call.args["nonce"],
+                                    Address(pre.address_of("CapacityRegistry")))
     return (commit_block != 0) and (commit_block < number) and (number <= commit_block + COMMIT_TIMEOUT.v) \
         and (reg0._commitHash[t][sender] == expected) and (reg1._commitBlock[t][sender] == 0)
 

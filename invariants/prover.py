@@ -40,7 +40,8 @@ from typing import Any, Callable, get_type_hints
 import z3
 
 from specs.kernel import (
-    U256, Address, Block, Bool, Bytes32, Explorer, Mapping, ModelBug, Msg, Uint, flat_key, is_sym, term,
+    KECCAK_FUNCTIONS, U256, Address, Block, Bool, Bytes32, Explorer, Mapping, ModelBug, Msg, Uint, abi_field_range,
+    flat_key, is_sym, keccak256_abi, term,
 )
 from specs.system import DEPLOYMENTS, System, build_system
 from invariants.registry import REGISTRY, STEP_REGISTRY, Call, Invariant, StepInvariant, step_failures
@@ -702,7 +703,7 @@ class Prover:
 
         # keccak on symbolic arguments is an uninterpreted function: map each value it took in the
         # model to the real hash of its concrete arguments, wherever that value appears
-        hashes = _keccak_substitution(s, ev, self.system)
+        hashes = _keccak_substitution(s, ev)
 
         def fix(v: Any) -> Any:
             return hashes.get(v, v) if isinstance(v, int) and not isinstance(v, bool) else v
@@ -1009,13 +1010,10 @@ def _sqrt_congruence(definitions: list[z3.BoolRef]) -> list[z3.BoolRef]:
     return out
 
 
-def _keccak_substitution(s: z3.Solver, ev: Callable[[Any], Any], system: System) -> dict[int, int]:
-    """For every application of the registry's uninterpreted commit hash in the query: its value in
-    the model -> the real keccak256 of its concrete arguments (PROTOCOL.md section 4 preimage)."""
-    from specs.capacity_registry import KECCAK_COMMIT, commit_hash
-
-    if "CapacityRegistry" not in system.addrs:
-        return {}
+def _keccak_substitution(s: z3.Solver, ev: Callable[[Any], Any]) -> dict[int, int]:
+    """For every application of one of the kernel's uninterpreted keccak256(abi.encode(...)) functions
+    in the query (`KECCAK_FUNCTIONS`, whatever model or invariant made it): its value in the model -> the
+    real keccak256 of its concrete arguments encoded as the function's types."""
     apps: dict[int, z3.ExprRef] = {}
     todo = list(s.assertions())
     seen: set[int] = set()
@@ -1024,17 +1022,16 @@ def _keccak_substitution(s: z3.Solver, ev: Callable[[Any], Any], system: System)
         if e.get_id() in seen:
             continue
         seen.add(e.get_id())
-        if z3.is_app(e) and e.decl() == KECCAK_COMMIT:
+        if z3.is_app(e) and e.decl() in KECCAK_FUNCTIONS:
             apps[e.get_id()] = e
         todo.extend(e.children())
     out = {}
-    registry = Address(system.addrs["CapacityRegistry"])
     for e in apps.values():
-        sink, tt, cap, nonce = (ev(e.arg(i)) for i in range(4))
-        if not (0 <= sink < (1 << 160) and 0 <= cap < (1 << 256) and 0 <= tt < (1 << 256) and 0 <= nonce < (1 << 256)):
-            continue
-        real = commit_hash(Address(sink), Bytes32(tt), U256(cap), Bytes32(nonce), registry).v
-        out[ev(e)] = real
+        types = KECCAK_FUNCTIONS[e.decl()]
+        values = [ev(e.arg(i)) for i in range(e.num_args())]
+        if not all(lo <= v <= hi for v, (lo, hi) in zip(values, map(abi_field_range, types))):
+            continue  # not a value of its ABI type: no real hash to replace it by
+        out[ev(e)] = keccak256_abi(types, values).v
     return out
 SMALL_BOUND = 1 << 96
 QUICK_MS = 2_000

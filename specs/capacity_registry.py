@@ -19,23 +19,20 @@ Decisions beyond that text (each one is in the contract's NatSpec too):
 - sinkAt(taskTypeId, i) returns address(0) at or past sinkCount (a plain mapping read); swap-and-pop
   deletes the vacated last slot.
 
-Chain id is CHAIN_ID (1, the workbench engines' chain). keccak is concrete through eth_abi/eth_utils;
-on symbolic arguments it is the uninterpreted function KECCAK_COMMIT of (sink, taskTypeId, capacity,
-nonce) (chain id and registry address are fixed per deployment), range-constrained to 256 bits. It is
-not injective: a proof that needs "another sink cannot reveal my commitment" must add that axiom.
+Chain id is CHAIN_ID (1, the workbench engines' chain). The commit hash is the kernel's
+`keccak256_abi` over the preimage (sink, taskTypeId, capacity, nonce, CHAIN_ID, registry): the real
+keccak on concrete values; on symbolic ones the kernel's uninterpreted function of that type
+signature, applied to all six fields and range-constrained to 256 bits. It is not injective: a proof
+that needs "another sink cannot reveal my commitment" must add that axiom.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import z3
-from eth_abi import encode as abi_encode
-from eth_utils import keccak
-
 from specs.kernel import (
     U256, Address, Bool, Bytes32, Contract, Event, Mapping, Msg, Revert, SolidityError, ZERO_ADDRESS,
-    define, external, immutable, is_sym, storage, view,
+    external, immutable, keccak256_abi, storage, view,
 )
 
 COMMIT_TIMEOUT = U256(20)
@@ -46,19 +43,12 @@ BPS = U256(10_000)
 INITIAL_EWMA_ALPHA_BPS = U256(3000)
 CHAIN_ID = 1  # the chain id of the workbench's engines (harness/evm/engine.py CHAIN_ID)
 
-KECCAK_COMMIT = z3.Function("keccak_commit", z3.IntSort(), z3.IntSort(), z3.IntSort(), z3.IntSort(), z3.IntSort())
+COMMIT_PREIMAGE = ("address", "bytes32", "uint256", "bytes32", "uint256", "address")
 
 
 def commit_hash(sink: Address, taskTypeId: Bytes32, capacity: U256, nonce: Bytes32, registry: Address) -> Bytes32:
     """keccak256(abi.encode(sink, taskTypeId, capacity, nonce, block.chainid, registry))."""
-    if any(is_sym(x.v) for x in (sink, taskTypeId, capacity, nonce, registry)):
-        h = KECCAK_COMMIT(sink.v, taskTypeId.v, capacity.v, nonce.v)
-        define(z3.And(h >= 0, h < (1 << 256)))
-        return Bytes32(h)
-    data = abi_encode(["address", "bytes32", "uint256", "bytes32", "uint256", "address"],
-                      [sink.v.to_bytes(20, "big"), taskTypeId.to_bytes(), capacity.v, nonce.to_bytes(), CHAIN_ID,
-                       registry.v.to_bytes(20, "big")])
-    return Bytes32(keccak(data))
+    return keccak256_abi(COMMIT_PREIMAGE, (sink, taskTypeId, capacity, nonce, U256(CHAIN_ID), registry))
 
 
 # -- errors --------------------------------------------------------------------------------------
@@ -200,7 +190,7 @@ class CapacityRegistry(Contract):
 
     @classmethod
     def construct(cls, stakeManager: Address, governance: Address) -> "CapacityRegistry":
-        """The constructor.  Reverts: ZeroAddress.  # Solidity: CapacityRegistry.sol#L73-78"""
+        """The constructor.  Reverts: ZeroAddress.  # Solidity: CapacityRegistry.sol#L74-79"""
         if stakeManager == ZERO_ADDRESS or governance == ZERO_ADDRESS:
             raise Revert(ZeroAddress())
         return cls(stakeManager=stakeManager, governance=governance, _ewmaAlphaBps=INITIAL_EWMA_ALPHA_BPS)
@@ -211,7 +201,7 @@ class CapacityRegistry(Contract):
     # -- governance --------------------------------------------------------------------------------
     @external
     def registerTaskType(self, msg: Msg, taskTypeId: Bytes32) -> None:
-        """Reverts: NotGovernance, ZeroTaskType, TaskTypeExists.  # Solidity: CapacityRegistry.sol#L84-90"""
+        """Reverts: NotGovernance, ZeroTaskType, TaskTypeExists.  # Solidity: CapacityRegistry.sol#L85-91"""
         if msg.sender != self.governance:
             raise Revert(NotGovernance(msg.sender))
         if taskTypeId == 0:
@@ -223,7 +213,7 @@ class CapacityRegistry(Contract):
 
     @external
     def setEwmaAlpha(self, msg: Msg, alphaBps: U256) -> None:
-        """Reverts: NotGovernance, InvalidAlpha (0 or above 10000).  # Solidity: CapacityRegistry.sol#L93-98"""
+        """Reverts: NotGovernance, InvalidAlpha (0 or above 10000).  # Solidity: CapacityRegistry.sol#L94-99"""
         if msg.sender != self.governance:
             raise Revert(NotGovernance(msg.sender))
         if alphaBps == 0 or alphaBps > BPS:
@@ -235,7 +225,7 @@ class CapacityRegistry(Contract):
     @external
     def registerSink(self, msg: Msg, taskTypeId: Bytes32) -> None:
         """Reverts: UnknownTaskType, AlreadyRegistered, BelowMinStake(stake, minimum), TooManySinks.
-        # Solidity: CapacityRegistry.sol#L104-116"""
+        # Solidity: CapacityRegistry.sol#L105-117"""
         if not self._isTaskType[taskTypeId]:
             raise Revert(UnknownTaskType())
         if self._sinkIndex[taskTypeId][msg.sender] != 0:
@@ -255,7 +245,7 @@ class CapacityRegistry(Contract):
     @external
     def deregisterSink(self, msg: Msg, taskTypeId: Bytes32, sink: Address) -> None:
         """Reverts: NotRegistered, NotSinkOrUnderstaked (a caller other than the sink while the sink's
-        stake is at least MIN_SINK_STAKE).  # Solidity: CapacityRegistry.sol#L121-138"""
+        stake is at least MIN_SINK_STAKE).  # Solidity: CapacityRegistry.sol#L122-139"""
         index = self._sinkIndex[taskTypeId][sink]
         if index == 0:
             raise Revert(NotRegistered())
@@ -278,7 +268,7 @@ class CapacityRegistry(Contract):
     @external
     def commitCapacity(self, msg: Msg, taskTypeId: Bytes32, commitHash: Bytes32) -> None:
         """Reverts: NotRegistered, CommitPending(commitBlock) (pending and unexpired).
-        # Solidity: CapacityRegistry.sol#L145-152"""
+        # Solidity: CapacityRegistry.sol#L146-153"""
         if self._sinkIndex[taskTypeId][msg.sender] == 0:
             raise Revert(NotRegistered())
         pending = self._commitBlock[taskTypeId][msg.sender]
@@ -291,7 +281,7 @@ class CapacityRegistry(Contract):
     @external
     def revealCapacity(self, msg: Msg, taskTypeId: Bytes32, capacity: U256, nonce: Bytes32) -> None:
         """Reverts, in this order: NoCommit, RevealTooEarly, CommitExpired(commitBlock), CommitMismatch.
-        # Solidity: CapacityRegistry.sol#L157-179"""
+        # Solidity: CapacityRegistry.sol#L158-180"""
         number = U256(self.world.block.number)
         commitBlock = self._commitBlock[taskTypeId][msg.sender]
         if commitBlock == 0:
@@ -319,7 +309,7 @@ class CapacityRegistry(Contract):
     @view
     def getSmoothedCapacity(self, msg: Msg, taskTypeId: Bytes32, sink: Address) -> U256:
         """min(smoothed, current cap * UNIT_SCALE); 0 when not registered. Never reverts.
-        # Solidity: CapacityRegistry.sol#L187-192"""
+        # Solidity: CapacityRegistry.sol#L188-193"""
         if self._sinkIndex[taskTypeId][sink] == 0:
             return U256(0)
         capScaled = self._stakes().getCapacityCap(self.this_msg(), sink) * UNIT_SCALE
@@ -331,53 +321,53 @@ class CapacityRegistry(Contract):
 
     @view
     def commitHashOf(self, msg: Msg, sink: Address, taskTypeId: Bytes32, capacity: U256, nonce: Bytes32) -> Bytes32:
-        """# Solidity: CapacityRegistry.sol#L195-201"""
+        """# Solidity: CapacityRegistry.sol#L196-202"""
         return self._commitHashOf(sink, taskTypeId, capacity, nonce)
 
     @view
     def getCommit(self, msg: Msg, taskTypeId: Bytes32, sink: Address) -> tuple[Bytes32, U256]:
-        """(hash, commitBlock).  # Solidity: CapacityRegistry.sol#L203-205"""
+        """(hash, commitBlock).  # Solidity: CapacityRegistry.sol#L204-206"""
         return (self._commitHash[taskTypeId][sink], self._commitBlock[taskTypeId][sink])
 
     @view
     def isTaskType(self, msg: Msg, taskTypeId: Bytes32) -> Bool:
-        """# Solidity: CapacityRegistry.sol#L207-209"""
+        """# Solidity: CapacityRegistry.sol#L208-210"""
         return self._isTaskType[taskTypeId]
 
     @view
     def isSink(self, msg: Msg, taskTypeId: Bytes32, sink: Address) -> Bool:
-        """# Solidity: CapacityRegistry.sol#L211-213"""
+        """# Solidity: CapacityRegistry.sol#L212-214"""
         r = self._sinkIndex[taskTypeId][sink] != 0
         return r if isinstance(r, Bool) else Bool(r)
 
     @view
     def sinkCount(self, msg: Msg, taskTypeId: Bytes32) -> U256:
-        """# Solidity: CapacityRegistry.sol#L215-217"""
+        """# Solidity: CapacityRegistry.sol#L216-218"""
         return self._sinkCount[taskTypeId]
 
     @view
     def sinkAt(self, msg: Msg, taskTypeId: Bytes32, index: U256) -> Address:
-        """address(0) at or past sinkCount.  # Solidity: CapacityRegistry.sol#L220-222"""
+        """address(0) at or past sinkCount.  # Solidity: CapacityRegistry.sol#L221-223"""
         return self._sinkAt[taskTypeId][index]
 
     @view
     def sinkSetVersion(self, msg: Msg, taskTypeId: Bytes32) -> U256:
-        """# Solidity: CapacityRegistry.sol#L224-226"""
+        """# Solidity: CapacityRegistry.sol#L225-227"""
         return self._sinkSetVersion[taskTypeId]
 
     @view
     def smoothedOf(self, msg: Msg, taskTypeId: Bytes32, sink: Address) -> U256:
-        """The stored value, not re-clamped.  # Solidity: CapacityRegistry.sol#L229-231"""
+        """The stored value, not re-clamped.  # Solidity: CapacityRegistry.sol#L230-232"""
         return self._smoothed[taskTypeId][sink]
 
     @view
     def hasRevealed(self, msg: Msg, taskTypeId: Bytes32, sink: Address) -> Bool:
-        """# Solidity: CapacityRegistry.sol#L233-235"""
+        """# Solidity: CapacityRegistry.sol#L234-236"""
         return self._hasRevealed[taskTypeId][sink]
 
     @view
     def ewmaAlphaBps(self, msg: Msg) -> U256:
-        """# Solidity: CapacityRegistry.sol#L237-239"""
+        """# Solidity: CapacityRegistry.sol#L238-240"""
         return self._ewmaAlphaBps
 
     # public constants (their getters)

@@ -11,7 +11,8 @@ path oracle (`Explorer`) which branch to take and records the condition; re-runn
 with every feasible decision prefix yields all its paths. Division and the integer square root on
 symbolic values introduce fresh variables fixed by their defining inequalities (floor division as
 `b*q <= a < b*(q+1)`), guarded by the path condition under which they were made, so that a
-definition never constrains a path that did not make it.
+definition never constrains a path that did not make it. `keccak256(abi.encode(...))` of symbolic
+values is an uninterpreted function, one per type signature (`keccak256_abi`, `KECCAK_FUNCTIONS`).
 
 Integers are encoded as z3 `Int` with range constraints 0 <= x < 2**bits: exact for checked
 arithmetic, where an out-of-range result reverts. Bit-vectors are kept for bitwise and `unchecked`
@@ -25,6 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Iterable
 
 import z3
+from eth_abi import encode as abi_encode
+from eth_utils import keccak
 
 # ---------------------------------------------------------------------------------------------
 # Errors: modelled reverts, model bugs
@@ -773,6 +776,82 @@ class Bytes32:
 
     def __repr__(self) -> str:
         return f"Bytes32({self.v:#066x})" if isinstance(self.v, int) else f"Bytes32({self.v})"
+
+
+# ---------------------------------------------------------------------------------------------
+# EVM primitives
+# ---------------------------------------------------------------------------------------------
+
+# Every uninterpreted keccak256(abi.encode(...)) function made so far, with its type signature: the
+# prover replaces each of its applications in a counterexample by the real hash of its arguments.
+KECCAK_FUNCTIONS: dict[z3.FuncDeclRef, tuple[str, ...]] = {}
+_KECCAK_BY_SIGNATURE: dict[tuple[str, ...], z3.FuncDeclRef] = {}
+
+
+def abi_field_range(abi_type: str) -> tuple[int, int]:
+    """The values (as the ints the kernel holds them) of one static ABI type: inclusive bounds.
+    Supported: address, bool, bytes32, uintN, intN."""
+    if abi_type == "address":
+        return 0, Address.MOD - 1
+    if abi_type == "bool":
+        return 0, 1
+    if abi_type == "bytes32":
+        return 0, Bytes32.MOD - 1
+    for prefix, signed in (("uint", False), ("int", True)):
+        if abi_type.startswith(prefix) and abi_type[len(prefix):].isdigit():
+            bits = int(abi_type[len(prefix):])
+            if 8 <= bits <= 256 and bits % 8 == 0:
+                return (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
+    raise ModelBug(f"keccak256_abi: unsupported ABI type {abi_type!r} (static address, bool, bytes32, "
+                   "uintN and intN only)")
+
+
+def keccak_function(types: tuple[str, ...]) -> z3.FuncDeclRef:
+    """The uninterpreted function standing for keccak256(abi.encode(...)) of one type signature: one
+    Int argument per field, an Int result. The same signature always gives the same function, so two
+    hashes of equal arguments are equal terms."""
+    types = tuple(types)
+    f = _KECCAK_BY_SIGNATURE.get(types)
+    if f is None:
+        for t in types:
+            abi_field_range(t)
+        f = z3.Function(f"keccak256_abi({','.join(types)})", *([z3.IntSort()] * len(types)), z3.IntSort())
+        _KECCAK_BY_SIGNATURE[types] = f
+        KECCAK_FUNCTIONS[f] = types
+    return f
+
+
+def keccak256_abi(types: tuple[str, ...], values: Iterable[Any]) -> Bytes32:
+    """Solidity's `keccak256(abi.encode(values...))`, the values encoded as `types` (static types:
+    address, bool, bytes32, uintN, intN). Values are kernel values or plain ints/bools.
+
+    Concrete values are hashed for real (eth_abi, eth_utils). If any value is symbolic the hash is the
+    application of the signature's uninterpreted function (`keccak_function`) to every field, constants
+    included, defined to lie in [0, 2**256). Nothing makes the function injective: a proof that needs
+    "equal hashes mean equal preimages" must add that axiom itself."""
+    types = tuple(types)
+    raw = [term(v) for v in values]
+    if len(raw) != len(types):
+        raise ModelBug(f"keccak256_abi: {len(raw)} values for {len(types)} types")
+    if any(is_sym(v) for v in raw):
+        args = [z3.If(v, 1, 0) if isinstance(v, z3.BoolRef) else int(v) if isinstance(v, bool) else v for v in raw]
+        h = keccak_function(types)(*args)
+        define(z3.And(h >= 0, h < (1 << 256)))
+        return Bytes32(h)
+    encoded = []
+    for t, v in zip(types, raw):
+        lo, hi = abi_field_range(t)
+        if not lo <= int(v) <= hi:
+            raise ModelBug(f"keccak256_abi: {v} is not a {t}")
+        if t == "address":
+            encoded.append(int(v).to_bytes(20, "big"))
+        elif t == "bytes32":
+            encoded.append(int(v).to_bytes(32, "big"))
+        elif t == "bool":
+            encoded.append(bool(v))
+        else:
+            encoded.append(int(v))
+    return Bytes32(keccak(abi_encode(list(types), encoded)))
 
 
 def zero_of(value_type: type) -> Any:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness.fuzz.differential import model_args
-from specs.capacity_registry import commit_hash
+from invariants.capacity_registry import protocol_commit_hash
 from specs.kernel import U256, Address, Bytes32, Msg, Outcome
 from specs.system import GOVERNANCE, SUPERFLUID, System, build_system
 
@@ -127,7 +127,9 @@ class Chain:
         return self.c(self.sm).getCapacityCap(None, Address(sink)).v
 
     def commit_hash(self, sink: int, t: str, capacity: int, nonce: bytes) -> str:
-        h = commit_hash(Address(sink), Bytes32(bytes.fromhex(t[2:])), U256(capacity), Bytes32(nonce), Address(self.reg))
+        """The hash an agent commits, by PROTOCOL.md section 4's rule (as the invariants state it)."""
+        h = protocol_commit_hash(Address(sink), Bytes32(bytes.fromhex(t[2:])), U256(capacity), Bytes32(nonce),
+                                 Address(self.reg))
         return "0x" + h.to_bytes().hex()
 
     def state(self) -> dict:

@@ -91,3 +91,38 @@ def test_transact_rolls_back_on_revert():
     out = w.transact(0x100, "transfer", Msg(Address(5)), Address(6), U256(11))
     assert not out.ok and out.error.abi_name() == "ERC20InsufficientBalance"
     assert w.at(Address(0x100))._balances[5].v == 10 and t is not None
+
+
+def test_keccak256_abi_on_concrete_values_is_keccak_of_abi_encode():
+    from eth_abi import encode
+    from eth_utils import keccak
+
+    from specs.kernel import Bytes32, I256, keccak256_abi
+
+    types = ("address", "bytes32", "uint256", "int256", "bool")
+    h = keccak256_abi(types, (Address(0xAB), Bytes32(7), U256(U256.MAX), I256(-3), Bool(True)))
+    assert h.to_bytes() == keccak(encode(list(types), [(0xAB).to_bytes(20, "big"), (7).to_bytes(32, "big"),
+                                                       U256.MAX, -3, True]))
+    assert keccak256_abi(("uint256", "address"), (5, 0xAB)).v == keccak256_abi(("uint256", "address"),
+                                                                                 (U256(5), Address(0xAB))).v
+    with pytest.raises(ModelBug):
+        keccak256_abi(("string",), ("x",))  # dynamic types have no uninterpreted counterpart
+    with pytest.raises(ModelBug):
+        keccak256_abi(("uint8",), (256,))
+
+
+def test_keccak256_abi_on_symbolic_values_is_one_function_per_signature_in_the_kernel_table():
+    from specs.kernel import KECCAK_FUNCTIONS, keccak256_abi, keccak_function
+
+    x = U256.symbolic("x")
+    types = ("uint256", "address", "uint256")
+    paths = Explorer(x.range_constraints()).explore(lambda: keccak256_abi(types, (x, Address(0xAB), U256(1))))
+    (path,) = paths
+    h = path.result.v
+    assert h.decl() == keccak_function(types) and KECCAK_FUNCTIONS[h.decl()] == types
+    assert h.decl().name() == "keccak256_abi(uint256,address,uint256)"
+    assert h.arg(1).eq(z3.IntVal(0xAB)) and h.arg(2).eq(z3.IntVal(1))  # constants are fields too
+    assert not keccak_function(("uint256", "address")).eq(keccak_function(types))
+    s = z3.Solver()
+    s.add(*path.definitions, z3.Or(h < 0, h >= 1 << 256))
+    assert s.check() == z3.unsat
