@@ -31,7 +31,7 @@ ENGINES = ("pyrevm", "py-evm")
 # replays every PYEVM_SHARE-th of the same sequences as the second, independent engine.
 FUZZ_BUDGET = {"max_examples": 120, "step_count": 40}
 PYEVM_SHARE = 20
-# make verify runs this fixed, seeded sample of mutants (harness/mutate, issue 6); `make mutate` the whole campaign
+# make verify runs this fixed, seeded sample of mutants (harness/mutate); `make mutate` the whole campaign
 MUTATION_SAMPLE = {"n": 12, "seed": 6, "jobs": 2}
 
 
@@ -193,7 +193,8 @@ def fuzz_check(r: Any, eng: str, origin: str, profile_name: str) -> Any:
     details: dict[str, Any] = {"engine": eng, "origin": origin, "steps": r.steps, "budget": r.budget,
                                "sequences": r.sequences, "steps_per_second": round(r.steps_per_second, 1),
                                "profile": r.profile, "seed": "derandomized" if profile_name == "ci" else "random",
-                               "calls": r.calls, "reverts": r.reverts, "successes": r.successes}
+                               "calls": r.calls, "reverts": r.reverts, "successes": r.successes,
+                               "invariant_evaluations": r.evaluations}
     if r.mismatch:
         details["message"] = r.mismatch
         details["counterexample"] = {"calls": r.shrunk_steps, "trace": r.trace}
@@ -208,6 +209,10 @@ def fuzz_check(r: Any, eng: str, origin: str, profile_name: str) -> Any:
         status = "INCONCLUSIVE"
         details["message"] = f"ran {r.sequences} of {r.budget} budgeted sequences"
     log(f"  {status}: {r.sequences} sequences, {r.steps} steps in {r.seconds:.1f} s ({r.steps_per_second:.0f} steps/s)")
+    if r.evaluations:
+        least = min(r.evaluations.items(), key=lambda kv: min(kv[1].values()))
+        log(f"  invariants evaluated: {len(r.evaluations)} registered, the least evaluated {least[0]} "
+            f"({least[1]['model']} on the model, {least[1]['evm']} on the EVM)")
     return Check(f"FUZZ-SYSTEM-{eng}", "fuzz", "*", status, r.seconds,
                  f"The whole suite, on the real Superfluid framework, agrees with the models on {eng} after every "
                  f"step, and every registered invariant holds on both sides.", details)

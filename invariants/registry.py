@@ -165,15 +165,18 @@ def step_invariant(id: str, *, contract: str, statement: str, why: str, exploit:
 
 
 def step_failures(invariants: list[StepInvariant], pre: Any, post: Any, call: Call,
-                  key_sets: dict[type, list[int]]) -> list[str]:
+                  key_sets: dict[type, list[int]], count: Callable[[str], None] | None = None) -> list[str]:
     """Concrete check of step invariants after one successful call: every combination of known keys
-    of each invariant's key types (the fuzzer's hook: `pre`/`post` are model or EVM states)."""
+    of each invariant's key types (the fuzzer's hook: `pre`/`post` are model or EVM states).
+    `count(inv.id)`, when given, is called once per combination evaluated."""
     import itertools
 
     out = []
     for inv in invariants:
         domains = [key_sets.get(t, ()) for _, t in inv.keys]
         for combo in itertools.product(*domains):
+            if count is not None:
+                count(inv.id)
             if not inv.holds(pre, post, call, *(t(k) for (_, t), k in zip(inv.keys, combo))):
                 where = f" at {', '.join(hex(k) for k in combo)}" if combo else ""
                 out.append(f"{inv.id} fails across {call.contract}.{call.function}{where}: {inv.statement}")

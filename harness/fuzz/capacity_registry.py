@@ -29,12 +29,14 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_sta
 
 from harness.evm.compile import compile_contracts
 from harness.evm.fixture import Fixture, deploy_suite, suite_artifacts
+from harness.fuzz.campaign import Campaign, add_evaluations
 from harness.fuzz.differential import Differential, Mismatch, _show, format_step, model_args, plain
 from harness.fuzz.profiles import profile
-from harness.fuzz.runner import FuzzResult, no_local_constants, shrink_budget
+from harness.fuzz.runner import FuzzResult, campaign_invariant_ids, no_local_constants, shrink_budget
 import invariants.all  # noqa: F401  (registers every invariant)
-from invariants.registry import REGISTRY, Invariant
-from specs.capacity_registry import CapacityRegistry, commit_hash
+from invariants.capacity_registry import protocol_commit_hash
+from invariants.registry import REGISTRY, STEP_REGISTRY, Invariant
+from specs.capacity_registry import CapacityRegistry
 from specs.kernel import U256, Address, Bytes32
 from specs.system import CORE_DEPLOYMENTS as BASE_DEPLOYMENTS
 from specs.system import GOVERNANCE, Deployment, System, build_system
@@ -132,7 +134,8 @@ class RegistryDifferential(Differential):
     def make(cls, fixture: Fixture, model: System, invariants: list[Invariant]) -> "RegistryDifferential":
         return cls(fixture, model, ACTORS, invariants, extra_keys={Bytes32: TASK_TYPE_KEYS, U256: INDEX_KEYS},
                    observers=[lambda d: d.compare_registry_views(), lambda d: [
-                       f"sink list: {x}" for x in registry_structure(d.model)]])
+                       f"sink list: {x}" for x in registry_structure(d.model)]],
+                   step_invariants=STEP_REGISTRY.for_contracts(set(model.addrs)))
 
     def step(self, step: dict) -> None:
         self.last_step = step
@@ -192,11 +195,10 @@ class RegistryDifferential(Differential):
 
 
 class CapacityRegistryMachine(RuleBasedStateMachine):
-    """Configured by `configure()` before a run: which fixture and model to use."""
+    """Configured by `configure()` before a run: which fixture, model and invariants to use (held in
+    `campaign`, see harness/fuzz/campaign.py), and run-wide counters."""
 
-    fixture: ClassVar[Fixture]
-    model_factory: ClassVar[Any]
-    invariants: ClassVar[list[Invariant]]
+    campaign: ClassVar[Campaign]
     last_log: ClassVar[list[dict]] = []
     last_trace: ClassVar[list[dict]] = []
     all_logs: ClassVar[list[list[dict]]] = []
@@ -204,13 +206,14 @@ class CapacityRegistryMachine(RuleBasedStateMachine):
     sequences: ClassVar[int] = 0
     calls: ClassVar[dict[str, int]] = {}
     reverts: ClassVar[dict[str, int]] = {}
+    evaluations: ClassVar[dict[str, dict[str, int]]] = {}  # per invariant id, per side: instances evaluated
     coverage: ClassVar[dict[str, int]] = {}  # machine-level events: "reveal ok", "reveal ok at +20", ...
 
     @classmethod
     def configure(cls, fixture: Fixture, model_factory: Any, invariants: list[Invariant]) -> None:
-        cls.fixture, cls.model_factory, cls.invariants = fixture, staticmethod(model_factory), invariants
+        cls.campaign = Campaign(fixture, model_factory, list(invariants))
         cls.last_log, cls.steps_run, cls.sequences, cls.calls, cls.reverts = [], 0, 0, {}, {}
-        cls.all_logs, cls.coverage = [], {}
+        cls.all_logs, cls.coverage, cls.evaluations = [], {}, {}
 
     @classmethod
     def start(cls, fixture: Fixture, model_factory: Any, invariants: list[Invariant]) -> RegistryDifferential:
@@ -218,15 +221,23 @@ class CapacityRegistryMachine(RuleBasedStateMachine):
         fixture.reset()
         return RegistryDifferential.make(fixture, model_factory(), invariants)
 
+    @property
+    def fixture(self) -> Fixture:
+        return self.campaign.fixture
+
     def __init__(self) -> None:
         super().__init__()
-        self.diff = self.start(self.fixture, self.model_factory, self.invariants)
+        c = self.campaign
+        self.diff = self.start(c.fixture, c.model_factory, c.state_invariants)
         self.log: list[dict] = []
         self.secrets: dict[tuple[str, int], tuple[int, str]] = {}  # (tt, sink) -> (capacity, nonce) last committed
         type(self).last_log = self.log
         type(self).last_trace = self.diff.trace
         type(self).all_logs.append(self.log)
         type(self).sequences += 1
+
+    def teardown(self) -> None:
+        self.diff.drain_counts(type(self).calls, type(self).reverts, type(self).evaluations)
 
     # -- plumbing ------------------------------------------------------------------------------------
     def do(self, step: dict) -> None:
@@ -235,7 +246,7 @@ class CapacityRegistryMachine(RuleBasedStateMachine):
         try:
             self.diff.step(step)
         finally:
-            self.diff.drain_counts(type(self).calls, type(self).reverts)
+            self.diff.drain_counts(type(self).calls, type(self).reverts, type(self).evaluations)
 
     def call(self, contract: str, function: str, sender: int, *args: Any) -> bool:
         """Run one call; True when it succeeded (both sides agree, or the step raised)."""
@@ -270,8 +281,9 @@ class CapacityRegistryMachine(RuleBasedStateMachine):
         return self.registry._commitBlock[int(tt, 16)][who].v
 
     def hash_of(self, who: int, tt: str, capacity: int, nonce: str) -> str:
-        h = commit_hash(Address(who), Bytes32(int(tt, 16)), U256(capacity), Bytes32(int(nonce, 16)),
-                        Address(self.diff.model.addrs["CapacityRegistry"]))
+        """The commit hash of PROTOCOL.md section 4 (the protocol's rule, not the model's helper)."""
+        h = protocol_commit_hash(Address(who), Bytes32(int(tt, 16)), U256(capacity), Bytes32(int(nonce, 16)),
+                                 Address(self.diff.model.addrs["CapacityRegistry"]))
         return "0x" + h.to_bytes().hex()
 
     # -- setup ---------------------------------------------------------------------------------------
@@ -432,6 +444,7 @@ def run_fuzz(fixture: Fixture, *, profile_name: str = "ci", max_examples: int | 
     s = profile(profile_name, **kw)
     t0 = time.perf_counter()
     res = FuzzResult("PASSED", fixture.engine.name, 0, s.max_examples, 0.0, profile_name)
+    res.expect_evaluations(campaign_invariant_ids(fixture))
     try:
         with shrink_budget(shrink_seconds), no_local_constants():
             run_state_machine_as_test(M, settings=s)
@@ -450,33 +463,42 @@ def run_fuzz(fixture: Fixture, *, profile_name: str = "ci", max_examples: int | 
     res.all_sequences = [list(seq) for seq in M.all_logs]
     res.calls, res.reverts = dict(M.calls), dict(M.reverts)
     res.coverage = dict(M.coverage)  # type: ignore[attr-defined]
+    add_evaluations(res.evaluations, M.evaluations)
+    res.fail_if_unevaluated()
     return res
 
 
-def run_steps(fixture: Fixture, steps: list[dict], model_overrides: dict | None = None) -> Mismatch | None:
-    """One sequence on the model and the fixture's EVM, from the deployed state."""
+def run_steps(fixture: Fixture, steps: list[dict], model_overrides: dict | None = None,
+              evaluations: dict[str, dict[str, int]] | None = None) -> Mismatch | None:
+    """One sequence on the model and the fixture's EVM, from the deployed state; the invariant
+    evaluation counts are added into `evaluations` when given."""
     diff = CapacityRegistryMachine.start(fixture, lambda: build(model_overrides), REGISTRY.for_contracts(set(fixture.addrs)))
-    for step in steps:
-        try:
+    try:
+        for step in steps:
             diff.step(step)
-        except Mismatch as m:
-            return m
+    except Mismatch as m:
+        return m
+    finally:
+        if evaluations is not None:
+            add_evaluations(evaluations, diff.evaluations)
     return None
 
 
 def replay_sequences(fixture: Fixture, sequences: list[list[dict]]) -> FuzzResult:
     """Recorded sequences (from another engine's campaign) on this fixture, differentially."""
     res = FuzzResult("PASSED", fixture.engine.name, 0, len(sequences), 0.0, "replayed")
+    res.expect_evaluations(campaign_invariant_ids(fixture))
     t0 = time.perf_counter()
     for seq in sequences:
         res.sequences += 1
         res.steps += len(seq)
-        m = run_steps(fixture, seq)
+        m = run_steps(fixture, seq, evaluations=res.evaluations)
         if m is not None:
             res.status, res.mismatch = "VIOLATED", m.render() + "\n  (sequence replayed from another engine)"
             res.shrunk_steps = seq[: m.index]
             break
     res.seconds = time.perf_counter() - t0
+    res.fail_if_unevaluated()
     return res
 
 

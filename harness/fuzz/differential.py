@@ -155,6 +155,10 @@ class Differential:
     # Called with this Differential before every step (the system machine keeps its known keys, such as
     # newly created pools and queue indices, up to date), whoever drives the steps: machine or replay.
     before_step: list[Any] = field(default_factory=list)
+    # Per invariant id (state and step invariants), per side ("model", "evm"): how many instances
+    # (combinations of known keys) were evaluated. A campaign that ran steps and evaluated a
+    # registered invariant zero times has not checked it (harness.fuzz.campaign.unevaluated).
+    evaluations: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def known_keys(self) -> list[int]:
         """The addresses: actors, the suite's contracts, governance, treasury, and any extra ones."""
@@ -203,23 +207,28 @@ class Differential:
         if tracer is not None:
             tracer.paused = True
         try:
-            if self.state_each_step:
-                self.compare_state(step)
+            post_evm = self.compare_state(step) if self.state_each_step else None
             if pre is not None and e.ok:
-                self.check_step_invariants(step, fn, margs, *pre)
+                self.check_step_invariants(step, fn, margs, *pre, post_evm)
         finally:
             if tracer is not None:
                 tracer.paused = False
 
-    def check_step_invariants(self, step: dict, fn: Any, margs: tuple, pre_model: System, pre_evm: System) -> None:
+    def check_step_invariants(self, step: dict, fn: Any, margs: tuple, pre_model: System, pre_evm: System,
+                              post_evm: System | None = None) -> None:
+        """The step invariants across this call, on the model and on the EVM state (`post_evm`: the
+        EVM state compare_state read after the call, with the same keys; read here when not given)."""
         from invariants.registry import Call, step_failures
 
         call = Call(step["contract"], step["function"], Address(step["sender"]),
                     {p: a for (p, _t), a in zip(params_of(fn), margs)})
         keys = self.key_sets()
-        post_evm = read_system(self.fixture, self.model, keys)
-        fails = [f"on the model state: {f}" for f in step_failures(self.step_invariants, pre_model, self.model, call, keys)]
-        fails += [f"on the EVM state: {f}" for f in step_failures(self.step_invariants, pre_evm, post_evm, call, keys)]
+        if post_evm is None:
+            post_evm = read_system(self.fixture, self.model, keys)
+        fails = [f"on the model state: {f}" for f in step_failures(self.step_invariants, pre_model, self.model, call, keys,
+                                                                 self._counter("model"))]
+        fails += [f"on the EVM state: {f}" for f in step_failures(self.step_invariants, pre_evm, post_evm, call, keys,
+                                                                  self._counter("evm"))]
         if fails:
             raise Mismatch(self.index, step, fails, "state above", "state above")
 
@@ -260,12 +269,26 @@ class Differential:
         if diffs:
             raise Mismatch(self.index, end, diffs, "state above", "state above")
 
-    def drain_counts(self, calls: dict[str, int], reverts: dict[str, int]) -> None:
-        """Add this differential's call and revert counts into `calls` and `reverts`, and reset them."""
+    def _counter(self, side: str) -> Any:
+        """A callable counting one evaluation of an invariant (by id) on `side`."""
+        def count(inv_id: str) -> None:
+            sides = self.evaluations.setdefault(inv_id, {"model": 0, "evm": 0})
+            sides[side] += 1
+        return count
+
+    def drain_counts(self, calls: dict[str, int], reverts: dict[str, int],
+                     evaluations: dict[str, dict[str, int]] | None = None) -> None:
+        """Add this differential's call, revert and invariant evaluation counts into `calls`, `reverts`
+        and `evaluations`, and reset them."""
+        from harness.fuzz.campaign import add_evaluations
+
         for k, v in self.calls.items():
             calls[k] = calls.get(k, 0) + v
         for k, v in self.reverts.items():
             reverts[k] = reverts.get(k, 0) + v
+        if evaluations is not None:
+            add_evaluations(evaluations, self.evaluations)
+            self.evaluations = {}
         self.calls, self.reverts = {}, {}
 
     def format_event(self, ev: Any) -> str:
@@ -302,7 +325,8 @@ class Differential:
             raise Mismatch(self.index, step, diffs, outcome_summary(m.ok, m_ret, m.error, m_events),
                            outcome_summary(e.ok, e.returned, e.error, e_events))
 
-    def compare_state(self, step: dict) -> None:
+    def compare_state(self, step: dict) -> System:
+        """Compare storage, views, observers and invariants; return the EVM state read (a System)."""
         keys = self.known_keys()
         key_sets = self.key_sets()
         evm_state = read_system(self.fixture, self.model, key_sets)
@@ -313,11 +337,12 @@ class Differential:
                 diffs += observe(self)
         for inv in self.invariants:
             for side, system in (("model", self.model), ("evm", evm_state)):
-                bad = _failing_keys(inv, system, key_sets)
+                bad = _failing_keys(inv, system, key_sets, self._counter(side))
                 if bad is not None:
                     diffs.append(f"{inv.id} fails on the {side} state{bad}: {inv.statement}")
         if diffs:
             raise Mismatch(self.index, step, diffs, "state above", "state above")
+        return evm_state
 
     def compare_views(self, keys: list[int]) -> list[str]:
         diffs = []
@@ -335,10 +360,12 @@ class Differential:
         return diffs
 
 
-def _failing_keys(inv: Invariant, system: System, key_sets: dict[type, list[int]]) -> str | None:
-    """Where `inv` fails on `system`, trying every combination of known keys of its key types."""
+def _failing_keys(inv: Invariant, system: System, key_sets: dict[type, list[int]], count: Any) -> str | None:
+    """Where `inv` fails on `system`, trying every combination of known keys of its key types;
+    `count(inv.id)` is called once per combination evaluated."""
     domains = [key_sets.get(t, ()) for _, t in inv.keys]
     for combo in itertools.product(*domains):
+        count(inv.id)
         if not inv.holds(system, *(t(k) for (_, t), k in zip(inv.keys, combo))):  # predicates are pure: no clone
             return f" at {', '.join(hex(k) for k in combo)}" if combo else ""
     return None

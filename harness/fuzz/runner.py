@@ -20,11 +20,12 @@ from hypothesis.internal.conjecture import providers as hyp_providers
 from hypothesis.stateful import run_state_machine_as_test
 
 from harness.evm.fixture import Fixture, deploy_suite
+from harness.fuzz.campaign import add_evaluations, unevaluated
 from harness.fuzz.differential import Differential, Mismatch, format_step
 from harness.fuzz.profiles import profile
 from harness.fuzz.stake_manager import ACTORS, StakeManagerMachine
 import invariants.all  # noqa: F401  (registers every invariant)
-from invariants.registry import REGISTRY
+from invariants.registry import REGISTRY, STEP_REGISTRY
 from specs.system import build_system
 
 REPLAY_SCHEMA = "bpe-replay/1"
@@ -52,6 +53,22 @@ class FuzzResult:
     # Steps where this engine's outcome or events differ from another engine's on the same sequence
     # (replay_sequences with `reference_traces`): a finding of its own, whatever the model says.
     engine_differences: list[dict] = field(default_factory=list)
+    # Per registered invariant id (state and step invariants of the fixture's contracts), per side
+    # ("model", "evm"): how many instances were evaluated. Every id registered for the run is a key.
+    evaluations: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def expect_evaluations(self, inv_ids: list[str]) -> None:
+        """Name the invariants this run must evaluate (each gets a zero count to start with)."""
+        add_evaluations(self.evaluations, {i: {"model": 0, "evm": 0} for i in inv_ids})
+
+    def fail_if_unevaluated(self) -> None:
+        """A run that passed, ran steps and evaluated some registered invariant zero times on a side
+        has not checked it: that is a tool error (ERROR), never a pass."""
+        missing = unevaluated(sorted(self.evaluations), self.evaluations)
+        if self.status == "PASSED" and self.steps and missing:
+            self.status = "ERROR"
+            self.message = (f"{len(missing)} registered invariant(s) never evaluated in {self.steps} steps: "
+                            + ", ".join(missing))
 
     @property
     def successes(self) -> dict[str, int]:
@@ -100,7 +117,8 @@ def no_local_constants():  # type: ignore[no-untyped-def]
 def start_differential(fixture: Fixture, steps: list[dict], model_factory: Any,
                        invariants: list, observe_each_step: bool = True) -> tuple[Differential, list[dict]]:
     """The Differential a recorded sequence starts from, and the steps left to run: a sequence that
-    opens with a "prepare" step (the system machine's) starts from its prepared state."""
+    opens with a "prepare" step (the system machine's) starts from its prepared state. Building the
+    prepared state can raise Mismatch (a finding about the protocol, harness.fuzz.system.SetupRejected)."""
     if steps and steps[0].get("op") == "prepare":
         from harness.fuzz.system import PREPARE, SystemMachine
 
@@ -110,6 +128,13 @@ def start_differential(fixture: Fixture, steps: list[dict], model_factory: Any,
         diff.observe_each_step = observe_each_step
         return diff, steps[1:]
     return StakeManagerMachine.start(fixture, model_factory, invariants), steps
+
+
+def campaign_invariant_ids(fixture: Fixture) -> list[str]:
+    """Every registered invariant (state and step) about the fixture's contracts: what a campaign on
+    it must evaluate."""
+    names = set(fixture.addrs)
+    return [i.id for i in REGISTRY.for_contracts(names)] + [i.id for i in STEP_REGISTRY.for_contracts(names)]
 
 
 def run_fuzz(fixture: Fixture, *, profile_name: str = "ci", max_examples: int | None = None,
@@ -132,14 +157,18 @@ def run_fuzz(fixture: Fixture, *, profile_name: str = "ci", max_examples: int | 
     budget = s.max_examples  # sequences; each runs up to stateful_step_count steps
     t0 = time.perf_counter()
     res = FuzzResult("PASSED", fixture.engine.name, 0, budget, 0.0, profile_name)
+    res.expect_evaluations(campaign_invariant_ids(fixture))
     try:
+        # the state every sequence starts from, built before hypothesis runs: a finding there (a set-up
+        # step the protocol says succeeds, rejected) is reported once, with its own replay
+        machine.start(fixture, factory, invariants)
         with shrink_budget(shrink_seconds), no_local_constants():
             run_state_machine_as_test(machine, settings=s)
     except Mismatch as m:
         res.status = "VIOLATED"
         res.mismatch = m.render()
-        res.shrunk_steps = list(machine.last_log)
-        res.trace = list(machine.last_trace)
+        res.shrunk_steps = list(getattr(m, "replay_steps", None) or machine.last_log)
+        res.trace = [] if hasattr(m, "replay_steps") else list(machine.last_trace)
         res.replay_file = str(save_replay(res.shrunk_steps, fixture.engine.name, res.mismatch,
                                           source_overrides or {}, list(overrides), replay_dir))
     except Flaky as e:
@@ -155,6 +184,8 @@ def run_fuzz(fixture: Fixture, *, profile_name: str = "ci", max_examples: int | 
     res.all_sequences = [list(seq) for seq in machine.all_logs]
     res.all_traces = [list(t) for t in machine.all_traces]
     res.calls, res.reverts = dict(machine.calls), dict(machine.reverts)
+    add_evaluations(res.evaluations, machine.evaluations)
+    res.fail_if_unevaluated()
     return res
 
 
@@ -170,13 +201,16 @@ def replay_sequences(fixture: Fixture, sequences: list[list[dict]], *, source_ov
     names = set(fixture.addrs)
     invariants = REGISTRY.for_contracts(names)
     res = FuzzResult("PASSED", fixture.engine.name, 0, len(sequences), 0.0, "replayed")
+    res.expect_evaluations(campaign_invariant_ids(fixture))
     t0 = time.perf_counter()
     factory = build_system
     for n, seq in enumerate(sequences):
-        diff, steps = start_differential(fixture, seq, factory, invariants, observe_each_step)
-        diff.state_each_step = state_each_step
+        diff: Differential | None = None
+        steps: list[dict] = []
         res.sequences += 1
         try:
+            diff, steps = start_differential(fixture, seq, factory, invariants, observe_each_step)
+            diff.state_each_step = state_each_step
             for step in steps:
                 res.steps += 1
                 diff.step(step)
@@ -186,8 +220,11 @@ def replay_sequences(fixture: Fixture, sequences: list[list[dict]], *, source_ov
                                                              reference_engine, fixture.engine.name)
         except Mismatch as m:
             res.status, res.mismatch = "VIOLATED", m.render() + "\n  (sequence replayed from another engine, not shrunk)"
-            res.shrunk_steps = seq[: len(seq) - len(steps) + m.index]
-            res.trace = list(diff.trace)
+            if diff is None:  # the prepared state itself
+                res.shrunk_steps = list(getattr(m, "replay_steps", None) or seq[:1])
+            else:
+                res.shrunk_steps = seq[: len(seq) - len(steps) + m.index]
+                res.trace = list(diff.trace)
             res.replay_file = str(save_replay(res.shrunk_steps, fixture.engine.name, res.mismatch,
                                               source_overrides or {}, [], replay_dir))
             break
@@ -197,8 +234,10 @@ def replay_sequences(fixture: Fixture, sequences: list[list[dict]], *, source_ov
         finally:
             if progress:
                 progress(res.sequences)
-            diff.drain_counts(res.calls, res.reverts)
+            if diff is not None:
+                diff.drain_counts(res.calls, res.reverts, res.evaluations)
     res.seconds = time.perf_counter() - t0
+    res.fail_if_unevaluated()
     return res
 
 
@@ -234,8 +273,11 @@ def replay(path: Path, fixture: Fixture, model_overrides: dict | None = None, ou
         raise ValueError(f"{path}: not a replay file (schema {doc.get('schema')!r}, expected {REPLAY_SCHEMA})")
     names = set(fixture.addrs)
     overrides = dict(model_overrides or {})
-    diff, steps = start_differential(fixture, doc["steps"], lambda: build_system(overrides),
-                                     REGISTRY.for_contracts(names))
+    try:
+        diff, steps = start_differential(fixture, doc["steps"], lambda: build_system(overrides),
+                                         REGISTRY.for_contracts(names))
+    except Mismatch as m:  # the prepared state itself (a set-up step rejected)
+        return m
     for step in steps:
         out(f"  {format_step(step)}")
         try:

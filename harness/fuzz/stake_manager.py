@@ -14,8 +14,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from harness.evm.fixture import Fixture
+from harness.fuzz.campaign import Campaign
 from harness.fuzz.differential import Differential
 from invariants.registry import STEP_REGISTRY, Invariant
+from specs.kernel import U256, Bytes32
 from specs.system import GOVERNANCE, TREASURY, System
 
 SINKS = [0xA11CE00000000000000000000000000000000001, 0xB0B0000000000000000000000000000000000002,
@@ -42,47 +44,64 @@ reasons = st.sampled_from(["0x" + "00" * 32, "0x" + "ab" * 32, "0x" + "00" * 31 
 
 
 class StakeManagerMachine(RuleBasedStateMachine):
-    """Configured by `configure()` before a run: which fixture and model to use."""
+    """Configured by `configure()` before a run: which fixture, model and invariants to use (held in
+    `campaign`, see harness/fuzz/campaign.py), and run-wide counters."""
 
-    fixture: ClassVar[Fixture]
-    model_factory: ClassVar[Any]
-    invariants: ClassVar[list[Invariant]]
+    campaign: ClassVar[Campaign]
     last_log: ClassVar[list[dict]] = []
     last_trace: ClassVar[list[dict]] = []  # the EVM outcome and events of each step of last_log
     all_logs: ClassVar[list[list[dict]]] = []  # every sequence run, in order
     all_traces: ClassVar[list[list[dict]]] = []  # the EVM's outcome and events per step of each sequence
     steps_run: ClassVar[int] = 0
     sequences: ClassVar[int] = 0
-    progress: ClassVar[Any] = None  # called with the number of sequences started
     calls: ClassVar[dict[str, int]] = {}
     reverts: ClassVar[dict[str, int]] = {}
+    evaluations: ClassVar[dict[str, dict[str, int]]] = {}  # per invariant id, per side: instances evaluated
 
     @classmethod
     def configure(cls, fixture: Fixture, model_factory: Any, invariants: list[Invariant], progress: Any = None) -> None:
-        cls.fixture, cls.model_factory, cls.invariants = fixture, staticmethod(model_factory), invariants
+        cls.campaign = Campaign(fixture, model_factory, list(invariants), progress)
         cls.last_log, cls.steps_run, cls.sequences, cls.calls, cls.reverts = [], 0, 0, {}, {}
-        cls.all_logs, cls.all_traces = [], []
-        cls.progress = staticmethod(progress) if progress else None
+        cls.all_logs, cls.all_traces, cls.evaluations = [], [], {}
 
     @classmethod
     def start(cls, fixture: Fixture, model_factory: Any, invariants: list[Invariant]) -> Differential:
         """A Differential at the start of a sequence: the deployed state on both sides."""
         fixture.reset()
         model = model_factory()
-        return Differential(fixture, model, ACTORS, invariants,
+        # This machine creates no task types and queues nothing: the zero task type and the first queue
+        # indices are the keys the other contracts' invariants are evaluated at (a deployed, idle suite).
+        return Differential(fixture, model, ACTORS, invariants, extra_keys={Bytes32: [0], U256: [0, 1]},
                             step_invariants=STEP_REGISTRY.for_contracts(set(model.addrs)))
+
+    @property
+    def fixture(self) -> Fixture:
+        return self.campaign.fixture
 
     def __init__(self) -> None:
         super().__init__()
-        self.diff = self.start(self.fixture, self.model_factory, self.invariants)
+        c = self.campaign
+        self.diff = self.start(c.fixture, c.model_factory, c.state_invariants)
         self.log: list[dict] = []
-        type(self).last_log = self.log
-        type(self).last_trace = self.diff.trace
-        type(self).all_logs.append(self.log)
-        type(self).all_traces.append(self.diff.trace)
-        type(self).sequences += 1
-        if self.progress:
-            self.progress(type(self).sequences)
+        self.begin_sequence()
+
+    def begin_sequence(self) -> None:
+        """Record this machine's sequence in the run-wide logs and report progress."""
+        cls = type(self)
+        cls.last_log = self.log
+        cls.last_trace = self.diff.trace
+        cls.all_logs.append(self.log)
+        cls.all_traces.append(self.diff.trace)
+        cls.sequences += 1
+        if self.campaign.progress:
+            self.campaign.progress(cls.sequences)
+
+    def teardown(self) -> None:
+        """End of the sequence: what is compared only at the end (harness.fuzz.differential.finish)."""
+        try:
+            self.diff.finish()
+        finally:
+            self.diff.drain_counts(type(self).calls, type(self).reverts, type(self).evaluations)
 
     def do(self, step: dict) -> None:
         self.log.append(step)
@@ -90,7 +109,7 @@ class StakeManagerMachine(RuleBasedStateMachine):
         try:
             self.diff.step(step)
         finally:
-            self.diff.drain_counts(type(self).calls, type(self).reverts)
+            self.diff.drain_counts(type(self).calls, type(self).reverts, type(self).evaluations)
 
     def call(self, contract: str, function: str, sender: int, *args: Any) -> None:
         self.do({"op": "call", "contract": contract, "function": function, "sender": sender, "args": list(args)})

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from eth_abi import encode
 from eth_utils import keccak
 from hypothesis import strategies as st
 from hypothesis.stateful import rule
 
 from harness.evm.fixture import Fixture
-from harness.fuzz.differential import Differential, format_step, plain
+from harness.fuzz.differential import Differential, Mismatch, plain
 from harness.fuzz.stake_manager import MIN, SINKS, SLASHER, STRANGER, StakeManagerMachine
+from invariants.capacity_registry import protocol_commit_hash
 from invariants.registry import STEP_REGISTRY, Invariant
 from specs.kernel import U256, Address, Bytes32
 from specs.system import GOVERNANCE, SUPERFLUID, TREASURY, System
@@ -34,7 +34,6 @@ MAX_DRAIN_ENTRIES = 32  # EscrowBuffer.MAX_DRAIN_ENTRIES
 SOURCES = [0x50C0000000000000000000000000000000000011, 0x50C1000000000000000000000000000000000012]
 KEEPER = 0x4EE9000000000000000000000000000000000013
 ACTORS = SINKS + SOURCES + [KEEPER, SLASHER, STRANGER, GOVERNANCE]
-CHAIN_ID = 1
 
 
 def task(n: int) -> str:
@@ -53,11 +52,12 @@ SOURCE_FUNDS = 10**6 * E18
 
 
 def commit_hash(sink: int, task_type: str, capacity: int, nonce: bytes, registry: int) -> str:
-    """PROTOCOL.md section 4: keccak256(abi.encode(sink, taskTypeId, capacity, nonce, chainid, registry))."""
-    data = encode(["address", "bytes32", "uint256", "bytes32", "uint256", "address"],
-                  [sink.to_bytes(20, "big"), bytes.fromhex(task_type[2:]), capacity, nonce, CHAIN_ID,
-                   registry.to_bytes(20, "big")])
-    return "0x" + keccak(data).hex()
+    """The commit hash a sink sends, by the rule of PROTOCOL.md section 4 as the invariants state it
+    (invariants.capacity_registry.protocol_commit_hash), never the model's or the contract's own helper:
+    a preimage both got wrong makes the set-up reveals fail on both sides, a finding (SetupRejected)."""
+    h = protocol_commit_hash(Address(sink), Bytes32(bytes.fromhex(task_type[2:])), U256(capacity), Bytes32(nonce),
+                             Address(registry))
+    return "0x" + h.to_bytes().hex()
 
 
 def call(contract: str, function: str, sender: int, *args: Any) -> dict:
@@ -255,10 +255,17 @@ flow_rates = st.sampled_from([10**12 + 7, 10**9, 1, 0, -1, 2**95 - 1, 3 * 10**13
 PREPARE = {"op": "prepare", "setup": "system/1"}
 
 
+class SetupRejected(Mismatch):
+    """A step of the prepared state (SETUP: task types, pools, stakes, one commit-reveal round) reverted
+    on the model and on the EVM alike. PROTOCOL.md has every one of them succeed, so this is a finding
+    about the protocol's implementation (contract and model share the mistake), not an engine error."""
+
+
 def prepared_differential(fixture: Fixture, model_factory: Any, invariants: list[Invariant]) -> Differential:
     """A Differential at the prepared state: SETUP is run differentially once per fixture and model
-    factory (a mismatch there is reported like any other), then both sides are snapshotted; later
-    calls revert the engine to the snapshot and clone the model."""
+    factory, then both sides are snapshotted; later calls revert the engine to the snapshot and clone
+    the model. A mismatch while building it, or a step both sides reject (SetupRejected), is a finding:
+    the Mismatch raised carries `replay_steps`, the one-step sequence that builds the prepared state."""
     cache = fixture.__dict__.setdefault("_prepared", {})
     key = id(model_factory)
     if key not in cache:
@@ -266,15 +273,22 @@ def prepared_differential(fixture: Fixture, model_factory: Any, invariants: list
         model = model_factory()
         diff = make_differential(fixture, model, invariants)
         diff.observe_each_step = fixture.engine.name != "py-evm"  # py-evm: Superfluid state at the end only
-        for step in setup_steps(fixture.addrs):
-            diff.step(step)
-            outcome = diff.trace[-1]["outcome"]
-            if outcome.startswith("reverted"):
-                from harness.errors import EngineError
-
-                raise EngineError(f"system set-up step {format_step(step)} {outcome} on {fixture.engine.name} "
-                                  "(the model agreed): the prepared state is not what SETUP describes")
-        diff.finish()
+        try:
+            for step in setup_steps(fixture.addrs):
+                diff.step(step)
+                outcome = diff.trace[-1]["outcome"]
+                if outcome.startswith("reverted"):
+                    raise SetupRejected(
+                        diff.index, step,
+                        [f"set-up step {diff.index} of the prepared state {outcome} on the model and on "
+                         f"{fixture.engine.name} alike; PROTOCOL.md has it succeed (contract and model share a "
+                         "mistake, or the protocol's rule was not implemented)"],
+                        outcome, outcome)
+            diff.finish()
+        except Mismatch as m:
+            m.replay_steps = [dict(PREPARE)]  # type: ignore[attr-defined]
+            m.differences.append("(while building the prepared state every sequence starts from)")
+            raise
         cache[key] = (fixture.engine.snapshot(), model.clone(), model_factory)
     snapshot, template, _keep = cache[key]
     fixture.engine.revert(snapshot)
@@ -292,19 +306,11 @@ class SystemMachine(StakeManagerMachine):
         from hypothesis.stateful import RuleBasedStateMachine
 
         RuleBasedStateMachine.__init__(self)
-        self.diff = self.start(self.fixture, self.model_factory, self.invariants)
+        c = self.campaign
+        self.diff = self.start(c.fixture, c.model_factory, c.state_invariants)
         self.log: list[dict] = [dict(PREPARE)]
         self.secrets: dict[tuple[int, str], tuple[int, bytes]] = {}
-        type(self).last_log = self.log
-        type(self).last_trace = self.diff.trace
-        type(self).all_logs.append(self.log)
-        type(self).all_traces.append(self.diff.trace)
-        type(self).sequences += 1
-        if self.progress:
-            self.progress(type(self).sequences)
-
-    def teardown(self) -> None:
-        self.diff.finish()
+        self.begin_sequence()
 
     # -- helpers ---------------------------------------------------------------------------------
     @property
@@ -417,6 +423,12 @@ class SystemMachine(StakeManagerMachine):
 
     @rule(who=anyone, t=task_types)
     def rebalance(self, who: int, t: str) -> None:
+        self.call("BackpressurePool", "rebalance", who, t)
+
+    @rule(who=anyone, t=st.sampled_from([T_UNKNOWN, T_ZERO, T3]))
+    def rebalance_without_pool(self, who: int, t: str) -> None:
+        """rebalance of a task type without a pool (NoPool unless a pool was created for T3), whatever the
+        general rule's draws favour."""
         self.call("BackpressurePool", "rebalance", who, t)
 
     @rule(who=st.sampled_from([GOVERNANCE, GOVERNANCE, STRANGER]), bps=st.sampled_from([500, 0, 10000, 10001, 1]))

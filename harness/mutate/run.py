@@ -212,6 +212,8 @@ def classify(differences: list[str]) -> list[str]:
             c = "events"
         elif d.startswith("malformed calldata"):
             c = "malformed-calldata"
+        elif d.startswith("set-up step"):
+            c = "setup"
         elif " fails on the evm state" in d:
             c = "invariant"
         elif " fails on the model state" in d:

@@ -10,7 +10,7 @@ import pytest
 
 from harness import cli
 from harness.evm.fixture import deploy_suite, suite_artifacts
-from harness.fuzz.runner import replay, replay_sequences, run_fuzz
+from harness.fuzz.runner import campaign_invariant_ids, replay, replay_sequences, run_fuzz
 from harness.fuzz.system import PREPARE, SystemMachine
 from tests.fixtures.broken_gda import AdjustmentFlowDropped, RemainderFromDistributor
 from tests.fixtures.broken_models import BROKEN
@@ -22,7 +22,7 @@ MUST_SUCCEED = (
     "Pipeline.drain", "GDAv1Forwarder.distributeFlow", "GDAv1Forwarder.distribute", "GDAv1Forwarder.connectPool",
     "GDAv1Forwarder.claimAll", "StakeManager.slash", "StakeManager.unstake",
 )
-# Reverts the bad-input space must reach (issue 3, section 7).
+# Reverts the bad-input space must reach: each kind of bad input reverts with its named error.
 MUST_REVERT = (
     "CapacityRegistry.revealCapacity: RevealTooEarly", "CapacityRegistry.revealCapacity: CommitExpired",
     "CapacityRegistry.revealCapacity: CommitMismatch", "CapacityRegistry.registerSink: UnknownTaskType",
@@ -50,6 +50,13 @@ def test_system_fuzzing_passes_on_pyrevm_and_reaches_every_part_of_the_suite(cam
     assert all(seq[0] == PREPARE for seq in r.all_sequences)
 
 
+def test_the_campaign_evaluated_every_registered_invariant_on_both_sides(campaign):
+    fixture, r = campaign
+    assert sorted(r.evaluations) == sorted(campaign_invariant_ids(fixture))
+    never = {i: sides for i, sides in r.evaluations.items() if not all(sides.values())}
+    assert not never, f"never evaluated: {never}"
+
+
 def test_the_same_sequences_pass_on_pyevm(campaign, tmp_path):
     _, r = campaign
     pyevm = deploy_suite("py-evm", suite_artifacts())
@@ -58,6 +65,8 @@ def test_the_same_sequences_pass_on_pyevm(campaign, tmp_path):
     again = replay_sequences(pyevm, r.all_sequences[::40], replay_dir=tmp_path, observe_each_step=False)
     assert again.status == "PASSED", again.mismatch or again.message
     assert again.sequences == len(r.all_sequences[::40]) >= 2 and again.steps > 40
+    assert sorted(again.evaluations) == sorted(campaign_invariant_ids(pyevm))
+    assert all(n > 0 for sides in again.evaluations.values() for n in sides.values()), again.evaluations
 
 
 CONTRACT_VARIANTS = {
