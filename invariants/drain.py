@@ -1,4 +1,4 @@
-"""EscrowBuffer.drain, proved with loop summaries (issue 4).
+"""EscrowBuffer.drain, proved with loop summaries.
 
 drain has three loops (specs/escrow_buffer.py, each `while guard: state = step(state)` with the body a
 method of the model): the sum of the first 32 entries in `_drainable` (`_available` / `_availableStep`),

@@ -1,4 +1,4 @@
-"""BPE-BUFFER-003 across Pipeline.deposit and Pipeline.drain (issue 4, the last EscrowBuffer piece), and the
+"""BPE-BUFFER-003 across Pipeline.deposit and Pipeline.drain (the last EscrowBuffer piece of the proofs), and the
 Pipeline state invariant it needs.
 
     from invariants.pipeline import prove_pipeline

@@ -1165,7 +1165,7 @@ UNSUPPORTED_OBLIGATIONS: tuple[tuple[str, str, str, str, str], ...] = ()  # none
 
 
 def unsupported_obligations() -> list[ObligationResult]:
-    """The invariant families of issue 4 this prover does not prove yet, as UNSUPPORTED results (so a
+    """The registered invariants this prover does not prove yet, as UNSUPPORTED results (so a
     report shows them and `verify` exits 2 rather than claiming the whole suite)."""
     return [ObligationResult(i if "/" in i else f"{i}/*", "proof", c, UNSUPPORTED, 0.0, st,
                              {"message": f"not proved: {why}", "covered_by": instead})

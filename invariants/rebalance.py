@@ -1,4 +1,4 @@
-"""Proofs of BPE-REBAL-001, BPE-REBAL-002, BPE-REBAL-004 and BPE-FLOW-003 (issue 4): rebalance and
+"""Proofs of BPE-REBAL-001, BPE-REBAL-002, BPE-REBAL-004 and BPE-FLOW-003: rebalance and
 needsRebalance, whose loops run over up to 32 old members and 32 registry sinks.
 
     from invariants.rebalance import prove_rebalance

@@ -99,7 +99,7 @@ class BackpressurePool(Contract):
     @classmethod
     def construct(cls, registry: Address, gdaForwarder: Address, token: Address,
                   governance: Address) -> "BackpressurePool":
-        """Reverts: ZeroAddress.  # Solidity: BackpressurePool.sol#L44-55"""
+        """Reverts: ZeroAddress.  # Solidity: BackpressurePool.sol#L44-54"""
         if registry == ZERO_ADDRESS or gdaForwarder == ZERO_ADDRESS or token == ZERO_ADDRESS \
                 or governance == ZERO_ADDRESS:
             raise Revert(ZeroAddress())
@@ -111,7 +111,7 @@ class BackpressurePool(Contract):
 
     @external
     def setRebalanceThreshold(self, msg: Msg, thresholdBps: U256) -> None:
-        """Reverts: NotGovernance, InvalidThreshold (> 10000).  # Solidity: BackpressurePool.sol#L58-63"""
+        """Reverts: NotGovernance, InvalidThreshold (> 10000).  # Solidity: BackpressurePool.sol#L57-62"""
         if msg.sender != self.governance:
             raise Revert(NotGovernance(msg.sender))
         if thresholdBps > BPS:
@@ -122,7 +122,7 @@ class BackpressurePool(Contract):
     @external
     def createPool(self, msg: Msg, taskTypeId: Bytes32) -> None:
         """Reverts: UnknownTaskType, PoolExists, and whatever the GDA reverts with.
-        # Solidity: BackpressurePool.sol#L66-74"""
+        # Solidity: BackpressurePool.sol#L65-73"""
         if not self._registry().isTaskType(self.this_msg(), taskTypeId):
             raise Revert(UnknownTaskType(taskTypeId))
         if self.pools[taskTypeId] != ZERO_ADDRESS:
@@ -134,7 +134,7 @@ class BackpressurePool(Contract):
 
     @external
     def rebalance(self, msg: Msg, taskTypeId: Bytes32) -> None:
-        """Reverts: NoPool.  # Solidity: BackpressurePool.sol#L77-110
+        """Reverts: NoPool.  # Solidity: BackpressurePool.sol#L76-107
 
         The loop bodies are the methods `_clearMember` and `_setMember` (the proofs of BPE-REBAL and
         BPE-FLOW-003 run them symbolically, one iteration at a time: invariants/rebalance.py)."""
@@ -163,13 +163,14 @@ class BackpressurePool(Contract):
 
     def _recordRebalance(self, taskTypeId: Bytes32, registry, count: U256,  # type: ignore[no-untyped-def]
                          totalCapacity: U256) -> None:
-        """rebalance, after the loops.  # Solidity: BackpressurePool.sol#L103-105"""
+        """rebalance, after the loops.  # Solidity: BackpressurePool.sol#L104-106 (`memberCount[taskTypeId] = count;`)"""
         self.memberCount[taskTypeId] = count
         self.rebalancedVersion[taskTypeId] = registry.sinkSetVersion(self.this_msg(), taskTypeId)
         self.emit(Rebalanced(taskTypeId, count, totalCapacity))
 
     def _clearMember(self, taskTypeId: Bytes32, pool, registry, i: U256) -> None:  # type: ignore[no-untyped-def]
-        """rebalance, loop 1, iteration i.  # Solidity: BackpressurePool.sol#L84-90"""
+        """rebalance, loop 1, iteration i.
+        # Solidity: BackpressurePool.sol#L84-89 (`address member = memberAt[taskTypeId][i];`)"""
         member = self.memberAt[taskTypeId][i]
         if not registry.isSink(self.this_msg(), taskTypeId, member):
             if pool.getUnits(self.this_msg(), member) != 0:
@@ -178,7 +179,8 @@ class BackpressurePool(Contract):
         self.memberAt[taskTypeId][i] = ZERO_ADDRESS
 
     def _setMember(self, taskTypeId: Bytes32, pool, registry, i: U256) -> U128:  # type: ignore[no-untyped-def]
-        """rebalance, loop 2, iteration i: the units set.  # Solidity: BackpressurePool.sol#L95-102"""
+        """rebalance, loop 2, iteration i: the units set.
+        # Solidity: BackpressurePool.sol#L96-102 (`address sink = registry.sinkAt(taskTypeId, i);`)"""
         sink = registry.sinkAt(self.this_msg(), taskTypeId, i)
         effective = registry.getSmoothedCapacity(self.this_msg(), taskTypeId, sink)
         units = uint128(effective // UNIT_SCALE)
@@ -190,7 +192,7 @@ class BackpressurePool(Contract):
 
     @view
     def needsRebalance(self, msg: Msg, taskTypeId: Bytes32) -> Bool:
-        """Never reverts (unless the registry does).  # Solidity: BackpressurePool.sol#L114-126"""
+        """Never reverts (unless the registry does).  # Solidity: BackpressurePool.sol#L111-123"""
         if self.pools[taskTypeId] == ZERO_ADDRESS:
             return Bool(False)
         registry = self._registry()
@@ -206,7 +208,7 @@ class BackpressurePool(Contract):
 
     def _sinkOff(self, taskTypeId: Bytes32, registry, i: U256) -> Bool:  # type: ignore[no-untyped-def]
         """needsRebalance, iteration i: the i-th registered sink moved beyond the threshold.
-        # Solidity: BackpressurePool.sol#L119-124"""
+        # Solidity: BackpressurePool.sol#L116-120 (`address sink = registry.sinkAt(taskTypeId, i);`)"""
         sink = registry.sinkAt(self.this_msg(), taskTypeId, i)
         effective = registry.getSmoothedCapacity(self.this_msg(), taskTypeId, sink)
         snapshot = self.snapshotOf[taskTypeId][sink]
@@ -216,5 +218,5 @@ class BackpressurePool(Contract):
 
     @view
     def getPool(self, msg: Msg, taskTypeId: Bytes32) -> Address:
-        """# Solidity: BackpressurePool.sol#L128-130"""
+        """# Solidity: BackpressurePool.sol#L125-127"""
         return self.pools[taskTypeId]

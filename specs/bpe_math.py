@@ -28,7 +28,7 @@ def sqrt_step(y: U256, z: U256, x: U256) -> tuple[U256, U256]:
 
 
 def sqrt(y: U256) -> U256:
-    """floor(sqrt(y)). Never reverts.  # Solidity: BPEMath.sol#L10-22"""
+    """floor(sqrt(y)). Never reverts.  # Solidity: BPEMath.sol#L10-21"""
     if is_sym(y.v):
         r = fresh("sqrt")
         define(z3.And(r >= 0, r * r <= y.v, y.v < (r + 1) * (r + 1)))

@@ -119,7 +119,7 @@ class EscrowBuffer(Contract):
     @classmethod
     def construct(cls, backpressurePool: Address, gdaForwarder: Address, token: Address,
                   governance: Address) -> "EscrowBuffer":
-        """Reverts: ZeroAddress.  # Solidity: EscrowBuffer.sol#L55-64"""
+        """Reverts: ZeroAddress.  # Solidity: EscrowBuffer.sol#L52-61"""
         if backpressurePool == ZERO_ADDRESS or gdaForwarder == ZERO_ADDRESS or token == ZERO_ADDRESS \
                 or governance == ZERO_ADDRESS:
             raise Revert(ZeroAddress())
@@ -128,7 +128,7 @@ class EscrowBuffer(Contract):
 
     @external
     def setBufferMax(self, msg: Msg, taskTypeId: Bytes32, max: U256) -> None:
-        """Reverts: NotGovernance.  # Solidity: EscrowBuffer.sol#L67-71"""
+        """Reverts: NotGovernance.  # Solidity: EscrowBuffer.sol#L64-68"""
         if msg.sender != self.governance:
             raise Revert(NotGovernance(msg.sender))
         self.maxima[taskTypeId] = max
@@ -136,7 +136,7 @@ class EscrowBuffer(Contract):
 
     @external
     def setUnitPrice(self, msg: Msg, taskTypeId: Bytes32, price: U256) -> None:
-        """Reverts: NotGovernance.  # Solidity: EscrowBuffer.sol#L74-78"""
+        """Reverts: NotGovernance.  # Solidity: EscrowBuffer.sol#L71-75"""
         if msg.sender != self.governance:
             raise Revert(NotGovernance(msg.sender))
         self.unitPrice[taskTypeId] = price
@@ -145,7 +145,7 @@ class EscrowBuffer(Contract):
     @external
     def deposit(self, msg: Msg, taskTypeId: Bytes32, amount: U256) -> None:
         """Reverts: ZeroAmount, NoPool, BufferOverflow(level, amount, max), and the SuperToken's
-        transferFrom errors.  # Solidity: EscrowBuffer.sol#L81-97"""
+        transferFrom errors.  # Solidity: EscrowBuffer.sol#L78-94"""
         if amount == 0:
             raise Revert(ZeroAmount())
         if self.world.at(self.backpressurePool).getPool(self.this_msg(), taskTypeId) == ZERO_ADDRESS:
@@ -170,7 +170,7 @@ class EscrowBuffer(Contract):
 
     @external
     def drain(self, msg: Msg, taskTypeId: Bytes32) -> None:
-        """Reverts: NothingToDrain (no pool, no units, or nothing due).  # Solidity: EscrowBuffer.sol#L100-131"""
+        """Reverts: NothingToDrain (no pool, no units, or nothing due).  # Solidity: EscrowBuffer.sol#L97-127"""
         poolAddress, perUnit, amount = self._drainable(taskTypeId)
         if amount == 0:
             raise Revert(NothingToDrain(taskTypeId))
@@ -189,13 +189,14 @@ class EscrowBuffer(Contract):
     # (invariants/drain.py). The behaviour is the Solidity's, statement for statement.
     def _consume(self, taskTypeId: Bytes32, head: U256, left: U256) -> U256:
         """Consume `left` from the queue starting at `head`; returns the new head.
-        # Solidity: EscrowBuffer.sol#L102-116 (`while (left != 0)`)"""
+        # Solidity: EscrowBuffer.sol#L104-115 (`while (left != 0)`)"""
         while left != 0:
             head, left = self._consumeStep(taskTypeId, head, left)
         return head
 
     def _consumeStep(self, taskTypeId: Bytes32, head: U256, left: U256) -> tuple[U256, U256]:
-        """One iteration of the consume loop.  # Solidity: EscrowBuffer.sol#L105-114"""
+        """One iteration of the consume loop.
+        # Solidity: EscrowBuffer.sol#L105-114 (`uint256 entry = entryAmount[taskTypeId][head];`)"""
         entry = self.entryAmount[taskTypeId][head]
         if entry <= left:
             left = left - entry
@@ -209,14 +210,15 @@ class EscrowBuffer(Contract):
 
     def _emitDrained(self, taskTypeId: Bytes32, poolAddress: Address, perUnit: U256) -> None:
         """Drained per pool member with units, in member order.
-        # Solidity: EscrowBuffer.sol#L121-126 (`for (i = 0; i < count; ++i)`)"""
+        # Solidity: EscrowBuffer.sol#L122-126 (`for (uint256 i = 0; i < count; ++i)`)"""
         count = self.world.at(self.backpressurePool).memberCount[taskTypeId]  # public getter
         i = U256(0)
         while i < count:
             i = self._emitDrainedStep(taskTypeId, poolAddress, perUnit, i)
 
     def _emitDrainedStep(self, taskTypeId: Bytes32, poolAddress: Address, perUnit: U256, i: U256) -> U256:
-        """One iteration of the Drained-event loop; returns i + 1.  # Solidity: EscrowBuffer.sol#L123-125"""
+        """One iteration of the Drained-event loop; returns i + 1.
+        # Solidity: EscrowBuffer.sol#L123-125 (`address sink = backpressurePool.memberAt(taskTypeId, i);`)"""
         sink = self.world.at(self.backpressurePool).memberAt[taskTypeId][i]  # public getter
         units = U256(self.world.at(poolAddress).getUnits(self.this_msg(), sink).v)
         if units != 0:
@@ -225,12 +227,12 @@ class EscrowBuffer(Contract):
 
     @view
     def drainable(self, msg: Msg, taskTypeId: Bytes32) -> U256:
-        """# Solidity: EscrowBuffer.sol#L134-136"""
+        """# Solidity: EscrowBuffer.sol#L138-140"""
         return self._drainable(taskTypeId)[2]
 
     @view
     def entryAt(self, msg: Msg, taskTypeId: Bytes32, index: U256) -> tuple[Address, U256]:
-        """# Solidity: EscrowBuffer.sol#L139-141"""
+        """# Solidity: EscrowBuffer.sol#L143-145"""
         return (self.entrySource[taskTypeId][index], self.entryAmount[taskTypeId][index])
 
     @view
@@ -242,7 +244,7 @@ class EscrowBuffer(Contract):
         return self.maxima[taskTypeId]
 
     def _drainable(self, taskTypeId: Bytes32) -> tuple[Address, U256, U256]:
-        """# Solidity: EscrowBuffer.sol#L143-163"""
+        """# Solidity: EscrowBuffer.sol#L147-166"""
         poolAddress = self.world.at(self.backpressurePool).getPool(self.this_msg(), taskTypeId)
         if poolAddress == ZERO_ADDRESS:
             return (poolAddress, U256(0), U256(0))
@@ -266,7 +268,7 @@ class EscrowBuffer(Contract):
         return (poolAddress, perUnit, perUnit * totalUnits)
 
     def _available(self, taskTypeId: Bytes32, head: U256, end: U256) -> U256:
-        """The sum of the entries head..end.  # Solidity: EscrowBuffer.sol#L152-157 (`for (i = head; i < end; ++i)`)"""
+        """The sum of the entries head..end.  # Solidity: EscrowBuffer.sol#L156-158 (`for (uint256 i = head; i < end; ++i)`)"""
         available = U256(0)
         i = head
         while i < end:
@@ -274,5 +276,5 @@ class EscrowBuffer(Contract):
         return available
 
     def _availableStep(self, taskTypeId: Bytes32, available: U256, i: U256) -> tuple[U256, U256]:
-        """One iteration of the sum loop.  # Solidity: EscrowBuffer.sol#L156"""
+        """One iteration of the sum loop.  # Solidity: EscrowBuffer.sol#L157 (`available += entryAmount[taskTypeId][i];`)"""
         return available + self.entryAmount[taskTypeId][i], i + 1

@@ -131,7 +131,7 @@ class Pipeline(Contract):
     @external
     def deposit(self, msg: Msg, pipelineId: U256, amount: U256) -> None:
         """Reverts: UnknownPipeline, ZeroAmount, the SuperToken's transferFrom errors, and every
-        EscrowBuffer.deposit error of a stage (BufferOverflow).  # Solidity: Pipeline.sol#L88-100"""
+        EscrowBuffer.deposit error of a stage (BufferOverflow).  # Solidity: Pipeline.sol#L88-101"""
         n = self.stageCount[pipelineId]
         if n == 0:
             raise Revert(UnknownPipeline(pipelineId))
@@ -151,7 +151,7 @@ class Pipeline(Contract):
 
     @external
     def drain(self, msg: Msg, pipelineId: U256) -> None:
-        """Reverts: UnknownPipeline, NothingToDrain.  # Solidity: Pipeline.sol#L103-116"""
+        """Reverts: UnknownPipeline, NothingToDrain.  # Solidity: Pipeline.sol#L104-116"""
         n = self.stageCount[pipelineId]
         if n == 0:
             raise Revert(UnknownPipeline(pipelineId))
@@ -168,13 +168,13 @@ class Pipeline(Contract):
     # Solidity's), so the prover can run one iteration on its own (invariants/pipeline.py)
     def _depositStage(self, pipelineId: U256, i: U256, share: U256) -> None:
         """One stage of deposit: stage i's share into its buffer (the loop's iterations i = n-1..1 with
-        the weighted share, then stage 0 with the rest).  # Solidity: Pipeline.sol#L94-L98
-        (`_depositShare(stageAt[pipelineId][i], share)`)"""
+        the weighted share, then stage 0 with the rest).  # Solidity: Pipeline.sol#L97
+        (`_depositShare(stageAt[pipelineId][i], share);`; stage 0: Pipeline.sol line 99)"""
         self._depositShare(self.stageAt[pipelineId][i], share)
 
     def _drainStage(self, pipelineId: U256, j: U256) -> bool:
         """One iteration of drain's loop, stage j = i - 1; true if the stage was drained.
-        # Solidity: Pipeline.sol#L107-L111"""
+        # Solidity: Pipeline.sol#L109-113 (`bytes32 stage = stageAt[pipelineId][i - 1];`)"""
         buffer = self.world.at(self.escrowBuffer)
         stage = self.stageAt[pipelineId][j]
         if buffer.drainable(self.this_msg(), stage) != 0:

@@ -121,7 +121,7 @@ class StakeManager(Contract):
 
     @classmethod
     def construct(cls, token: Address, governance: Address, treasury: Address) -> "StakeManager":
-        """The constructor.  Reverts: ZeroAddress.  # Solidity: StakeManager.sol#L55-62"""
+        """The constructor.  Reverts: ZeroAddress.  # Solidity: StakeManager.sol#L43-50"""
         if token == ZERO_ADDRESS or governance == ZERO_ADDRESS or treasury == ZERO_ADDRESS:
             raise Revert(ZeroAddress())
         return cls(token=token, governance=governance, treasury=treasury)
@@ -138,7 +138,7 @@ class StakeManager(Contract):
     @external
     def setSlasher(self, msg: Msg, slasher: Address, enabled: Bool) -> None:
         """Reverts: NotGovernance (caller), ZeroAddress (slasher == 0).
-        # Solidity: StakeManager.sol#L65-70"""
+        # Solidity: StakeManager.sol#L53-58"""
         if msg.sender != self.governance:
             raise Revert(NotGovernance(msg.sender))
         if slasher == ZERO_ADDRESS:
@@ -149,7 +149,7 @@ class StakeManager(Contract):
     @external
     def stake(self, msg: Msg, amount: U256) -> None:
         """Reverts: ZeroAmount, Panic 0x11 (stake or total overflow), BelowMinStake, and the token's
-        ERC20InsufficientAllowance / ERC20InsufficientBalance.  # Solidity: StakeManager.sol#L73-81"""
+        ERC20InsufficientAllowance / ERC20InsufficientBalance.  # Solidity: StakeManager.sol#L61-69"""
         if amount == 0:
             raise Revert(ZeroAmount())
         newStake = self.stakes[msg.sender] + amount
@@ -163,7 +163,7 @@ class StakeManager(Contract):
     @external
     def unstake(self, msg: Msg, amount: U256) -> None:
         """Reverts: ZeroAmount, InsufficientStake, BelowMinStake (0 < remaining < minimum).
-        # Solidity: StakeManager.sol#L84-94"""
+        # Solidity: StakeManager.sol#L72-82"""
         if amount == 0:
             raise Revert(ZeroAmount())
         current = self.stakes[msg.sender]
@@ -179,7 +179,7 @@ class StakeManager(Contract):
 
     @external
     def slash(self, msg: Msg, sink: Address, amount: U256, reason: Bytes32) -> None:
-        """Reverts: NotSlasher, ZeroAmount, NothingToSlash.  # Solidity: StakeManager.sol#L97-113"""
+        """Reverts: NotSlasher, ZeroAmount, NothingToSlash.  # Solidity: StakeManager.sol#L85-101"""
         if not self.isSlasher[msg.sender]:
             raise Revert(NotSlasher(msg.sender))
         if amount == 0:
@@ -200,10 +200,10 @@ class StakeManager(Contract):
 
     @view
     def getCapacityCap(self, msg: Msg, sink: Address) -> U256:
-        """floor(sqrt(stake / STAKE_UNIT)). Never reverts.  # Solidity: StakeManager.sol#L116-118"""
+        """floor(sqrt(stake / STAKE_UNIT)). Never reverts.  # Solidity: StakeManager.sol#L104-106"""
         return bpe_math.sqrt(self.stakes[sink] // STAKE_UNIT)
 
     @view
     def getStake(self, msg: Msg, sink: Address) -> U256:
-        """# Solidity: StakeManager.sol#L120-122"""
+        """# Solidity: StakeManager.sol#L108-110"""
         return self.stakes[sink]

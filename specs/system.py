@@ -70,8 +70,8 @@ def _stake_manager_args(addrs: dict[str, int]) -> tuple:
     return (addrs["TestToken"], GOVERNANCE, TREASURY)
 
 
-# The stake token and the StakeManager: the part of the suite that needs no Superfluid. The proofs
-# run on it (issue 4 extends them to the whole suite).
+# The stake token and the StakeManager: the part of the suite that needs no Superfluid (the base the
+# smaller fuzz machines and proofs deploy; the whole suite is DEPLOYMENTS).
 CORE_DEPLOYMENTS: tuple[Deployment, ...] = (
     Deployment("TestToken", TestToken),
     Deployment("StakeManager", StakeManager, _stake_manager_args, ("address", "address", "address")),
