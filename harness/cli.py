@@ -5,7 +5,11 @@ verify  compile, run slither (triaged), prove (lemmas, init, inductive steps, va
         reports/verify.json and reports/REPORT.md; exit code per reports/README.md:
         0 all PROVED/PASSED, 1 something VIOLATED, 2 INCONCLUSIVE/UNSUPPORTED, 3 tool error.
 replay  run a replay file (a shrunk fuzz sequence) on the model and an EVM; exit 1 if the mismatch
-        reproduces, 0 if it does not.
+        reproduces, 0 if it does not, 3 if the file is not a valid replay of this workbench.
+
+Every subcommand answers bad input (a missing, truncated or foreign file, an unknown contract or
+function in a replay, a bad argument) with one line naming the file or argument and the cause, and
+exit code 3 (a tool error); `--debug` shows the traceback of a tool error.
 report  re-render REPORT.md, report.html, report.sarif and junit.xml from reports/verify.json.
 bench   print engine call rates, differential step rates and proof times (figures, not tests).
 """
@@ -305,8 +309,15 @@ def replay_cmd(path: Path, engines: tuple[str, ...]) -> int:
     from harness.evm.fixture import deploy_suite, suite_artifacts
     from harness.fuzz.runner import replay
 
-    doc = json.loads(path.read_text())
+    from harness.errors import InputError
+    from harness.fuzz.runner import load_replay
+    from specs.system import build_system
+
+    doc = load_replay(path, build_system().models)  # a bad file fails here, before anything is compiled
     overrides = {k: REPO / v for k, v in doc.get("source_overrides", {}).items()}
+    for name, source in overrides.items():
+        if not source.is_file():
+            raise InputError(f"{path}: source_overrides.{name}: no such source file {source}")
     if doc.get("model_overrides"):
         log(f"note: the run used model overrides {doc['model_overrides']}; the replay uses the reference models")
     artifacts = suite_artifacts(overrides=overrides)
@@ -419,13 +430,32 @@ def bench(engines: tuple[str, ...], n: int) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse, with bad arguments a tool error (exit 3, one line) rather than argparse's exit 2, which
+    this command line uses for INCONCLUSIVE."""
+
+    def error(self, message: str) -> Any:  # type: ignore[override]
+        self.exit(EXIT_TOOL_ERROR, f"{self.prog}: error: {message}\n")
+
+
+def engine_list(text: str) -> tuple[str, ...]:
+    """`--engines` as a tuple of known engine names."""
+    engines = tuple(e for e in text.split(",") if e)
+    unknown = [e for e in engines if e not in ENGINES]
+    if not engines or unknown:
+        raise argparse.ArgumentTypeError(f"unknown engine(s) {', '.join(unknown) or '(none)'}; "
+                                         f"known: {', '.join(ENGINES)}")
+    return engines
+
+
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m harness.cli", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = ap.add_subparsers(dest="cmd", required=True)
+    ap = ArgumentParser(prog="python -m harness.cli", description=__doc__,
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--debug", action="store_true", help="show the traceback of a tool error")
+    sub = ap.add_subparsers(dest="cmd", required=True, parser_class=ArgumentParser)
     v = sub.add_parser("verify", help="compile, prove, fuzz, write every report format (exit code gates CI)")
     v.add_argument("--out", type=Path, default=REPO / "reports", help="where verify.json and REPORT.md go")
-    v.add_argument("--engines", default=",".join(ENGINES), help="comma-separated: pyrevm,py-evm")
+    v.add_argument("--engines", type=engine_list, default=ENGINES, help="comma-separated: pyrevm,py-evm")
     v.add_argument("--profile", default="ci", choices=["dev", "ci", "nightly"], help="hypothesis profile")
     v.add_argument("--prover-timeout-ms", type=int, default=30_000, help="per solver query")
     v.add_argument("--mutation-sample", type=int, default=MUTATION_SAMPLE["n"],
@@ -433,32 +463,46 @@ def main(argv: list[str] | None = None) -> int:
                         "report's configuration says so")
     r = sub.add_parser("replay", help="replay a shrunk fuzz sequence on the model and an EVM")
     r.add_argument("file", type=Path)
-    r.add_argument("--engine", default="pyrevm", help="pyrevm, py-evm or both")
+    r.add_argument("--engine", default="pyrevm", choices=[*ENGINES, "both"], help="pyrevm, py-evm or both")
     rep = sub.add_parser("report", help="re-render every report format from verify.json")
     rep.add_argument("--out", type=Path, default=REPO / "reports")
     b = sub.add_parser("bench", help="engine and differential throughput, proof times")
-    b.add_argument("--engines", default=",".join(ENGINES))
+    b.add_argument("--engines", type=engine_list, default=ENGINES)
     b.add_argument("--calls", type=int, default=400, help="length of the recorded call mix (sequences of 40)")
     a = ap.parse_args(argv)
     try:
-        if a.cmd == "verify":
-            return verify(out_dir=a.out, engines=tuple(a.engines.split(",")), profile_name=a.profile,
-                          prover_timeout_ms=a.prover_timeout_ms,
-                          mutation_sample={**MUTATION_SAMPLE, "n": a.mutation_sample} if a.mutation_sample else {})
-        if a.cmd == "replay":
-            engines = ENGINES if a.engine == "both" else (a.engine,)
-            return replay_cmd(a.file, engines)
-        if a.cmd == "report":
-            return report_cmd(a.out)
-        if a.cmd == "bench":
-            return bench(tuple(a.engines.split(",")), a.calls)
+        return run_command(a)
     except CompileError as e:
         log(str(e))
         return EXIT_TOOL_ERROR
     except WorkbenchError as e:
-        log(f"workbench error: {e}")
+        if a.debug:
+            raise
+        log("workbench error: " + "; ".join(ln.strip() for ln in str(e).splitlines() if ln.strip()))
         return EXIT_TOOL_ERROR
-    return EXIT_TOOL_ERROR
+    except KeyboardInterrupt:
+        log("interrupted")
+        return EXIT_TOOL_ERROR
+    except Exception as e:  # a bug of the workbench: one line, the traceback with --debug
+        if a.debug:
+            raise
+        log(f"internal error: {type(e).__name__}: {e} (run with --debug for the traceback)")
+        return EXIT_TOOL_ERROR
+
+
+def run_command(a: argparse.Namespace) -> int:
+    """Run the parsed subcommand; its exit code."""
+    if a.cmd == "verify":
+        return verify(out_dir=a.out, engines=a.engines, profile_name=a.profile,
+                      prover_timeout_ms=a.prover_timeout_ms,
+                      mutation_sample={**MUTATION_SAMPLE, "n": a.mutation_sample} if a.mutation_sample else {})
+    if a.cmd == "replay":
+        return replay_cmd(a.file, ENGINES if a.engine == "both" else (a.engine,))
+    if a.cmd == "report":
+        return report_cmd(a.out)
+    if a.cmd == "bench":
+        return bench(a.engines, a.calls)
+    raise AssertionError(f"no such subcommand {a.cmd!r}")  # argparse admits only the ones above
 
 
 if __name__ == "__main__":

@@ -31,3 +31,8 @@ class CompileError(WorkbenchError):
 
 class EngineError(WorkbenchError):
     """The EVM engine failed in a way that is not an EVM outcome (bad input to the engine, crash)."""
+
+
+class InputError(WorkbenchError):
+    """A file or argument the workbench was given is missing, malformed or of another kind: the message
+    is one line naming the file (or argument) and the field or the cause."""

@@ -57,3 +57,83 @@ def test_a_violation_message_names_only_replays_that_happened():
     flow = {"evm_replay": "not replayed: an arbitrary framework state"}  # invariants/flow.py's counterexamples
     assert cli.violation_message(flow).startswith("counterexample confirmed on the model only")
     assert "pyrevm" not in cli.violation_message(flow)
+
+
+# -- bad input: one line naming the file and the cause, exit code 3, no traceback ----------------------
+
+GOOD_STEPS = [{"op": "prepare", "setup": "system/1"},
+              {"op": "call", "contract": "StakeManager", "function": "stake", "sender": 1, "args": [1]}]
+
+
+def _replay_doc(**fields):
+    doc = {"schema": "bpe-replay/1", "engine": "pyrevm", "source_overrides": {}, "model_overrides": [],
+           "mismatch": "", "steps": GOOD_STEPS}
+    doc.update(fields)
+    return json.dumps(doc)
+
+
+BAD_REPLAYS = {
+    "missing": (None, "no such replay file"),
+    "truncated": (_replay_doc()[:40], "not valid JSON (line 1"),
+    "not a replay": (json.dumps({"checks": []}), 'not a replay file (no "schema" field'),
+    "another schema version": (_replay_doc(schema="bpe-replay/2"), "schema 'bpe-replay/2'"),
+    "another suite": (_replay_doc(suite="CapacityRegistry"), "suite 'CapacityRegistry'"),
+    "unknown contract": (_replay_doc(steps=[GOOD_STEPS[0], {**GOOD_STEPS[1], "contract": "Nope"}]),
+                         "steps[1].contract: unknown contract 'Nope'"),
+    "unknown function": (_replay_doc(steps=[GOOD_STEPS[0], {**GOOD_STEPS[1], "function": "steal"}]),
+                         "steps[1].function: StakeManager has no function 'steal'"),
+    "unknown op": (_replay_doc(steps=[{"op": "teleport"}]), "steps[0]: unknown step 'teleport'"),
+    "missing source override": (_replay_doc(source_overrides={"StakeManager": "nowhere/StakeManager.sol"}),
+                                "source_overrides.StakeManager: no such source file"),
+}
+
+
+def _one_line_error(capsys) -> str:
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "Traceback" not in err, err
+    return lines[0]
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("case", sorted(BAD_REPLAYS))
+def test_replay_of_a_bad_file_is_one_line_naming_the_file_and_exit_3(case, tmp_path, capsys):
+    text, expected = BAD_REPLAYS[case]
+    path = tmp_path / "replay.json"
+    if text is not None:
+        path.write_text(text)
+    assert cli.main(["replay", str(path)]) == 3
+    line = _one_line_error(capsys)
+    assert str(path) in line and expected in line, line
+
+
+@pytest.mark.parametrize("case", ["missing", "truncated", "not results"])
+def test_report_from_a_bad_verify_json_is_one_line_and_exit_3(case, tmp_path, capsys):
+    if case != "missing":
+        (tmp_path / "verify.json").write_text('{"schema_version": "1.0", "che' if case == "truncated" else "[1, 2]")
+    assert cli.main(["report", "--out", str(tmp_path)]) == 3
+    line = _one_line_error(capsys)
+    assert str(tmp_path / "verify.json") in line, line
+    assert not (tmp_path / "REPORT.md").exists()  # nothing written
+
+
+@pytest.mark.parametrize("argv", [["replay", "x.json", "--engine", "geth"], ["verify", "--engines", "pyrevm,geth"],
+                                  ["frobnicate"], ["verify", "--mutation-sample", "many"]])
+def test_bad_arguments_are_a_tool_error_with_one_line(argv, capsys):
+    with pytest.raises(SystemExit) as e:
+        cli.main(argv)
+    assert e.value.code == 3
+    assert "error:" in _one_line_error(capsys)
+
+
+def test_an_internal_error_is_one_line_and_debug_shows_the_traceback(monkeypatch, tmp_path, capsys):
+    def crash(*_a, **_k):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(cli, "report_cmd", crash)
+    assert cli.main(["report", "--out", str(tmp_path)]) == 3
+    assert "internal error: KeyError" in _one_line_error(capsys)
+    with pytest.raises(KeyError):
+        cli.main(["--debug", "report", "--out", str(tmp_path)])

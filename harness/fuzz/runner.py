@@ -262,17 +262,81 @@ def save_replay(steps: list[dict], engine: str, mismatch: str, source_overrides:
     text = json.dumps(doc, indent=2, sort_keys=True) + "\n"
     replay_dir.mkdir(parents=True, exist_ok=True)
     path = replay_dir / f"{engine}-{hashlib.sha256(text.encode()).hexdigest()[:12]}.json"
-    path.write_text(text)
+    tmp = path.with_name(path.name + ".tmp")  # never a half-written replay file
+    tmp.write_text(text)
+    tmp.replace(path)
     return path
 
 
+STEP_OPS = {"call": ("contract", "function", "sender", "args"), "advance": ("blocks", "seconds"),
+            "raw": ("contract", "data", "sender"), "prepare": ("setup",)}
+
+
+def load_replay(path: Path, contracts: dict[str, type] | None = None) -> dict:
+    """A replay file, checked: JSON of this workbench's replay schema, for this suite, every step of a
+    known op with its fields, and (given `contracts`, name -> model class) every call naming a known
+    contract and one of its model's functions. Anything else raises InputError with one line naming the
+    file and the field or the cause."""
+    from harness.errors import InputError
+
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such replay file") from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot read the replay file ({e.strerror or e})") from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise InputError(f"{path}: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg}; truncated?)") from None
+    if not isinstance(doc, dict) or "schema" not in doc:
+        raise InputError(f"{path}: not a replay file (no \"schema\" field; expected {REPLAY_SCHEMA!r})")
+    schema = doc["schema"]
+    if schema != REPLAY_SCHEMA:
+        raise InputError(f"{path}: schema {schema!r}: this workbench replays {REPLAY_SCHEMA!r} files")
+    if doc.get("suite") not in (None, "system"):
+        raise InputError(f"{path}: suite {doc['suite']!r}: `harness.cli replay` replays the system and "
+                         "StakeManager campaigns (this file belongs to another machine's replay)")
+    overrides = doc.get("source_overrides", {})
+    if not isinstance(overrides, dict) or not all(isinstance(v, str) for v in overrides.values()):
+        raise InputError(f"{path}: source_overrides: expected an object of contract name -> source path")
+    steps = doc.get("steps")
+    if not isinstance(steps, list) or not steps:
+        raise InputError(f"{path}: steps: expected a non-empty list of steps")
+    for i, step in enumerate(steps):
+        where = f"{path}: steps[{i}]"
+        if not isinstance(step, dict) or step.get("op") not in STEP_OPS:
+            op = step.get("op") if isinstance(step, dict) else step
+            raise InputError(f"{where}: unknown step {op!r} (known ops: {', '.join(STEP_OPS)})")
+        missing = [f for f in STEP_OPS[step["op"]] if f not in step]
+        if missing:
+            raise InputError(f"{where}: a {step['op']!r} step without {', '.join(missing)}")
+        if step["op"] == "prepare":
+            from harness.fuzz.system import PREPARE
+
+            if i != 0:
+                raise InputError(f"{where}: a 'prepare' step can only open a sequence")
+            if step != PREPARE:
+                raise InputError(f"{where}: unknown prepared state {step!r} (this workbench knows {PREPARE!r})")
+        if step["op"] in ("call", "raw") and contracts is not None:
+            if step["contract"] not in contracts:
+                raise InputError(f"{where}.contract: unknown contract {step['contract']!r} "
+                                 f"(known: {', '.join(sorted(contracts))})")
+            if step["op"] == "call" and not callable(getattr(contracts[step["contract"]], str(step["function"]), None)):
+                raise InputError(f"{where}.function: {step['contract']} has no function {step['function']!r}")
+            if step["op"] == "call" and not isinstance(step["args"], list):
+                raise InputError(f"{where}.args: expected a list")
+        if step["op"] in ("call", "raw") and not isinstance(step["sender"], int):
+            raise InputError(f"{where}.sender: expected an integer address")
+    return doc
+
+
 def replay(path: Path, fixture: Fixture, model_overrides: dict | None = None, out: Any = print) -> Mismatch | None:
-    """Run a replay file's steps on the model and the fixture's EVM; return the mismatch, if any."""
-    doc = json.loads(Path(path).read_text())
-    if doc.get("schema") != REPLAY_SCHEMA:
-        raise ValueError(f"{path}: not a replay file (schema {doc.get('schema')!r}, expected {REPLAY_SCHEMA})")
-    names = set(fixture.addrs)
+    """Run a replay file's steps on the model and the fixture's EVM; return the mismatch, if any. A
+    file that is not a valid replay raises harness.errors.InputError."""
     overrides = dict(model_overrides or {})
+    doc = load_replay(Path(path), build_system(overrides).models)
     try:
         diff, steps = start_differential(fixture, doc["steps"], lambda: build_system(overrides),
                                          REGISTRY.for_contracts(names))
