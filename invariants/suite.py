@@ -33,16 +33,24 @@ from invariants.pipeline import prove_pipeline
 from invariants.rebalance import prove_rebalance
 
 
+def proof_parts(*, jobs: int = 1, timeout_ms: int = 30_000,
+                prover: Prover | None = None) -> dict[str, list[ObligationResult]]:
+    """The suite's results by part, in the suite's order: "system" (the lemmas and the proved system),
+    "escrow_buffer", "rebalance", "pipeline", "flow". The test suite computes them once and shares them."""
+    return {
+        "system": (prover or Prover(timeout_ms=timeout_ms)).run(lemmas=LEMMAS, jobs=jobs),
+        "escrow_buffer": escrow_buffer_prover(timeout_ms=timeout_ms).run(jobs=jobs),
+        "rebalance": prove_rebalance(jobs=jobs, timeout_ms=timeout_ms),
+        "pipeline": prove_pipeline(jobs=jobs, timeout_ms=timeout_ms),
+        "flow": prove_flow(jobs=jobs, timeout_ms=timeout_ms),
+    }
+
+
 def proof_results(*, jobs: int = 1, timeout_ms: int = 30_000, prover: Prover | None = None) -> list[ObligationResult]:
     """Every obligation the workbench proves (PROVED, VIOLATED, INCONCLUSIVE...): the lemmas, the proved
     system, and the provers of the contracts that call the Superfluid framework. `make verify` reports
     these; `prove_suite` adds the rows not proved yet."""
-    out = (prover or Prover(timeout_ms=timeout_ms)).run(lemmas=LEMMAS, jobs=jobs)
-    out += escrow_buffer_prover(timeout_ms=timeout_ms).run(jobs=jobs)
-    out += prove_rebalance(jobs=jobs, timeout_ms=timeout_ms)
-    out += prove_pipeline(jobs=jobs, timeout_ms=timeout_ms)
-    out += prove_flow(jobs=jobs, timeout_ms=timeout_ms)
-    return out
+    return [r for part in proof_parts(jobs=jobs, timeout_ms=timeout_ms, prover=prover).values() for r in part]
 
 
 def prove_suite(*, jobs: int = 1, timeout_ms: int = 30_000) -> list[ObligationResult]:

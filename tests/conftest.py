@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-# helper modules whose asserts count as the calling test's assertions (tests/assertion_guard.py)
-pytest.register_assert_rewrite("tests.fixtures", "tests.report.shapes")
-
-pytest_plugins = ["tests.assertion_guard", "pytester"]
-
 from harness.evm.fixture import deploy_suite, suite_artifacts
 
 

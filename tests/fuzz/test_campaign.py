@@ -15,6 +15,7 @@ from harness.fuzz.stake_manager import StakeManagerMachine
 from harness.fuzz.system import SystemMachine
 from invariants.registry import REGISTRY, Invariant
 from specs.kernel import U128
+from specs.system import build_system
 from tests.fixtures.broken_models import TWINS
 
 MACHINES = (StakeManagerMachine, SystemMachine, crf.CapacityRegistryMachine)
@@ -40,7 +41,7 @@ def test_no_machine_attribute_is_hidden_by_an_attribute_hypothesis_sets(machine)
 
 def test_the_machine_hands_every_registered_invariant_to_its_differential(pyrevm_suite):
     invariants = REGISTRY.for_contracts(set(pyrevm_suite.addrs))
-    SystemMachine.configure(pyrevm_suite, lambda: __import__("specs.system").system.build_system({}), invariants)
+    SystemMachine.configure(pyrevm_suite, build_system, invariants)
     machine = SystemMachine()
     assert [i.id for i in machine.diff.invariants] == [i.id for i in invariants] and len(invariants) >= 17
 

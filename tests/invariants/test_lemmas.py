@@ -12,6 +12,7 @@ from specs.kernel import U256
 
 
 def test_every_sqrt_lemma_is_proved():
+    assert LEMMAS
     for lemma in LEMMAS:
         r = Prover().prove_lemma(lemma)
         assert r.status == "PROVED", (lemma.id, r.details)

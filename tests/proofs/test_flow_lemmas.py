@@ -13,6 +13,7 @@ from tests.fixtures.broken_invariant_models import GDA_FUNCTION_TWINS
 
 
 def test_every_flow_lemma_is_proved_and_not_vacuous():
+    assert LEMMAS
     for lemma in LEMMAS:
         r = Prover().prove_lemma(lemma)
         assert r.status == "PROVED", (lemma.id, r.details)

@@ -11,8 +11,8 @@ from tests.fixtures.broken_flow_models import FLOW_TWINS
 
 
 @pytest.fixture(scope="module")
-def results():
-    return flow.prove_flow(jobs=2)
+def results(proof_parts):
+    return proof_parts["flow"]
 
 
 def test_every_flow_obligation_is_proved_or_listed(results):

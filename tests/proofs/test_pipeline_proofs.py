@@ -44,8 +44,8 @@ EXPECTED = [
 
 
 @pytest.fixture(scope="module")
-def results():
-    return prove_pipeline(jobs=2)
+def results(proof_parts):
+    return proof_parts["pipeline"]
 
 
 def test_pipeline_obligations_are_proved_not_vacuously(results):

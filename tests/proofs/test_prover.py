@@ -22,8 +22,8 @@ FAMILIES = ("BPE-CAP-001", "BPE-CAP-002", "BPE-STAKE-001", "BPE-STAKE-002", "BPE
 
 
 @pytest.fixture(scope="module")
-def results():
-    return Prover().run(lemmas=LEMMAS, jobs=2)
+def results(proof_parts):
+    return proof_parts["system"]
 
 
 def test_every_obligation_of_the_proved_system_is_proved_and_not_vacuous(results):

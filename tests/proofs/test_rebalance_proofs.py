@@ -23,8 +23,8 @@ from tests.fixtures.broken_rebalance_models import REBALANCE_TWINS
 
 
 @pytest.fixture(scope="module")
-def results():
-    return prove_rebalance(jobs=2)
+def results(proof_parts):
+    return proof_parts["rebalance"]
 
 
 def test_rebalance_obligations_are_proved_not_vacuously(results):

@@ -43,6 +43,7 @@ def test_write_all_writes_the_five_reports_and_returns_their_paths(sample_result
 def test_reports_rendered_again_from_the_file_are_identical(sample_results, tmp_path):
     first = write_all(sample_results, tmp_path / "a")
     second = write_all(Results.read_json(first["json"]), tmp_path / "b")
+    assert set(first) == set(second) == set(FILE_NAMES)
     for fmt in FILE_NAMES:
         assert first[fmt].read_bytes() == second[fmt].read_bytes(), fmt
 
