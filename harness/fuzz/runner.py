@@ -339,7 +339,7 @@ def replay(path: Path, fixture: Fixture, model_overrides: dict | None = None, ou
     doc = load_replay(Path(path), build_system(overrides).models)
     try:
         diff, steps = start_differential(fixture, doc["steps"], lambda: build_system(overrides),
-                                         REGISTRY.for_contracts(names))
+                                         REGISTRY.for_contracts(set(fixture.addrs)))
     except Mismatch as m:  # the prepared state itself (a set-up step rejected)
         return m
     for step in steps:
