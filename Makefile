@@ -6,12 +6,19 @@ NODE_OK := node_modules/.installed
 .PHONY: all verify test bench simulate mutate setup clean
 all: verify
 
+# $(call need,TOOL,WHY): stop with one line naming TOOL when it is not on PATH (checked when a recipe runs)
+need = $(if $(shell command -v $(1) 2>/dev/null),,$(error $(1) is not on PATH: $(2)))
+NODE_WHY := install Node.js and npm (the compiler solc-js, OpenZeppelin, Superfluid and Foundry come from npm)
+
 $(VENV_OK): requirements.lock
+	$(call need,python3,install Python 3.11 or later)
 	test -x $(PY) || python3 -m venv .venv
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	touch $@
 
 $(NODE_OK): package-lock.json
+	$(call need,node,$(NODE_WHY))
+	$(call need,npm,$(NODE_WHY))
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
@@ -20,13 +27,17 @@ SF_OK   := .cache/superfluid/package/.fetched.json
 # the real Superfluid protocol's prebuilt artifacts: `npm pack` of one pinned, integrity-checked tarball
 # (a plain npm install of the package would pull 932 packages)
 $(SF_OK): $(VENV_OK) harness/evm/fetch_superfluid.py
+	$(call need,npm,$(NODE_WHY))
 	$(PY) -m harness.evm.fetch_superfluid
 
 setup: $(VENV_OK) $(NODE_OK) $(SF_OK)
 
 ## verify: compile, fuzz against the models on both engines, prove, write reports/ (exit code: see README)
+# make turns any failing recipe into its own exit code 2: the last line names harness.cli's own code
 verify: setup
-	$(PY) -m harness.cli verify
+	@$(PY) -m harness.cli verify; rc=$$?; if [ $$rc -ne 0 ]; then \
+	  echo "make verify: harness.cli verify exited $$rc (1 VIOLATED, 2 INCONCLUSIVE, 3 tool error: reports/README.md)" >&2; \
+	fi; exit $$rc
 
 ## test: the pytest suite (includes the deliberately broken fixtures)
 test: setup

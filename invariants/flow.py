@@ -1249,12 +1249,11 @@ def prove_flow(jobs: int = 1, timeout_ms: int = 10_000, *, classes: dict | None 
     if jobs <= 1 or len(items) <= 1:
         done = [_run_one(i) for i in items]
     else:
-        import multiprocessing as mp
+        from invariants.parallel import fork_map
 
         heavy = {"distributeFlow": -1, "updateMemberUnits": 0, "distribute": 1}
         order = sorted(range(len(items)), key=lambda i: heavy.get(items[i][0][2], 2))
-        with mp.get_context("fork").Pool(processes=min(jobs, len(items))) as pool:
-            res = pool.map(_run_one, [items[i] for i in order], chunksize=1)
+        res = fork_map(_run_one, [items[i] for i in order], jobs)
         by = dict(zip(order, res))
         done = [by[i] for i in range(len(items))]
     out = prove_init(timeout_ms) + [r for rs in done for r in rs]

@@ -571,10 +571,9 @@ def prove_pipeline(jobs: int = 1, timeout_ms: int = 30_000, *,
     todo = sorted([-1, *range(len(LEMMAS))], key=lambda i: -(6.5 if i < 0 else _WEIGHT.get(LEMMAS[i].id, 1)))
     items = [(i, overrides, timeout_ms) for i in todo]
     if jobs > 1:
-        import multiprocessing as mp
+        from invariants.parallel import fork_map
 
-        with mp.get_context("fork").Pool(processes=jobs) as pool:
-            done = dict(pool.map(_run_lemma, items, chunksize=1))
+        done = dict(fork_map(_run_lemma, items, jobs))
     else:
         done = dict(_run_lemma(it) for it in items)
     eb: list[ObligationResult] = done[-1]

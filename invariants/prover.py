@@ -824,15 +824,15 @@ class Prover:
             for t in todo:
                 out += self.run_task(t, lemmas)
             return out
-        import multiprocessing as mp
+        from invariants.parallel import fork_map
 
         global _WORKER
         _WORKER = (self, lemmas)
         order = sorted(range(len(todo)), key=lambda i: -_task_weight(todo[i]))
-        ctx = mp.get_context("fork")
-        with ctx.Pool(processes=min(jobs, len(todo))) as pool:
-            done = pool.map(_run_task_in_worker, [(i, todo[i]) for i in order], chunksize=1)
-        _WORKER = None
+        try:
+            done = fork_map(_run_task_in_worker, [(i, todo[i]) for i in order], jobs)
+        finally:
+            _WORKER = None
         by_index = dict(done)
         return [r for i in range(len(todo)) for r in by_index[i]]
 

@@ -1037,13 +1037,14 @@ def prove_rebalance(*, jobs: int = 1, timeout_ms: int = 30_000, overrides: dict[
     if jobs <= 1:
         lemma_results = [prover.prove_lemma(lm) for lm in lemmas]
     else:
-        import multiprocessing as mp
+        from invariants.parallel import fork_map
 
         global _WORKER
         _WORKER = (prover, lemmas)
-        with mp.get_context("fork").Pool(processes=min(jobs, len(lemmas))) as pool:
-            done = dict(pool.map(_run_one, range(len(lemmas)), chunksize=1))
-        _WORKER = None
+        try:
+            done = dict(fork_map(_run_one, range(len(lemmas)), jobs))
+        finally:
+            _WORKER = None
         lemma_results = [done[k] for k in range(len(lemmas))]
     for r in lemma_results:
         r.details["environment"] = ENVIRONMENT + GUARANTEES

@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sdk.chain import SDKError
+
 REPO = Path(__file__).resolve().parents[1]
 ANVIL_PACKAGE = "@foundry-rs/anvil-linux-amd64"
 ANVIL_ENV = "BPE_ANVIL"
@@ -39,8 +41,22 @@ DEV_KEYS = (
 )
 
 
-class AnvilNotFound(RuntimeError):
+class AnvilError(SDKError):
+    """anvil could not be started: no binary, a busy port, or the process died or did not answer."""
+
+
+class AnvilNotFound(AnvilError):
     pass
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    """Does something already listen on (host, port)? (A bind attempt, as anvil's own would be.)"""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return True
+    return False
 
 
 def find_anvil() -> Path:
@@ -109,6 +125,8 @@ def start_anvil(*, port: int | None = None, block_time: float | None = None, cha
     import json
     import urllib.request
 
+    if port is not None and port_in_use(port):
+        raise AnvilError(f"port {port} on 127.0.0.1 is in use: stop what listens there, or pass another --port")
     binary = find_anvil()
     last_err: Exception | None = None
     for _attempt in range(3):  # a free port can be taken between probing and binding
@@ -128,7 +146,7 @@ def start_anvil(*, port: int | None = None, block_time: float | None = None, cha
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                last_err = RuntimeError(f"anvil exited with code {proc.returncode} (see {log_path or 'its output'})")
+                last_err = AnvilError(f"anvil exited with code {proc.returncode} (see {log_path or 'its output'})")
                 break
             try:
                 req = urllib.request.Request(node.url, data=json.dumps(
@@ -142,7 +160,7 @@ def start_anvil(*, port: int | None = None, block_time: float | None = None, cha
                 time.sleep(0.05)
         else:
             node.stop()
-            raise RuntimeError(f"anvil did not answer on {node.url} within {timeout}s: {last_err}")
+            raise AnvilError(f"anvil did not answer on {node.url} within {timeout}s: {last_err}")
         if port:
             break
-    raise RuntimeError(f"could not start anvil: {last_err}")
+    raise AnvilError(f"could not start anvil: {last_err}")

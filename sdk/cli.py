@@ -10,7 +10,10 @@
 
 Keys: `--key 0x...` (or $BPE_KEY), or `--account N` for anvil's N-th funded dev account (demo only).
 The RPC URL defaults to the one recorded in the deployment file. Amounts accept exponents (400e18).
-Exit codes: 0 done, 1 a transaction reverted (the decoded error is printed), 2 bad usage, 3 node unavailable.
+Exit codes: 0 done; 1 a transaction reverted (the decoded error is printed); 2 bad usage or bad input
+(an argument, a deployment file or a state file that is missing, truncated or of another kind); 3 the
+node is unavailable or a tool failed (anvil missing, its port busy, a crash of the SDK). Every error is
+one line on stderr naming the file or argument and the cause; `--debug` shows the traceback.
 """
 
 from __future__ import annotations
@@ -24,14 +27,25 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from sdk.chain import Chain, Revert, TransientError
+from sdk.chain import Chain, Revert, SDKError, TransientError
+
+EXIT_REVERTED, EXIT_USAGE, EXIT_UNAVAILABLE = 1, 2, 3
+
+
+class UsageError(Exception):
+    """A bad argument value found after parsing (a malformed --task-type, no key, no RPC URL)."""
 
 LOG = logging.getLogger("sdk.cli")
 
 
 def amount(text: str) -> int:
     """"400e18", "1.5e18", "1000" -> int (exactly; a fractional result is an error)."""
-    d = Decimal(text)
+    try:
+        d = Decimal(text)
+    except ArithmeticError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not d.is_finite() or d < 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a non-negative amount of wei")
     if d != d.to_integral_value():
         raise argparse.ArgumentTypeError(f"{text} is not a whole number of wei")
     return int(d)
@@ -45,8 +59,10 @@ def _key(args: argparse.Namespace) -> str:
     if os.environ.get("BPE_KEY"):
         return os.environ["BPE_KEY"]
     if args.account is not None:
+        if not 0 <= args.account < len(DEV_KEYS):
+            raise UsageError(f"--account {args.account}: anvil has dev accounts 0..{len(DEV_KEYS) - 1}")
         return DEV_KEYS[args.account]
-    raise SystemExit("no key: pass --key 0x..., set BPE_KEY, or --account N for an anvil dev account")
+    raise UsageError("no key: pass --key 0x..., set BPE_KEY, or --account N for an anvil dev account")
 
 
 def _add_common(p: argparse.ArgumentParser, deployment: bool = True) -> None:
@@ -59,13 +75,18 @@ def _add_common(p: argparse.ArgumentParser, deployment: bool = True) -> None:
 
 
 def _clients(args: argparse.Namespace):  # noqa: ANN202
+    """The clients of the deployment file's contracts. The deployment file and the state file (when one
+    is named) are read first: bad input is answered before the node is asked anything."""
     from sdk.clients import Clients
     from sdk.deploy import Deployment
+    from sdk.state import JsonState
 
     dep = Deployment.load(args.deployment)
+    if getattr(args, "state", None) is not None:
+        JsonState(args.state)
     rpc = args.rpc or dep.rpc
     if not rpc:
-        raise SystemExit("no RPC URL: pass --rpc")
+        raise UsageError(f"no RPC URL: pass --rpc ({args.deployment} records none)")
     return Clients(Chain(rpc), dep)
 
 
@@ -93,18 +114,26 @@ def cmd_anvil(args: argparse.Namespace) -> int:
 def cmd_deploy(args: argparse.Namespace) -> int:
     from sdk.deploy import TaskTypeConfig, configure, deploy
 
+    tts = []
+    for spec in args.task_type or []:
+        try:
+            name, bmax, price = spec.split(":")
+            tts.append(TaskTypeConfig(name, amount(bmax), amount(price)))
+        except (ValueError, ArithmeticError, argparse.ArgumentTypeError) as exc:
+            raise UsageError(f"--task-type {spec!r}: expected NAME:BUFFER_MAX:UNIT_PRICE ({exc})") from None
+    pipes = []
+    for spec in args.pipeline or []:
+        try:
+            stages, weights = spec.split(":")
+            pipes.append((stages.split(","), [int(w) for w in weights.split(",")]))
+        except ValueError as exc:
+            raise UsageError(f"--pipeline {spec!r}: expected A,B:WA,WB ({exc})") from None
+    if not args.rpc:
+        raise UsageError("deploy needs --rpc URL")
     chain = Chain(args.rpc)
     deployer = chain.account(_key(args))
     gov = chain.account(args.governance_key) if args.governance_key else deployer
     dep = deploy(chain, deployer, governance=gov.address, treasury=args.treasury)
-    tts = []
-    for spec in args.task_type or []:
-        name, bmax, price = spec.split(":")
-        tts.append(TaskTypeConfig(name, amount(bmax), amount(price)))
-    pipes = []
-    for spec in args.pipeline or []:
-        stages, weights = spec.split(":")
-        pipes.append((stages.split(","), [int(w) for w in weights.split(",")]))
     dep.save(args.out)  # the addresses are on disk even if the configuration fails
     if tts or pipes:
         configure(chain, dep, gov, tts, pipes)
@@ -150,17 +179,26 @@ def cmd_source(args: argparse.Namespace) -> int:
     agent = SourceAgent(c, c.chain.account(_key(args)))
     if args.fund:
         agent.fund(args.fund)
-    for spec in args.deposit or []:
-        name, amt = spec.rsplit(":", 1)
-        agent.deposit(task_type_id(name), amount(amt))
-    for spec in args.pipeline_deposit or []:
-        pid, amt = spec.split(":")
-        agent.deposit_pipeline(int(pid), amount(amt))
-    for spec in args.stream or []:
-        name, rate = spec.rsplit(":", 1)
-        agent.stream(task_type_id(name), amount(rate))
+    deposits = [_pair("--deposit", spec, task_type_id) for spec in args.deposit or []]
+    pipeline_deposits = [_pair("--pipeline-deposit", spec, int) for spec in args.pipeline_deposit or []]
+    streams = [_pair("--stream", spec, task_type_id) for spec in args.stream or []]
+    for task, amt in deposits:
+        agent.deposit(task, amt)
+    for pid, amt in pipeline_deposits:
+        agent.deposit_pipeline(pid, amt)
+    for task, rate in streams:
+        agent.stream(task, rate)
     print(f"source {agent.address}: SuperToken balance {agent.balance()}")
     return 0
+
+
+def _pair(option: str, spec: str, key):  # noqa: ANN001, ANN202
+    """"KEY:AMOUNT" -> (key(KEY), amount(AMOUNT)); UsageError naming the option otherwise."""
+    try:
+        k, amt = spec.rsplit(":", 1)
+        return key(k), amount(amt)
+    except (ValueError, argparse.ArgumentTypeError) as exc:
+        raise UsageError(f"{option} {spec!r}: expected KEY:AMOUNT ({exc})") from None
 
 
 def cmd_keeper(args: argparse.Namespace) -> int:
@@ -178,6 +216,7 @@ def cmd_keeper(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m sdk.cli", description=__doc__.split("\n")[0])
+    ap.add_argument("--debug", action="store_true", help="show the traceback of an error")
     sub = ap.add_subparsers(dest="cmd", required=True)
 
     p = sub.add_parser("anvil", help="run a local anvil node")
@@ -234,12 +273,32 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("urllib3").setLevel(logging.WARNING)
     try:
         return args.fn(args)
-    except Revert as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except TransientError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 3
+    except Exception as exc:
+        if args.debug:
+            raise
+        code = _exit_code(exc)
+        text = " ".join(ln.strip() for ln in str(exc).splitlines() if ln.strip())
+        if code is None:  # a bug of the SDK, not an answer of the node or a fault of the input
+            print(f"internal error: {type(exc).__name__}: {text} (run with --debug for the traceback)",
+                  file=sys.stderr)
+            return EXIT_UNAVAILABLE
+        print(f"error: {text}", file=sys.stderr)
+        return code
+
+
+def _exit_code(exc: Exception) -> int | None:
+    """The exit code of an error the SDK anticipates; None for any other exception."""
+    from sdk.anvil import AnvilError
+    from sdk.deploy import DeploymentError
+    from sdk.state import StateFileError
+
+    if isinstance(exc, Revert):
+        return EXIT_REVERTED
+    if isinstance(exc, (UsageError, DeploymentError, StateFileError)):
+        return EXIT_USAGE
+    if isinstance(exc, (TransientError, AnvilError, SDKError)):
+        return EXIT_UNAVAILABLE
+    return None
 
 
 if __name__ == "__main__":

@@ -52,7 +52,20 @@ FORMAT = "bpe-deployment/1"
 
 
 class DeploymentError(SDKError):
-    pass
+    """A deployment file is missing, unreadable, or not a deployment file; or a deployment lacks a name."""
+
+
+# The fields of a deployment file and their JSON types (the optional ones may be absent or null).
+_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "chainId": int, "contracts": dict, "superfluid": dict, "abis": dict, "deployer": str, "governance": str,
+    "treasury": str, "startBlock": int, "block": int, "taskTypes": dict, "pipelines": dict, "rpc": str,
+}
+_OPTIONAL = frozenset({"taskTypes", "pipelines", "rpc"})
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    names = {int: "an integer", dict: "an object", str: "a string"}
+    return " or ".join(names[k] for k in (kind if isinstance(kind, tuple) else (kind,)))
 
 
 @dataclass
@@ -87,13 +100,24 @@ class Deployment:
                 "taskTypes": self.task_types, "pipelines": self.pipelines, "abis": self.abis}
 
     @classmethod
-    def from_json(cls, d: dict) -> "Deployment":
+    def from_json(cls, d: Any, source: str = "deployment") -> "Deployment":
+        """The deployment `d` describes. DeploymentError, naming `source` and the field, if `d` is not a
+        deployment file's content: another format, a field missing or of the wrong type."""
+        if not isinstance(d, dict):
+            raise DeploymentError(f"{source}: not a BPE deployment file (a JSON {type(d).__name__}, not an object)")
         if d.get("format") != FORMAT:
-            raise DeploymentError(f"not a BPE deployment file (format {d.get('format')!r}, expected {FORMAT!r})")
+            raise DeploymentError(f"{source}: not a BPE deployment file (format {d.get('format')!r}, "
+                                  f"expected {FORMAT!r})")
+        for key, kind in _FIELDS.items():
+            if key not in d and key not in _OPTIONAL:
+                raise DeploymentError(f"{source}: field {key!r} is missing")
+            if key in d and not isinstance(d[key], kind) and not (key in _OPTIONAL and d[key] is None):
+                raise DeploymentError(f"{source}: field {key!r} is a {type(d[key]).__name__}, "
+                                      f"expected {_kind_name(kind)}")
         return cls(chain_id=d["chainId"], contracts=d["contracts"], superfluid=d["superfluid"], abis=d["abis"],
                    deployer=d["deployer"], governance=d["governance"], treasury=d["treasury"],
-                   start_block=d["startBlock"], block=d["block"], task_types=d.get("taskTypes", {}),
-                   pipelines=d.get("pipelines", {}), rpc=d.get("rpc"))
+                   start_block=d["startBlock"], block=d["block"], task_types=d.get("taskTypes") or {},
+                   pipelines=d.get("pipelines") or {}, rpc=d.get("rpc"))
 
     def save(self, path: str | Path) -> None:
         write_json_atomic(Path(path), self.to_json())
@@ -101,9 +125,16 @@ class Deployment:
     @classmethod
     def load(cls, path: str | Path) -> "Deployment":
         try:
-            return cls.from_json(json.loads(Path(path).read_text()))
+            text = Path(path).read_text()
         except FileNotFoundError as exc:
             raise DeploymentError(f"no deployment file at {path}: run `python -m sdk.cli deploy` first") from exc
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DeploymentError(f"{path}: cannot read the deployment file ({exc})") from exc
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise DeploymentError(f"{path}: not JSON (truncated or corrupt?): {exc}") from exc
+        return cls.from_json(data, str(path))
 
 
 def task_type_id(x: str | bytes | int) -> bytes:

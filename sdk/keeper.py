@@ -45,7 +45,7 @@ from web3.exceptions import Web3RPCError
 
 from sdk.chain import Receipt, Revert, TransientError, checksum
 from sdk.clients import Clients
-from sdk.state import JsonState
+from sdk.state import JsonState, StateFileError
 
 LOG = logging.getLogger("sdk.keeper")
 # Fault injection for tests: "after-send:N" SIGKILLs the keeper right after its N-th broadcast (before the
@@ -81,7 +81,7 @@ class Keeper:
         self.state = JsonState(state_path, {"version": 1, "chainId": clients.dep.chain_id, "keeper": account.address,
                                             "actions": {}, "rebalanceScan": {}})
         if self.state.data.get("keeper") != account.address:
-            raise ValueError(f"state file {state_path} belongs to keeper {self.state.data.get('keeper')}")
+            raise StateFileError(f"state file {state_path} belongs to keeper {self.state.data.get('keeper')}")
         self.sends = 0
         self.persisted = 0
         self._crash = self._parse_crash(os.environ.get(CRASH_ENV, ""))

@@ -37,11 +37,25 @@ def write_json_atomic(path: Path, data: Any) -> None:
         os.close(dfd)
 
 
+class StateFileError(ValueError):
+    """A state file exists but cannot be read back (truncated, corrupt, not JSON): never silently reset,
+    since it may hold the only record of a transaction in flight."""
+
+
 def read_json(path: Path, default: Any = None) -> Any:
+    """The JSON in `path`, `default` when there is no such file; StateFileError naming the file if it
+    cannot be read or parsed."""
     try:
-        return json.loads(Path(path).read_text())
+        text = Path(path).read_text()
     except FileNotFoundError:
         return default
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StateFileError(f"{path}: cannot read the state file ({exc})") from exc
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise StateFileError(f"{path}: the state file is not JSON (truncated or corrupt?): {exc}; "
+                             "move it aside to start afresh") from exc
 
 
 class JsonState:
@@ -49,7 +63,10 @@ class JsonState:
 
     def __init__(self, path: str | Path, default: dict | None = None):
         self.path = Path(path)
-        self.data: dict = read_json(self.path, None) or dict(default or {})
+        data = read_json(self.path, None)
+        if data is not None and not isinstance(data, dict):
+            raise StateFileError(f"{self.path}: the state file holds a JSON {type(data).__name__}, not an object")
+        self.data: dict = data or dict(default or {})
 
     def save(self) -> None:
         write_json_atomic(self.path, self.data)

@@ -5,6 +5,7 @@ import json
 
 from harness import cli
 from harness.errors import CompileError
+from tests.one_line import one_line
 
 
 def test_verify_exits_3_on_a_compiler_error_and_reports_it(monkeypatch, tmp_path, capsys):
@@ -89,10 +90,7 @@ BAD_REPLAYS = {
 
 
 def _one_line_error(capsys) -> str:
-    err = capsys.readouterr().err
-    lines = [ln for ln in err.splitlines() if ln.strip()]
-    assert len(lines) == 1 and "Traceback" not in err, err
-    return lines[0]
+    return one_line(capsys.readouterr().err)
 
 
 import pytest  # noqa: E402

@@ -668,6 +668,11 @@ def main(argv: list[str] | None = None) -> int:
     from harness.evm.compile import compile_contracts
     from harness.report.results import Results
 
+    try:  # a bad triage file is answered before anything is compiled or analysed
+        load_triage(args.triage)
+    except TriageError as exc:
+        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return TriageError.exit_code
     try:
         build = compile_contracts(args.files or None)
     except CompileError as exc:

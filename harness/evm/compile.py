@@ -29,6 +29,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -156,13 +157,22 @@ def _shim_version(shim: str, _stamp: tuple) -> str:
         proc = subprocess.run([shim, "--version"], capture_output=True, text=True, timeout=120)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise CompileError(f"cannot run the solc shim {shim}: {exc}") from exc
+    _no_interpreter(shim, proc.returncode, proc.stderr)
     match = re.search(r"^Version: (\S+)$", proc.stdout, re.MULTILINE)
     if proc.returncode != 0 or match is None:
         raise CompileError(
-            f"the solc shim {shim} --version failed (exit {proc.returncode})\n"
-            f"stdout: {proc.stdout.strip()}\nstderr: {proc.stderr.strip()}"
+            f"the solc shim {shim} --version failed (exit {proc.returncode}); "
+            f"stdout: {' '.join(proc.stdout.split())}; stderr: {' '.join(proc.stderr.split())}"
         )
     return match.group(1)
+
+
+def _no_interpreter(shim: str | Path, returncode: int, stderr: str) -> None:
+    """CompileError saying so when the shim could not start because its interpreter (node, named in
+    its `#!/usr/bin/env node` line) is not on PATH: env exits 127 then."""
+    if returncode == 127 and shutil.which("node") is None:
+        raise CompileError(f"node is not on PATH: the solc shim {shim} runs solc-js on Node.js "
+                           "(install Node.js and npm, then `make setup`)")
 
 
 def compiler_version(shim: Path | None = None) -> str:
@@ -195,6 +205,7 @@ def run_shim(shim: Path, standard_json: dict, root: Path, allow_paths: list[Path
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise CompileError(f"cannot run the solc shim {shim}: {exc}") from exc
     stderr = proc.stderr.decode(errors="backslashreplace").strip()
+    _no_interpreter(shim, proc.returncode, stderr)
     if proc.returncode != 0:
         raise CompileError(f"the solc shim {shim} failed (exit {proc.returncode}): {stderr}")
     try:

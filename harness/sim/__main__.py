@@ -6,7 +6,9 @@ run     every experiment of each scenario (policy comparison, threshold sweep, m
         --quick: a quarter of the blocks and half the sweep loads (smoke runs, tests).
         --gas-engine py-evm|pyrevm|none (default py-evm: exact gas per transaction).
 bench   agent-steps per second on one scenario (default scenarios/heterogeneous.toml).
-Exit codes: 0 done; 3 a tool error (bad scenario, a model/EVM disagreement in the gas replay).
+Exit codes: 0 done; 3 a tool error (a scenario file missing, not TOML or invalid: one line naming the
+file and the field; a model/EVM disagreement in the gas replay; an internal error, whose traceback
+`--debug` shows).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ EXIT_TOOL_ERROR = 3
 def cmd_run(args: argparse.Namespace) -> int:
     try:
         scenarios = [load(p) for p in args.scenarios]
-    except (ScenarioError, OSError, KeyError) as e:
+    except ScenarioError as e:
         print(f"scenario error: {e}", file=sys.stderr)
         return EXIT_TOOL_ERROR
     out = Path(args.out)
@@ -97,6 +99,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m harness.sim", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
     sub = ap.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("run", help="run scenarios, write reports/sim/")
     r.add_argument("scenarios", nargs="+")
@@ -110,7 +113,16 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--blocks", type=int, default=500)
     b.set_defaults(fn=cmd_bench)
     args = ap.parse_args(argv)
-    return args.fn(args)
+    try:
+        return args.fn(args)
+    except ScenarioError as e:  # the bench's scenario
+        print(f"scenario error: {e}", file=sys.stderr)
+        return EXIT_TOOL_ERROR
+    except Exception as e:  # a bug of the simulator: one line, the traceback with --debug
+        if args.debug:
+            raise
+        print(f"internal error: {type(e).__name__}: {e} (run with --debug for the traceback)", file=sys.stderr)
+        return EXIT_TOOL_ERROR
 
 
 if __name__ == "__main__":

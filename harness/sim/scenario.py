@@ -284,9 +284,22 @@ def parse(doc: dict, path: str = "") -> Scenario:
 
 
 def load(path: str | Path) -> Scenario:
+    """The scenario in the TOML file `path`. ScenarioError, one line naming the file and the field or
+    the cause, if it is missing, unreadable, not TOML, or not a valid scenario."""
     p = Path(path)
     try:
         doc = tomllib.loads(p.read_text())
+    except FileNotFoundError:
+        raise ScenarioError(f"{p}: no such scenario file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ScenarioError(f"{p}: cannot read the scenario file ({e})") from None
     except tomllib.TOMLDecodeError as e:
-        raise ScenarioError(f"{p}: {e}") from None
-    return parse(doc, str(p))
+        raise ScenarioError(f"{p}: not TOML (truncated or corrupt?): {e}") from None
+    try:
+        return parse(doc, str(p))
+    except ScenarioError as e:
+        raise ScenarioError(str(e) if str(e).startswith(f"{p}:") else f"{p}: {e}") from None
+    except KeyError as e:  # a required key of a table (sinks and sources need a name)
+        raise ScenarioError(f"{p}: a required key {e} is missing") from None
+    except (TypeError, ValueError) as e:
+        raise ScenarioError(f"{p}: a value of the wrong type ({e})") from None

@@ -35,7 +35,7 @@ from eth_account.signers.local import LocalAccount
 
 from sdk.chain import Receipt, Revert, checksum
 from sdk.clients import Clients, commit_hash
-from sdk.state import JsonState
+from sdk.state import JsonState, StateFileError
 
 LOG = logging.getLogger("sdk.sink")
 E18 = 10**18
@@ -64,7 +64,7 @@ class SinkAgent:
         self.state = JsonState(state_path, {"version": 1, "chainId": clients.dep.chain_id, "registry": reg,
                                             "sink": account.address, "rounds": {}, "history": []})
         if self.state.data.get("registry") != reg or self.state.data.get("sink") != account.address:
-            raise ValueError(f"state file {state_path} belongs to sink {self.state.data.get('sink')} at registry "
+            raise StateFileError(f"state file {state_path} belongs to sink {self.state.data.get('sink')} at registry "
                              f"{self.state.data.get('registry')}, not {account.address} at {reg}")
         self.reveal_delay_blocks = reveal_delay_blocks
         self.wait_timeout, self.poll = wait_timeout, poll

@@ -311,3 +311,24 @@ def test_a_compile_error_is_an_error_check(tmp_path, monkeypatch):
     monkeypatch.setattr("harness.evm.compile.compile_contracts", failing)
     [check] = results_checks(triage_entries=[])
     assert check.status is Status.ERROR and "ParserError" in check.details["message"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    (None, "No such file or directory"),
+    ('{"format": 1, "acc', "cannot read the triage file"),
+    ('{"format": 1, "about": "x", "accepted": [{"id": "a"}]}', "entry 0 'a' needs a non-empty string 'detector'"),
+])
+def test_a_bad_triage_file_is_one_line_and_exit_3_before_slither_runs(text, expected, tmp_path, capsys,
+                                                                        monkeypatch):
+    from tests.one_line import one_line
+
+    def no_compile(*_a, **_k):
+        raise AssertionError("compiled although the triage file is bad")
+
+    monkeypatch.setattr("harness.evm.compile.compile_contracts", no_compile)
+    path = tmp_path / "triage.json"
+    if text is not None:
+        path.write_text(text)
+    assert slither_run.main(["--triage", str(path)]) == 3
+    line = one_line(capsys.readouterr().err)
+    assert str(path) in line and expected in line, line

@@ -100,3 +100,19 @@ def test_malformed_input_is_a_json_error_not_a_crash():
     assert proc.returncode == 0, proc.stderr
     output = json.loads(proc.stdout)
     assert output["errors"][0]["severity"] == "error"
+
+
+def test_a_missing_node_is_one_line_and_exit_3(tmp_path):
+    """Without node on PATH the shim cannot start: the compile command says so in one line, exit 3."""
+    import sys
+
+    from harness.evm.compile import REPO
+    from tests.one_line import one_line
+
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    proc = subprocess.run([sys.executable, "-m", "harness.evm.compile"], capture_output=True, text=True,
+                          cwd=REPO, env={"PATH": str(empty), "PYTHONPATH": str(REPO)}, timeout=300)
+    assert proc.returncode == 3, proc.stderr
+    line = one_line(proc.stderr)
+    assert "node is not on PATH" in line and str(SOLC_SHIM) in line, line

@@ -142,3 +142,23 @@ def test_scenario_rejects_unknown_keys_and_policies():
         parse({**SMALL, "sinkz": []})
     with pytest.raises(ScenarioError, match="unknown policy"):
         parse({**SMALL, "compare": {"policies": ["magic"]}})
+
+
+@pytest.mark.parametrize("text, expected", [
+    (None, "no such scenario file"),
+    ('name = "x"\n[[task_types]\n', "not TOML (truncated or corrupt?)"),
+    ("sinkz = []\n", "unknown key(s) sinkz"),
+    ('[[task_types]]\nname = "a"\n[[sinks]]\ntask_type = "a"\n', "a required key 'name' is missing"),
+    ('[[task_types]]\nname = "a"\nunit_price = "cheap"\n', "task_types[0].unit_price"),
+])
+def test_a_bad_scenario_file_is_one_line_naming_the_file_and_exit_3(text, expected, tmp_path, capsys):
+    from harness.sim.__main__ import main
+    from tests.one_line import one_line
+
+    path = tmp_path / "scenario.toml"
+    if text is not None:
+        path.write_text(text)
+    assert main(["run", str(path), "--out", str(tmp_path / "out")]) == 3
+    line = one_line(capsys.readouterr().err)
+    assert line.startswith(f"scenario error: {path}: ") and expected in line, line
+    assert not (tmp_path / "out").exists()  # nothing written

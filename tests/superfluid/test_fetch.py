@@ -65,3 +65,33 @@ def test_fetch_rejects_a_tarball_with_another_integrity(tmp_path):
 ])
 def test_only_the_needed_members_are_extracted(member, expected):
     assert fetch.wanted(member) is expected
+
+
+def _bad_tarball(path):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        data = b'{"name": "@superfluid-finance/ethereum-contracts"}'
+        info = tarfile.TarInfo("package/package.json")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    path.write_bytes(buf.getvalue())
+
+
+def test_the_command_answers_a_tarball_of_another_hash_with_one_line_and_exit_3(tmp_path, capsys):
+    from tests.one_line import one_line
+
+    _bad_tarball(tmp_path / fetch.TARBALL_NAME)
+    assert fetch.main(["--cache-dir", str(tmp_path)]) == 3
+    line = one_line(capsys.readouterr().err)
+    assert str(tmp_path / fetch.TARBALL_NAME) in line and "does not match the pinned" in line, line
+    assert not (tmp_path / "package").exists()  # nothing extracted
+
+
+def test_the_command_answers_a_missing_npm_with_one_line_and_exit_3(tmp_path, capsys, monkeypatch):
+    from tests.one_line import one_line
+
+    monkeypatch.setattr(fetch.shutil, "which", lambda _name: None)
+    assert fetch.main(["--cache-dir", str(tmp_path)]) == 3
+    line = one_line(capsys.readouterr().err)
+    assert "npm is not on PATH" in line, line
+    assert not (tmp_path / "package").exists()
