@@ -29,6 +29,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_sta
 
 from harness.evm.compile import compile_contracts
 from harness.evm.fixture import Fixture, deploy_suite, suite_artifacts
+from harness.files import write_text_atomic
 from harness.fuzz.campaign import Campaign, add_evaluations
 from harness.fuzz.differential import Differential, Mismatch, _show, format_step, model_args, plain
 from harness.fuzz.profiles import profile
@@ -508,10 +509,8 @@ def save_replay(steps: list[dict], engine: str, mismatch: str, source_overrides:
            "source_overrides": source_overrides, "model_overrides": model_overrides,
            "mismatch": mismatch, "steps": steps}
     text = json.dumps(doc, indent=2, sort_keys=True) + "\n"
-    replay_dir.mkdir(parents=True, exist_ok=True)
     path = replay_dir / f"{engine}-{hashlib.sha256(text.encode()).hexdigest()[:12]}.json"
-    path.write_text(text)
-    return path
+    return write_text_atomic(path, text)  # never a half-written replay file
 
 
 def replay(path: Path, fixture: Fixture, model_overrides: dict | None = None, out: Any = print) -> Mismatch | None:

@@ -20,6 +20,7 @@ from hypothesis.internal.conjecture import providers as hyp_providers
 from hypothesis.stateful import run_state_machine_as_test
 
 from harness.evm.fixture import Fixture, deploy_suite
+from harness.files import write_text_atomic
 from harness.fuzz.campaign import add_evaluations, unevaluated
 from harness.fuzz.differential import Differential, Mismatch, format_step
 from harness.fuzz.profiles import profile
@@ -260,12 +261,8 @@ def save_replay(steps: list[dict], engine: str, mismatch: str, source_overrides:
            "source_overrides": source_overrides, "model_overrides": model_overrides,
            "mismatch": mismatch, "steps": steps}
     text = json.dumps(doc, indent=2, sort_keys=True) + "\n"
-    replay_dir.mkdir(parents=True, exist_ok=True)
     path = replay_dir / f"{engine}-{hashlib.sha256(text.encode()).hexdigest()[:12]}.json"
-    tmp = path.with_name(path.name + ".tmp")  # never a half-written replay file
-    tmp.write_text(text)
-    tmp.replace(path)
-    return path
+    return write_text_atomic(path, text)  # never a half-written replay file
 
 
 STEP_OPS = {"call": ("contract", "function", "sender", "args"), "advance": ("blocks", "seconds"),

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from harness.errors import EXIT_OK, EXIT_TOOL_ERROR, EXIT_VIOLATED
+from harness.files import write_text_atomic
 
 REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "mutants"
@@ -37,8 +38,8 @@ def _write_report(out: Path, results: list[dict], meta: dict) -> int:
 
     results = apply_equivalents(results)
     s = score(results)
-    (out / "REPORT.md").write_text(markdown(results, meta))
-    (out / "summary.json").write_text(json.dumps({"meta": meta, **s}, indent=2, sort_keys=True) + "\n")
+    write_text_atomic(out / "REPORT.md", markdown(results, meta))
+    write_text_atomic(out / "summary.json", json.dumps({"meta": meta, **s}, indent=2, sort_keys=True) + "\n")
     o = s["overall"]
     print(f"score {o['score'] if o['score'] is None else round(100 * o['score'], 1)}%: killed {o['killed']}, "
           f"survived {o['survived']}, equivalent {o['equivalent']}, stillborn {o['stillborn']}, error {o['error']} "

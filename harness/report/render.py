@@ -13,6 +13,7 @@ import json
 import os
 from pathlib import Path
 
+from harness.files import write_text_atomic
 from harness.report.html import render_html
 from harness.report.junit import render_junit
 from harness.report.markdown import render_markdown
@@ -45,6 +46,4 @@ def write_all(results: Results, out_dir: str | os.PathLike, extra_html: tuple[st
 
 
 def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_text_atomic(path, text)

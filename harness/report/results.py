@@ -286,11 +286,9 @@ class Results:
         """Validate, then write atomically (a reader never sees half a file)."""
         d = self.to_dict()
         validate(d)
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(_dumps(d), encoding="utf-8")
-        os.replace(tmp, path)
+        from harness.files import write_text_atomic
+
+        write_text_atomic(path, _dumps(d))
 
     @classmethod
     def read_json(cls, path: str | os.PathLike = DEFAULT_JSON_PATH) -> Results:

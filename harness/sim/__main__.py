@@ -19,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+from harness.files import write_text_atomic
 from harness.sim import experiments, plots, report
 from harness.sim.bench import DEFAULT, bench, format_bench
 from harness.sim.gas import ReplayMismatch
@@ -62,8 +63,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     results["timing"] = {"total_s": time.perf_counter() - start, "per_scenario_s": timing,
                          "agent_steps_per_s": agent_steps / run_wall if run_wall else None}
     out.mkdir(parents=True, exist_ok=True)
-    (out / "results.json").write_text(json.dumps(results, indent=1, sort_keys=True, default=str) + "\n")
-    (out / "results.md").write_text(report.markdown(results) + "\n")
+    write_text_atomic(out / "results.json", json.dumps(results, indent=1, sort_keys=True, default=str) + "\n")
+    write_text_atomic(out / "results.md", report.markdown(results) + "\n")
     print(summary(results))
     print(f"wrote {out / 'results.json'}, {out / 'results.md'} and the plots in {out}/<scenario>/")
     return 0
