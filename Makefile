@@ -3,7 +3,7 @@ PY      := .venv/bin/python
 VENV_OK := .venv/.installed
 NODE_OK := node_modules/.installed
 
-.PHONY: all verify test bench simulate mutate setup clean
+.PHONY: all verify test test-slow test-all bench simulate mutate setup clean
 all: verify
 
 # $(call need,TOOL,WHY): stop with one line naming TOOL when it is not on PATH (checked when a recipe runs)
@@ -39,8 +39,17 @@ verify: setup
 	  echo "make verify: harness.cli verify exited $$rc (1 VIOLATED, 2 INCONCLUSIVE, 3 tool error: reports/README.md)" >&2; \
 	fi; exit $$rc
 
-## test: the pytest suite (includes the deliberately broken fixtures)
+## test: the fast tier (the README's test command): everything not marked slow, a test per checker
+## catching a deliberately broken contract or model included (tests/test_tiers.py keeps it so)
 test: setup
+	$(PY) -m pytest -q -m "not slow"
+
+## test-slow: the second tier: long fuzz campaigns, whole proof suites, the SDK against a real anvil
+test-slow: setup
+	$(PY) -m pytest -q -m slow
+
+## test-all: both tiers in one session
+test-all: setup
 	$(PY) -m pytest -q
 
 ## bench: throughput figures (engine calls/s, differential steps/s, proof times, simulated agent-steps/s)

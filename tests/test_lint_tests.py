@@ -13,6 +13,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 TESTS = Path(__file__).resolve().parent
 
 
@@ -101,6 +103,7 @@ def test_no_test_can_pass_without_checking_anything():
     assert not problems, "tests that cannot fail:\n" + "\n".join(problems)
 
 
+@pytest.mark.catches("test-lint")
 def test_the_lint_catches_tests_that_check_nothing():
     bad = '''
 import pytest

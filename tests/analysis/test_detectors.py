@@ -50,6 +50,7 @@ def flagged(build, detector) -> set[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("argument", sorted(POSITIVES))
+@pytest.mark.catches("slither")
 def test_detector_flags_every_function_of_its_positive_fixture(argument):
     fixture, expected = POSITIVES[argument]
     assert flagged(fixture_build(fixture), DETECTOR[argument]) == expected

@@ -171,6 +171,7 @@ def setter_run():
     return run_slither(fixture_build("SetterPositive"))
 
 
+@pytest.mark.catches("slither")
 def test_an_untriaged_finding_is_a_violated_check(setter_run):
     checks = results_checks(run=setter_run, triage_entries=[])
     violated = by_status(checks)["VIOLATED"]

@@ -12,6 +12,7 @@ from specs.kernel import U256, Address, Bytes32
 from specs.system import GOVERNANCE, addresses
 from tests.fixtures.broken_capacity_registry_models import BROKEN_MODELS
 from tests.fixtures.broken_models import BROKEN
+from tests.checkers import tiered
 
 E18 = 10**18
 
@@ -42,6 +43,7 @@ REVERTS = [
 ]
 
 
+@pytest.mark.slow
 def test_fuzzing_passes_on_pyrevm_and_reaches_every_rule(campaign):
     r = campaign
     assert r.status == "PASSED", r.mismatch or r.message
@@ -58,6 +60,7 @@ def test_fuzzing_passes_on_pyrevm_and_reaches_every_rule(campaign):
     assert r.successes.get("StakeManager.slash", 0) > 0 and r.successes.get("StakeManager.unstake", 0) > 0
 
 
+@pytest.mark.slow
 def test_the_same_sequences_pass_on_pyevm(campaign, pyevm):
     again = crf.replay_sequences(pyevm, campaign.all_sequences[::34])
     assert again.status == "PASSED", again.mismatch
@@ -68,6 +71,7 @@ def _call(fn, sender, *args, contract="CapacityRegistry"):
     return {"op": "call", "contract": contract, "function": fn, "sender": sender, "args": list(args)}
 
 
+@pytest.mark.slow
 def test_the_33rd_sink_and_a_keeper_deregistration_agree_on_both_engines(pyrevm, pyevm):
     """Beyond the machine's three sinks: a full task type (TooManySinks), a keeper removing a sink
     that unstaked, the freed slot reused."""
@@ -108,7 +112,8 @@ VARIANTS = {  # fixture -> what the mismatch must mention
 }
 
 
-@pytest.mark.parametrize("variant", sorted(VARIANTS))
+@pytest.mark.catches("differential")
+@pytest.mark.parametrize("variant", tiered(sorted(VARIANTS), fast=["capacity_registry_hash_without_sink"]))
 def test_fuzzer_catches_a_broken_contract_with_a_replayable_sequence(variant, pyrevm, tmp_path):
     path = BROKEN / f"{variant}.sol"
     broken = crf.deploy("pyrevm", {"CapacityRegistry": path})
@@ -124,6 +129,7 @@ def test_fuzzer_catches_a_broken_contract_with_a_replayable_sequence(variant, py
 
 
 @pytest.mark.parametrize("variant", sorted(BROKEN_MODELS))
+@pytest.mark.catches("differential-model")
 def test_fuzzer_catches_a_broken_model(variant, pyrevm, tmp_path):
     r = crf.run_fuzz(pyrevm, max_examples=100, step_count=30, replay_dir=tmp_path, shrink_seconds=2,
                      model_overrides={"CapacityRegistry": BROKEN_MODELS[variant]})

@@ -146,12 +146,14 @@ class SkipsNonceBump(PyRevmEngine):
         super()._write_info(address, old, balance, old.nonce, code)
 
 
+@pytest.mark.catches("engine-semantics")
 def test_differential_check_catches_transient_storage_kept_across_calls(artifacts):
     ops = [("transientBump", ALICE), ("transientBump", ALICE)]
     with pytest.raises(AssertionError, match="step 1"):
         check_same(World(make_engine("py-evm"), artifacts), World(KeepsTransientStorage(), artifacts), ops)
 
 
+@pytest.mark.catches("engine-semantics")
 def test_differential_check_catches_calls_that_do_not_bump_the_nonce(artifacts):
     ops = [("inc", DEPLOYER), ("deploy_raw", DEPLOYER, 1)]
     with pytest.raises(AssertionError, match="step 1"):

@@ -46,6 +46,7 @@ def test_the_machine_hands_every_registered_invariant_to_its_differential(pyrevm
     assert [i.id for i in machine.diff.invariants] == [i.id for i in invariants] and len(invariants) >= 17
 
 
+@pytest.mark.catches("state-invariants")
 def test_a_state_invariant_broken_alike_in_contract_and_model_is_reported_by_the_pyrevm_campaign(artifacts, tmp_path):
     """slash forgets to lower totalStaked, in the contract and in the model alike: storage, views and
     outcomes agree; only BPE-STAKE-001 (totalStaked is the sum of the stakes), evaluated after every

@@ -79,6 +79,8 @@ def test_materialized_mutant_imports_point_back_into_contracts(mutants, tmp_path
     assert "y > 4" in (base / "libraries" / "BPEMath.sol").read_text()
 
 
+@pytest.mark.slow
+@pytest.mark.catches("mutation")
 def test_known_killable_mutant_is_killed_by_the_fuzzer(mutants):
     # setSlasher without its governance check: anyone may grant the slasher role
     [r] = run_mutants([mutants["StakeManager.access-removed.L54C9"]], jobs=1, budget=SMALL)
@@ -93,12 +95,14 @@ def test_constructor_check_removed_is_killed_by_the_constructor_differential(mut
     assert "StakeManager constructor" in r["reason"]
 
 
+@pytest.mark.catches("mutation")
 def test_sqrt_broken_below_the_minimum_stake_is_killed_by_the_library_differential(mutants):
     [r] = run_mutants([mutants["BPEMath.const.L11C17.2"]], jobs=1, budget=SMALL)
     assert r["status"] == KILLED and r["killed_by"] == "library", r
     assert "BPEMath.sqrt(4): model 2, evm 1" in r["reason"]
 
 
+@pytest.mark.slow
 def test_known_equivalent_mutant_is_recognised_with_its_reason(mutants):
     assert "BPEMath.const.L11C17" in load_equivalents()
     [r] = run_mutants([mutants["BPEMath.const.L11C17"]], jobs=1, budget=SMALL)
@@ -147,6 +151,7 @@ def _result(id_, status, **kw):
     return base
 
 
+@pytest.mark.catches("mutation")
 def test_checks_gate_survivors_as_violated_and_equivalents_as_passed():
     killed = _result("StakeManager.compare.L1C1", KILLED, killed_by="outcome")
     equiv = _result("BPEMath.const.L2C1", EQUIVALENT, equivalence="listed", reason="same result")
@@ -207,6 +212,8 @@ def _rule_once(artifacts, rule, kwargs):
 
 
 @pytest.mark.parametrize("mutant_id,rule,kwargs,seen", FORMER_SURVIVORS)
+@pytest.mark.slow
+@pytest.mark.catches("mutation")
 def test_a_focused_rule_kills_a_former_survivor(build, mutants, mutant_id, rule, kwargs, seen):
     from harness.evm.fixture import suite_artifacts
     from harness.fuzz.differential import Mismatch

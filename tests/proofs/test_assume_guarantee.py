@@ -16,6 +16,7 @@ from invariants.registry import REGISTRY, STEP_REGISTRY
 from tests.fixtures.broken_invariant_models import ESCROW_TWINS
 
 
+@pytest.mark.slow
 def test_escrow_buffer_obligations_are_proved_under_the_stated_guarantees(proof_parts):
     results = proof_parts["escrow_buffer"]
     assert results and all(r.status == "PROVED" for r in results), [(r.id, r.status) for r in results]
@@ -26,6 +27,7 @@ def test_escrow_buffer_obligations_are_proved_under_the_stated_guarantees(proof_
 
 
 @pytest.mark.parametrize("twin", sorted(ESCROW_TWINS))
+@pytest.mark.catches("prover-callees")
 def test_broken_escrow_buffer_is_violated_and_replays_on_both_evms(twin):
     contract, model, source, invariant, function = ESCROW_TWINS[twin]
     results = escrow_buffer_prover({contract: model}).run(only=lambda tr: tr.name == function)
@@ -41,6 +43,7 @@ def test_broken_escrow_buffer_is_violated_and_replays_on_both_evms(twin):
     assert not replay_on_evm(cex, deploy_suite("pyrevm", suite_artifacts())).confirmed
 
 
+@pytest.mark.slow
 def test_the_whole_suite_leaves_nothing_out(proof_parts):
     results = [r for part in proof_parts.values() for r in part] + unsupported_obligations()  # prove_suite's rows
     statuses = {r.status for r in results}

@@ -6,6 +6,8 @@ drain_consumes_too_little's first model break BPE-BUFFER-002 in its own pre-stat
 
 from __future__ import annotations
 
+import pytest
+
 import invariants.all  # noqa: F401
 from invariants.prover import OTHER_MODELS, PROVED_DEPLOYMENTS, Prover
 from specs.system import build_system
@@ -31,6 +33,7 @@ def _unrealisable(cex):  # type: ignore[no-untyped-def]
     return cex
 
 
+@pytest.mark.slow
 def test_an_unrealisable_first_model_falls_back_to_another_model(monkeypatch):
     real = Prover._concretise
     seen: list[tuple[str, object]] = []
@@ -51,6 +54,7 @@ def test_an_unrealisable_first_model_falls_back_to_another_model(monkeypatch):
     assert (first["pre_state"], first["call"], first["keys"]) != (second["pre_state"], second["call"], second["keys"])
 
 
+@pytest.mark.slow
 def test_a_counterexample_no_model_confirms_stays_unconfirmed_and_says_what_was_tried(monkeypatch):
     real = Prover._concretise
     labels: list[str] = []

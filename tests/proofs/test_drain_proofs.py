@@ -22,6 +22,7 @@ from invariants.registry import REGISTRY, STEP_REGISTRY
 from specs.escrow_buffer import MAX_DRAIN_ENTRIES, Drained, EscrowBuffer
 from specs.kernel import U256, Address, Bytes32, Msg
 from tests.fixtures.broken_drain_models import DRAIN_TWINS, LOOP_BODY_TWINS
+from tests.checkers import tiered
 
 DRAIN_INVARIANTS = ("BPE-BUFFER-001", "BPE-BUFFER-002", "BPE-BUFFER-003", "BPE-BUFFER-004")
 
@@ -63,7 +64,8 @@ def test_the_sum_lemmas_are_not_trivially_true():
     assert r.status == "VIOLATED"
 
 
-@pytest.mark.parametrize("twin", sorted(DRAIN_TWINS))
+@pytest.mark.catches("prover-loops")
+@pytest.mark.parametrize("twin", tiered(sorted(DRAIN_TWINS), fast=["drain_level_not_lowered"]))
 def test_broken_drain_is_violated_and_replays_on_the_model(twin):
     contract, model, invariant = DRAIN_TWINS[twin]
     results = prove_drain({contract: model})
@@ -82,7 +84,8 @@ def test_broken_drain_is_violated_and_replays_on_the_model(twin):
     assert correct.model_outcome == "succeeded" and not correct.confirmed_on_model
 
 
-@pytest.mark.parametrize("twin", sorted(LOOP_BODY_TWINS))
+@pytest.mark.catches("prover-loops")
+@pytest.mark.parametrize("twin", tiered(sorted(LOOP_BODY_TWINS), fast=["escrow_buffer_fifo_broken"]))
 def test_a_broken_loop_body_is_caught_by_its_step_lemma_and_nothing_rests_on_it(twin):
     model, lemma = LOOP_BODY_TWINS[twin]
     step = next(lm for lm in LOOP_LEMMAS if lm.id == lemma)

@@ -12,6 +12,7 @@ from specs import superfluid as sf
 from tests.fixtures.broken_invariant_models import GDA_FUNCTION_TWINS
 
 
+@pytest.mark.slow
 def test_every_flow_lemma_is_proved_and_not_vacuous():
     assert LEMMAS
     for lemma in LEMMAS:
@@ -21,6 +22,7 @@ def test_every_flow_lemma_is_proved_and_not_vacuous():
 
 
 @pytest.mark.parametrize("twin", sorted(GDA_FUNCTION_TWINS))
+@pytest.mark.catches("prover-flow")
 def test_a_broken_gda_function_violates_its_lemma_with_a_replaying_counterexample(twin, monkeypatch):
     fn, broken, lemma_id = GDA_FUNCTION_TWINS[twin]
     monkeypatch.setattr(sf, fn, broken)

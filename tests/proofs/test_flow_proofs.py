@@ -8,6 +8,7 @@ import pytest
 
 from invariants import flow
 from tests.fixtures.broken_flow_models import FLOW_TWINS
+from tests.checkers import tiered
 
 
 @pytest.fixture(scope="module")
@@ -15,6 +16,7 @@ def results(proof_parts):
     return proof_parts["flow"]
 
 
+@pytest.mark.slow
 def test_every_flow_obligation_is_proved_or_listed(results):
     by_id = {r.id: r for r in results}
     for r in results:
@@ -57,6 +59,7 @@ def test_the_realtime_sum_does_not_follow_without_any_of_its_parts(drop):
     assert s.check() == z3.sat
 
 
+@pytest.mark.slow
 def test_the_realtime_sum_is_not_proved_when_a_piece_is_not(results):
     import dataclasses
 
@@ -66,7 +69,9 @@ def test_the_realtime_sum_is_not_proved_when_a_piece_is_not(results):
     assert r.status == "INCONCLUSIVE" and "BPE-FLOW-002.pools/" in r.details["message"]
 
 
-@pytest.mark.parametrize("twin", sorted(FLOW_TWINS))
+@pytest.mark.catches("prover-flow")
+@pytest.mark.parametrize("twin", tiered(sorted(FLOW_TWINS), fast=["claim_mints_one", "disconnected_keeps_claim",
+                                                                  "transfer_fee_burnt"]))
 def test_a_broken_twin_is_violated_with_a_replaying_counterexample(twin):
     classes, tr, inv = FLOW_TWINS[twin]
     rs = flow.prove_flow(classes=classes, only=lambda t: t == tr)

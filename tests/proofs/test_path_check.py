@@ -4,6 +4,7 @@ the assumptions are satisfiable is never read as "satisfiable")."""
 
 from __future__ import annotations
 
+import pytest
 import z3
 
 from invariants.prover import check_success_paths, paths_satisfiable
@@ -20,6 +21,7 @@ def test_every_success_path_meeting_its_goal_is_proved():
     assert chk.status == "PROVED" and chk.satisfiable == z3.sat and chk.model is None
 
 
+@pytest.mark.catches("path-check")
 def test_a_success_path_breaking_its_goal_is_violated_with_a_model():
     chk = check_success_paths([x > -3], [Path([x > 5], [], result=x > 6)], 2_000)
     assert chk.status == "VIOLATED" and chk.model is not None and chk.model.eval(x).as_long() == 6

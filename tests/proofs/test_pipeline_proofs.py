@@ -48,6 +48,7 @@ def results(proof_parts):
     return proof_parts["pipeline"]
 
 
+@pytest.mark.slow
 def test_pipeline_obligations_are_proved_not_vacuously(results):
     by_id = {r.id: r for r in results}
     assert [r.id for r in results] == EXPECTED
@@ -92,6 +93,7 @@ class NoFifoGuarantee(EscrowBufferAG):
 
 
 @pytest.mark.parametrize("lemma", ["LEMMA-PIPE-DEP-STEP", "LEMMA-PIPE-DRAIN-STEP"])
+@pytest.mark.slow
 def test_the_step_lemmas_rest_on_the_single_call_guarantee(lemma):
     lm = next(x for x in LEMMAS if x.id == lemma)
     assert prove_pipeline_lemma(lm).status == "PROVED"
@@ -104,6 +106,8 @@ def twin_results():
     return prove_pipeline(jobs=2, overrides={"Pipeline": cls})
 
 
+@pytest.mark.slow
+@pytest.mark.catches("prover-callees")
 def test_broken_twin_is_violated_with_a_counterexample_confirmed_on_the_model(twin_results):
     _cls, _sol, lemma, proofs = PIPELINE_TWINS["pipeline_stages_not_distinct"]
     by_id = {r.id: r for r in twin_results}
@@ -134,6 +138,7 @@ def test_broken_twin_is_violated_with_a_counterexample_confirmed_on_the_model(tw
     assert not refused.ok and type(refused.error).__name__ == "InvalidPipeline"
 
 
+@pytest.mark.slow
 def test_broken_twin_realises_on_the_model_and_both_evms(tmp_path):
     """The bug the proof found, as a call sequence on the full suite (real Superfluid framework): a pipeline
     [T1, T1] and one deposit into it; BPE-BUFFER-003 fails on the model state and on the EVM state (pyrevm and
@@ -252,6 +257,7 @@ class DepositTouchesNeighbour(EscrowBuffer):
         self.lastDrain[Bytes32(taskTypeId.v + 1)] = U256(self.world.block.timestamp)
 
 
+@pytest.mark.catches("prover-callees")
 def test_the_row_frame_is_proved_of_the_model_and_catches_a_write_to_another_row():
     from invariants.pipeline import escrow_results
 

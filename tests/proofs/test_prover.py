@@ -16,6 +16,7 @@ from invariants.registry import REGISTRY, STEP_REGISTRY, Call, step_failures
 from specs.kernel import Address, Msg
 from specs.system import build_system
 from tests.fixtures.broken_invariant_models import TWINS
+from tests.checkers import tiered
 
 FAMILIES = ("BPE-CAP-001", "BPE-CAP-002", "BPE-STAKE-001", "BPE-STAKE-002", "BPE-STAKE-003", "BPE-COMMIT-001",
             "BPE-COMMIT-002", "BPE-EWMA-001", "BPE-REBAL-003")
@@ -26,6 +27,7 @@ def results(proof_parts):
     return proof_parts["system"]
 
 
+@pytest.mark.slow
 def test_every_obligation_of_the_proved_system_is_proved_and_not_vacuous(results):
     bad = [(r.id, r.status, r.details.get("message")) for r in results if r.status != "PROVED"]
     assert not bad
@@ -43,6 +45,7 @@ def test_every_obligation_of_the_proved_system_is_proved_and_not_vacuous(results
         assert r.seconds >= 0 and ("solver_stats" in r.details or r.kind == "vacuity")
 
 
+@pytest.mark.slow
 def test_parallel_results_equal_the_sequential_ones_in_order():
     only = lambda tr: tr.contract == "CapacityRegistry" and tr.function in ("commitCapacity", "setEwmaAlpha")  # noqa: E731
     seq = Prover().run(only=only)
@@ -62,10 +65,15 @@ def test_nothing_is_left_unsupported_and_a_row_would_be_listed_with_what_checks_
     assert r.id.split("/")[0] in set(REGISTRY.invariants) | set(STEP_REGISTRY.invariants)
 
 
-@pytest.mark.parametrize("twin", sorted(TWINS))
+@pytest.mark.catches("prover")
+@pytest.mark.parametrize("twin", tiered(sorted(TWINS), fast=["capacity_registry_effective_not_reclamped",
+                                                             "capacity_registry_sink_bound_off_by_one"]))
 def test_broken_twin_is_violated_with_a_counterexample_replayed_on_model_and_both_evms(twin):
     contract, model, source, invariant, function = TWINS[twin]
-    prover = Prover(build_system({contract: model}, PROVED_DEPLOYMENTS))
+    # Finding the model of a nonlinear violation (EWMA of the raw capacity against a sqrt cap) takes the
+    # solver about 35 s on this machine, more under load: the twins get a budget that does not make the
+    # test depend on the machine's load (verify keeps 30 s per query; its twins are not broken).
+    prover = Prover(build_system({contract: model}, PROVED_DEPLOYMENTS), timeout_ms=120_000)
     results = prover.run(only=lambda tr: tr.name == function)
     hit = [r for r in results if r.id == f"{invariant}/{function}"]
     assert hit and hit[0].status == "VIOLATED", [(r.id, r.status) for r in results]
@@ -78,6 +86,7 @@ def test_broken_twin_is_violated_with_a_counterexample_replayed_on_model_and_bot
         assert replay.confirmed, replay.detail
 
 
+@pytest.mark.slow
 def test_a_counterexample_does_not_replay_on_the_correct_contracts():
     contract, model, _, invariant, function = TWINS["capacity_registry_window_off_by_one"]
     results = Prover(build_system({contract: model}, PROVED_DEPLOYMENTS)).run(only=lambda tr: tr.name == function)

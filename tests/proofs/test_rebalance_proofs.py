@@ -20,6 +20,7 @@ from invariants.registry import REGISTRY, STEP_REGISTRY
 from specs import superfluid as sf
 from specs.kernel import I128, I256, U32
 from tests.fixtures.broken_rebalance_models import REBALANCE_TWINS
+from tests.checkers import tiered
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +28,7 @@ def results(proof_parts):
     return proof_parts["rebalance"]
 
 
+@pytest.mark.slow
 def test_rebalance_obligations_are_proved_not_vacuously(results):
     bad = [(r.id, r.status, r.details.get("message")) for r in results if r.status != "PROVED"]
     assert not bad, bad
@@ -51,7 +53,8 @@ def test_the_rebal_invariants_stay_out_of_the_generic_provers():
     assert STEP_REGISTRY.invariants["BPE-REBAL-001"].proof == "concrete"
 
 
-@pytest.mark.parametrize("twin", sorted(REBALANCE_TWINS))
+@pytest.mark.catches("prover-rebalance")
+@pytest.mark.parametrize("twin", tiered(sorted(REBALANCE_TWINS), fast=["backpressure_pool_rebalance_rounds_up"]))
 def test_broken_rebalance_is_violated_with_a_counterexample_that_replays_on_the_model(twin):
     cls, _sol, lemma, proofs = REBALANCE_TWINS[twin]
     results = prove_rebalance(overrides={"BackpressurePool": cls}, registry_lists=False)
@@ -75,6 +78,7 @@ SEQUENCES = {
 
 
 @pytest.mark.parametrize("twin", sorted(REBALANCE_TWINS))
+@pytest.mark.slow
 def test_broken_rebalance_realises_on_the_model_and_both_evms(twin, tmp_path):
     """The bug the proof found, as a call sequence on the full suite: with the twin model and the twin
     contract, a BPE-REBAL invariant fails on the model state and on the EVM state (pyrevm and py-evm);

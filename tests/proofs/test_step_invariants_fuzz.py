@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import inspect
 
+import pytest
+
 import invariants.all  # noqa: F401
 from harness.evm.fixture import deploy_suite, suite_artifacts
 from harness.fuzz import differential as dmod
@@ -44,6 +46,7 @@ def _checking_step(original, checked: list[int]):  # type: ignore[no-untyped-def
     return step
 
 
+@pytest.mark.slow
 def test_step_invariants_hold_on_model_and_evm_during_system_fuzzing(monkeypatch, tmp_path):
     checked = [0]
     monkeypatch.setattr(dmod.Differential, "step", _checking_step(dmod.Differential.step, checked))
@@ -56,6 +59,7 @@ def test_step_invariants_hold_on_model_and_evm_during_system_fuzzing(monkeypatch
         assert r.successes.get(fn, 0) > 0 or fn == "EscrowBuffer.drain", fn
 
 
+@pytest.mark.catches("step-invariants")
 def test_the_step_check_catches_a_broken_twin_the_differential_cannot(monkeypatch):
     """Model and contract broken the same way (a reveal one block after the window is accepted): they
     agree with each other and every state invariant still holds; only BPE-COMMIT-002 fails. The

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
+import pytest
+
 from harness.report.html import render_html
 from harness.report.junit import render_junit
 from harness.report.markdown import render_markdown
@@ -48,6 +50,7 @@ def test_reports_rendered_again_from_the_file_are_identical(sample_results, tmp_
         assert first[fmt].read_bytes() == second[fmt].read_bytes(), fmt
 
 
+@pytest.mark.catches("reports")
 def test_a_seeded_violation_appears_in_every_format_under_the_same_id(sample_results, tmp_path):
     paths = write_all(_seeded(sample_results), tmp_path)
     assert any(c["id"] == SEEDED_ID and c["status"] == "VIOLATED"

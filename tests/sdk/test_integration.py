@@ -38,6 +38,8 @@ from sdk.deploy import TaskTypeConfig, configure, deploy, task_type_id
 from sdk.replay import build_model, replay
 from specs.kernel import U256, Address, Block, Bytes32
 
+pytestmark = pytest.mark.slow  # long campaigns or a real node: the second tier (make test-slow)
+
 REPO = Path(__file__).resolve().parents[2]
 E18 = 10**18
 T1, T2 = task_type_id("summarize"), task_type_id("translate")

@@ -105,6 +105,7 @@ def _cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
                           text=True, timeout=timeout)
 
 
+@pytest.mark.slow
 def test_cli_session(fresh_anvil, tmp_path):
     """The README's session: deploy, a sink, a source, the keeper for a few ticks; a revert is decoded."""
     dep = tmp_path / "deployment.json"
@@ -129,6 +130,7 @@ def test_cli_session(fresh_anvil, tmp_path):
     assert r.returncode == 1 and "NoPool" in r.stderr
 
 
+@pytest.mark.slow
 def test_keeper_survives_a_node_outage(fresh_anvil, tmp_path, caplog):
     from sdk.clients import Clients
     from sdk.deploy import TaskTypeConfig, configure, deploy

@@ -117,6 +117,7 @@ def test_gas_replay_on_pyrevm_agrees_with_the_models(small):
     assert g.by_function["EscrowBuffer.drain"]["mean"] > 21_000
 
 
+@pytest.mark.catches("sim-replay")
 def test_gas_replay_detects_a_disagreement(small):
     exo = generate(small, 10)
     r = Run(small, policy("protocol"), exo, record_log=True)

@@ -11,8 +11,10 @@ from invariants.evm_replay import replay_on_evm
 from invariants.prover import Prover
 from specs.system import CORE_DEPLOYMENTS, build_system
 from tests.fixtures.broken_models import TWINS
+from tests.checkers import tiered
 
 
+@pytest.mark.slow
 def test_every_stake_manager_obligation_is_proved():
     results = Prover().run()
     bad = [(r.id, r.status, r.details.get("message")) for r in results if r.status != "PROVED"]
@@ -25,7 +27,8 @@ def test_every_stake_manager_obligation_is_proved():
     assert all(r.status == "PROVED" for r in results if r.kind == "vacuity")
 
 
-@pytest.mark.parametrize("twin", sorted(TWINS))
+@pytest.mark.catches("prover")
+@pytest.mark.parametrize("twin", tiered(sorted(TWINS), fast=["slash_keeps_total"]))
 def test_prover_reports_violated_with_a_counterexample_that_replays_on_model_and_both_evms(twin):
     model, source, invariant, function = TWINS[twin]
     prover = Prover(build_system({"StakeManager": model}, CORE_DEPLOYMENTS))

@@ -14,6 +14,7 @@ from harness.fuzz import gda
 from specs import superfluid as sfm
 from specs.kernel import I96, I128, I256, U32, U128, U256, Address, Msg, World
 from tests.fixtures.broken_gda import BROKEN
+from tests.checkers import tiered
 
 T0 = U32(1000)
 
@@ -115,7 +116,7 @@ def scripted(d: gda.GdaDifferential) -> None:
     call("forwarder", "distributeFlow", a0, tok, a0, pool, 0, "0x")
 
 
-@pytest.mark.parametrize("engine_name", ["pyrevm", "py-evm"])
+@pytest.mark.parametrize("engine_name", tiered(["pyrevm", "py-evm"], fast=["pyrevm"]))
 def test_scripted_scenario_matches_the_bytecode(superfluid_package, engine_name):
     d = gda.GdaDifferential(gda.env(engine_name))
     scripted(d)
@@ -123,6 +124,7 @@ def test_scripted_scenario_matches_the_bytecode(superfluid_package, engine_name)
     assert d.reverts == {"forwarder.distributeFlow: SafeCastOverflowedUintDowncast": 1}
 
 
+@pytest.mark.slow
 def test_differential_machine_on_pyrevm(superfluid_package):
     res = gda.run_gda_fuzz("pyrevm", max_examples=30, step_count=30)
     assert res.status == "PASSED", res.message + "\n" + str(res.shrunk_steps)
@@ -130,12 +132,14 @@ def test_differential_machine_on_pyrevm(superfluid_package):
     assert res.reverts.get("forwarder.distributeFlow: GDA_NO_NEGATIVE_FLOW_RATE")
 
 
+@pytest.mark.slow
 def test_differential_machine_on_pyevm(superfluid_package):
     res = gda.run_gda_fuzz("py-evm", max_examples=2, step_count=5)
     assert res.status == "PASSED", res.message + "\n" + str(res.shrunk_steps)
 
 
-@pytest.mark.parametrize("name", sorted(BROKEN))
+@pytest.mark.catches("gda-reference")
+@pytest.mark.parametrize("name", tiered(sorted(BROKEN), fast=["remainder_from_distributor"]))
 def test_broken_variant_is_caught(superfluid_package, name):
     res = gda.run_gda_fuzz("pyrevm", max_examples=25, step_count=20, classes=BROKEN[name], shrink_seconds=5)
     assert res.status == "VIOLATED", (name, res.status, res.message)

@@ -12,6 +12,7 @@ import pytest
 
 from harness.fuzz import gda
 from specs.superfluid import create_address
+from tests.checkers import tiered
 
 AMOUNT = 1000  # distributed over 10 units: exactly 1000 reaches the members
 
@@ -28,7 +29,7 @@ def realtime_sum(d: gda.GdaDifferential, accounts: list[int]) -> tuple[int, int,
     return evm, model, tok.view("totalSupply").returned[0]
 
 
-@pytest.mark.parametrize("engine_name", ["pyrevm", "py-evm"])
+@pytest.mark.parametrize("engine_name", tiered(["pyrevm", "py-evm"], fast=["pyrevm"]))
 def test_units_to_a_future_pool_address_lose_its_claims_from_the_realtime_sum(superfluid_package, engine_name):
     d = gda.GdaDifferential(gda.env(engine_name))
     a0, tok = gda.ADMINS[0], d.env.token.address

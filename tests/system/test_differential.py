@@ -15,6 +15,8 @@ from harness.fuzz.system import PREPARE, SystemMachine
 from tests.fixtures.broken_gda import AdjustmentFlowDropped, RemainderFromDistributor
 from tests.fixtures.broken_models import BROKEN
 
+pytestmark = pytest.mark.slow  # long campaigns or a real node: the second tier (make test-slow)
+
 # Functions whose success the campaign must reach (so "PASSED" is about something).
 MUST_SUCCEED = (
     "CapacityRegistry.commitCapacity", "CapacityRegistry.revealCapacity", "CapacityRegistry.deregisterSink",
@@ -93,6 +95,7 @@ def broken_runs(tmp_path_factory):
 
 
 @pytest.mark.parametrize("variant", sorted(CONTRACT_VARIANTS))
+@pytest.mark.catches("differential")
 def test_system_fuzzer_catches_a_broken_contract_with_a_replayable_sequence(variant, broken_runs):
     path, fixture, r = broken_runs[variant]
     contract, names = CONTRACT_VARIANTS[variant]
@@ -105,6 +108,7 @@ def test_system_fuzzer_catches_a_broken_contract_with_a_replayable_sequence(vari
 
 
 @pytest.mark.parametrize("broken", [RemainderFromDistributor, AdjustmentFlowDropped])
+@pytest.mark.catches("differential-model")
 def test_system_fuzzer_catches_a_broken_gda_model(broken, tmp_path):
     fixture = deploy_suite("pyrevm", suite_artifacts())
     r = run_fuzz(fixture, machine=SystemMachine, max_examples=200, step_count=30, shrink_seconds=30,
