@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from harness.errors import EXIT_OK, EXIT_TOOL_ERROR, EXIT_VIOLATED
+from harness.errors import EXIT_OK, EXIT_TOOL_ERROR, EXIT_VIOLATED, WorkbenchError
 from harness.files import write_text_atomic
 
 REPO = Path(__file__).resolve().parents[2]
@@ -27,9 +27,30 @@ OUT = REPO / "mutants"
 
 
 def _load(path: Path) -> list[dict]:
+    """The verdicts in results.jsonl, one JSON object a line. A torn last line (the run was killed while
+    appending it) is dropped with a warning: that mutant runs again on --resume. Any other line that is
+    not a verdict is an InputError naming the file and the line."""
+    from harness.errors import InputError
+
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    lines = path.read_text().split("\n")
+    out = []
+    for i, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            if i == len(lines):  # no newline after it: a write that did not finish
+                print(f"{path}:{i}: dropping a torn last line (the run was interrupted while writing it)",
+                      file=sys.stderr)
+                continue
+            raise InputError(f"{path}:{i}: not a JSON verdict ({exc})") from None
+        if not isinstance(record, dict) or "id" not in record:
+            raise InputError(f"{path}:{i}: not a mutant verdict (no \"id\")")
+        out.append(record)
+    return out
 
 
 def _write_report(out: Path, results: list[dict], meta: dict) -> int:
@@ -75,7 +96,14 @@ def main(argv: list[str] | None = None) -> int:
     rp = sub.add_parser("report")
     rp.add_argument("--out", type=Path, default=OUT)
     a = ap.parse_args(argv)
+    try:
+        return _run(a)
+    except WorkbenchError as exc:
+        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return exc.exit_code
 
+
+def _run(a: argparse.Namespace) -> int:
     if a.cmd == "report":
         from harness.mutate.run import source_digest
 
@@ -125,7 +153,10 @@ def main(argv: list[str] | None = None) -> int:
     jsonl = a.out / "results.jsonl"
     digest = source_digest()
     mdigest = machine_digest(a.machine)
-    earlier = {r["id"]: r for r in _load(jsonl) if r.get("source_digest") == digest} if a.resume else {}
+    kept = _load(jsonl) if a.resume else []
+    if a.resume:  # rewritten whole: a torn last line, if any, is gone before new verdicts are appended
+        write_text_atomic(jsonl, "".join(json.dumps(r, sort_keys=True) + "\n" for r in kept))
+    earlier = {r["id"]: r for r in kept if r.get("source_digest") == digest}
     # --only names mutants to run now: with --resume they run again (the later line in results.jsonl wins)
     todo = [m for m in mutants if a.only or m.id not in earlier]
     if not a.resume:

@@ -228,3 +228,19 @@ def test_a_focused_rule_kills_a_former_survivor(build, mutants, mutant_id, rule,
     with pytest.raises(Mismatch) as e:
         _rule_once(broken, rule, kwargs)
     assert any(seen in d for d in e.value.differences), e.value.render()
+
+
+def test_a_torn_last_verdict_is_dropped_and_a_corrupt_one_is_one_line_and_exit_3(tmp_path, capsys):
+    from harness.mutate.__main__ import _load, main
+    from tests.one_line import one_line
+
+    jsonl = tmp_path / "results.jsonl"
+    good = '{"id": "StakeManager.arith.L1C1", "status": "killed"}\n'
+    jsonl.write_text(good + '{"id": "StakeManager.arith.L2C2", "sta')  # killed while appending
+    assert [r["id"] for r in _load(jsonl)] == ["StakeManager.arith.L1C1"]
+    assert "torn last line" in one_line(capsys.readouterr().err)
+    jsonl.write_text('{"id": "x", "sta\n' + good)  # a bad line that is not the last one
+    assert main(["report", "--out", str(tmp_path)]) == 3
+    line = one_line(capsys.readouterr().err)
+    assert f"{jsonl}:1: not a JSON verdict" in line, line
+    assert not (tmp_path / "REPORT.md").exists()
