@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness.errors import EXIT_TOOL_ERROR, EXIT_VIOLATED, CompileError, WorkbenchError
+from harness.errors import EXIT_TOOL_ERROR, EXIT_VIOLATED, ArgumentParser, CompileError, WorkbenchError
 
 REPO = Path(__file__).resolve().parents[1]
 ENGINES = ("pyrevm", "py-evm")
@@ -428,14 +428,6 @@ def bench(engines: tuple[str, ...], n: int) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
-
-
-class ArgumentParser(argparse.ArgumentParser):
-    """argparse, with bad arguments a tool error (exit 3, one line) rather than argparse's exit 2, which
-    this command line uses for INCONCLUSIVE."""
-
-    def error(self, message: str) -> Any:  # type: ignore[override]
-        self.exit(EXIT_TOOL_ERROR, f"{self.prog}: error: {message}\n")
 
 
 def engine_list(text: str) -> tuple[str, ...]:

@@ -8,6 +8,9 @@ Three families are kept apart (STYLE.md, "Errors and exit codes"):
 
 from __future__ import annotations
 
+import argparse
+from typing import Any
+
 EXIT_OK = 0  # everything PROVED or PASSED
 EXIT_VIOLATED = 1  # at least one check VIOLATED
 EXIT_INCONCLUSIVE = 2  # something INCONCLUSIVE or UNSUPPORTED, nothing violated
@@ -36,3 +39,12 @@ class EngineError(WorkbenchError):
 class InputError(WorkbenchError):
     """A file or argument the workbench was given is missing, malformed or of another kind: the message
     is one line naming the file (or argument) and the field or the cause."""
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse for the workbench's commands: a bad argument is a tool error (exit 3, one line), not
+    argparse's exit 2, which `harness.cli` uses for INCONCLUSIVE. (add_subparsers makes its parsers of
+    the same class.)"""
+
+    def error(self, message: str) -> Any:  # type: ignore[override]
+        self.exit(EXIT_TOOL_ERROR, f"{self.prog}: error: {message}\n")

@@ -135,3 +135,19 @@ def test_an_internal_error_is_one_line_and_debug_shows_the_traceback(monkeypatch
     assert "internal error: KeyError" in _one_line_error(capsys)
     with pytest.raises(KeyError):
         cli.main(["--debug", "report", "--out", str(tmp_path)])
+
+
+@pytest.mark.parametrize("module, argv", [
+    ("harness.sim.__main__", ["run", "x.toml", "--gas-engine", "geth"]),
+    ("harness.mutate.__main__", ["frobnicate"]),
+    ("harness.evm.compile", ["--bogus"]),
+    ("harness.analysis.slither_run", ["--bogus"]),
+    ("harness.evm.fetch_superfluid", ["--bogus"]),
+])
+def test_every_workbench_command_answers_a_bad_argument_with_one_line_and_exit_3(module, argv, capsys):
+    import importlib
+
+    with pytest.raises(SystemExit) as e:
+        importlib.import_module(module).main(argv)
+    assert e.value.code == 3
+    assert "error:" in _one_line_error(capsys)

@@ -57,7 +57,7 @@ from importlib import metadata
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Sequence
 
-from harness.errors import WorkbenchError
+from harness.errors import ArgumentParser, WorkbenchError
 
 LOG = logging.getLogger("harness.analysis.slither")
 
@@ -654,7 +654,7 @@ def _shorten(text: str, n: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="python -m harness.analysis.slither_run",
         description="Run slither (built-in and custom detectors) and triage the findings.",
     )

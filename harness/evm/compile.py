@@ -43,7 +43,7 @@ from crytic_compile.compiler.compiler import CompilerVersion
 from crytic_compile.platform.exceptions import InvalidCompilation
 from crytic_compile.platform.solc_standard_json import SolcStandardJson, parse_standard_json_output
 
-from harness.errors import EXIT_OK, EXIT_TOOL_ERROR, CompileError
+from harness.errors import EXIT_OK, EXIT_TOOL_ERROR, ArgumentParser, CompileError
 
 LOG = logging.getLogger("harness.evm.compile")
 
@@ -621,7 +621,7 @@ def compile_contracts(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="python -m harness.evm.compile",
         description="Compile Solidity sources; print name, runtime size and runtime sha256 per contract.",
     )

@@ -34,7 +34,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from harness.errors import WorkbenchError
+from harness.errors import ArgumentParser, WorkbenchError
 
 PACKAGE = "@superfluid-finance/ethereum-contracts"
 VERSION = "1.15.2"
@@ -183,7 +183,7 @@ def ensure_package(cache_dir: Path = CACHE_DIR, *, force: bool = False) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m harness.evm.fetch_superfluid", description=__doc__.split("\n\n")[0])
+    ap = ArgumentParser(prog="python -m harness.evm.fetch_superfluid", description=__doc__.split("\n\n")[0])
     ap.add_argument("--cache-dir", type=Path, default=CACHE_DIR, help=f"default: {CACHE_DIR}")
     ap.add_argument("--force", action="store_true", help="download and extract again")
     args = ap.parse_args(argv)

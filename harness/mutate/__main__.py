@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from harness.errors import EXIT_OK, EXIT_TOOL_ERROR, EXIT_VIOLATED, WorkbenchError
+from harness.errors import EXIT_OK, EXIT_TOOL_ERROR, EXIT_VIOLATED, ArgumentParser, WorkbenchError
 from harness.files import write_text_atomic
 
 REPO = Path(__file__).resolve().parents[2]
@@ -73,7 +73,7 @@ def _write_report(out: Path, results: list[dict], meta: dict) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m harness.mutate", description=__doc__,
+    ap = ArgumentParser(prog="python -m harness.mutate", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
     for name in ("list", "run", "bench"):

@@ -19,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+from harness.errors import ArgumentParser
 from harness.files import write_text_atomic
 from harness.sim import experiments, plots, report
 from harness.sim.bench import DEFAULT, bench, format_bench
@@ -98,7 +99,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m harness.sim", description=__doc__,
+    ap = ArgumentParser(prog="python -m harness.sim", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
     sub = ap.add_subparsers(dest="cmd", required=True)
