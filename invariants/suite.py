@@ -59,18 +59,31 @@ def prove_suite(*, jobs: int = 1, timeout_ms: int = 30_000) -> list[ObligationRe
 
 def main(argv: list[str] | None = None) -> int:
     """`python -m invariants.suite [--jobs N] [--timeout-ms T]`: run the whole proof suite, print the
-    total time, the count per status and the slowest obligations (the figures `make bench` wants)."""
-    import argparse
+    total time, the count per status and the slowest obligations (the figures `make bench` wants).
+    Exit code: 0 all PROVED, 1 something VIOLATED, 2 otherwise INCONCLUSIVE or UNSUPPORTED, 3 the
+    provers crashed (one line; --debug shows the traceback)."""
     import os
+    import sys
     import time
 
-    ap = argparse.ArgumentParser(prog="python -m invariants.suite")
+    from harness.errors import EXIT_TOOL_ERROR, ArgumentParser
+
+    ap = ArgumentParser(prog="python -m invariants.suite")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--timeout-ms", type=int, default=30_000)
     ap.add_argument("--top", type=int, default=10)
+    ap.add_argument("--debug", action="store_true", help="show the traceback of a crash of the provers")
     a = ap.parse_args(argv)
     t0 = time.perf_counter()
-    results = prove_suite(jobs=a.jobs, timeout_ms=a.timeout_ms)
+    try:
+        results = prove_suite(jobs=a.jobs, timeout_ms=a.timeout_ms)
+    except Exception as exc:  # a crash (a model bug, the solver, a worker killed) is a tool error, never 1
+        if a.debug:
+            raise
+        text = " ".join(str(exc).split())
+        print(f"error: the proof suite did not finish: {type(exc).__name__}: {text} (--debug shows the traceback)",
+              file=sys.stderr)
+        return EXIT_TOOL_ERROR
     total = time.perf_counter() - t0
     counts: dict[str, int] = {}
     for r in results:

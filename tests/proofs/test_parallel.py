@@ -43,3 +43,21 @@ def test_a_killed_solver_stops_the_prover_with_the_tool_error(monkeypatch):
     monkeypatch.setattr(p, "tasks", lambda **_k: [("init", "A"), ("init", "B")], raising=False)
     with pytest.raises(SolverCrashed, match="died before answering"):
         p.run(jobs=2)
+
+
+def test_a_crash_of_the_proof_suite_is_one_line_and_exit_3_not_violated(monkeypatch, capsys):
+    """A model bug inside a prover (a model mutant reading a concrete mapping with a symbolic key) must
+    not read as VIOLATED (exit 1)."""
+    from invariants import suite
+    from specs.kernel import ModelBug
+    from tests.one_line import one_line
+
+    def crash(**_k):
+        raise ModelBug("symbolic key into a concrete mapping")
+
+    monkeypatch.setattr(suite, "prove_suite", crash)
+    assert suite.main(["--jobs", "1"]) == EXIT_TOOL_ERROR
+    line = one_line(capsys.readouterr().err)
+    assert "ModelBug: symbolic key into a concrete mapping" in line, line
+    with pytest.raises(ModelBug):
+        suite.main(["--jobs", "1", "--debug"])
