@@ -11,9 +11,8 @@ that a model whose own hash drifts from the protocol is caught, not silently agr
 
 from __future__ import annotations
 
-from harness.evm.engine import CHAIN_ID
 from specs.capacity_registry import COMMIT_TIMEOUT, MAX_SINKS_PER_TASK_TYPE, UNIT_SCALE
-from specs.kernel import U256, Address, Bool, Bytes32, Int, Msg, keccak256_abi
+from specs.kernel import CHAIN_ID, U256, Address, Bool, Bytes32, Int, Msg, keccak256_abi
 from invariants.registry import Call, invariant, step_invariant
 
 SQRT_LEMMAS = ("LEMMA-SQRT-001", "LEMMA-SQRT-002", "LEMMA-SQRT-003", "LEMMA-SQRT-004", "LEMMA-SQRT-005")

@@ -19,7 +19,7 @@ Decisions beyond that text (each one is in the contract's NatSpec too):
 - sinkAt(taskTypeId, i) returns address(0) at or past sinkCount (a plain mapping read); swap-and-pop
   deletes the vacated last slot.
 
-Chain id is CHAIN_ID (1, the workbench engines' chain). The commit hash is the kernel's
+Chain id is the kernel's CHAIN_ID (1, the workbench engines' chain). The commit hash is the kernel's
 `keccak256_abi` over the preimage (sink, taskTypeId, capacity, nonce, CHAIN_ID, registry): the real
 keccak on concrete values; on symbolic ones the kernel's uninterpreted function of that type
 signature, applied to all six fields and range-constrained to 256 bits. It is not injective: a proof
@@ -31,7 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from specs.kernel import (
-    U256, Address, Bool, Bytes32, Contract, Event, Mapping, Msg, Revert, SolidityError, ZERO_ADDRESS,
+    CHAIN_ID, U256, Address, Bool, Bytes32, Contract, Event, Mapping, Msg, Revert, SolidityError, ZERO_ADDRESS,
     external, immutable, keccak256_abi, storage, view,
 )
 
@@ -41,7 +41,6 @@ MAX_SINKS_PER_TASK_TYPE = U256(32)
 MIN_SINK_STAKE = U256(100 * 10**18)
 BPS = U256(10_000)
 INITIAL_EWMA_ALPHA_BPS = U256(3000)
-CHAIN_ID = 1  # the chain id of the workbench's engines (harness/evm/engine.py CHAIN_ID)
 
 COMMIT_PREIMAGE = ("address", "bytes32", "uint256", "bytes32", "uint256", "address")
 

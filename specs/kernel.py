@@ -1081,6 +1081,10 @@ class Msg:
     value: U256 = field(default_factory=lambda: U256(0))
 
 
+# block.chainid of the models' chain, and of the workbench's EVM engines (harness/evm/engine.py)
+CHAIN_ID = 1
+
+
 @dataclass
 class Block:
     number: Any = 1

@@ -58,7 +58,7 @@ from eth_utils import keccak
 
 from specs.kernel import (
     I96, I128, I256, U32, U96, U128, U256, Address, Bool, Bytes32, Contract, Error, Event, Mapping,
-    ModelBug, Msg, Panic, Revert, SolidityError, Uint, ZERO_ADDRESS, external, immutable, storage, truth, view,
+    CHAIN_ID, ModelBug, Msg, Panic, Revert, SolidityError, Uint, ZERO_ADDRESS, external, immutable, storage, truth, view,
 )
 from specs.system import create_address
 from specs.test_token import Approval, TestToken, Transfer
@@ -66,7 +66,6 @@ from specs.test_token import Approval, TestToken, Transfer
 LIQUIDATION_PERIOD = 14_400  # governance default of the test framework (probed)
 PATRICIAN_PERIOD = 1_800
 MINIMUM_DEPOSIT = 0
-CHAIN_ID = 1
 
 
 class NotModelled(ModelBug):

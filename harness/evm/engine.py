@@ -31,12 +31,12 @@ from typing import Any
 
 from harness.errors import EngineError
 from harness.evm.abi import ABIRegistry, ContractABI, DecodedError, DecodedEvent
+from specs.kernel import CHAIN_ID  # noqa: F401  (the engines' chain id is the models')
 
 BLOCK_GAS_LIMIT = 30_000_000
 DEFAULT_BLOCK_NUMBER = 1
 DEFAULT_TIMESTAMP = 1_700_000_000
 EIP170_CODE_SIZE_LIMIT = 24_576
-CHAIN_ID = 1
 
 TX_GAS = 21_000
 TX_CREATE_GAS = 32_000
