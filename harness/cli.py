@@ -270,7 +270,7 @@ def prove_into(results: Any, fixtures: dict, timeout_ms: int, prover: Any = None
     attempts (UNSUPPORTED: `unsupported_obligations()` and any UNSUPPORTED result, none today) are not
     proof results: they are listed in the configuration under "not_proved" with what checks them instead,
     and the fuzz campaign evaluates the registered invariants after every step."""
-    from invariants.evm_replay import replay_on_evm
+    from harness.fuzz.evm_replay import replay_on_evm
     from invariants.prover import unsupported_obligations
     from invariants.suite import proof_results
     from harness.report.results import Check

@@ -18,7 +18,7 @@
 - everything not proved yet as UNSUPPORTED rows (`unsupported_obligations`), never left out.
 
 A VIOLATED result carries `counterexample` (invariants.prover.Counterexample); replay it on an EVM
-with `invariants.evm_replay.replay_on_evm(cex, fixture)` where `fixture` is the full suite
+with `harness.fuzz.evm_replay.replay_on_evm(cex, fixture)` where `fixture` is the full suite
 (`harness.evm.fixture.deploy_suite(engine, suite_artifacts())`).
 """
 

@@ -10,9 +10,9 @@ from harness.fuzz import capacity_registry as crf
 from specs.capacity_registry import CHAIN_ID, commit_hash
 from specs.kernel import U256, Address, Bytes32
 from specs.system import GOVERNANCE, addresses
+from tests.checkers import tiered
 from tests.fixtures.broken_capacity_registry_models import BROKEN_MODELS
 from tests.fixtures.broken_models import BROKEN
-from tests.checkers import tiered
 
 E18 = 10**18
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from invariants import flow
-from tests.fixtures.broken_flow_models import FLOW_TWINS
 from tests.checkers import tiered
+from tests.fixtures.broken_flow_models import FLOW_TWINS
 
 
 @pytest.fixture(scope="module")

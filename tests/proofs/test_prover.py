@@ -9,14 +9,14 @@ import pytest
 
 import invariants.all  # noqa: F401
 from harness.evm.fixture import deploy_suite, suite_artifacts
+from harness.fuzz.evm_replay import replay_on_evm
 from invariants.all import LEMMAS
-from invariants.evm_replay import replay_on_evm
 from invariants.prover import PROVED_DEPLOYMENTS, Prover, holds_everywhere, known_keys, unsupported_obligations
 from invariants.registry import REGISTRY, STEP_REGISTRY, Call, step_failures
 from specs.kernel import Address, Msg
 from specs.system import build_system
-from tests.fixtures.broken_invariant_models import TWINS
 from tests.checkers import tiered
+from tests.fixtures.broken_invariant_models import TWINS
 
 FAMILIES = ("BPE-CAP-001", "BPE-CAP-002", "BPE-STAKE-001", "BPE-STAKE-002", "BPE-STAKE-003", "BPE-COMMIT-001",
             "BPE-COMMIT-002", "BPE-EWMA-001", "BPE-REBAL-003")

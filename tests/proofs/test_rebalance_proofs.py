@@ -19,8 +19,8 @@ from invariants.rebalance import COMPOSITION, GUARANTEES, LIST_INVARIANTS, prove
 from invariants.registry import REGISTRY, STEP_REGISTRY
 from specs import superfluid as sf
 from specs.kernel import I128, I256, U32
-from tests.fixtures.broken_rebalance_models import REBALANCE_TWINS
 from tests.checkers import tiered
+from tests.fixtures.broken_rebalance_models import REBALANCE_TWINS
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ import pytest
 from harness import cli
 from harness.evm.fixture import deploy_suite, suite_artifacts
 from harness.fuzz.runner import replay, replay_sequences, run_fuzz
-from tests.fixtures.broken_models import BROKEN
 from tests.checkers import tiered
+from tests.fixtures.broken_models import BROKEN
 
 
 @pytest.mark.slow

@@ -7,11 +7,11 @@ import pytest
 
 import invariants.all  # noqa: F401
 from harness.evm.fixture import deploy_suite, suite_artifacts
-from invariants.evm_replay import replay_on_evm
+from harness.fuzz.evm_replay import replay_on_evm
 from invariants.prover import Prover
 from specs.system import CORE_DEPLOYMENTS, build_system
-from tests.fixtures.broken_models import TWINS
 from tests.checkers import tiered
+from tests.fixtures.broken_models import TWINS
 
 
 @pytest.mark.slow

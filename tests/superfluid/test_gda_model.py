@@ -13,8 +13,8 @@ import pytest
 from harness.fuzz import gda
 from specs import superfluid as sfm
 from specs.kernel import I96, I128, I256, U32, U128, U256, Address, Msg, World
-from tests.fixtures.broken_gda import BROKEN
 from tests.checkers import tiered
+from tests.fixtures.broken_gda import BROKEN
 
 T0 = U32(1000)
 
