@@ -110,3 +110,17 @@ def test_every_registered_invariant_is_counted_by_a_capacity_registry_campaign(t
     assert r.status == "PASSED", r.mismatch or r.message
     assert sorted(r.evaluations) == sorted(campaign_invariant_ids(fixture))
     assert all(n > 0 for sides in r.evaluations.values() for n in sides.values()), r.evaluations
+
+
+def test_only_a_measurement_may_skip_the_evaluation_rule(pyrevm_suite, tmp_path):
+    """The benchmark's reduced mode (no per-step state, hence no step invariant) is not made ERROR when
+    asked not to be; the same replay under the rule is."""
+    from harness.fuzz.runner import replay_sequences, run_fuzz
+
+    r = run_fuzz(pyrevm_suite, max_examples=3, step_count=10, replay_dir=tmp_path)
+    assert r.status == "PASSED" and r.all_sequences, r.message
+    strict = replay_sequences(pyrevm_suite, r.all_sequences, replay_dir=tmp_path, state_each_step=False)
+    assert strict.status == "ERROR" and "never evaluated" in strict.message
+    measured = replay_sequences(pyrevm_suite, r.all_sequences, replay_dir=tmp_path, state_each_step=False,
+                                require_every_invariant=False)
+    assert measured.status == "PASSED", measured.message
