@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness.errors import EXIT_TOOL_ERROR, EXIT_VIOLATED, ArgumentParser, CompileError, WorkbenchError
+from specs.errors import EXIT_TOOL_ERROR, EXIT_VIOLATED, ArgumentParser, CompileError, WorkbenchError
 
 REPO = Path(__file__).resolve().parents[1]
 ENGINES = ("pyrevm", "py-evm")
@@ -309,7 +309,7 @@ def replay_cmd(path: Path, engines: tuple[str, ...]) -> int:
     from harness.evm.fixture import deploy_suite, suite_artifacts
     from harness.fuzz.runner import replay
 
-    from harness.errors import InputError
+    from specs.errors import InputError
     from harness.fuzz.runner import load_replay
     from specs.system import build_system
 

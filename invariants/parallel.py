@@ -18,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from harness.errors import WorkbenchError
+from specs.errors import WorkbenchError
 
 
 class SolverCrashed(WorkbenchError):

@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     import sys
     import time
 
-    from harness.errors import EXIT_TOOL_ERROR, ArgumentParser
+    from specs.errors import EXIT_TOOL_ERROR, ArgumentParser
 
     ap = ArgumentParser(prog="python -m invariants.suite")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)

@@ -4,7 +4,7 @@ writes a report saying so."""
 import json
 
 from harness import cli
-from harness.errors import CompileError
+from specs.errors import CompileError
 from tests.one_line import one_line
 
 

@@ -57,7 +57,7 @@ from importlib import metadata
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Sequence
 
-from harness.errors import ArgumentParser, WorkbenchError
+from specs.errors import ArgumentParser, WorkbenchError
 
 LOG = logging.getLogger("harness.analysis.slither")
 
@@ -664,7 +664,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
-    from harness.errors import CompileError
+    from specs.errors import CompileError
     from harness.evm.compile import compile_contracts
     from harness.report.results import Results
 

@@ -25,7 +25,7 @@ from eth_abi.exceptions import DecodingError, EncodingError
 from eth_abi.grammar import ABIType, TupleType, parse
 from eth_utils import keccak
 
-from harness.errors import EngineError
+from specs.errors import EngineError
 
 ERROR_STRING_SELECTOR = keccak(text="Error(string)")[:4]
 PANIC_SELECTOR = keccak(text="Panic(uint256)")[:4]

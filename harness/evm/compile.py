@@ -13,7 +13,7 @@ records the sha256 of every source file solc read; a changed file makes it stale
 checksum of its own content; a corrupt entry is logged and rebuilt, never trusted.
 
 Errors: a compiler error (severity "error"), a shim failure or a contract that needs library linking
-raises `harness.errors.CompileError`; warnings are logged.
+raises `specs.errors.CompileError`; warnings are logged.
 
 CLI: `python -m harness.evm.compile [files...]` prints `name runtime_size runtime_sha256` per contract;
 on a compile error it prints the errors to stderr and exits with EXIT_TOOL_ERROR (3).
@@ -43,7 +43,7 @@ from crytic_compile.compiler.compiler import CompilerVersion
 from crytic_compile.platform.exceptions import InvalidCompilation
 from crytic_compile.platform.solc_standard_json import SolcStandardJson, parse_standard_json_output
 
-from harness.errors import EXIT_OK, EXIT_TOOL_ERROR, ArgumentParser, CompileError
+from specs.errors import EXIT_OK, EXIT_TOOL_ERROR, ArgumentParser, CompileError
 
 LOG = logging.getLogger("harness.evm.compile")
 

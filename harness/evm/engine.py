@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from harness.errors import EngineError
+from specs.errors import EngineError
 from harness.evm.abi import ABIRegistry, ContractABI, DecodedError, DecodedEvent
 from specs.kernel import CHAIN_ID  # noqa: F401  (the engines' chain id is the models')
 

@@ -34,7 +34,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from harness.errors import ArgumentParser, WorkbenchError
+from specs.errors import ArgumentParser, WorkbenchError
 
 PACKAGE = "@superfluid-finance/ethereum-contracts"
 VERSION = "1.15.2"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.errors import EngineError
+from specs.errors import EngineError
 from harness.evm.abi import ABIRegistry, ContractABI
 from harness.evm.compile import Artifact, Build, compile_contracts
 from harness.evm.engine import Contract, Engine, deploy_contract, make_engine

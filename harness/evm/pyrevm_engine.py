@@ -43,7 +43,7 @@ from typing import Any
 from eth_utils import keccak
 from pyrevm import EVM, AccountInfo, BlockEnv, CfgEnv, Env
 
-from harness.errors import EngineError
+from specs.errors import EngineError
 from harness.evm.engine import (
     BLOCK_GAS_LIMIT,
     CHAIN_ID,

@@ -36,7 +36,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from harness.errors import EngineError
+from specs.errors import EngineError
 from harness.evm.abi import ABIRegistry, ContractABI
 from harness.evm.engine import Contract, Engine, Outcome, make_engine
 from harness.evm.fetch_superfluid import package_dir

@@ -277,7 +277,7 @@ def load_replay(path: Path, contracts: dict[str, type] | None = None) -> dict:
     known op with its fields, and (given `contracts`, name -> model class) every call naming a known
     contract and one of its model's functions. Anything else raises InputError with one line naming the
     file and the field or the cause."""
-    from harness.errors import InputError
+    from specs.errors import InputError
 
     path = Path(path)
     try:
@@ -334,7 +334,7 @@ def load_replay(path: Path, contracts: dict[str, type] | None = None) -> dict:
 
 def replay(path: Path, fixture: Fixture, model_overrides: dict | None = None, out: Any = print) -> Mismatch | None:
     """Run a replay file's steps on the model and the fixture's EVM; return the mismatch, if any. A
-    file that is not a valid replay raises harness.errors.InputError."""
+    file that is not a valid replay raises specs.errors.InputError."""
     overrides = dict(model_overrides or {})
     doc = load_replay(Path(path), build_system(overrides).models)
     try:

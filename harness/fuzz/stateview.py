@@ -13,7 +13,7 @@ from typing import Any, Iterable
 
 from eth_utils import keccak
 
-from harness.errors import WorkbenchError
+from specs.errors import WorkbenchError
 from specs.kernel import Address, Bool, Bytes32, Mapping, Uint
 from specs.system import System
 

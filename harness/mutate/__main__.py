@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from harness.errors import EXIT_OK, EXIT_TOOL_ERROR, EXIT_VIOLATED, ArgumentParser, WorkbenchError
+from specs.errors import EXIT_OK, EXIT_TOOL_ERROR, EXIT_VIOLATED, ArgumentParser, WorkbenchError
 from harness.files import write_text_atomic
 
 REPO = Path(__file__).resolve().parents[2]
@@ -30,7 +30,7 @@ def _load(path: Path) -> list[dict]:
     """The verdicts in results.jsonl, one JSON object a line. A torn last line (the run was killed while
     appending it) is dropped with a warning: that mutant runs again on --resume. Any other line that is
     not a verdict is an InputError naming the file and the line."""
-    from harness.errors import InputError
+    from specs.errors import InputError
 
     if not path.exists():
         return []

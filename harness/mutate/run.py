@@ -350,7 +350,7 @@ def _machine(spec: str) -> Any:
 
 
 def _run(m: Mutant, res: MutantResult, machine: str = DEFAULT_MACHINE) -> None:
-    from harness.errors import CompileError
+    from specs.errors import CompileError
     from harness.evm.compile import compile_contracts
     from harness.evm.fixture import deploy_suite
     from harness.fuzz.runner import run_fuzz

@@ -5,7 +5,7 @@ compilation, a vacuity check) becomes one `Check` in one `Results`. `Results` is
 `reports/verify.json`, validated against `reports/schema/verify.schema.json`; every renderer
 (Markdown, later HTML, SARIF, JUnit) reads only this object. Field meanings: `reports/README.md`.
 
-Exit code of a run (`Results.exit_code`, constants from `harness.errors`):
+Exit code of a run (`Results.exit_code`, constants from `specs.errors`):
 - 1 `EXIT_VIOLATED` if any check is VIOLATED: a finding beats everything, it is definite;
 - otherwise 3 `EXIT_TOOL_ERROR` if any check is ERROR: a tool failed, the results are incomplete;
 - otherwise 2 `EXIT_INCONCLUSIVE` if any check is INCONCLUSIVE or UNSUPPORTED;
@@ -31,7 +31,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from harness.errors import (
+from specs.errors import (
     EXIT_INCONCLUSIVE,
     EXIT_OK,
     EXIT_TOOL_ERROR,

@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from harness.errors import ArgumentParser
+from specs.errors import ArgumentParser
 from harness.files import write_text_atomic
 from harness.sim import experiments, plots, report
 from harness.sim.bench import DEFAULT, bench, format_bench

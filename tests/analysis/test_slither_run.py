@@ -305,7 +305,7 @@ def test_slither_failing_to_analyse_is_an_error_check(monkeypatch, suite_build):
 
 def test_a_compile_error_is_an_error_check(tmp_path, monkeypatch):
     def failing(*args, **kwargs):
-        from harness.errors import CompileError
+        from specs.errors import CompileError
 
         raise CompileError("contracts/X.sol:1:1: ParserError: boom")
 

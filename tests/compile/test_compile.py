@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import EXIT_TOOL_ERROR, CompileError
+from specs.errors import EXIT_TOOL_ERROR, CompileError
 from harness.evm import compile as compile_mod
 from harness.evm.compile import REPO, SOLC_SHIM, Artifact, Build, compile_contracts
 

@@ -6,7 +6,7 @@ import eth_abi
 import pytest
 from eth_utils import keccak
 
-from harness.errors import EngineError
+from specs.errors import EngineError
 from harness.evm.abi import ABIRegistry, ContractABI, DecodedError, DecodedEvent
 from harness.evm.engine import RawLog
 

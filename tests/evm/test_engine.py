@@ -6,7 +6,7 @@ import pytest
 import rlp
 from eth_utils import keccak
 
-from harness.errors import EngineError
+from specs.errors import EngineError
 from harness.evm.abi import ABIRegistry, DecodedError, DecodedEvent
 from harness.evm.engine import Contract, deploy_contract, make_engine, measure_call_rate
 from tests.evm.conftest import ALICE, BOB, DEPLOYER

@@ -8,7 +8,7 @@ import signal
 
 import pytest
 
-from harness.errors import EXIT_TOOL_ERROR
+from specs.errors import EXIT_TOOL_ERROR
 from invariants.parallel import SolverCrashed, fork_map
 
 

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from harness.errors import EXIT_INCONCLUSIVE, EXIT_OK, EXIT_TOOL_ERROR, EXIT_VIOLATED, WorkbenchError
+from specs.errors import EXIT_INCONCLUSIVE, EXIT_OK, EXIT_TOOL_ERROR, EXIT_VIOLATED, WorkbenchError
 from harness.report import results as results_module
 from harness.report.results import (
     SCHEMA_VERSION,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.errors import EngineError
+from specs.errors import EngineError
 from harness.evm import superfluid as sf
 from harness.evm.engine import EIP170_CODE_SIZE_LIMIT, make_engine
 

@@ -4,6 +4,9 @@ Three families are kept apart (STYLE.md, "Errors and exit codes"):
 - `specs.kernel.Revert`: modelled contract behaviour (a call reverts, on the model as on the EVM);
 - `specs.kernel.ModelBug`: the reference model broke one of its own assertions;
 - `WorkbenchError` (here): compiler, solver, engine or infrastructure failure. It maps to exit code 3.
+
+The module sits in the bottom layer, beside the kernel, so that the provers under invariants/ can raise
+tool errors and parse arguments without importing harness/ (dependencies point down).
 """
 
 from __future__ import annotations
