@@ -1,10 +1,11 @@
 """The workbench's command line: `python -m harness.cli {verify,replay,report,bench}`.
 
-verify  compile, run slither (triaged), prove (lemmas, init, inductive steps, vacuity), fuzz
-        differentially on both engines, run a fixed sample of mutants (each must be killed), write
-        reports/verify.json and reports/REPORT.md; exit code per reports/README.md:
+verify  compile, run slither (triaged), then for every registered suite (or the ones named with
+        --suite NAME): prove (lemmas, init, inductive steps, vacuity), fuzz differentially on both
+        engines, run a fixed sample of mutants (each must be killed); write reports/verify.json (each
+        check names its suite) and reports/REPORT.md (grouped by suite); exit code per reports/README.md:
         0 all PROVED/PASSED, 1 something VIOLATED, 2 INCONCLUSIVE/UNSUPPORTED, 3 tool error.
-replay  run a replay file (a shrunk fuzz sequence) on the model and an EVM; exit 1 if the mismatch
+replay  run a replay file (a shrunk fuzz sequence; it names its suite) on the model and an EVM; exit 1 if the mismatch
         reproduces, 0 if it does not, 3 if the file is not a valid replay of this workbench.
 
 Every subcommand answers bad input (a missing, truncated or foreign file, an unknown contract or
@@ -63,19 +64,24 @@ def progress(label: str, total: int) -> Any:
 # ---------------------------------------------------------------------------------------------
 
 
-def verify(*, out_dir: Path, engines: tuple[str, ...] = ENGINES, profile_name: str = "ci",
-           budget: dict | None = None, prover_timeout_ms: int = 30_000,
+def verify(*, out_dir: Path, suite_names: list[str] | None = None, engines: tuple[str, ...] = ENGINES,
+           profile_name: str = "ci", budget: dict | None = None, prover_timeout_ms: int = 30_000,
            mutation_sample: dict | None = None) -> int:
+    """Compile and run slither once over every source, then prove, fuzz and mutate each selected suite
+    (default: every registered one); every check carries its suite."""
     from harness.evm.compile import compile_contracts
     from harness.report.render import write_all
     from harness.report.results import Check, Results, collect_tool_versions
+    from specs.suite import suites
+
+    selected = suites(suite_names)  # an unknown name fails here, before any work
 
     budget = budget or FUZZ_BUDGET
     mutation_sample = MUTATION_SAMPLE if mutation_sample is None else mutation_sample
     results = Results(tool_versions=collect_tool_versions(),
                       config={"hypothesis_profile": profile_name, "derandomize": profile_name == "ci",
                               "fuzz_budget": budget, "second_engine_share": f"1/{PYEVM_SHARE}",
-                              "engines": list(engines),
+                              "engines": list(engines), "suites": [x.name for x in selected],
                               "prover_timeout_ms": prover_timeout_ms,
                               "mutation_sample": mutation_sample or "not run (--mutation-sample 0)"},
                       generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
@@ -114,31 +120,48 @@ def verify(*, out_dir: Path, engines: tuple[str, ...] = ENGINES, profile_name: s
     for c in results_checks(build):
         results.add(c)
 
-    from harness.evm.fixture import deploy_suite, suite_artifacts
+    for suite in selected:
+        verify_suite(results, suite, build, engines=engines, profile_name=profile_name, budget=budget,
+                     prover_timeout_ms=prover_timeout_ms, mutation_sample=mutation_sample)
+    return finish()
 
-    artifacts = suite_artifacts(build)
+
+def verify_suite(results: Any, suite: Any, build: Any, *, engines: tuple[str, ...], profile_name: str,
+                 budget: dict, prover_timeout_ms: int, mutation_sample: dict) -> None:
+    """One suite's part of verify: deploy it on every engine, prove, fuzz differentially, run the
+    mutation sample. Every check added here names the suite."""
+    from harness.evm.fixture import deploy_suite, suite_artifacts
+    from harness.fuzz.coverage import coverage_report, record
+    from harness.fuzz.runner import replay_sequences, run_fuzz
+    from harness.report.results import Check
+
+    def add(check: Any) -> None:
+        check.suite = suite.name
+        results.add(check)
+
+    deployments = suite.resolve(suite.deployments)
+    log(f"suite {suite.name}: {suite.title}")
+    artifacts = suite_artifacts(build, deployments=deployments)
     fixtures = {}
     for eng in engines:
         t0 = time.perf_counter()
         try:
-            fixtures[eng] = deploy_suite(eng, artifacts)
+            fixtures[eng] = deploy_suite(eng, artifacts, deployments=deployments)
         except WorkbenchError as e:
-            results.add(Check(f"DEPLOY-{eng}", "fuzz", "*", "ERROR", time.perf_counter() - t0,
-                              f"The suite deploys on {eng}.", {"message": str(e), "engine": eng}))
+            add(Check(f"DEPLOY-{eng}", "fuzz", "*", "ERROR", time.perf_counter() - t0,
+                      f"The suite deploys on {eng}.", {"message": str(e), "engine": eng}))
 
     # 2. prove
     log("[2/4] proving invariants (z3)")
     t0 = time.perf_counter()
     try:
-        prove_into(results, fixtures, prover_timeout_ms)
+        prove_into(results, fixtures, prover_timeout_ms, suite=suite)
     except Exception as e:  # a prover crash (model bug, solver exception) is a tool error, never a pass
-        results.add(Check("PROVER", "proof", "*", "ERROR", time.perf_counter() - t0,
-                          "The prover ran to completion.", {"message": f"{type(e).__name__}: {e}"}))
+        add(Check("PROVER", "proof", "*", "ERROR", time.perf_counter() - t0,
+                  "The prover ran to completion.", {"message": f"{type(e).__name__}: {e}"}))
 
     # 3. fuzz: hypothesis on the first engine, a fixed share of its sequences replayed on the others
-    from harness.fuzz.coverage import coverage_report, record
-    from harness.fuzz.runner import replay_sequences, run_fuzz
-    from harness.fuzz.system import SystemMachine
+    machine = suite.resolve(suite.fuzz_machine)
 
     sequences: list[list[dict]] = []
     for i, (eng, fx) in enumerate(fixtures.items()):
@@ -147,7 +170,7 @@ def verify(*, out_dir: Path, engines: tuple[str, ...] = ENGINES, profile_name: s
             log(f"[3/4] differential fuzzing on {eng} ({budget['max_examples']} sequences of up to "
                 f"{budget['step_count']} steps, profile {profile_name})")
             r = run_fuzz(fx, profile_name=profile_name, max_examples=budget["max_examples"],
-                         step_count=budget["step_count"], machine=SystemMachine,
+                         step_count=budget["step_count"], machine=machine,
                          progress=progress("sequences (shrinking may add more)", budget["max_examples"]))
             sequences, traces, first = r.all_sequences, r.all_traces, eng
             origin = "hypothesis"
@@ -170,9 +193,9 @@ def verify(*, out_dir: Path, engines: tuple[str, ...] = ENGINES, profile_name: s
         check = fuzz_check(r, eng, origin, profile_name)
         if coverage is not None:
             check.details["coverage"] = coverage
-        results.add(check)
+        add(check)
         if i > 0:
-            results.add(engines_check(r, first, eng))
+            add(engines_check(r, first, eng))
 
     # 4. mutation testing: a fixed, seeded sample of mutants must be killed by the checks above
     if mutation_sample:
@@ -182,13 +205,12 @@ def verify(*, out_dir: Path, engines: tuple[str, ...] = ENGINES, profile_name: s
         log(f"[4/4] mutation sample: {n} mutants (seed {seed}, {jobs} workers)")
         t0 = time.perf_counter()
         try:
-            for c in sample_checks(build, n=n, seed=seed, jobs=jobs):
-                results.add(c)
+            for c in sample_checks(build, n=n, seed=seed, jobs=jobs, contracts=list(suite.mutation_sources)):
+                add(c)
         except Exception as e:  # a crash of the mutation tool is a tool error, never a pass
-            results.add(Check("MUTATION-SAMPLE", "fuzz", "*", "ERROR", time.perf_counter() - t0,
-                              "A fixed sample of mutants of the suite is killed by the workbench's checks.",
-                              {"message": f"{type(e).__name__}: {e}"}))
-    return finish()
+            add(Check("MUTATION-SAMPLE", "fuzz", "*", "ERROR", time.perf_counter() - t0,
+                      "A fixed sample of mutants of the suite is killed by the workbench's checks.",
+                      {"message": f"{type(e).__name__}: {e}"}))
 
 
 def fuzz_check(r: Any, eng: str, origin: str, profile_name: str) -> Any:
@@ -264,25 +286,25 @@ def violation_message(details: dict) -> str:
             + (f" ({replays})" if isinstance(replays, str) else ""))
 
 
-def prove_into(results: Any, fixtures: dict, timeout_ms: int, prover: Any = None, jobs: int = 2) -> None:
-    """The proof suite (invariants/suite.py) into `results`: lemmas, the proved system (token,
-    StakeManager, CapacityRegistry) and EscrowBuffer under assume-guarantee stubs. Rows no prover
-    attempts (UNSUPPORTED: `unsupported_obligations()` and any UNSUPPORTED result, none today) are not
-    proof results: they are listed in the configuration under "not_proved" with what checks them instead,
-    and the fuzz campaign evaluates the registered invariants after every step."""
+def prove_into(results: Any, fixtures: dict, timeout_ms: int, *, suite: Any, jobs: int = 2) -> None:
+    """A suite's proofs (its declared strategies, invariants/suite.py) into `results`, each check naming
+    the suite. Rows no strategy attempts (UNSUPPORTED: the suite's `unproved` rows and any UNSUPPORTED
+    result) are not proof results: they are listed in the configuration under "not_proved" with what
+    checks them instead, and the fuzz campaign evaluates the registered invariants after every step.
+    A VIOLATED result's counterexample is replayed on the model and on every engine's fixture."""
     from harness.fuzz.evm_replay import replay_on_evm
-    from invariants.prover import unsupported_obligations
-    from invariants.suite import proof_results
+    from invariants.suite import proof_results, unproved
     from harness.report.results import Check
 
-    rs = proof_results(jobs=jobs, timeout_ms=timeout_ms, prover=prover)
+    rs = proof_results(suite, jobs=jobs, timeout_ms=timeout_ms)
     # rows a prover did not attempt (UNSUPPORTED: not proved yet) join the suite's own list
     not_attempted = [r for r in rs if r.status == "UNSUPPORTED"]
     rs = [r for r in rs if r.status != "UNSUPPORTED"]
-    results.config["not_proved"] = [{"id": r.id, "contract": r.contract, "statement": r.title,
-                                     "why": r.details.get("message", ""),
-                                     "checked_by": r.details.get("covered_by", "the fuzzer (state evaluated every step)")}
-                                    for r in unsupported_obligations() + not_attempted]
+    results.config.setdefault("not_proved", []).extend(
+        {"suite": suite.name, "id": r.id, "contract": r.contract, "statement": r.title,
+         "why": r.details.get("message", ""),
+         "checked_by": r.details.get("covered_by", "the fuzzer (state evaluated every step)")}
+        for r in unproved(suite) + not_attempted)
     for r in rs:
         details = dict(r.details)
         if r.counterexample is not None:
@@ -297,7 +319,7 @@ def prove_into(results: Any, fixtures: dict, timeout_ms: int, prover: Any = None
             log(f"  {r.status}: {r.id} {details.get('message', '')}")
         if r.status == "VIOLATED" and "message" not in details:
             details["message"] = violation_message(details)
-        results.add(Check(r.id, r.kind, r.contract, r.status, r.seconds, r.title, details))
+        results.add(Check(r.id, r.kind, r.contract, r.status, r.seconds, r.title, details, suite=suite.name))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -311,20 +333,24 @@ def replay_cmd(path: Path, engines: tuple[str, ...]) -> int:
 
     from specs.errors import InputError
     from harness.fuzz.runner import load_replay
-    from specs.system import build_system
+    from specs.suite import get_suite
 
-    doc = load_replay(path, build_system().models)  # a bad file fails here, before anything is compiled
+    # a bad file fails here, before anything is compiled: first its schema and suite, then its steps
+    # against the models of that suite
+    suite = get_suite(load_replay(path)["suite"])
+    deployments = suite.resolve(suite.deployments)
+    doc = load_replay(path, suite.resolve(suite.build_system)(deployments=deployments).models)
     overrides = {k: REPO / v for k, v in doc.get("source_overrides", {}).items()}
     for name, source in overrides.items():
         if not source.is_file():
             raise InputError(f"{path}: source_overrides.{name}: no such source file {source}")
     if doc.get("model_overrides"):
         log(f"note: the run used model overrides {doc['model_overrides']}; the replay uses the reference models")
-    artifacts = suite_artifacts(overrides=overrides)
+    artifacts = suite_artifacts(overrides=overrides, deployments=deployments)
     reproduced = False
     for eng in engines:
-        print(f"replaying {path} on the model and {eng}:")
-        m = replay(path, deploy_suite(eng, artifacts))
+        print(f"replaying {path} (suite {suite.name}) on the model and {eng}:")
+        m = replay(path, deploy_suite(eng, artifacts, deployments=deployments))
         if m is None:
             print(f"  no mismatch on {eng}")
         else:
@@ -444,11 +470,15 @@ def engine_list(text: str) -> tuple[str, ...]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from specs.suite import suite_names
+
     ap = ArgumentParser(prog="python -m harness.cli", description=__doc__,
                         formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--debug", action="store_true", help="show the traceback of a tool error")
     sub = ap.add_subparsers(dest="cmd", required=True, parser_class=ArgumentParser)
     v = sub.add_parser("verify", help="compile, prove, fuzz, write every report format (exit code gates CI)")
+    v.add_argument("--suite", action="append", choices=suite_names(), dest="suites",
+                   help="a registered suite to verify (repeatable; default: every registered one)")
     v.add_argument("--out", type=Path, default=REPO / "reports", help="where verify.json and REPORT.md go")
     v.add_argument("--engines", type=engine_list, default=ENGINES, help="comma-separated: pyrevm,py-evm")
     v.add_argument("--profile", default="ci", choices=["dev", "ci", "nightly"], help="hypothesis profile")
@@ -488,7 +518,7 @@ def main(argv: list[str] | None = None) -> int:
 def run_command(a: argparse.Namespace) -> int:
     """Run the parsed subcommand; its exit code."""
     if a.cmd == "verify":
-        return verify(out_dir=a.out, engines=a.engines, profile_name=a.profile,
+        return verify(out_dir=a.out, suite_names=a.suites, engines=a.engines, profile_name=a.profile,
                       prover_timeout_ms=a.prover_timeout_ms,
                       mutation_sample={**MUTATION_SAMPLE, "n": a.mutation_sample} if a.mutation_sample else {})
     if a.cmd == "replay":

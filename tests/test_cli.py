@@ -67,7 +67,7 @@ GOOD_STEPS = [{"op": "prepare", "setup": "system/1"},
 
 
 def _replay_doc(**fields):
-    doc = {"schema": "bpe-replay/1", "engine": "pyrevm", "source_overrides": {}, "model_overrides": [],
+    doc = {"schema": "workbench-replay/2", "suite": "bpe", "engine": "pyrevm", "source_overrides": {}, "model_overrides": [],
            "mismatch": "", "steps": GOOD_STEPS}
     doc.update(fields)
     return json.dumps(doc)
@@ -77,8 +77,10 @@ BAD_REPLAYS = {
     "missing": (None, "no such replay file"),
     "truncated": (_replay_doc()[:40], "not valid JSON (line 1"),
     "not a replay": (json.dumps({"checks": []}), 'not a replay file (no "schema" field'),
-    "another schema version": (_replay_doc(schema="bpe-replay/2"), "schema 'bpe-replay/2'"),
-    "another suite": (_replay_doc(suite="CapacityRegistry"), "suite 'CapacityRegistry'"),
+    "another schema version": (_replay_doc(schema="bpe-replay/1"), "schema 'bpe-replay/1'"),
+    "an unregistered suite": (_replay_doc(suite="nope"), "suite 'nope': not a registered suite"),
+    "no suite": (_replay_doc(suite=None), "suite None: not a registered suite"),
+    "another machine": (_replay_doc(machine="CapacityRegistry"), "machine 'CapacityRegistry'"),
     "unknown contract": (_replay_doc(steps=[GOOD_STEPS[0], {**GOOD_STEPS[1], "contract": "Nope"}]),
                          "steps[1].contract: unknown contract 'Nope'"),
     "unknown function": (_replay_doc(steps=[GOOD_STEPS[0], {**GOOD_STEPS[1], "function": "steal"}]),

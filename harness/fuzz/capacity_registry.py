@@ -33,7 +33,7 @@ from harness.files import write_text_atomic
 from harness.fuzz.campaign import Campaign, add_evaluations
 from harness.fuzz.differential import Differential, Mismatch, _show, format_step, model_args, plain
 from harness.fuzz.profiles import profile
-from harness.fuzz.runner import FuzzResult, campaign_invariant_ids, no_local_constants, shrink_budget
+from harness.fuzz.runner import REPLAY_SCHEMA, FuzzResult, campaign_invariant_ids, no_local_constants, shrink_budget
 import invariants.all  # noqa: F401  (registers every invariant)
 from invariants.capacity_registry import protocol_commit_hash
 from invariants.registry import REGISTRY, STEP_REGISTRY, Invariant
@@ -46,7 +46,6 @@ DEPLOYMENTS: tuple[Deployment, ...] = BASE_DEPLOYMENTS + (
     Deployment("CapacityRegistry", CapacityRegistry, lambda a: (a["StakeManager"], GOVERNANCE), ("address", "address")),
 )
 SOURCES = ("contracts/test/TestToken.sol", "contracts/StakeManager.sol", "contracts/CapacityRegistry.sol")
-REPLAY_SCHEMA = "bpe-replay/1"
 REPLAY_DIR = Path(__file__).resolve().parents[2] / "reports" / "replays"
 
 SINKS = [0xA11CE00000000000000000000000000000000001, 0xB0B0000000000000000000000000000000000002,
@@ -505,7 +504,8 @@ def replay_sequences(fixture: Fixture, sequences: list[list[dict]]) -> FuzzResul
 
 def save_replay(steps: list[dict], engine: str, mismatch: str, source_overrides: dict[str, str],
                 model_overrides: list[str], replay_dir: Path) -> Path:
-    doc = {"schema": REPLAY_SCHEMA, "engine": engine, "actors": [hex(a) for a in ACTORS], "suite": "CapacityRegistry",
+    doc = {"schema": REPLAY_SCHEMA, "engine": engine, "actors": [hex(a) for a in ACTORS], "suite": "bpe",
+           "machine": "CapacityRegistry",
            "source_overrides": source_overrides, "model_overrides": model_overrides,
            "mismatch": mismatch, "steps": steps}
     text = json.dumps(doc, indent=2, sort_keys=True) + "\n"
@@ -515,8 +515,8 @@ def save_replay(steps: list[dict], engine: str, mismatch: str, source_overrides:
 
 def replay(path: Path, fixture: Fixture, model_overrides: dict | None = None, out: Any = print) -> Mismatch | None:
     doc = json.loads(Path(path).read_text())
-    if doc.get("schema") != REPLAY_SCHEMA:
-        raise ValueError(f"{path}: not a replay file")
+    if doc.get("schema") != REPLAY_SCHEMA or doc.get("machine") != "CapacityRegistry":
+        raise ValueError(f"{path}: not a replay file of the CapacityRegistry machine")
     for step in doc["steps"]:
         out(f"  {format_step(step)}")
     return run_steps(fixture, doc["steps"], model_overrides)

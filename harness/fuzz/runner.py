@@ -1,7 +1,8 @@
 """Run a fuzz machine on one engine within a budget; on a mismatch, save the shrunk call sequence.
 
-A replay file (JSON, schema "bpe-replay/1") holds the steps, the engine, the source overrides and
-the mismatch as reported; `python -m harness.cli replay FILE` runs it again on the model and EVM.
+A replay file (JSON, schema "workbench-replay/2") names its suite (a registered one, specs/suite.py)
+and holds the steps, the engine, the source overrides and the mismatch as reported;
+`python -m harness.cli replay FILE` runs it again on the model and EVM of that suite.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import invariants.all  # noqa: F401  (registers every invariant)
 from invariants.registry import REGISTRY, STEP_REGISTRY
 from specs.system import build_system
 
-REPLAY_SCHEMA = "bpe-replay/1"
+REPLAY_SCHEMA = "workbench-replay/2"
 REPLAY_DIR = Path(__file__).resolve().parents[2] / "reports" / "replays"
 
 
@@ -171,7 +172,8 @@ def run_fuzz(fixture: Fixture, *, profile_name: str = "ci", max_examples: int | 
         res.shrunk_steps = list(getattr(m, "replay_steps", None) or machine.last_log)
         res.trace = [] if hasattr(m, "replay_steps") else list(machine.last_trace)
         res.replay_file = str(save_replay(res.shrunk_steps, fixture.engine.name, res.mismatch,
-                                          source_overrides or {}, list(overrides), replay_dir))
+                                          source_overrides or {}, list(overrides), replay_dir,
+                                          fixture_suite(fixture)))
     except Flaky as e:
         res.status = "ERROR"
         res.message = f"flaky: a failure did not reproduce ({e})"
@@ -229,7 +231,7 @@ def replay_sequences(fixture: Fixture, sequences: list[list[dict]], *, source_ov
                 res.shrunk_steps = seq[: len(seq) - len(steps) + m.index]
                 res.trace = list(diff.trace)
             res.replay_file = str(save_replay(res.shrunk_steps, fixture.engine.name, res.mismatch,
-                                              source_overrides or {}, [], replay_dir))
+                                              source_overrides or {}, [], replay_dir, fixture_suite(fixture)))
             break
         except Exception as e:  # engine or model failure: a tool error
             res.status, res.message = "ERROR", f"{type(e).__name__}: {e}"
@@ -258,9 +260,16 @@ def engine_differences(n: int, steps: list[dict], ref: list[dict], mine: list[di
     return out
 
 
+def fixture_suite(fixture: Fixture) -> str:
+    """The registered suite whose contracts `fixture` deploys (its first contract's)."""
+    from specs.suite import suite_of_contract
+
+    return suite_of_contract(next(iter(fixture.addrs))).name
+
+
 def save_replay(steps: list[dict], engine: str, mismatch: str, source_overrides: dict[str, str],
-                model_overrides: list[str], replay_dir: Path) -> Path:
-    doc = {"schema": REPLAY_SCHEMA, "engine": engine, "actors": [hex(a) for a in ACTORS],
+                model_overrides: list[str], replay_dir: Path, suite: str) -> Path:
+    doc = {"schema": REPLAY_SCHEMA, "suite": suite, "engine": engine, "actors": [hex(a) for a in ACTORS],
            "source_overrides": source_overrides, "model_overrides": model_overrides,
            "mismatch": mismatch, "steps": steps}
     text = json.dumps(doc, indent=2, sort_keys=True) + "\n"
@@ -295,9 +304,14 @@ def load_replay(path: Path, contracts: dict[str, type] | None = None) -> dict:
     schema = doc["schema"]
     if schema != REPLAY_SCHEMA:
         raise InputError(f"{path}: schema {schema!r}: this workbench replays {REPLAY_SCHEMA!r} files")
-    if doc.get("suite") not in (None, "system"):
-        raise InputError(f"{path}: suite {doc['suite']!r}: `harness.cli replay` replays the system and "
-                         "StakeManager campaigns (this file belongs to another machine's replay)")
+    from specs.suite import SUITES
+
+    if doc.get("suite") not in SUITES:
+        raise InputError(f"{path}: suite {doc.get('suite')!r}: not a registered suite "
+                         f"(registered: {', '.join(SUITES)})")
+    if "machine" in doc:
+        raise InputError(f"{path}: machine {doc['machine']!r}: `harness.cli replay` replays the campaigns of a "
+                         "suite's own machine (this file belongs to another machine's replay)")
     overrides = doc.get("source_overrides", {})
     if not isinstance(overrides, dict) or not all(isinstance(v, str) for v in overrides.values()):
         raise InputError(f"{path}: source_overrides: expected an object of contract name -> source path")

@@ -92,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--only", default="", help="comma-separated mutant ids")
         p.add_argument("--escalate", type=int, default=None,
                        help="survivors of the base budget run again with this many sequences (second tier)")
-        p.add_argument("--machine", default="harness.fuzz.system:SystemMachine", help="fuzz machine, module:Class")
+        p.add_argument("--machine", default=None,
+                       help="fuzz machine, module:Class (default: the machine of each mutated contract's suite)")
     rp = sub.add_parser("report")
     rp.add_argument("--out", type=Path, default=OUT)
     a = ap.parse_args(argv)
@@ -122,7 +123,7 @@ def _run(a: argparse.Namespace) -> int:
 
     from harness.evm.compile import compile_contracts
     from harness.mutate.operators import generate
-    from harness.mutate.run import BUDGET, machine_digest, run_mutants, sample, source_digest
+    from harness.mutate.run import BUDGET, machine_digest, machine_of, run_mutants, sample, source_digest
 
     budget = dict(BUDGET)
     if a.sequences:
@@ -152,7 +153,8 @@ def _run(a: argparse.Namespace) -> int:
     a.out.mkdir(parents=True, exist_ok=True)
     jsonl = a.out / "results.jsonl"
     digest = source_digest()
-    mdigest = machine_digest(a.machine)
+    machines = sorted({a.machine or machine_of(m.contract) for m in mutants})
+    mdigest = "+".join(machine_digest(x) for x in machines)
     kept = _load(jsonl) if a.resume else []
     if a.resume:  # rewritten whole: a torn last line, if any, is gone before new verdicts are appended
         write_text_atomic(jsonl, "".join(json.dumps(r, sort_keys=True) + "\n" for r in kept))
@@ -180,7 +182,7 @@ def _run(a: argparse.Namespace) -> int:
     results = {r["id"]: r for r in _load(jsonl) if r.get("source_digest") == digest}
     wanted = [results[m.id] for m in mutants if m.id in results]
     meta = {"mutants": len(wanted), "jobs": a.jobs, "fuzz_budget": budget, "seed": a.seed, "sample": a.sample,
-            "machine": a.machine, "escalate": a.escalate, "wall_seconds_this_run": round(wall, 1),
+            "machine": a.machine or ",".join(machines), "escalate": a.escalate, "wall_seconds_this_run": round(wall, 1),
             "mutants_per_minute_this_run": round(len(todo) * 60 / wall, 2) if wall and todo else None,
             "source_digest": digest, "machine_digest": mdigest}
     return _write_report(a.out, wanted, meta)

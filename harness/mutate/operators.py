@@ -37,15 +37,24 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-# Contracts under contracts/ that are mutated, and the one that is not (with the reason).
-MUTATED_SOURCES: dict[str, str] = {
-    "StakeManager": "contracts/StakeManager.sol",
-    "CapacityRegistry": "contracts/CapacityRegistry.sol",
-    "BackpressurePool": "contracts/BackpressurePool.sol",
-    "EscrowBuffer": "contracts/EscrowBuffer.sol",
-    "Pipeline": "contracts/Pipeline.sol",
-    "BPEMath": "contracts/libraries/BPEMath.sol",
-}
+from specs.errors import WorkbenchError
+
+
+# Contracts under contracts/ that are mutated, by name: every registered suite's `mutation_sources`
+# (specs/suite.py), and the ones that are not (with the reason).
+def _mutated_sources() -> dict[str, str]:
+    from specs.suite import suites
+
+    out: dict[str, str] = {}
+    for suite in suites():
+        for name, path in suite.mutation_sources.items():
+            if name in out:
+                raise WorkbenchError(f"suite {suite.name}: contract {name} is already mutated by another suite")
+            out[name] = path
+    return out
+
+
+MUTATED_SOURCES: dict[str, str] = _mutated_sources()
 NOT_MUTATED = {
     "contracts/test/TestToken.sol": "the stake token of the tests (OpenZeppelin's ERC20 plus a faucet), not part "
                                    "of the BPE suite",

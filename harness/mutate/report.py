@@ -188,14 +188,16 @@ def checks_from_results(results: list[dict], seconds: float, meta: dict) -> list
     return [summary] + checks
 
 
-def sample_checks(build: Any, n: int = 12, seed: int = 6, jobs: int = 2, budget: dict | None = None) -> list[Any]:
-    """What `make verify` runs: `n` mutants chosen by `seed` (round-robin over the contracts), the fixed
-    fuzz budget, `jobs` workers; returns the report checks (summary first)."""
+def sample_checks(build: Any, n: int = 12, seed: int = 6, jobs: int = 2, budget: dict | None = None,
+                  contracts: list[str] | None = None) -> list[Any]:
+    """What `make verify` runs for a suite: `n` mutants of its `contracts` (default: every mutated
+    source) chosen by `seed` (round-robin over the contracts), the fixed fuzz budget, `jobs` workers;
+    returns the report checks (summary first)."""
     from harness.mutate.operators import generate
     from harness.mutate.run import BUDGET, run_mutants, sample
 
     budget = dict(budget or BUDGET)
-    chosen = sample(generate(build), n, seed)
+    chosen = sample(generate(build, contracts), n, seed)
     t0 = time.perf_counter()
     results = run_mutants(chosen, jobs=jobs, budget=budget)
     meta = {"sample": n, "seed": seed, "jobs": jobs, "fuzz_budget": budget,

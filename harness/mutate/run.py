@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from harness.mutate.operators import MUTATED_SOURCES, Mutant
+from specs.errors import WorkbenchError
 
 REPO = Path(__file__).resolve().parents[2]
 MUTANT_DIR = REPO / ".cache" / "mutants"
@@ -52,7 +53,17 @@ EQUIVALENT_FILE = Path(__file__).resolve().parent / "equivalent.json"
 
 # The fixed fuzz budget per mutant: sequences of the system machine, steps per sequence.
 BUDGET = {"max_examples": 40, "step_count": 30}
-DEFAULT_MACHINE = "harness.fuzz.system:SystemMachine"
+
+
+def machine_of(contract: str) -> str:
+    """The fuzz machine that judges a mutant of `contract`: the `fuzz_machine` of the registered suite
+    whose `mutation_sources` name it (specs/suite.py)."""
+    from specs.suite import suites
+
+    owners = [s for s in suites() if contract in s.mutation_sources]
+    if len(owners) != 1:
+        raise WorkbenchError(f"mutated contract {contract!r}: {len(owners)} registered suites mutate it")
+    return owners[0].fuzz_machine
 TIMEOUT_S = 600  # wall clock per mutant; beyond it the mutant is TIMEOUT (counted as not killed)
 
 KILLED, SURVIVED, STILLBORN, EQUIVALENT, ERROR, TIMEOUT = "KILLED", "SURVIVED", "STILLBORN", "EQUIVALENT", "ERROR", \
@@ -294,7 +305,7 @@ def run_one(payload: dict) -> dict:
         signal.signal(signal.SIGALRM, _alarm)
         signal.alarm(int(payload.get("timeout", TIMEOUT_S)))
     try:
-        machine = payload.get("machine") or DEFAULT_MACHINE
+        machine = payload.get("machine") or machine_of(m.contract)
         res.machine, res.machine_digest = machine, _machine_digest_in_worker(machine)
         _run(m, res, machine)
         escalate = payload.get("escalate")
@@ -306,7 +317,7 @@ def run_one(payload: dict) -> dict:
             _WORKER["profile"] = _register_profile(_WORKER["budget"])
             try:
                 first = (res.sequences, res.steps, res.fuzz_seconds)
-                _run(m, res, payload.get("machine") or DEFAULT_MACHINE)
+                _run(m, res, machine)
                 res.escalated = True
                 res.budget = dict(_WORKER["budget"])
                 res.sequences += first[0]
@@ -349,7 +360,7 @@ def _machine(spec: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
-def _run(m: Mutant, res: MutantResult, machine: str = DEFAULT_MACHINE) -> None:
+def _run(m: Mutant, res: MutantResult, machine: str) -> None:
     from specs.errors import CompileError
     from harness.evm.compile import compile_contracts
     from harness.evm.fixture import deploy_suite
@@ -431,8 +442,9 @@ def _run(m: Mutant, res: MutantResult, machine: str = DEFAULT_MACHINE) -> None:
 
 def run_mutants(mutants: Iterable[Mutant], jobs: int = 2, budget: dict | None = None,
                 on_result: Callable[[dict], None] | None = None, timeout_s: int = TIMEOUT_S,
-                machine: str = DEFAULT_MACHINE, escalate: int | None = None) -> list[dict]:
-    """Run `mutants` on `jobs` worker processes (spawned; 1 = in this process). Results in input order."""
+                machine: str | None = None, escalate: int | None = None) -> list[dict]:
+    """Run `mutants` on `jobs` worker processes (spawned; 1 = in this process). Results in input order.
+    `machine` ("module:Class"): the fuzz machine for every mutant; default, each mutant's suite's."""
     mutants = list(mutants)
     equivalents = load_equivalents()
     budget = dict(budget or BUDGET)
@@ -505,7 +517,7 @@ def source_digest(root: Path = REPO) -> str:
     return h.hexdigest()[:16]
 
 
-def machine_digest(machine: str = DEFAULT_MACHINE, root: Path = REPO) -> str:
+def machine_digest(machine: str, root: Path = REPO) -> str:
     """Which fuzz machine produced a verdict: sha256 (16 hex digits) of the machine's module and of every
     file of harness/fuzz/ (the rules, the differential step, the observers). Recorded with each result
     (`machine_digest`), so verdicts kept by --resume from an earlier machine can be told apart."""

@@ -71,14 +71,19 @@ def _not_proved(results: Results) -> str:
 
 
 def _checks_table(results: Results) -> str:
+    """The checks, grouped by suite in the order the run added them ("*": checks of the whole run)."""
     if not results.checks:
         return "## Checks\n\nNo checks were run."
-    rows = [
-        [_code(c.id), c.kind.value, c.contract, c.status.value, f"{c.seconds:.2f}", c.title]
-        for c in results.checks
-    ]
     header = ["ID", "Kind", "Contract", "Status", "Seconds", "Title"]
-    return "## Checks\n\n" + _table(header, rows, align=["l", "l", "l", "l", "r", "l"])
+    groups: dict[str, list[Check]] = {}
+    for c in results.checks:
+        groups.setdefault(c.suite, []).append(c)
+    out = ["## Checks"]
+    for suite, checks in groups.items():
+        rows = [[_code(c.id), c.kind.value, c.contract, c.status.value, f"{c.seconds:.2f}", c.title] for c in checks]
+        title = "The whole run" if suite == "*" else f"Suite {_code(suite)}"
+        out.append(f"### {title}\n\n" + _table(header, rows, align=["l", "l", "l", "l", "r", "l"]))
+    return "\n\n".join(out)
 
 
 def _violations(results: Results) -> str:

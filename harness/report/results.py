@@ -39,7 +39,7 @@ from specs.errors import (
     WorkbenchError,
 )
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "2.0.0"
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = REPO_ROOT / "reports" / "schema" / "verify.schema.json"
@@ -109,10 +109,13 @@ class Check:
     seconds: float
     title: str = ""
     details: dict = field(default_factory=dict)
+    suite: str = "*"  # the registered suite the check belongs to; "*" for a check of the whole run (compile)
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:
             raise InvalidResults(f"check id must be a non-empty string, got {self.id!r}")
+        if not isinstance(self.suite, str) or not self.suite:
+            raise InvalidResults(f"check {self.id}: suite must be a non-empty string, got {self.suite!r}")
         try:
             self.kind = Kind(self.kind)
         except ValueError:
@@ -137,6 +140,7 @@ class Check:
     def to_dict(self) -> dict:
         return {
             "id": self.id,
+            "suite": self.suite,
             "kind": self.kind.value,
             "contract": self.contract,
             "status": self.status.value,
@@ -155,6 +159,7 @@ class Check:
             seconds=d["seconds"],
             title=d.get("title", ""),
             details=dict(d.get("details", {})),
+            suite=d["suite"],
         )
 
 
@@ -258,7 +263,7 @@ class Results:
 
     @classmethod
     def from_dict(cls, d: dict) -> Results:
-        """Validate `d` against the schema and rebuild the object. Accepts any 1.x file (fields a
+        """Validate `d` against the schema and rebuild the object. Accepts any 2.x file (fields a
         newer minor version added are ignored); refuses another major version, a duplicate id, and
         a `summary` or `exit_code` that do not follow from the checks."""
         validate(d)

@@ -10,4 +10,4 @@ import pytest
 def proof_parts():
     from invariants.suite import proof_parts as run
 
-    return run(jobs=2)
+    return run(jobs=2)  # the first registered suite, BPE

@@ -52,7 +52,7 @@ def test_a_crash_of_the_proof_suite_is_one_line_and_exit_3_not_violated(monkeypa
     from specs.kernel import ModelBug
     from tests.one_line import one_line
 
-    def crash(**_k):
+    def crash(*_a, **_k):
         raise ModelBug("symbolic key into a concrete mapping")
 
     monkeypatch.setattr(suite, "prove_suite", crash)

@@ -147,7 +147,7 @@ def test_broken_twin_realises_on_the_model_and_both_evms(tmp_path):
     path = tmp_path / "pipeline_stages_not_distinct.json"
     steps = [PREPARE, call("Pipeline", "createPipeline", GOVERNANCE, [T1, T1], [5000, 5000]),
              call("Pipeline", "deposit", SOURCES[0], 2, 10 * E18)]
-    path.write_text(json.dumps({"schema": REPLAY_SCHEMA, "steps": steps}))
+    path.write_text(json.dumps({"schema": REPLAY_SCHEMA, "suite": "bpe", "steps": steps}))
     artifacts = suite_artifacts(overrides={"Pipeline": sol})
     for engine in ("pyrevm", "py-evm"):
         try:

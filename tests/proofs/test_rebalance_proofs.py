@@ -85,7 +85,7 @@ def test_broken_rebalance_realises_on_the_model_and_both_evms(twin, tmp_path):
     the correct contract and model pass the same sequence."""
     cls, sol, _lemma, _proofs = REBALANCE_TWINS[twin]
     path = tmp_path / f"{twin}.json"
-    path.write_text(json.dumps({"schema": REPLAY_SCHEMA, "steps": SEQUENCES[twin]}))
+    path.write_text(json.dumps({"schema": REPLAY_SCHEMA, "suite": "bpe", "steps": SEQUENCES[twin]}))
     artifacts = suite_artifacts(overrides={"BackpressurePool": sol})
     for engine in ("pyrevm", "py-evm"):
         try:

@@ -2,7 +2,7 @@
 
 The golden file tests/report/expected/REPORT.md changes only on purpose. To regenerate it after a
 deliberate change of the layout, run
-    BPE_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/report -q
+    UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/report -q
 and review the diff before committing it.
 """
 
@@ -21,7 +21,7 @@ EXPECTED = Path(__file__).parent / "expected" / "REPORT.md"
 
 def test_markdown_matches_the_golden_file(sample_results):
     text = render_markdown(sample_results)
-    if os.environ.get("BPE_UPDATE_GOLDEN"):
+    if os.environ.get("UPDATE_GOLDEN"):
         EXPECTED.write_text(text, encoding="utf-8")
         pytest.skip("golden file regenerated: review the diff")
     assert text == EXPECTED.read_text(encoding="utf-8")

@@ -220,13 +220,27 @@ def test_schema_rejects_a_bad_hash(sample_results):
 
 def test_schema_rejects_another_major_version_and_accepts_a_newer_minor(sample_results):
     d = sample_results.to_dict()
-    d["schema_version"] = "2.0.0"
-    with pytest.raises(InvalidResults, match="schema_version 2.0.0"):
+    d["schema_version"] = "3.0.0"
+    with pytest.raises(InvalidResults, match="schema_version 3.0.0"):
         validate(d)
-    d["schema_version"] = "1.7.0"
-    d["added_in_1_7"] = {"anything": True}
-    d["checks"][0]["added_in_1_7"] = 1
-    assert Results.from_dict(d).schema_version == "1.7.0"
+    d["schema_version"] = "2.7.0"
+    d["added_in_2_7"] = {"anything": True}
+    d["checks"][0]["added_in_2_7"] = 1
+    assert Results.from_dict(d).schema_version == "2.7.0"
+
+
+def test_a_check_names_its_suite_and_a_file_of_schema_1_is_refused(sample_results):
+    d = sample_results.to_dict()
+    assert all(c["suite"] for c in d["checks"])
+    del d["checks"][0]["suite"]
+    with pytest.raises(InvalidResults, match="'suite' is a required property"):
+        validate(d)
+    d = sample_results.to_dict()
+    d["schema_version"] = "1.0.0"
+    with pytest.raises(InvalidResults, match="schema_version 1.0.0"):
+        Results.from_dict(d)
+    with pytest.raises(InvalidResults, match="suite must be a non-empty string"):
+        make_check(suite="")
 
 
 def test_write_json_validates_before_writing(tmp_path):

@@ -1,0 +1,1 @@
+"""BPE's proof strategies beyond the generic prover core."""

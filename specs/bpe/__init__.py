@@ -1,0 +1,1 @@
+"""BPE, Backpressure Economics: its declaration (`specs.bpe.suite.SUITE`)."""
