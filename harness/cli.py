@@ -30,7 +30,7 @@ from specs.errors import EXIT_TOOL_ERROR, EXIT_VIOLATED, ArgumentParser, Compile
 
 REPO = Path(__file__).resolve().parents[1]
 ENGINES = ("pyrevm", "py-evm")
-# The system machine (harness/fuzz/system.py) drives the whole suite on the real Superfluid framework.
+# The system machine (harness/fuzz/bpe/system.py) drives the whole suite on the real Superfluid framework.
 # pyrevm carries the fuzzing volume; py-evm (with the framework in the loop about 10x slower per
 # differential step even when it compares the Superfluid views only at the end of each sequence)
 # replays every PYEVM_SHARE-th of the same sequences as the second, independent engine.
@@ -379,7 +379,7 @@ def recorded_mix(sequences: int) -> list[list[dict]]:
     opening with the system machine's "prepare" step."""
     from harness.evm.fixture import deploy_suite, suite_artifacts
     from harness.fuzz.runner import run_fuzz
-    from harness.fuzz.system import SystemMachine
+    from harness.fuzz.bpe.system import SystemMachine
 
     fx = deploy_suite("pyrevm", suite_artifacts())
     r = run_fuzz(fx, max_examples=sequences, step_count=40, machine=SystemMachine)
@@ -394,10 +394,10 @@ def bench(engines: tuple[str, ...], n: int) -> int:
     from harness.evm.fixture import deploy_suite, suite_artifacts
     from harness.fuzz.differential import evm_args
     from harness.fuzz.runner import replay_sequences
-    from harness.fuzz.system import prepared_differential
-    import invariants.all  # noqa: F401  (registers every invariant)
+    from harness.fuzz.bpe.system import prepared_differential
+    import invariants.bpe.all  # noqa: F401  (registers every invariant)
     from invariants.registry import REGISTRY
-    from specs.system import build_system
+    from specs.bpe.system import build_system
 
     artifacts = suite_artifacts()
     mix = recorded_mix(max(n // 40, 1))

@@ -193,7 +193,7 @@ def _lemma_agreement() -> tuple[list, Callable[[], Any]]:
 
 
 def sum_lemmas() -> tuple:
-    from invariants.bpe_math import Lemma
+    from invariants.bpe.bpe_math import Lemma
 
     c = "EscrowBuffer"
     by_induction = " (by induction on hi: base case and step proved from AX-SUM-EMPTY and AX-SUM-STEP)"

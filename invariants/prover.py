@@ -7,9 +7,9 @@ Obligations, for every registered invariant I of the system (ARCHITECTURE.md, "I
   the model function is one query; a reverting path changes nothing, so it preserves every invariant.
 - `VACUITY/<Contract>.<function>`: the hypotheses are satisfiable together with at least one success
   path of the function, so the inductive step is not proved from contradictory assumptions.
-- lemmas (`invariants/bpe_math.py`, `invariants/loops.py`): facts about the models that the symbolic
+- lemmas (`invariants/bpe/bpe_math.py`, `invariants/loops.py`): facts about the models that the symbolic
   encoding relies on.
-- loop summaries (`invariants/drain.py`): a model's loop replaced during symbolic execution by its loop
+- loop summaries (`invariants/bpe/drain.py`): a model's loop replaced during symbolic execution by its loop
   invariant, exit condition and frame; per success path, each summary's entry condition is an
   obligation of its own (`<LOOP>-ENTRY/<Contract>.<function>`, proved from what is known before the
   loop only), and a transition's results are not PROVED unless every entry obligation is.
@@ -22,7 +22,7 @@ fact that the touched entries, counted once each, add up to at most the sum.
 
 Environment assumptions (stated in every result): the system's contracts are never the `msg.sender`
 of an external call except through their own modelled code, and the deployment wiring (immutables)
-is the one of `specs/system.py`.
+is the one of `specs/bpe/system.py`.
 
 Solver `unknown` or a timeout gives INCONCLUSIVE, never PROVED. A counterexample is turned into a
 concrete pre-state and call, and replayed on the model here; the harness replays it on the EVMs.
@@ -43,22 +43,22 @@ from specs.kernel import (
     KECCAK_FUNCTIONS, U256, Address, Block, Bool, Bytes32, Explorer, Mapping, ModelBug, Msg, Uint, abi_field_range,
     flat_key, is_sym, keccak256_abi, term,
 )
-from specs.system import DEPLOYMENTS, System, build_system
+from specs.bpe.system import DEPLOYMENTS, System, build_system
 from invariants.registry import REGISTRY, STEP_REGISTRY, Call, Invariant, StepInvariant, step_failures
 
 # The contracts the prover runs on by default: the stake token, StakeManager and CapacityRegistry (the
 # part of the suite that calls out only to modelled, symbolically executable code). BackpressurePool,
 # EscrowBuffer and Pipeline call the Superfluid GDA: EscrowBuffer is proved under assume-guarantee stubs
-# (invariants/assume_guarantee.py; drain with loop summaries, invariants/drain.py), BPE-BUFFER-003 across
-# Pipeline.deposit/drain per element by induction over the stage loop (invariants/pipeline.py); what is
+# (invariants/bpe/assume_guarantee.py; drain with loop summaries, invariants/bpe/drain.py), BPE-BUFFER-003 across
+# Pipeline.deposit/drain per element by induction over the stage loop (invariants/bpe/pipeline.py); what is
 # not proved is listed as UNSUPPORTED (see `unsupported_obligations`).
 PROVED_DEPLOYMENTS = DEPLOYMENTS[:3]
 
 PROVED, VIOLATED, INCONCLUSIVE, UNSUPPORTED, ERROR = "PROVED", "VIOLATED", "INCONCLUSIVE", "UNSUPPORTED", "ERROR"
 ENVIRONMENT = [
     "the system's contracts are msg.sender of no external call except through their own modelled code",
-    "deployment wiring (token, governance, treasury) as in specs/system.py",
-    "the staking token is specs/test_token.py (OpenZeppelin ERC20): no fees, no hooks",
+    "deployment wiring (token, governance, treasury) as in specs/bpe/system.py",
+    "the staking token is specs/bpe/test_token.py (OpenZeppelin ERC20): no fees, no hooks",
     "msg.sender is never address(0); every call may follow any block and time advance",
 ]
 SYMBOLIC_TYPES = (U256, Address, Bool, Bytes32)
@@ -336,13 +336,13 @@ class Prover:
         self.step_invariants = (step_invariants if step_invariants is not None
                                 else [i for i in STEP_REGISTRY.for_contracts(names) if i.proof == "inductive"])
         # called on the post-state's world before each symbolic call (assume-guarantee stubs: see
-        # invariants/assume_guarantee.py); None for the plain system
+        # invariants/bpe/assume_guarantee.py); None for the plain system
         self.world_hook: Callable[[Any], None] | None = None
         # further environment assumptions stated in every result (assume-guarantee stubs)
         self.environment_extra: list[str] = []
         # transitions this prover covers (None: every external function of the system's contracts)
         self.transition_filter: Callable[[Transition], bool] | None = None
-        # counterexample hooks (invariants/drain.py): extra constraints preferred when a model is read
+        # counterexample hooks (invariants/bpe/drain.py): extra constraints preferred when a model is read
         # (e.g. short queues), and a step that completes the concrete pre-state (returns notes)
         self.cex_preferences: Callable[[System, dict[str, list[tuple]], z3.Solver], list[z3.BoolRef]] | None = None
         self.cex_concretize: Callable[..., list[str]] | None = None
@@ -439,7 +439,7 @@ class Prover:
             touched: dict[str, list[tuple]] = {n: list(st.touched) for n, st in _stores(post).items()}
             hyps, hyp_defs, hyp_by_inv = self._hypotheses(pre, candidates, touched)
             common += hyps
-            # loop summaries (invariants/drain.py): the entry condition each summary logged, from what is
+            # loop summaries (invariants/bpe/drain.py): the entry condition each summary logged, from what is
             # known before that call only (pre-state hypotheses and facts, the path up to the call)
             for entry in getattr(post.world, "summary_log", []):
                 erec = entries.setdefault(entry.id, {"status": PROVED, "seconds": 0.0, "paths": 0, "stats": [],
@@ -1161,7 +1161,7 @@ def _merge_stats(stats: list[dict]) -> dict:
 
 # (id, contract, statement, why it is not proved here, what covers it instead)
 UNSUPPORTED_OBLIGATIONS: tuple[tuple[str, str, str, str, str], ...] = ()  # none left: BPE-FLOW-002 is proved by
-# invariants/flow.py (BPE-FLOW-002/realtime-sum from its inductive parts)
+# invariants/bpe/flow.py (BPE-FLOW-002/realtime-sum from its inductive parts)
 
 
 def unsupported_obligations() -> list[ObligationResult]:

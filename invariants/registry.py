@@ -1,6 +1,6 @@
 """Invariants are written once: a registered predicate over the system state, with its metadata.
 
-A predicate takes a `specs.system.System` and, optionally, quantified keys (`sink: Address`):
+A predicate takes a `specs.bpe.system.System` and, optionally, quantified keys (`sink: Address`):
 `def p(s, sink)` states "for every sink, p". The fuzzer evaluates it on concrete states (model and
 EVM, for every known actor), the prover on symbolic ones (for an arbitrary key). The registry
 refuses an invariant with missing metadata (crytic/properties' PROPERTY_STANDARDS; slither's

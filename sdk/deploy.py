@@ -1,7 +1,7 @@
 """Deploy the BPE suite, with the real Superfluid framework, to a JSON-RPC node, and describe the
 result in a deployment file (JSON: addresses, ABIs, chain id, blocks).
 
-Order (the blueprint's, `specs/system.py`'s constructor arguments):
+Order (the blueprint's, `specs/bpe/system.py`'s constructor arguments):
 1. the stake token `TestToken` (an OpenZeppelin ERC20 with a faucet);
 2. the Superfluid framework 1.15.2 from the npm package's prebuilt artifacts, as
    `harness/evm/superfluid.py` deploys it: ERC1820 at its canonical address, the deployer libraries

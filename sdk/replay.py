@@ -1,7 +1,7 @@
 """What the reference models predict for a deployment: replay the node's transactions on them.
 
 `build_model(dep, chain)` builds the model world (`specs/`) with the deployment's addresses: the
-Superfluid models at the framework's addresses (`specs.superfluid.build_superfluid_world`, with the
+Superfluid models at the framework's addresses (`specs.bpe.superfluid.build_superfluid_world`, with the
 GDA's account nonce read from the node, since pool addresses derive from it), then the suite's models
 constructed with the same arguments as on chain, starting at the deployment's last block.
 
@@ -21,9 +21,9 @@ from harness.evm.abi import ContractABI, decode_values
 from harness.fuzz.differential import model_value, params_of, plain
 from sdk.chain import Chain, checksum, to_int_address
 from sdk.deploy import SUITE, Deployment
-from specs import superfluid as sf
+from specs.bpe import superfluid as sf
 from specs.kernel import Address, Block, Msg, World
-from specs.system import DEPLOYMENTS, SUPERFLUID_CALLABLE, System
+from specs.bpe.system import DEPLOYMENTS, SUPERFLUID_CALLABLE, System
 
 MODELLED = ("TestToken",) + SUITE + SUPERFLUID_CALLABLE  # callable by name in a replay
 
@@ -119,10 +119,10 @@ def _suite_events(chain: Chain, receipt: Any, suite: set[int]) -> list[tuple]:
 
 @contextmanager
 def model_chain_id(chain_id: int) -> Iterator[None]:
-    """Run the models with block.chainid = chain_id. specs/capacity_registry.py reads the module
+    """Run the models with block.chainid = chain_id. specs/bpe/capacity_registry.py reads the module
     constant CHAIN_ID (1, the workbench engines' chain) when it computes a commit hash; a node's chain
     (anvil: 31337) needs its own. Restored afterwards."""
-    from specs import capacity_registry
+    from specs.bpe import capacity_registry
 
     old = capacity_registry.CHAIN_ID
     capacity_registry.CHAIN_ID = chain_id

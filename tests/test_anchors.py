@@ -56,7 +56,7 @@ def anchors() -> list[tuple[str, int, str, str, int, int, tuple[str, ...]]]:
     """(model file, line, python function, Solidity file, first, last, quoted code) of every anchor in
     specs/."""
     out = []
-    for path in sorted((REPO / "specs").glob("*.py")):
+    for path in sorted((REPO / "specs").rglob("*.py")):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):

@@ -55,7 +55,7 @@ def test_a_violation_message_names_only_replays_that_happened():
     replayed = {"evm_replay": [{"engine": "pyrevm", "confirmed": True}, {"engine": "py-evm", "confirmed": True}]}
     assert cli.violation_message(replayed) == "counterexample replayed on the model and on pyrevm, py-evm"
     assert cli.violation_message({}) == "counterexample confirmed on the model only, not replayed on an EVM"
-    flow = {"evm_replay": "not replayed: an arbitrary framework state"}  # invariants/flow.py's counterexamples
+    flow = {"evm_replay": "not replayed: an arbitrary framework state"}  # invariants/bpe/flow.py's counterexamples
     assert cli.violation_message(flow).startswith("counterexample confirmed on the model only")
     assert "pyrevm" not in cli.violation_message(flow)
 

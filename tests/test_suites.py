@@ -48,9 +48,9 @@ def test_an_unknown_suite_is_an_input_error_naming_the_registered_ones():
         suites(["bpe", "nope"])
 
 
-@pytest.mark.parametrize("ref, cause", [("specs.system", "expected 'package.module:attribute'"),
+@pytest.mark.parametrize("ref, cause", [("specs.bpe.system", "expected 'package.module:attribute'"),
                                         ("specs.nowhere:X", "cannot import specs.nowhere"),
-                                        ("specs.system:NOPE", "specs.system has no NOPE")])
+                                        ("specs.bpe.system:NOPE", "specs.bpe.system has no NOPE")])
 def test_a_reference_that_points_nowhere_is_a_workbench_error(ref, cause):
     with pytest.raises(WorkbenchError, match=cause):
         resolve(ref)
@@ -63,8 +63,8 @@ def test_a_registry_line_that_is_not_its_suites_declaration_is_refused(monkeypat
 
 
 def test_a_contract_claimed_by_two_suites_is_refused(monkeypatch):
-    twin = Suite(name="twin", title="twin", deployments="specs.system:DEPLOYMENTS",
-                 proved_deployments="invariants.prover:PROVED_DEPLOYMENTS", build_system="specs.system:build_system")
+    twin = Suite(name="twin", title="twin", deployments="specs.bpe.system:DEPLOYMENTS",
+                 proved_deployments="invariants.prover:PROVED_DEPLOYMENTS", build_system="specs.bpe.system:build_system")
     monkeypatch.setattr(suite_mod, "TWIN", twin, raising=False)
     monkeypatch.setitem(suite_mod.SUITES, "twin", "specs.suite:TWIN")
     with pytest.raises(WorkbenchError, match="'StakeManager' belongs to 2 registered suites"):

@@ -1,10 +1,10 @@
-"""The world on an EVM: compile the suite, deploy it as `specs/system.py` describes, snapshot.
+"""The world on an EVM: compile the suite, deploy it as `specs/bpe/system.py` describes, snapshot.
 
 Deployment is by the fixed deployer at nonces 0, 1, ... so that the addresses are the ones the
 models use (checked here: a mismatch is a workbench error, never silently remapped). When a
 contract of the suite needs Superfluid, the real framework (npm 1.15.2 artifacts) and a wrapper
 SuperToken are deployed first, by Superfluid's own deployer; their addresses are deterministic and
-checked against `specs.system.SUPERFLUID` the same way.
+checked against `specs.bpe.system.SUPERFLUID` the same way.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from specs.errors import EngineError
 from harness.evm.abi import ABIRegistry, ContractABI
 from harness.evm.compile import Artifact, Build, compile_contracts
 from harness.evm.engine import Contract, Engine, deploy_contract, make_engine
-from specs.system import DEPLOYER, DEPLOYMENTS, GENESIS_BLOCK, GENESIS_TIMESTAMP, SUPERFLUID, Deployment, addresses
+from specs.bpe.system import DEPLOYER, DEPLOYMENTS, GENESIS_BLOCK, GENESIS_TIMESTAMP, SUPERFLUID, Deployment, addresses
 
 
 @dataclass

@@ -23,7 +23,7 @@ from harness.evm.fixture import Fixture
 from harness.fuzz.stateview import diff_systems, read_system
 from invariants.registry import Invariant
 from specs.kernel import U256, Address, Bool, Bytes32, Msg, Outcome, Sint, Uint
-from specs.system import GOVERNANCE, TREASURY, System
+from specs.bpe.system import GOVERNANCE, TREASURY, System
 
 
 class Mismatch(AssertionError):
@@ -140,7 +140,7 @@ class Differential:
     observers: list[Any] = field(default_factory=list)
     # Which EVM events take part in the comparison (default: all). The system machine leaves out the
     # Superfluid framework's internal bookkeeping events, which its models do not emit (see
-    # harness/fuzz/system.py); events of the suite's own contracts are always compared.
+    # harness/fuzz/bpe/system.py); events of the suite's own contracts are always compared.
     event_filter: Any = None
     # Run the observers after every step (True), or only when `finish()` is called at the end of a
     # sequence (False): the py-evm share of a campaign, where one Superfluid view costs ~20 ms.

@@ -57,7 +57,7 @@ def replay_on_evm(cex: Counterexample, fixture: Any) -> EvmReplay:
 
 
 def _establish_stub_guarantees(cex: Counterexample, fixture: Any) -> None:
-    """A counterexample of an assume-guarantee proof (invariants/assume_guarantee.py) took the success
+    """A counterexample of an assume-guarantee proof (invariants/bpe/assume_guarantee.py) took the success
     path of every stubbed callee; on the EVM the real callee must succeed too: for an EscrowBuffer
     deposit, the sender gets the SuperTokens and the allowance that the stubbed transferFrom assumed."""
     if (cex.contract, cex.function) != ("EscrowBuffer", "deposit") or "SuperToken" not in fixture.contracts:

@@ -25,10 +25,10 @@ from harness.files import write_text_atomic
 from harness.fuzz.campaign import add_evaluations, unevaluated
 from harness.fuzz.differential import Differential, Mismatch, format_step
 from harness.fuzz.profiles import profile
-from harness.fuzz.stake_manager import ACTORS, StakeManagerMachine
-import invariants.all  # noqa: F401  (registers every invariant)
+from harness.fuzz.bpe.stake_manager import ACTORS, StakeManagerMachine
+import invariants.bpe.all  # noqa: F401  (registers every invariant)
 from invariants.registry import REGISTRY, STEP_REGISTRY
-from specs.system import build_system
+from specs.bpe.system import build_system
 
 REPLAY_SCHEMA = "workbench-replay/2"
 REPLAY_DIR = Path(__file__).resolve().parents[2] / "reports" / "replays"
@@ -120,9 +120,9 @@ def start_differential(fixture: Fixture, steps: list[dict], model_factory: Any,
                        invariants: list, observe_each_step: bool = True) -> tuple[Differential, list[dict]]:
     """The Differential a recorded sequence starts from, and the steps left to run: a sequence that
     opens with a "prepare" step (the system machine's) starts from its prepared state. Building the
-    prepared state can raise Mismatch (a finding about the protocol, harness.fuzz.system.SetupRejected)."""
+    prepared state can raise Mismatch (a finding about the protocol, harness.fuzz.bpe.system.SetupRejected)."""
     if steps and steps[0].get("op") == "prepare":
-        from harness.fuzz.system import PREPARE, SystemMachine
+        from harness.fuzz.bpe.system import PREPARE, SystemMachine
 
         if steps[0] != PREPARE:
             raise ValueError(f"unknown prepared state {steps[0]!r} (this workbench knows {PREPARE!r})")
@@ -327,7 +327,7 @@ def load_replay(path: Path, contracts: dict[str, type] | None = None) -> dict:
         if missing:
             raise InputError(f"{where}: a {step['op']!r} step without {', '.join(missing)}")
         if step["op"] == "prepare":
-            from harness.fuzz.system import PREPARE
+            from harness.fuzz.bpe.system import PREPARE
 
             if i != 0:
                 raise InputError(f"{where}: a 'prepare' step can only open a sequence")

@@ -15,7 +15,7 @@ from eth_utils import keccak
 
 from specs.errors import WorkbenchError
 from specs.kernel import Address, Bool, Bytes32, Mapping, Uint
-from specs.system import System
+from specs.bpe.system import System
 
 
 @lru_cache(maxsize=1 << 16)

@@ -14,7 +14,7 @@ from typing import Any
 from harness.evm.abi import ABIRegistry
 from harness.evm.engine import deploy_contract, make_engine
 from specs.kernel import Address, Revert
-from specs.system import DEPLOYER, DEPLOYMENTS, SUPERFLUID, addresses
+from specs.bpe.system import DEPLOYER, DEPLOYMENTS, SUPERFLUID, addresses
 
 
 def _model_outcome(cls: Any, args: tuple[int, ...]) -> str:

@@ -1,4 +1,4 @@
-"""Library differential: BPEMath.sqrt on the EVM against the model (specs/bpe_math.py) on fixed inputs.
+"""Library differential: BPEMath.sqrt on the EVM against the model (specs/bpe/bpe_math.py) on fixed inputs.
 
 The suite calls BPEMath.sqrt only with stake / STAKE_UNIT, which is 0 or at least 100 (BPE-STAKE-002),
 so a mutant that breaks sqrt only below 100 cannot be seen through the suite. The library itself is
@@ -51,7 +51,7 @@ def wrapper_source(library: Path, directory: Path) -> Path:
 
 def sqrt_differences(artifact: Any, limit: int = 5) -> list[str]:
     from harness.evm.engine import deploy_contract, make_engine
-    from specs.bpe_math import sqrt
+    from specs.bpe.bpe_math import sqrt
     from specs.kernel import U256
 
     engine = make_engine("pyrevm")

@@ -1,4 +1,4 @@
-"""Fuzz rules proposed for harness/fuzz/system.py but not merged yet, as a SystemMachine subclass, so a
+"""Fuzz rules proposed for harness/fuzz/bpe/system.py but not merged yet, as a SystemMachine subclass, so a
 proposal can be checked against the survivors it is meant for before it goes into the machine that
 `make verify` and tests/system run (mutants/SURVIVORS.md says which):
 
@@ -7,7 +7,7 @@ proposal can be checked against the survivors it is meant for before it goes int
 Every rule proposed here so far is merged into SystemMachine (its "focused rules"); the class is the
 place for the next proposal.
 """
-from harness.fuzz.system import SystemMachine
+from harness.fuzz.bpe.system import SystemMachine
 
 
 class ProposedMachine(SystemMachine):

@@ -14,7 +14,7 @@ One mutant, in a worker process (`run_one`):
     model and EVM must revert alike (check "constructor");
  6. deploy the suite with the mutant in place on pyrevm, with the real Superfluid framework; a failed
     deployment (constructor reverts, addresses out of step) KILLS it (check "deploy");
- 7. the differential fuzzer (`harness.fuzz.system.SystemMachine`) with the fixed, derandomized profile
+ 7. the differential fuzzer (`harness.fuzz.bpe.system.SystemMachine`) with the fixed, derandomized profile
     `mutate` (hypothesis profile `ci` minus the database and the shrink phase: the same sequences for
     every mutant, stopping at the first mismatch): a mismatch KILLS it; the check that saw it is read off
     the mismatch (outcome, events, storage, views, Superfluid state, an invariant on the EVM state,
@@ -143,7 +143,7 @@ def _rewrite_imports(text: bytes, original: Path, new: Path, local: dict[Path, P
 
 
 def deployed_name(path: str) -> str | None:
-    from specs.system import DEPLOYMENTS
+    from specs.bpe.system import DEPLOYMENTS
 
     stem = Path(path).stem
     return stem if any(d.name == stem for d in DEPLOYMENTS) else None
@@ -353,7 +353,7 @@ def _machine_digest_in_worker(machine: str) -> str:
 
 
 def _machine(spec: str) -> Any:
-    """"module:Class" -> the fuzz machine class (default harness.fuzz.system:SystemMachine)."""
+    """"module:Class" -> the fuzz machine class (default harness.fuzz.bpe.system:SystemMachine)."""
     import importlib
 
     module, _, name = spec.partition(":")
@@ -525,7 +525,7 @@ def machine_digest(machine: str, root: Path = REPO) -> str:
 
     module = machine.partition(":")[0]
     spec = importlib.util.find_spec(module)
-    files = sorted((root / "harness" / "fuzz").glob("*.py"))
+    files = sorted((root / "harness" / "fuzz").rglob("*.py"))
     if spec is not None and spec.origin and Path(spec.origin).resolve() not in {f.resolve() for f in files}:
         files.append(Path(spec.origin))
     h = hashlib.sha256()

@@ -42,7 +42,7 @@ _GOOD = (Status.PROVED, Status.PASSED)
 # [2**152, 2**160): 20-byte values with a nonzero top byte. Written as shifts on purpose: Hypothesis
 # (the pinned 6.170) mines the integer literals >= 100 of every imported non-test module into its
 # generation, so a literal 2**160 here changed the derandomized fuzz sequences of any process that
-# imported this module (tests/stake_manager/test_differential.py noticed).
+# imported this module (tests/bpe/stake_manager/test_differential.py noticed).
 _ADDRESS_RANGE = (1 << 8 * 19, 1 << 8 * 20)
 
 _CSS = """

@@ -1,5 +1,5 @@
 """The simulated chain: the reference models of `specs/` (the whole suite and the Superfluid GDA
-models in one World, `specs.system.build_system`), driven only through `World.transact`.
+models in one World, `specs.bpe.system.build_system`), driven only through `World.transact`.
 
 Every state change of a run is a transaction on the models, recorded as a step in the fuzzer's JSON
 format (`{"op": "call", "contract", "function", "sender", "args"}` / `{"op": "advance", ...}`), so a
@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from harness.fuzz.differential import model_args
-from invariants.capacity_registry import protocol_commit_hash
+from invariants.bpe.capacity_registry import protocol_commit_hash
 from specs.kernel import U256, Address, Bytes32, Msg, Outcome
-from specs.system import GOVERNANCE, SUPERFLUID, System, build_system
+from specs.bpe.system import GOVERNANCE, SUPERFLUID, System, build_system
 
 E18 = 10**18
 MAX = 2**256 - 1

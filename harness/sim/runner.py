@@ -26,7 +26,7 @@ from harness.sim.chain import KEEPER, MAX, UNBOUNDED, Chain, sink_address, sourc
 from harness.sim.policies import Policy, policy as make_policy, static_reveals
 from harness.sim.processes import E18, Exogenous, generate
 from harness.sim.scenario import Scenario
-from specs.system import GOVERNANCE, SUPERFLUID
+from specs.bpe.system import GOVERNANCE, SUPERFLUID
 
 
 def wei(tokens: float) -> int:

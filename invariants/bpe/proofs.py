@@ -3,23 +3,23 @@
 - lemmas: LEMMA-SQRT-001..005 (BPEMath.sqrt), LEMMA-FLOW-001..007 (GDA arithmetic, BPE-FLOW);
 - the proved system TestToken + StakeManager + CapacityRegistry: init and inductive step of every state
   invariant, every step invariant, a vacuity check per transition (`Prover`, `jobs` worker processes);
-- EscrowBuffer under assume-guarantee stubs for the Superfluid callees (invariants/assume_guarantee.py),
-  drain's loops through proved loop summaries (invariants/drain.py, invariants/loops.py);
+- EscrowBuffer under assume-guarantee stubs for the Superfluid callees (invariants/bpe/assume_guarantee.py),
+  drain's loops through proved loop summaries (invariants/bpe/drain.py, invariants/loops.py);
 - BackpressurePool's rebalance and needsRebalance per element, by induction over their loops, under a
-  pool stub whose guarantees are lemmas over the GDA model (invariants/rebalance.py);
+  pool stub whose guarantees are lemmas over the GDA model (invariants/bpe/rebalance.py);
 - BPE-BUFFER-003 across Pipeline.deposit/drain per element by induction over the stage loop, with
-  BPE-PIPE-001 and BPE-BUFFER-ROW-001 (invariants/pipeline.py);
+  BPE-PIPE-001 and BPE-BUFFER-ROW-001 (invariants/bpe/pipeline.py);
 - BPE-FLOW-001 (strengthened) and BPE-FLOW-002 (its inductive parts across every external function of
   the Superfluid models run symbolically, and the derivation of the realtime sum from them)
-  (invariants/flow.py);
+  (invariants/bpe/flow.py);
 - everything not proved yet as UNSUPPORTED rows (the suite's `unproved`:
   `invariants.prover.unsupported_obligations`), never left out.
 """
 
 from __future__ import annotations
 
-from invariants.all import LEMMAS
-from invariants.assume_guarantee import escrow_buffer_prover
+from invariants.bpe.all import LEMMAS
+from invariants.bpe.assume_guarantee import escrow_buffer_prover
 from invariants.prover import ObligationResult, Prover
 
 

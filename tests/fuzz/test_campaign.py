@@ -9,13 +9,13 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule
 
 from harness.evm.fixture import deploy_suite, suite_artifacts
-from harness.fuzz import capacity_registry as crf
+from harness.fuzz.bpe import capacity_registry as crf
 from harness.fuzz.runner import campaign_invariant_ids, run_fuzz
-from harness.fuzz.stake_manager import StakeManagerMachine
-from harness.fuzz.system import SystemMachine
+from harness.fuzz.bpe.stake_manager import StakeManagerMachine
+from harness.fuzz.bpe.system import SystemMachine
 from invariants.registry import REGISTRY, Invariant
 from specs.kernel import U128
-from specs.system import build_system
+from specs.bpe.system import build_system
 from tests.fixtures.broken_models import TWINS
 
 MACHINES = (StakeManagerMachine, SystemMachine, crf.CapacityRegistryMachine)
@@ -85,7 +85,7 @@ def test_a_set_up_step_model_and_contract_both_reject_is_a_finding_with_its_repl
     made by PROTOCOL.md section 4's rule, fail on both sides. That is VIOLATED (a finding about the
     protocol's implementation, naming the step and the error), not an engine ERROR, and it replays."""
     from harness.fuzz.runner import replay
-    from harness.fuzz.system import PREPARE
+    from harness.fuzz.bpe.system import PREPARE
     from tests.fixtures.broken_capacity_registry_models import HashWithoutSink
     from tests.fixtures.broken_contracts import BROKEN
 

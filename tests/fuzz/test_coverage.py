@@ -11,7 +11,7 @@ from eth.vm.forks.cancun.computation import CancunComputation
 from harness.evm.compile import compile_contracts
 from harness.fuzz.coverage import Recorder, coverage_report, decompress_srcmap, instruction_offsets, record
 from harness.fuzz.runner import replay_sequences
-from harness.fuzz.stake_manager import ACTORS
+from harness.fuzz.bpe.stake_manager import ACTORS
 from harness.report.html import _coverage
 
 SINK = ACTORS[0]

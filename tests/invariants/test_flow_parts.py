@@ -1,14 +1,14 @@
-"""The inductive parts of BPE-FLOW-002 as the fuzzer evaluates them (invariants/backpressure_pool.py): they
+"""The inductive parts of BPE-FLOW-002 as the fuzzer evaluates them (invariants/bpe/backpressure_pool.py): they
 hold along a scripted Superfluid sequence on the model, and each catches a broken model that breaks it
 while BPE-FLOW-002.gda (zero-sum GDA money) still holds."""
 
 from __future__ import annotations
 
-import invariants.all  # noqa: F401  (registers every invariant)
+import invariants.bpe.all  # noqa: F401  (registers every invariant)
 from invariants.registry import REGISTRY
 from specs.kernel import I96, Address, Bool, Msg, U128, U256
-from specs.superfluid import SuperfluidPool
-from specs.system import SUPERFLUID, build_system
+from specs.bpe.superfluid import SuperfluidPool
+from specs.bpe.system import SUPERFLUID, build_system
 from tests.fixtures.broken_flow_models import DisconnectedKeepsClaimGDA
 
 ADMIN, MEMBER, OTHER = Address(0xAD01), Address(0x3E01), Address(0x3E02)

@@ -4,7 +4,7 @@ calling the reference model's own helpers, so that changing the model cannot sil
 The check reads the source of every module that registers an invariant (the modules of the
 `REGISTRY` and `STEP_REGISTRY` predicates) and flags:
 (a) a function (not a class, not a constant) taken from a model module: `from specs.<model> import f`,
-    or `specs.<model>.f` / `<alias>.f` after importing the module; specs.kernel and specs.system are
+    or `specs.<model>.f` / `<alias>.f` after importing the module; specs.kernel and specs.bpe.system are
     allowed (the kernel's values and primitives, the system's names for the deployed contracts);
 (b) a call `x.name(...)` where `name` is a method of a model class (a subclass of the kernel's Contract
     in specs/) that is not an ABI function (`@external` / `@view`), or is underscore-named. Storage reads
@@ -23,16 +23,18 @@ from pathlib import Path
 
 import pytest
 
-import invariants.all  # noqa: F401  (registers every invariant)
+import invariants.bpe.all  # noqa: F401  (registers every invariant)
 from invariants.registry import REGISTRY, STEP_REGISTRY
 from specs.kernel import Contract
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
-ALLOWED = frozenset({"specs.kernel", "specs.system"})
+ALLOWED = frozenset({"specs.kernel", "specs.bpe.system"})
 
 
 def _model_modules() -> list[str]:
-    return [f"specs.{p.stem}" for p in sorted(SPECS.glob("*.py")) if p.stem not in ("__init__", "kernel")]
+    """Every module under specs/ (every suite's models), as dotted names; the kernel is not a model."""
+    return [".".join(("specs",) + p.relative_to(SPECS).with_suffix("").parts) for p in sorted(SPECS.rglob("*.py"))
+            if p.stem not in ("__init__", "kernel")]
 
 
 @lru_cache(maxsize=1)
@@ -122,7 +124,7 @@ def invariant_modules() -> list[str]:
 
 def test_no_invariant_module_uses_a_model_helper():
     modules = invariant_modules()
-    assert "invariants.capacity_registry" in modules and "invariants.backpressure_pool" in modules
+    assert "invariants.bpe.capacity_registry" in modules and "invariants.bpe.backpressure_pool" in modules
     found = []
     for name in modules:
         found += violations(Path(inspect.getsourcefile(sys.modules[name])).read_text(), name)
@@ -130,10 +132,10 @@ def test_no_invariant_module_uses_a_model_helper():
 
 
 BAD_MODULE = '''
-from specs.capacity_registry import COMMIT_TIMEOUT, CapacityRegistry, commit_hash
+from specs.bpe.capacity_registry import COMMIT_TIMEOUT, CapacityRegistry, commit_hash
 from specs.kernel import Address, keccak256_abi
-import specs.superfluid
-from specs import superfluid as sf
+import specs.bpe.superfluid
+from specs.bpe import superfluid as sf
 
 
 def commit_ok(pre, post, call):
@@ -145,7 +147,7 @@ def commit_ok(pre, post, call):
 def money(s, pool):
     idx = pool.index()
     total = sf.member_rtb(idx, pool.member(Address(1)), 5)
-    total += specs.superfluid.units_of(pool.totalUnits).v
+    total += specs.bpe.superfluid.units_of(pool.totalUnits).v
     return s.registry._commitHashOf(Address(1), 0, 0, 0) == total and pool.getUnits(None, Address(1)) == 0
 '''
 
@@ -154,10 +156,10 @@ def money(s, pool):
 def test_the_check_catches_a_module_using_model_helpers():
     found = violations(BAD_MODULE, "bad")
     assert found == [
-        "bad:2: imports the model function specs.capacity_registry.commit_hash",
-        "bad:15: calls the model helper method .index() (defined on specs.superfluid.SuperfluidPool)",
-        "bad:16: calls the model helper method .member() (defined on specs.superfluid.SuperfluidPool)",
-        "bad:16: uses the model function specs.superfluid.member_rtb",
-        "bad:17: uses the model function specs.superfluid.units_of",
-        "bad:18: calls the model helper method ._commitHashOf() (defined on specs.capacity_registry.CapacityRegistry)",
+        "bad:2: imports the model function specs.bpe.capacity_registry.commit_hash",
+        "bad:15: calls the model helper method .index() (defined on specs.bpe.superfluid.SuperfluidPool)",
+        "bad:16: calls the model helper method .member() (defined on specs.bpe.superfluid.SuperfluidPool)",
+        "bad:16: uses the model function specs.bpe.superfluid.member_rtb",
+        "bad:17: uses the model function specs.bpe.superfluid.units_of",
+        "bad:18: calls the model helper method ._commitHashOf() (defined on specs.bpe.capacity_registry.CapacityRegistry)",
     ], found

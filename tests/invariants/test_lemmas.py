@@ -5,9 +5,9 @@ import random
 
 import pytest
 
-from invariants.bpe_math import LEMMAS
+from invariants.bpe.bpe_math import LEMMAS
 from invariants.prover import Prover
-from specs import bpe_math
+from specs.bpe import bpe_math
 from specs.kernel import U256
 
 

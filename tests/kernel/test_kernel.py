@@ -84,7 +84,7 @@ def test_symbolic_division_is_defined_by_its_inequalities():
 
 
 def test_transact_rolls_back_on_revert():
-    from specs.test_token import TestToken
+    from specs.bpe.test_token import TestToken
     w = World()
     t = w.deploy(0x100, TestToken())
     assert w.transact(0x100, "mint", Msg(Address(1)), Address(5), U256(10)).ok

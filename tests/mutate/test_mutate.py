@@ -184,7 +184,7 @@ def test_sample_checks_returns_a_summary_check_for_verify(build):
 
 
 # Former survivors of the campaign (mutants/SURVIVORS.md), each killed by one of the focused rules of
-# harness/fuzz/system.py: the rule, run once from the prepared state, agrees with the models on the original
+# harness/fuzz/bpe/system.py: the rule, run once from the prepared state, agrees with the models on the original
 # contracts and raises a mismatch on the mutant (the deliberately broken contract is the mutant itself).
 FORMER_SURVIVORS = [
     ("StakeManager.const.L55C32", "set_slasher_edge", {"account": 1, "enabled": True}, "success:"),
@@ -196,10 +196,10 @@ FORMER_SURVIVORS = [
 
 def _rule_once(artifacts, rule, kwargs):
     from harness.evm.fixture import deploy_suite
-    from harness.fuzz import system
-    import invariants.all  # noqa: F401  (registers every invariant)
+    from harness.fuzz.bpe import system
+    import invariants.bpe.all  # noqa: F401  (registers every invariant)
     from invariants.registry import REGISTRY
-    from specs.system import build_system
+    from specs.bpe.system import build_system
 
     fixture = deploy_suite("pyrevm", artifacts)
     system.SystemMachine.configure(fixture, lambda: build_system({}), REGISTRY.for_contracts(set(fixture.addrs)))

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-import invariants.all  # noqa: F401
+import invariants.bpe.all  # noqa: F401
 from harness.evm.fixture import deploy_suite, suite_artifacts
 from harness.fuzz.evm_replay import replay_on_evm
-from invariants.assume_guarantee import ESCROW_TRANSITIONS, GUARANTEES, escrow_buffer_prover
+from invariants.bpe.assume_guarantee import ESCROW_TRANSITIONS, GUARANTEES, escrow_buffer_prover
 from invariants.prover import unsupported_obligations
 from invariants.registry import REGISTRY, STEP_REGISTRY
 from tests.fixtures.broken_invariant_models import ESCROW_TWINS
@@ -52,8 +52,8 @@ def test_the_whole_suite_leaves_nothing_out(proof_parts):
     assert any(r.id.startswith("BPE-BUFFER-001/EscrowBuffer.deposit") and r.status == "PROVED" for r in results)
     assert any(r.id.startswith("LEMMA-FLOW-") for r in results)
     # nothing left out: every row of UNSUPPORTED_OBLIGATIONS is a result; the BUFFER family is proved for
-    # every EscrowBuffer call, drain included (invariants/drain.py), and BPE-BUFFER-003 across the Pipeline
-    # transactions (invariants/pipeline.py)
+    # every EscrowBuffer call, drain included (invariants/bpe/drain.py), and BPE-BUFFER-003 across the Pipeline
+    # transactions (invariants/bpe/pipeline.py)
     unsupported = {r.id for r in results if r.status == "UNSUPPORTED"}
     assert unsupported == {r.id for r in unsupported_obligations()}
     assert not any(i.startswith(("BPE-BUFFER-001", "BPE-BUFFER-002")) for i in unsupported)

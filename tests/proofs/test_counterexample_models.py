@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-import invariants.all  # noqa: F401
+import invariants.bpe.all  # noqa: F401
 from invariants.prover import OTHER_MODELS, PROVED_DEPLOYMENTS, Prover
-from specs.system import build_system
+from specs.bpe.system import build_system
 from tests.fixtures.broken_invariant_models import TWINS
 
 TWIN = "capacity_registry_window_off_by_one"

@@ -1,4 +1,4 @@
-"""EscrowBuffer.drain with loop summaries (invariants/drain.py): BPE-BUFFER-001..004 are proved across
+"""EscrowBuffer.drain with loop summaries (invariants/bpe/drain.py): BPE-BUFFER-001..004 are proved across
 drain, every summary's entry obligation and STEP lemma is proved, the QueueSum lemmas are proved and
 not trivially so, the step is not vacuous; broken drains are VIOLATED with counterexamples that replay
 on the model (and not on the correct one); broken loop bodies are caught by their STEP lemma and leave
@@ -12,14 +12,14 @@ import random
 import pytest
 import z3
 
-import invariants.all  # noqa: F401
+import invariants.bpe.all  # noqa: F401
 from invariants import loops
-from invariants.assume_guarantee import GUARANTEES, escrow_buffer_system
-from invariants.bpe_math import Lemma
-from invariants.drain import LOOP_LEMMAS, FixedPool, prove_drain, prove_loop_lemma
+from invariants.bpe.assume_guarantee import GUARANTEES, escrow_buffer_system
+from invariants.bpe.bpe_math import Lemma
+from invariants.bpe.drain import LOOP_LEMMAS, FixedPool, prove_drain, prove_loop_lemma
 from invariants.prover import Prover, replay_on_model
 from invariants.registry import REGISTRY, STEP_REGISTRY
-from specs.escrow_buffer import MAX_DRAIN_ENTRIES, Drained, EscrowBuffer
+from specs.bpe.escrow_buffer import MAX_DRAIN_ENTRIES, Drained, EscrowBuffer
 from specs.kernel import U256, Address, Bytes32, Msg
 from tests.checkers import tiered
 from tests.fixtures.broken_drain_models import DRAIN_TWINS, LOOP_BODY_TWINS
@@ -203,7 +203,7 @@ def test_the_level_holding_the_rest_of_the_sum_of_levels_gets_its_queue_entry():
     """A counterexample whose levels' ghost sum exceeds the touched levels puts the rest at the filler task
     type; drain's concretisation queues one entry of that amount there, so the pre-state keeps BPE-BUFFER-002
     (without it, that level would count a queue that holds nothing, and the counterexample would not replay)."""
-    from invariants.drain import cex_concretize
+    from invariants.bpe.drain import cex_concretize
     from invariants.prover import FILLER, holds_everywhere, known_keys, symbolic_system
 
     concrete = escrow_buffer_system()

@@ -1,4 +1,4 @@
-"""BPE-FLOW lemmas over the GDA model's own arithmetic (invariants/superfluid.py): proved for the model
+"""BPE-FLOW lemmas over the GDA model's own arithmetic (invariants/bpe/superfluid.py): proved for the model
 as written; each broken twin of a SemanticMoney function makes its lemma VIOLATED, with a
 counterexample that replays when the broken function runs on the concrete inputs."""
 
@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from invariants.prover import Prover
-from invariants.superfluid import LEMMAS
-from specs import superfluid as sf
+from invariants.bpe.superfluid import LEMMAS
+from specs.bpe import superfluid as sf
 from tests.fixtures.broken_invariant_models import GDA_FUNCTION_TWINS
 
 

@@ -1,4 +1,4 @@
-"""BPE-FLOW proofs over the Superfluid model run symbolically (invariants/flow.py): proved on the model as
+"""BPE-FLOW proofs over the Superfluid model run symbolically (invariants/bpe/flow.py): proved on the model as
 written, not vacuous, and every broken twin is VIOLATED with a counterexample that replays on the broken
 model (unabstracted)."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from invariants import flow
+from invariants.bpe import flow
 from tests.checkers import tiered
 from tests.fixtures.broken_flow_models import FLOW_TWINS
 
@@ -86,7 +86,7 @@ def test_the_abstraction_is_the_model_outside_a_symbolic_run():
     w, p, _q = flow.base_world()
     tok = w.contracts[flow.T]
     from specs.kernel import Address
-    from specs.superfluid import SuperToken
+    from specs.bpe.superfluid import SuperToken
 
     a = Address(0x1234)
     assert tok.available_now(a).v == SuperToken.available_now(tok, a).v

@@ -1,4 +1,4 @@
-"""BPE-BUFFER-003 across Pipeline.deposit/drain and BPE-PIPE-001 (invariants/pipeline.py): proved per element by
+"""BPE-BUFFER-003 across Pipeline.deposit/drain and BPE-PIPE-001 (invariants/bpe/pipeline.py): proved per element by
 induction over the stage loop, not vacuously; the stub's guarantees matter (a stub without the FIFO guarantee
 fails the STEP lemmas); the broken twin (createPipeline without the distinct-stages check) is caught with a
 counterexample confirmed on the model, and the same bug realises on the model and both EVMs (full suite, real
@@ -15,23 +15,23 @@ import types
 
 import pytest
 
-import invariants.all  # noqa: F401
+import invariants.bpe.all  # noqa: F401
 from harness.evm.fixture import deploy_suite, suite_artifacts
 from harness.fuzz.differential import Mismatch
 from harness.fuzz.runner import REPLAY_SCHEMA, replay
-from harness.fuzz.system import E18, PREPARE, SOURCES, T1, call
-from invariants.drain import FixedPool
-from invariants.escrow_buffer import fifo_nothing_twice
-from invariants.pipeline import (
+from harness.fuzz.bpe.system import E18, PREPARE, SOURCES, T1, call
+from invariants.bpe.drain import FixedPool
+from invariants.bpe.escrow_buffer import fifo_nothing_twice
+from invariants.bpe.pipeline import (
     LEMMAS, PIPE_001, ROW_001, EscrowBufferAG, Excluded, pipeline_system, prove_pipeline, prove_pipeline_lemma,
     rows_untouched,
 )
 from invariants.prover import state_json
 from invariants.registry import REGISTRY, STEP_REGISTRY
-from specs.escrow_buffer import EscrowBuffer
+from specs.bpe.escrow_buffer import EscrowBuffer
 from specs.kernel import U256, Address, Bytes32, Msg, Revert, external, fresh
-from specs.pipeline import BPS, Pipeline, TransferFailed, UnknownPipeline, NothingToDrain, PipelineDeposited
-from specs.system import GOVERNANCE
+from specs.bpe.pipeline import BPS, Pipeline, TransferFailed, UnknownPipeline, NothingToDrain, PipelineDeposited
+from specs.bpe.system import GOVERNANCE
 from tests.fixtures.broken_pipeline_models import PIPELINE_TWINS
 
 EXPECTED = [
@@ -79,7 +79,7 @@ class NoFifoGuarantee(EscrowBufferAG):
     """A stub that keeps only the row frame: the FIFO guarantee of the single call dropped."""
 
     def _proved_call(self, fn, msg, args):  # type: ignore[no-untyped-def]
-        from invariants.pipeline import _KEYS
+        from invariants.bpe.pipeline import _KEYS
 
         before = self.clone()
         for f in self.storage_fields():
@@ -164,10 +164,10 @@ def test_broken_twin_realises_on_the_model_and_both_evms(tmp_path):
 
 
 class PipelineInline(Pipeline):
-    """deposit and drain as they were before the split (specs/pipeline.py at 3f2ef32), loops inline."""
+    """deposit and drain as they were before the split (specs/bpe/pipeline.py at 3f2ef32), loops inline."""
 
     def deposit(self, msg: Msg, pipelineId: U256, amount: U256) -> None:  # type: ignore[override]
-        from specs.pipeline import ZeroAmount
+        from specs.bpe.pipeline import ZeroAmount
 
         n = self.stageCount[pipelineId]
         if n == 0:
@@ -259,7 +259,7 @@ class DepositTouchesNeighbour(EscrowBuffer):
 
 @pytest.mark.catches("prover-callees")
 def test_the_row_frame_is_proved_of_the_model_and_catches_a_write_to_another_row():
-    from invariants.pipeline import escrow_results
+    from invariants.bpe.pipeline import escrow_results
 
     by_id = {r.id: r for r in escrow_results({"EscrowBuffer": DepositTouchesNeighbour})}
     assert by_id["BPE-BUFFER-ROW-001/EscrowBuffer.deposit"].status == "VIOLATED"

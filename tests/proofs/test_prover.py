@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import pytest
 
-import invariants.all  # noqa: F401
+import invariants.bpe.all  # noqa: F401
 from harness.evm.fixture import deploy_suite, suite_artifacts
 from harness.fuzz.evm_replay import replay_on_evm
-from invariants.all import LEMMAS
+from invariants.bpe.all import LEMMAS
 from invariants.prover import PROVED_DEPLOYMENTS, Prover, holds_everywhere, known_keys, unsupported_obligations
 from invariants.registry import REGISTRY, STEP_REGISTRY, Call, step_failures
 from specs.kernel import Address, Msg
-from specs.system import build_system
+from specs.bpe.system import build_system
 from tests.checkers import tiered
 from tests.fixtures.broken_invariant_models import TWINS
 
@@ -99,15 +99,15 @@ def test_invariants_evaluate_on_concrete_states_step_by_step():
     """The system fuzzer's prepared state, built call by call on the model: every state invariant
     holds at every known key after every step, and every step invariant across every call."""
     from harness.fuzz.differential import model_args
-    from harness.fuzz.system import setup_steps
+    from harness.fuzz.bpe.system import setup_steps
 
     system = build_system()
     names = set(system.addrs)  # every contract of the suite: inductive and concrete-only invariants
     state_invs = REGISTRY.for_contracts(names)
     step_invs = STEP_REGISTRY.for_contracts(names)
     calls = 0
-    from harness.fuzz.system import KEEPER, SINKS, SOURCES, T1, T2, call, pool_of
-    from specs.system import SUPERFLUID
+    from harness.fuzz.bpe.system import KEEPER, SINKS, SOURCES, T1, T2, call, pool_of
+    from specs.bpe.system import SUPERFLUID
 
     def extra_steps() -> list[dict]:  # after the set-up: the pools exist
         return [call("EscrowBuffer", "deposit", SOURCES[0], T1, 10**18),
@@ -163,7 +163,7 @@ def test_invariants_evaluate_on_concrete_states_step_by_step():
 
 
 def setup_governance() -> int:
-    from specs.system import GOVERNANCE
+    from specs.bpe.system import GOVERNANCE
 
     return GOVERNANCE
 
@@ -179,7 +179,7 @@ def test_a_vacuous_step_is_never_reported_proved():
     assert step and all(r.status == "INCONCLUSIVE" and r.details.get("vacuous") for r in step)
 
 
-from specs.capacity_registry import CapacityRegistry, InvalidAlpha  # noqa: E402
+from specs.bpe.capacity_registry import CapacityRegistry, InvalidAlpha  # noqa: E402
 from specs.kernel import U256, Revert, external  # noqa: E402
 
 

@@ -1,4 +1,4 @@
-"""BPE-REBAL-001/002/004 and BPE-FLOW-003 (invariants/rebalance.py): proved per element by induction over
+"""BPE-REBAL-001/002/004 and BPE-FLOW-003 (invariants/bpe/rebalance.py): proved per element by induction over
 the model's loop bodies, not vacuously, under the stated pool guarantees; the broken twins are caught
 with counterexamples that replay on the model, and the same bugs realise on the model and both EVMs
 (full suite, real Superfluid framework) while the correct contract passes the same sequence."""
@@ -9,15 +9,15 @@ import json
 
 import pytest
 
-import invariants.all  # noqa: F401
+import invariants.bpe.all  # noqa: F401
 from harness.evm.fixture import deploy_suite, suite_artifacts
 from harness.fuzz.differential import Mismatch
 from harness.fuzz.runner import REPLAY_SCHEMA, replay
-from harness.fuzz.stake_manager import SINKS
-from harness.fuzz.system import KEEPER, PREPARE, T1, T2, call
-from invariants.rebalance import COMPOSITION, GUARANTEES, LIST_INVARIANTS, prove_rebalance
+from harness.fuzz.bpe.stake_manager import SINKS
+from harness.fuzz.bpe.system import KEEPER, PREPARE, T1, T2, call
+from invariants.bpe.rebalance import COMPOSITION, GUARANTEES, LIST_INVARIANTS, prove_rebalance
 from invariants.registry import REGISTRY, STEP_REGISTRY
-from specs import superfluid as sf
+from specs.bpe import superfluid as sf
 from specs.kernel import I128, I256, U32
 from tests.checkers import tiered
 from tests.fixtures.broken_rebalance_models import REBALANCE_TWINS
@@ -99,7 +99,7 @@ def test_broken_rebalance_realises_on_the_model_and_both_evms(twin, tmp_path):
 
 
 def test_flow_bound_is_the_sum_over_the_units_changes_not_the_final_total():
-    """PROTOCOL.md section 6's example, on specs/superfluid.py: 50 units at per-unit rate 2 (100 wei/s);
+    """PROTOCOL.md section 6's example, on specs/bpe/superfluid.py: 50 units at per-unit rate 2 (100 wei/s);
     a new sink gets 1 unit, then the member 51: the distributed rate falls to 0 (more than the final total
     52), distributed + adjustment stays 100, and the fall is within sum(U_k - 1) = 50 + 51."""
     t = U32(0)
@@ -141,9 +141,9 @@ def test_flow_across_a_rebalance_on_the_whole_model():
     source streams into T1's pool, capacities change and a sink leaves, rebalance: distributed +
     adjustment rate is unchanged and the distributed rate moved by at most sum(U_k - 1) over the units
     changes the rebalance made."""
-    from harness.fuzz.system import SOURCES, commit_hash, setup_steps
+    from harness.fuzz.bpe.system import SOURCES, commit_hash, setup_steps
     from specs.kernel import Bytes32, Msg
-    from specs.system import SUPERFLUID, build_system
+    from specs.bpe.system import SUPERFLUID, build_system
 
     system = build_system()
     _run_on_model(system, setup_steps(system.addrs))

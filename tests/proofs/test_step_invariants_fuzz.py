@@ -10,12 +10,12 @@ import inspect
 
 import pytest
 
-import invariants.all  # noqa: F401
+import invariants.bpe.all  # noqa: F401
 from harness.evm.fixture import deploy_suite, suite_artifacts
 from harness.fuzz import differential as dmod
 from harness.fuzz.runner import run_fuzz
 from harness.fuzz.stateview import read_system
-from harness.fuzz.system import SystemMachine
+from harness.fuzz.bpe.system import SystemMachine
 from invariants.registry import STEP_REGISTRY, Call, step_failures
 from specs.kernel import Address
 
@@ -68,9 +68,9 @@ def test_the_step_check_catches_a_broken_twin_the_differential_cannot(monkeypatc
     the machine's capacity choices) - the prover's counterexamples find both."""
     import pytest
 
-    from harness.fuzz.system import SINKS, T1, call, commit_hash, prepared_differential
+    from harness.fuzz.bpe.system import SINKS, T1, call, commit_hash, prepared_differential
     from invariants.registry import REGISTRY
-    from specs.system import build_system
+    from specs.bpe.system import build_system
     from tests.fixtures.broken_invariant_models import TWINS
 
     contract, model, source, invariant, _ = TWINS["capacity_registry_window_off_by_one"]

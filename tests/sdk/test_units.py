@@ -74,7 +74,7 @@ def test_state_file_is_replaced_atomically(tmp_path):
 
 
 def test_commit_hash_matches_the_workbench_rule():
-    from harness.fuzz.system import commit_hash as workbench_hash
+    from harness.fuzz.bpe.system import commit_hash as workbench_hash
 
     sink, reg, nonce = 0xA11CE, 0xBEEF, b"\x5e" * 32
     t = task_type_id(0x7A51)

@@ -14,7 +14,7 @@ from harness.sim.processes import generate
 from harness.sim.runner import Run, run
 from harness.sim.scenario import ScenarioError, load, parse
 from specs.kernel import U256, Address, Bytes32, Msg
-from specs.system import build_system
+from specs.bpe.system import build_system
 
 from tests.sim.conftest import SMALL
 
