@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from specs.errors import EXIT_OK, EXIT_TOOL_ERROR, EXIT_VIOLATED, ArgumentParser, WorkbenchError
+from specs.errors import EXIT_OK, EXIT_TOOL_ERROR, EXIT_VIOLATED, ArgumentParser, InputError, WorkbenchError
 from harness.files import write_text_atomic
 
 REPO = Path(__file__).resolve().parents[2]
@@ -73,11 +73,15 @@ def _write_report(out: Path, results: list[dict], meta: dict) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from specs.suite import suite_names
+
     ap = ArgumentParser(prog="python -m harness.mutate", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
     for name in ("list", "run", "bench"):
         p = sub.add_parser(name)
+        p.add_argument("--suite", choices=suite_names(), default=None,
+                       help="mutate this registered suite's sources only (its `mutation_sources`)")
         p.add_argument("--contracts", default="", help="comma-separated (default: all mutated contracts)")
         p.add_argument("--sample", type=int, default=0, help="run N mutants chosen by --seed (0: all)")
         p.add_argument("--seed", type=int, default=6)
@@ -136,7 +140,17 @@ def _run(a: argparse.Namespace) -> int:
         bench(n=a.sample or 6, seed=a.seed, jobs=a.jobs, budget=budget)
         return EXIT_OK
     build = compile_contracts()
-    mutants = generate(build, [c for c in a.contracts.split(",") if c] or None)
+    contracts = [c for c in a.contracts.split(",") if c]
+    if a.suite:
+        from specs.suite import get_suite
+
+        own = list(get_suite(a.suite).mutation_sources)
+        outside = [c for c in contracts if c not in own]
+        if outside:
+            raise InputError(f"--contracts {','.join(outside)}: not mutation sources of suite {a.suite} "
+                             f"({', '.join(own)})")
+        contracts = contracts or own
+    mutants = generate(build, contracts or None)
     if a.ops:
         mutants = [m for m in mutants if m.op in a.ops.split(",")]
     if a.only:

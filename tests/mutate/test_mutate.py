@@ -244,3 +244,19 @@ def test_a_torn_last_verdict_is_dropped_and_a_corrupt_one_is_one_line_and_exit_3
     line = one_line(capsys.readouterr().err)
     assert f"{jsonl}:1: not a JSON verdict" in line, line
     assert not (tmp_path / "REPORT.md").exists()
+
+
+def test_suite_selects_its_mutation_sources_and_refuses_a_contract_of_none(capsys):
+    """`--suite NAME` mutates that suite's declared sources; a --contracts name outside them is one line,
+    exit 3; every mutated source belongs to exactly one registered suite."""
+    from harness.mutate.__main__ import main
+    from harness.mutate.run import machine_of
+    from specs.suite import get_suite
+    from tests.one_line import one_line
+
+    assert main(["list", "--suite", "bpe"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert {line.split(".")[0] for line in listed} == set(get_suite("bpe").mutation_sources)
+    assert main(["list", "--suite", "bpe", "--contracts", "Nope"]) == 3
+    assert "--contracts Nope: not mutation sources of suite bpe" in one_line(capsys.readouterr().err)
+    assert {machine_of(c) for c in MUTATED_SOURCES} == {get_suite("bpe").fuzz_machine}
