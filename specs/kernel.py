@@ -1011,9 +1011,18 @@ class Struct:
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
+        import sys
         import typing
 
-        hints = typing.get_type_hints(cls)
+        try:
+            hints = typing.get_type_hints(cls)
+        except NameError:  # a struct declared inside a function naming another local one
+            frame, local_names = sys._getframe(1), {}
+            while frame is not None and not local_names:
+                if frame.f_code.co_name != "__init_subclass__":
+                    local_names = dict(frame.f_locals)
+                frame = frame.f_back
+            hints = typing.get_type_hints(cls, localns=local_names)
         own = [n for n in cls.__dict__.get("__annotations__", {}) if not str(hints.get(n, "")).startswith("typing.ClassVar")]
         fields = []
         for n in own:
