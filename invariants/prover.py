@@ -40,7 +40,7 @@ from typing import Any, Callable, get_type_hints
 import z3
 
 from specs.kernel import (
-    KECCAK_FUNCTIONS, SCALAR_TYPES, U256, Address, Block, Bool, Bytes32, Enum, Explorer, Mapping, ModelBug, Msg, Sint,
+    KECCAK_FUNCTIONS, SCALAR_TYPES, U256, Address, Array, Block, Bool, Bytes32, Enum, Explorer, Mapping, ModelBug, Msg, Sint,
     Struct, Uint, Unsupported, abi_field_range, flat_key, is_scalar_type, is_sym, keccak256_abi, term,
 )
 from specs.system import DEPLOYMENTS, System, build_system
@@ -163,8 +163,10 @@ def state_json(system: System) -> dict:
         c = system.world.contracts[addr]
         for f in c.storage_fields():
             v = getattr(c, f.name)
-            if isinstance(v, Mapping):
-                for suffix, leaf in v.leaf_mappings().items():
+            if isinstance(v, Array):
+                out[f"{name}.{f.name}.length"] = str(len(v))
+            if isinstance(v, (Mapping, Array)):
+                for suffix, leaf in (v.data if isinstance(v, Array) else v).leaf_mappings().items():
                     entries = {"][".join(f"{k:#x}" for k in key): (str(val) if not isinstance(val, bool) else val)
                                for key, val in leaf.items()}
                     if entries:
@@ -190,6 +192,10 @@ def symbolic_system(system: System, tag: str) -> tuple[System, list[z3.BoolRef]]
             vname = f"{tag}.{name}.{f.name}"
             if isinstance(v, Mapping):
                 setattr(c, f.name, v.symbolize(vname))
+            elif isinstance(v, Array):  # elements as a mapping from the index, the length a term
+                a = v.symbolize(vname)
+                facts += a.range_constraints()
+                setattr(c, f.name, a)
             elif isinstance(v, (SYMBOLIC_TYPES, SYMBOLIC_VALUE_TYPES, Struct)):
                 s = type(v).symbolic(vname)
                 facts += s.range_constraints()
@@ -208,7 +214,7 @@ def initial_symbolic_system(system: System) -> System:
         c = sym.world.contracts[addr]
         for f in c.storage_fields():
             v = getattr(c, f.name)
-            if isinstance(v, Mapping):
+            if isinstance(v, (Mapping, Array)):
                 setattr(c, f.name, v.to_symbolic(f"init.{name}.{f.name}"))
     return sym
 
@@ -221,8 +227,8 @@ def _mappings(system: System) -> dict[str, Mapping]:
         c = system.world.contracts[addr]
         for f in c.storage_fields():
             v = getattr(c, f.name)
-            if isinstance(v, Mapping):
-                for suffix, leaf in v.leaf_mappings().items():
+            if isinstance(v, (Mapping, Array)):  # an array's elements: a mapping from the index
+                for suffix, leaf in (v.data if isinstance(v, Array) else v).leaf_mappings().items():
                     out[f"{name}.{f.name}{suffix}"] = leaf
     return out
 
@@ -728,9 +734,12 @@ class Prover:
             pc = pre.world.contracts[addr]
             for f in c.storage_fields():
                 v = getattr(pc, f.name)
-                if isinstance(v, Mapping):
-                    cleaves = getattr(c, f.name).leaf_mappings()
-                    for suffix, leaf in v.leaf_mappings().items():
+                if isinstance(v, Array):
+                    ca = getattr(c, f.name)
+                    ca._length = ev(v._length) if is_sym(v._length) else v._length
+                if isinstance(v, (Mapping, Array)):
+                    cleaves = (getattr(c, f.name).data if isinstance(v, Array) else getattr(c, f.name)).leaf_mappings()
+                    for suffix, leaf in (v.data if isinstance(v, Array) else v).leaf_mappings().items():
                         st = leaf.store
                         m = cleaves[suffix]
                         for key in _dedup_keys(touched.get(f"{name}.{f.name}{suffix}", [])):

@@ -1437,6 +1437,102 @@ class _Store:
 
 
 # ---------------------------------------------------------------------------------------------
+# Storage arrays
+# ---------------------------------------------------------------------------------------------
+
+
+class Array:
+    """A storage array of kernel scalars or structs: `T[N]` (`Array(T, 3)`) or `T[]` (`Array(T)`).
+
+    The elements are a `Mapping(U256, T)` (`data`: dict concretely, one z3 array per struct leaf
+    symbolically) and the length is an int or a z3 term (a constant N for a fixed array). Indexing at
+    or past the length is `Revert(Panic(0x32))`, `pop()` of an empty array `Revert(Panic(0x31))`;
+    `pop()` zeroes the removed element, as Solidity does, so data past the length is always zero
+    in a concrete state. `a[i]` of a struct array is a `StructRef` (storage reference)."""
+
+    MAX_LENGTH: ClassVar[int] = 1 << 64  # Solidity refuses to grow a storage array past 2**64
+
+    def __init__(self, elem_type: type, length: int | None = None, *, _data: "Mapping | None" = None,
+                 _length: Any = None):
+        if not (is_scalar_type(elem_type) or (isinstance(elem_type, type) and issubclass(elem_type, Struct))):
+            raise Unsupported(f"array element type {getattr(elem_type, '__name__', elem_type)}",
+                              "storage arrays hold kernel scalars and structs")
+        self.elem_type = elem_type
+        self.fixed = length
+        self.data = _data if _data is not None else Mapping(U256, elem_type)
+        self._length: Any = _length if _length is not None else (length if length is not None else 0)
+
+    @property
+    def dynamic(self) -> bool:
+        return self.fixed is None
+
+    def length(self) -> U256:
+        return U256(self._length)
+
+    def __len__(self) -> int:
+        return int(concrete(self.length()))
+
+    def _index(self, i: Any) -> U256:
+        if isinstance(i, int) and not isinstance(i, bool):
+            i = U256(i)
+        if not isinstance(i, U256):
+            raise ModelBug(f"array index {i!r} is not a uint256")
+        if truth(i >= self.length()):
+            raise Revert(Panic(Panic.ARRAY_INDEX))
+        return i
+
+    def __getitem__(self, i: Any) -> Any:
+        return self.data[self._index(i)]
+
+    def __setitem__(self, i: Any, value: Any) -> None:
+        self.data[self._index(i)] = value
+
+    def push(self, value: Any = None) -> Any:
+        """`a.push(v)`, or `a.push()` (a zero element, returned as a reference)."""
+        if not self.dynamic:
+            raise ModelBug("push on a fixed-size array")
+        at = U256(self._length)
+        if value is not None:
+            self.data[at] = value
+        self._length = self._length + 1
+        return self.data[at]
+
+    def pop(self) -> None:
+        if not self.dynamic:
+            raise ModelBug("pop on a fixed-size array")
+        if truth(self.length() == 0):
+            raise Revert(Panic(Panic.EMPTY_ARRAY_POP))
+        self._length = self._length - 1
+        del self.data[U256(self._length)]
+
+    def values(self) -> list[Any]:
+        """The elements, concretely (a memory copy of each struct)."""
+        out = []
+        for i in range(len(self)):
+            v = self.data[U256(i)]
+            out.append(v.load() if isinstance(v, StructRef) else v)
+        return out
+
+    def copy(self) -> "Array":
+        return Array(self.elem_type, self.fixed, _data=self.data.copy(), _length=self._length)
+
+    def symbolize(self, name: str) -> "Array":
+        """Unknown contents; a dynamic array's length is a fresh term (see `range_constraints`)."""
+        length = self.fixed if self.fixed is not None else z3.Int(f"{name}.length")
+        return Array(self.elem_type, self.fixed, _data=self.data.symbolize(name), _length=length)
+
+    def to_symbolic(self, name: str) -> "Array":
+        return Array(self.elem_type, self.fixed, _data=self.data.to_symbolic(name), _length=self._length)
+
+    def range_constraints(self) -> list[z3.BoolRef]:
+        return [self._length >= 0, self._length < self.MAX_LENGTH] if is_sym(self._length) else []
+
+    def __repr__(self) -> str:
+        kind = f"[{self.fixed}]" if self.fixed is not None else "[]"
+        return f"Array({self.elem_type.__name__}{kind}, length {self._length})"
+
+
+# ---------------------------------------------------------------------------------------------
 # Events, call context, contracts, world
 # ---------------------------------------------------------------------------------------------
 
@@ -1505,7 +1601,7 @@ class Contract:
     def clone(self) -> "Contract":
         c = dataclasses.replace(self, **{
             f.name: getattr(self, f.name).copy()
-            for f in dataclasses.fields(self) if isinstance(getattr(self, f.name), (Mapping, Struct))
+            for f in dataclasses.fields(self) if isinstance(getattr(self, f.name), (Mapping, Struct, Array))
         })
         return c
 

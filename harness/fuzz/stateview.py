@@ -6,7 +6,9 @@ compiler's storage layout; mapping entries are read at the keys the caller knows
 and the contracts). Values packed into a shared slot are read at their offset and width, structs
 member by member (nested structs flattened), enums as their member index; a model type that does
 not match the Solidity one (width, signedness, members) raises, as does any construct the view has
-no reader for (arrays, strings, bytes).
+no reader for (strings, bytes, arrays inside mappings or structs). Storage arrays
+(`T[N]`, `T[]` of scalars or structs) are read element by element: a fixed one from its slot, a
+dynamic one's length at its slot and its elements from keccak(slot), packed as solc packs them.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any, Iterable
 from eth_utils import keccak
 
 from harness.errors import WorkbenchError
-from specs.kernel import SCALAR_TYPES, Address, Bool, Bytes32, Enum, Mapping, Sint, Struct, Uint
+from specs.kernel import SCALAR_TYPES, Address, Array, Bool, Bytes32, Enum, Mapping, Sint, Struct, Uint
 from specs.system import System
 
 
@@ -122,6 +124,69 @@ def struct_leaves(types: dict[str, dict], tid: str, struct: type, where: str
     return out
 
 
+MAX_ARRAY_READ = 4096  # a longer dynamic array is not read (WorkbenchError), never read in part
+
+
+def array_data_slot(slot: int) -> int:
+    return int.from_bytes(keccak(slot.to_bytes(32, "big")), "big")
+
+
+def _array_plan(types: dict[str, dict], tid: str, v: Array, where: str) -> tuple:
+    """How the elements of a storage array lie: ("struct", leaves, slots per element) or
+    ("scalar", width, elements per slot), checked against the model's array."""
+    info = types.get(tid, {})
+    label = info.get("label", tid)
+    if "base" not in info:
+        raise WorkbenchError(f"{where}: model array for Solidity {label}")
+    dynamic = info.get("encoding") == "dynamic_array"
+    if dynamic != v.dynamic or (not dynamic and not label.endswith(f"[{v.fixed}]")):
+        raise WorkbenchError(f"{where}: model array {v!r} for Solidity {label}")
+    base = info["base"]
+    if issubclass(v.elem_type, Struct):
+        return ("struct", struct_leaves(types, base, v.elem_type, where + "[]"), int(types[base]["numberOfBytes"]) // 32)
+    nb = _check_scalar(where + "[]", v.elem_type, types.get(base, {}))
+    return ("scalar", nb, max(1, 32 // nb))
+
+
+def _element_locations(plan: tuple, start: int, i: int, elem: type) -> list[tuple[str, int, int, int, type]]:
+    if plan[0] == "struct":
+        _, leaves, size = plan
+        return [("." + ".".join(p), start + i * size + d, o, nb, t) for p, d, o, nb, t in leaves]
+    _, nb, per = plan
+    return [("", start + i // per, (i % per) * nb, nb, elem)]
+
+
+def _read_array(eng: Any, addr: int, slot: int, v: Array, plan: tuple, where: str) -> Array:
+    if v.dynamic:
+        length, start = eng.get_storage(addr, slot), array_data_slot(slot)
+        if length > MAX_ARRAY_READ:
+            raise WorkbenchError(f"{where}: length {length} above the {MAX_ARRAY_READ} elements the state view reads")
+    else:
+        length, start = v.fixed, slot
+    out = Array(v.elem_type, v.fixed)
+    out._length = length
+    leaves = out.data.leaf_mappings()
+    for i in range(length):
+        for suffix, s, o, nb, t in _element_locations(plan, start, i, v.elem_type):
+            store = leaves[suffix].store
+            val = _decode(f"{where}[{i}]{suffix}", t, _read_packed(eng, addr, s, o, nb), nb)
+            if val != store.zero:
+                store.set((i,), val)
+    return out
+
+
+def _write_array(eng: Any, addr: int, slot: int, v: Array, plan: tuple) -> None:
+    if v.dynamic:
+        eng.set_storage(addr, slot, len(v))
+        start = array_data_slot(slot)
+    else:
+        start = slot
+    leaves = v.data.leaf_mappings()
+    for i in range(len(v)):
+        for suffix, s, o, nb, t in _element_locations(plan, start, i, v.elem_type):
+            _write_packed(eng, addr, s, o, nb, _encode(t, leaves[suffix].store.get((i,)), nb))
+
+
 def key_sets(keys: "Iterable[int] | dict[type, Iterable[int]]") -> dict[type, list[int]]:
     """Known keys per Solidity key type. A plain iterable means addresses (the fuzzer's actors and the
     contracts); task type ids (bytes32) and indices (uint256) are given under their kernel types."""
@@ -205,6 +270,8 @@ def read_system(fixture: Any, template: System, keys: "Iterable[int] | dict[type
             v = getattr(c, f.name)
             if isinstance(v, Mapping):
                 setattr(c, f.name, _read_mapping(eng, addr, slot, v, known, _leaf_plan(types, tid, v, where), where))
+            elif isinstance(v, Array):
+                setattr(c, f.name, _read_array(eng, addr, slot, v, _array_plan(types, tid, v, where), where))
             elif isinstance(v, Struct):
                 s = type(v)()
                 for path, d, o, nb, t in struct_leaves(types, tid, type(v), where):
@@ -241,6 +308,8 @@ def write_system(fixture: Any, system: System) -> None:
                         for k in key:
                             s = mapping_slot(s, k)
                         _write_packed(eng, addr, s + delta, o, nb, _encode(t, val, nb))
+            elif isinstance(v, Array):
+                _write_array(eng, addr, slot, v, _array_plan(types, tid, v, where))
             elif isinstance(v, Struct):
                 for path, d, o, nb, t in struct_leaves(types, tid, type(v), where):
                     _write_packed(eng, addr, slot + d, o, nb, _encode(t, v.get_leaf(path).v, nb))
@@ -249,6 +318,10 @@ def write_system(fixture: Any, system: System) -> None:
                 _write_packed(eng, addr, slot, off, nb, _encode(type(v), v.v, nb))
             else:
                 raise WorkbenchError(f"{where}: no state view for {type(v).__name__}")
+
+
+def concrete_length(a: Array) -> int:
+    return len(a)
 
 
 def _show(t: Any, v: Any) -> str:
@@ -276,6 +349,18 @@ def diff_systems(model: System, evm: System) -> list[str]:
                         if a != b:
                             k = "][".join(f"{x:#x}" for x in key)
                             out.append(f"{name}.{f.name}[{k}]{suffix}: model {_show(t, a)}, evm {_show(t, b)}")
+            elif isinstance(mv, Array):
+                if concrete_length(mv) != concrete_length(ev):
+                    out.append(f"{name}.{f.name}.length: model {concrete_length(mv)}, evm {concrete_length(ev)}")
+                eleaves = ev.data.leaf_mappings()
+                for suffix, ml in mv.data.leaf_mappings().items():
+                    el = eleaves[suffix]
+                    md, ed = dict(ml.items()), dict(el.items())
+                    t = ml.leaf_type()
+                    for key in sorted(set(md) | set(ed)):
+                        a, b = md.get(key, ml.store.zero), ed.get(key, el.store.zero)
+                        if a != b:
+                            out.append(f"{name}.{f.name}[{key[0]}]{suffix}: model {_show(t, a)}, evm {_show(t, b)}")
             elif isinstance(mv, Struct):
                 for path, t in mv.leaves():
                     a, b = mv.get_leaf(path).v, ev.get_leaf(path).v
