@@ -403,6 +403,8 @@ class Prover:
         """Every invariant (state and step) across one transition, plus the vacuity check of that
         transition. The call runs at a block and time at or after the pre-state's (any advance)."""
         t_start = time.perf_counter()
+        if getattr(getattr(self.system.models[tr.contract], tr.function), "is_payable", False):
+            raise Unsupported("payable function (msg.value and ETH balances)", tr.name)
         tag = f"pre.{tr.name}"
         pre, facts = symbolic_system(self.system, tag)
         sender = Address.symbolic(f"{tag}.msg.sender")

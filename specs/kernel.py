@@ -88,6 +88,16 @@ class Error(SolidityError):
     message: str
 
 
+@dataclass(frozen=True)
+class EmptyRevert(SolidityError):
+    """A revert without data: value sent to a non-payable function or a contract without `receive`,
+    a call with more value than the caller holds."""
+
+    @classmethod
+    def abi_name(cls) -> str:
+        return ""
+
+
 class Revert(Exception):
     """A modelled revert: the call fails with `error` and no state change survives."""
 
@@ -1621,6 +1631,60 @@ class World:
         self.contracts: dict[int, Contract] = {}
         self.logs: list[EventRecord] = []
         self.block = Block()
+        self.balances: dict[int, int] = {}  # ETH (wei) of every account the model tracks; absent = 0
+
+    # -- ETH ---------------------------------------------------------------------------------
+    def balance(self, a: Any) -> U256:
+        """`address(a).balance`."""
+        return U256(self.balances.get(_address_int(a, "balance of"), 0))
+
+    def set_balance(self, a: Any, wei: int) -> None:
+        self.balances[_address_int(a, "balance of")] = U256(wei).v
+
+    def _move(self, frm: Any, to: Any, amount: Any) -> None:
+        f, t = _address_int(frm, "ETH transfer from"), _address_int(to, "ETH transfer to")
+        v = term(amount)
+        if is_sym(v) or is_sym(f) or is_sym(t):
+            raise Unsupported("ETH transfer of a symbolic amount (msg.value, balances)")
+        if v == 0:
+            return
+        if self.balances.get(f, 0) < v:
+            raise Revert(EmptyRevert())
+        self.balances[f] -= v
+        self.balances[t] = self.balances.get(t, 0) + v
+
+    def call(self, frm: Any, to: Any, fn: str, *args: Any, value: Any = 0) -> Any:
+        """A high-level call `Contract(to).fn{value: v}(args)` from contract `frm`: the value moves
+        first (a non-payable function reverts), a revert of the callee propagates."""
+        callee = getattr(self.at(Address(to) if not isinstance(to, Address) else to), fn)
+        if term(value) != 0 and not getattr(callee, "is_payable", False):
+            raise Revert(EmptyRevert())
+        self._move(frm, to, value)
+        return callee(Msg(Address(_address_int(frm, "call from")), U256(term(value))), *args)
+
+    def send_value(self, frm: Any, to: Any, amount: Any) -> bool:
+        """`to.call{value: amount}("")` from contract `frm`: True on success; on failure (not enough
+        balance, a contract without `receive`, a reverting `receive`) False, with every change the
+        call made undone. The receiver's `receive(msg)` runs with all the world, so it may reenter."""
+        snap = self.clone()
+        n_logs = len(self.logs)
+        try:
+            self._move(frm, to, amount)
+            t = _address_int(to, "ETH transfer to")
+            if t in self.contracts:
+                receive = getattr(self.contracts[t], "receive", None)
+                if receive is None:
+                    raise Revert(EmptyRevert())
+                receive(Msg(Address(_address_int(frm, "call from")), U256(term(amount))))
+            return True
+        except Revert:
+            self.balances = snap.balances
+            for a, c in self.contracts.items():
+                if a in snap.contracts:
+                    for f in dataclasses.fields(c):
+                        object.__setattr__(c, f.name, getattr(snap.contracts[a], f.name))
+            del self.logs[n_logs:]
+            return False
 
     def deploy(self, address: int, contract: Contract) -> Contract:
         if address in self.contracts:
@@ -1640,6 +1704,7 @@ class World:
     def clone(self) -> "World":
         w = World()
         w.block = Block(self.block.number, self.block.timestamp)
+        w.balances = dict(self.balances)
         for a, c in self.contracts.items():
             c2 = c.clone()
             c2.attach(w, Address(a))
@@ -1650,10 +1715,19 @@ class World:
         """Run one external call with transaction semantics: on revert no state change survives.
         Returns the outcome; `self` is updated in place on success."""
         trial = self.clone()
+        value = term(msg.value)
         try:
-            returned = getattr(trial.at(Address(to)), fn)(msg, *args)
+            target = getattr(trial.at(Address(to)), fn)
+            if value != 0:
+                if not getattr(target, "is_payable", False):
+                    raise Revert(EmptyRevert())
+                if not is_sym(value) and trial.balances.get(_address_int(msg.sender, "sender"), 0) < value:
+                    raise ModelBug(f"sender {term(msg.sender):#x} cannot send {value} wei (a transaction, not a revert)")
+                trial._move(msg.sender, to, value)
+            returned = target(msg, *args)
         except Revert as r:
             return Outcome(ok=False, returned=None, error=r.error, events=())
+        self.balances = trial.balances
         self.contracts = trial.contracts
         for c in self.contracts.values():
             c.attach(self, c.address)
@@ -1686,6 +1760,23 @@ def view(fn: Callable) -> Callable:
     transition, the fuzzer calls it with a static call)."""
     fn.is_view = True  # type: ignore[attr-defined]
     return fn
+
+
+def payable(fn: Callable) -> Callable:
+    """Mark a model function as an external `payable` one (it accepts msg.value; any other function
+    sent value reverts without data)."""
+    fn.is_external = True  # type: ignore[attr-defined]
+    fn.is_payable = True  # type: ignore[attr-defined]
+    return fn
+
+
+def _address_int(a: Any, what: str) -> Any:
+    v = a.v if isinstance(a, Address) else a
+    if isinstance(v, Contract):
+        v = v.address.v
+    if not is_sym(v) and not (isinstance(v, int) and 0 <= v < Address.MOD):
+        raise ModelBug(f"{what}: {a!r} is not an address")
+    return v
 
 
 def external(fn: Callable) -> Callable:

@@ -258,6 +258,9 @@ def read_system(fixture: Any, template: System, keys: "Iterable[int] | dict[type
     slot plus the member's slot and offset. A model type that does not match the Solidity one raises."""
     known = key_sets(keys)
     out = template.clone()
+    # ETH: the suite's contracts and every account whose balance the model tracks
+    for a in sorted(set(template.addrs.values()) | set(template.world.balances)):
+        out.world.balances[a] = fixture.engine.get_balance(a)
     for name, addr in template.addrs.items():
         c = out.world.contracts[addr]
         art = fixture.artifacts[name]
@@ -334,6 +337,10 @@ def diff_systems(model: System, evm: System) -> list[str]:
     """Field-by-field differences, in Solidity names: 'StakeManager.stakes[0xa1]: model 5, evm 6',
     'Providers.providers[0xa1].terms.fee: model 5, evm 6', 'Providers.config.admin: ...'."""
     out = []
+    for a in sorted(set(model.world.balances) | set(evm.world.balances)):
+        mb, eb = model.world.balances.get(a, 0), evm.world.balances.get(a, 0)
+        if mb != eb:
+            out.append(f"balance({a:#x}): model {mb}, evm {eb}")
     for name, addr in model.addrs.items():
         mc, ec = model.world.contracts[addr], evm.world.contracts[addr]
         for f in mc.storage_fields():
