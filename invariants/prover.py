@@ -40,7 +40,7 @@ from typing import Any, Callable, get_type_hints
 import z3
 
 from specs.kernel import (
-    KECCAK_FUNCTIONS, SCALAR_TYPES, U256, Address, Array, Block, Bool, Bytes32, Enum, Explorer, Mapping, ModelBug, Msg, Sint,
+    KECCAK_FUNCTIONS, SCALAR_TYPES, U256, Address, Array, Block, DynBytes, Bool, Bytes32, Enum, Explorer, Mapping, ModelBug, Msg, Sint,
     Struct, Uint, Unsupported, abi_field_range, flat_key, is_scalar_type, is_sym, keccak256_abi, term,
 )
 from specs.system import DEPLOYMENTS, System, build_system
@@ -200,6 +200,8 @@ def symbolic_system(system: System, tag: str) -> tuple[System, list[z3.BoolRef]]
                 s = type(v).symbolic(vname)
                 facts += s.range_constraints()
                 setattr(c, f.name, s)
+            elif isinstance(v, DynBytes):
+                raise Unsupported(f"{v.SOLIDITY} storage value", f"{name}.{f.name}")
             elif isinstance(v, (int, str, bytes, bool)):  # constants held in storage (token name, symbol)
                 continue
             else:
@@ -326,7 +328,8 @@ def transitions(system: System) -> list[Transition]:
                     raise ModelBug(f"{name}.{fname}: parameters {missing} have no type annotation")
                 params = tuple((p, hints[p]) for p in names)
                 for p, t in params:
-                    if t not in SYMBOLIC_TYPES and not is_scalar_type(t):
+                    if t not in SYMBOLIC_TYPES and not is_scalar_type(t) and not (
+                            isinstance(t, type) and issubclass(t, DynBytes)):  # reported UNSUPPORTED
                         raise ModelBug(f"{name}.{fname}: parameter {p} of type {t} has no symbolic encoding")
                 out.append(Transition(name, fname, params))
     return sorted(out, key=lambda t: (list(system.addrs).index(t.contract), t.function))
@@ -405,6 +408,9 @@ class Prover:
         t_start = time.perf_counter()
         if getattr(getattr(self.system.models[tr.contract], tr.function), "is_payable", False):
             raise Unsupported("payable function (msg.value and ETH balances)", tr.name)
+        for p, t in tr.params:
+            if isinstance(t, type) and issubclass(t, DynBytes):
+                raise Unsupported(f"{t.SOLIDITY} parameter", f"{tr.name}({p})")
         tag = f"pre.{tr.name}"
         pre, facts = symbolic_system(self.system, tag)
         sender = Address.symbolic(f"{tag}.msg.sender")

@@ -1447,6 +1447,66 @@ class _Store:
 
 
 # ---------------------------------------------------------------------------------------------
+# Dynamic byte strings
+# ---------------------------------------------------------------------------------------------
+
+
+class DynBytes:
+    """A Solidity `bytes` value (storage or memory), concrete only: the Python bytes it holds. `String`
+    is `string`, the same bytes read as UTF-8. No symbolic encoding: the prover reports a storage field
+    or a parameter of these types UNSUPPORTED."""
+
+    __slots__ = ("v",)
+    SOLIDITY: ClassVar[str] = "bytes"
+
+    def __init__(self, v: "bytes | str | DynBytes" = b""):
+        if isinstance(v, DynBytes):
+            v = v.v
+        if isinstance(v, str):
+            v = v.encode("utf-8")
+        if not isinstance(v, (bytes, bytearray)):
+            raise ModelBug(f"{type(self).__name__}({v!r}): not bytes")
+        self.v = bytes(v)
+
+    def length(self) -> "U256":
+        """`bytes(s).length` (bytes, not characters)."""
+        return U256(len(self.v))
+
+    def __len__(self) -> int:
+        return len(self.v)
+
+    def __add__(self, other: "DynBytes") -> "DynBytes":
+        """`bytes.concat` / `string.concat`."""
+        if type(other) is not type(self):
+            raise ModelBug(f"concatenating {type(self).__name__} and {type(other).__name__}")
+        return type(self)(self.v + other.v)
+
+    def __eq__(self, other: object) -> bool:  # type: ignore[override]
+        if type(other) is not type(self):
+            raise ModelBug(f"comparing {type(self).__name__} with {other!r}")
+        return self.v == other.v  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self.v)
+
+    def copy(self) -> "DynBytes":
+        return self
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.v!r})"
+
+
+class String(DynBytes):
+    SOLIDITY = "string"
+
+    def __str__(self) -> str:
+        return self.v.decode("utf-8", errors="replace")
+
+    def __repr__(self) -> str:
+        return f"String({str(self)!r})"
+
+
+# ---------------------------------------------------------------------------------------------
 # Storage arrays
 # ---------------------------------------------------------------------------------------------
 

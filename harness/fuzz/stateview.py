@@ -6,7 +6,9 @@ compiler's storage layout; mapping entries are read at the keys the caller knows
 and the contracts). Values packed into a shared slot are read at their offset and width, structs
 member by member (nested structs flattened), enums as their member index; a model type that does
 not match the Solidity one (width, signedness, members) raises, as does any construct the view has
-no reader for (strings, bytes, arrays inside mappings or structs). Storage arrays
+no reader for (arrays, strings and bytes inside mappings or structs). `string` and `bytes`
+state variables are read in solc's short (<= 31 bytes, in the slot) and long (length at the slot,
+data from keccak(slot)) forms. Storage arrays
 (`T[N]`, `T[]` of scalars or structs) are read element by element: a fixed one from its slot, a
 dynamic one's length at its slot and its elements from keccak(slot), packed as solc packs them.
 """
@@ -19,7 +21,7 @@ from typing import Any, Iterable
 from eth_utils import keccak
 
 from harness.errors import WorkbenchError
-from specs.kernel import SCALAR_TYPES, Address, Array, Bool, Bytes32, Enum, Mapping, Sint, Struct, Uint
+from specs.kernel import SCALAR_TYPES, Address, Array, DynBytes, Bool, Bytes32, Enum, Mapping, Sint, Struct, Uint
 from specs.system import System
 
 
@@ -187,6 +189,42 @@ def _write_array(eng: Any, addr: int, slot: int, v: Array, plan: tuple) -> None:
             _write_packed(eng, addr, s, o, nb, _encode(t, leaves[suffix].store.get((i,)), nb))
 
 
+MAX_BYTES_READ = 1 << 16  # a longer string or bytes value is not read (WorkbenchError)
+
+
+def _check_bytes(where: str, v: DynBytes, info: dict) -> None:
+    if info.get("encoding") != "bytes" or info.get("label") != v.SOLIDITY:
+        raise WorkbenchError(f"{where}: model {type(v).__name__} for Solidity {info.get('label', '?')}")
+
+
+def _read_bytes(eng: Any, addr: int, slot: int, where: str) -> bytes:
+    word = eng.get_storage(addr, slot)
+    if word & 1 == 0:  # short form: the data left-aligned, 2 * length in the lowest byte
+        length = (word & 0xFF) // 2
+        if length > 31:
+            raise WorkbenchError(f"{where}: short-form length {length} above 31 (corrupt slot)")
+        return word.to_bytes(32, "big")[:length]
+    length = (word - 1) // 2
+    if length > MAX_BYTES_READ:
+        raise WorkbenchError(f"{where}: length {length} above the {MAX_BYTES_READ} bytes the state view reads")
+    if length < 32:
+        raise WorkbenchError(f"{where}: long-form length {length} below 32 (corrupt slot)")
+    start = array_data_slot(slot)
+    data = b"".join(eng.get_storage(addr, start + i).to_bytes(32, "big") for i in range((length + 31) // 32))
+    return data[:length]
+
+
+def _write_bytes(eng: Any, addr: int, slot: int, data: bytes) -> None:
+    if len(data) <= 31:
+        eng.set_storage(addr, slot, int.from_bytes(data.ljust(32, b"\0"), "big") | (2 * len(data)))
+        return
+    eng.set_storage(addr, slot, 2 * len(data) + 1)
+    start = array_data_slot(slot)
+    padded = data.ljust((len(data) + 31) // 32 * 32, b"\0")
+    for i in range(len(padded) // 32):
+        eng.set_storage(addr, start + i, int.from_bytes(padded[32 * i:32 * i + 32], "big"))
+
+
 def key_sets(keys: "Iterable[int] | dict[type, Iterable[int]]") -> dict[type, list[int]]:
     """Known keys per Solidity key type. A plain iterable means addresses (the fuzzer's actors and the
     contracts); task type ids (bytes32) and indices (uint256) are given under their kernel types."""
@@ -273,6 +311,9 @@ def read_system(fixture: Any, template: System, keys: "Iterable[int] | dict[type
             v = getattr(c, f.name)
             if isinstance(v, Mapping):
                 setattr(c, f.name, _read_mapping(eng, addr, slot, v, known, _leaf_plan(types, tid, v, where), where))
+            elif isinstance(v, DynBytes):
+                _check_bytes(where, v, types.get(tid, {}))
+                setattr(c, f.name, type(v)(_read_bytes(eng, addr, slot, where)))
             elif isinstance(v, Array):
                 setattr(c, f.name, _read_array(eng, addr, slot, v, _array_plan(types, tid, v, where), where))
             elif isinstance(v, Struct):
@@ -311,6 +352,9 @@ def write_system(fixture: Any, system: System) -> None:
                         for k in key:
                             s = mapping_slot(s, k)
                         _write_packed(eng, addr, s + delta, o, nb, _encode(t, val, nb))
+            elif isinstance(v, DynBytes):
+                _check_bytes(where, v, types.get(tid, {}))
+                _write_bytes(eng, addr, slot, v.v)
             elif isinstance(v, Array):
                 _write_array(eng, addr, slot, v, _array_plan(types, tid, v, where))
             elif isinstance(v, Struct):
@@ -373,6 +417,9 @@ def diff_systems(model: System, evm: System) -> list[str]:
                     a, b = mv.get_leaf(path).v, ev.get_leaf(path).v
                     if a != b:
                         out.append(f"{name}.{f.name}.{'.'.join(path)}: model {_show(t, a)}, evm {_show(t, b)}")
+            elif isinstance(mv, DynBytes):
+                if mv.v != ev.v:
+                    out.append(f"{name}.{f.name}: model {mv!r}, evm {ev!r}")
             elif mv.v != ev.v:
                 out.append(f"{name}.{f.name}: model {_show(type(mv), mv.v)}, evm {_show(type(ev), ev.v)}")
     return out

@@ -10,7 +10,7 @@ from typing import Any, Callable
 from harness.evm.compile import Artifact, compile_contracts
 from harness.evm.engine import Engine, deploy_contract, make_engine
 from harness.fuzz.stateview import diff_systems, read_system
-from specs.kernel import Address, Block, Contract, Msg, World
+from specs.kernel import Address, Block, Contract, Msg, String, World
 from specs.system import DEPLOYER, GENESIS_BLOCK, GENESIS_TIMESTAMP, System
 
 CONTRACTS = "tests/kernel/contracts"
@@ -60,7 +60,7 @@ class Pair:
     def call(self, fn: str, sender: int, *args: Any) -> tuple[Any, Any]:
         """The call on both sides; returns (model outcome, EVM outcome)."""
         margs = tuple(args)
-        evm_args = tuple(a.v if hasattr(a, "v") else a for a in args)
+        evm_args = tuple(str(a) if isinstance(a, String) else a.v if hasattr(a, "v") else a for a in args)
         evm_args = tuple(bool(a) if isinstance(a, bool) else a for a in evm_args)
         m = self.system.world.transact(self.address, fn, Msg(Address(sender)), *margs)
         e = self.contract.transact(fn, *evm_args, sender=sender)
