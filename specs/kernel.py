@@ -1717,6 +1717,8 @@ class World:
         """A high-level call `Contract(to).fn{value: v}(args)` from contract `frm`: the value moves
         first (a non-payable function reverts), a revert of the callee propagates."""
         callee = getattr(self.at(Address(to) if not isinstance(to, Address) else to), fn)
+        if is_sym(term(value)):
+            raise Unsupported("call with a symbolic msg.value", fn)
         if term(value) != 0 and not getattr(callee, "is_payable", False):
             raise Revert(EmptyRevert())
         self._move(frm, to, value)
@@ -1776,12 +1778,14 @@ class World:
         Returns the outcome; `self` is updated in place on success."""
         trial = self.clone()
         value = term(msg.value)
+        if is_sym(value):
+            raise Unsupported("transaction with a symbolic msg.value", fn)
         try:
             target = getattr(trial.at(Address(to)), fn)
             if value != 0:
                 if not getattr(target, "is_payable", False):
                     raise Revert(EmptyRevert())
-                if not is_sym(value) and trial.balances.get(_address_int(msg.sender, "sender"), 0) < value:
+                if trial.balances.get(_address_int(msg.sender, "sender"), 0) < value:
                     raise ModelBug(f"sender {term(msg.sender):#x} cannot send {value} wei (a transaction, not a revert)")
                 trial._move(msg.sender, to, value)
             returned = target(msg, *args)

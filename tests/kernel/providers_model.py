@@ -136,3 +136,14 @@ class FeeIntoSince(ProvidersModel):
         self.providers[msg.sender].terms.since = _u32(fee.v)
 
 
+
+
+@dataclass
+class StatusNoneAllowed(ProvidersModel):
+    """Broken on purpose: setStatus accepts Status.None (a provider keeps its lock and may rejoin)."""
+
+    @external
+    def setStatus(self, msg: Msg, who: Address, s: U8) -> None:
+        require(msg.sender == self.config.admin, Error("admin"))
+        require(self.providers[who].owner != Address(0), Error("unknown"))
+        self.providers[who].status = Status.convert(s)

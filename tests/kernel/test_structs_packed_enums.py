@@ -18,7 +18,7 @@ from specs.kernel import (
 from specs.system import DEPLOYER
 from tests.kernel.evm_pair import Pair, error_of, model_system
 from tests.kernel.providers_model import (
-    Config, FeeIntoSince, Provider, ProvidersModel, SlashKeepsLocked, Status, Terms,
+    Config, FeeIntoSince, Provider, ProvidersModel, SlashKeepsLocked, Status, StatusNoneAllowed, Terms,
 )
 
 A, B, C = 0xA1, 0xB2, 0xC3
@@ -276,6 +276,15 @@ def test_prover_finds_the_broken_slash_with_a_counterexample_confirmed_on_the_mo
         assert out.ok, out
         evm = pair.evm_state(known).world.contracts[pair.address]
         assert evm.providers[who].locked <= evm.providers[who].stake  # the contract clamps; the model did not
+
+
+def test_prover_finds_an_enum_member_the_model_should_refuse():
+    results = _prove(StatusNoneAllowed)
+    bad = {r.id: r for r in results if r.status != "PROVED"}
+    assert list(bad) == ["KERNEL-ENUM-001/Providers.setStatus"]
+    cex = bad["KERNEL-ENUM-001/Providers.setStatus"].counterexample
+    assert bad["KERNEL-ENUM-001/Providers.setStatus"].status == "VIOLATED" and cex.confirmed_on_model
+    assert cex.args[1] == U8(0)  # Status(0) is None
 
 
 def test_symbolic_struct_mapping_is_one_array_per_leaf_and_a_struct_state_variable_one_term_per_member():
