@@ -14,6 +14,13 @@ symbolic values introduce fresh variables fixed by their defining inequalities (
 definition never constrains a path that did not make it. `keccak256(abi.encode(...))` of symbolic
 values is an uninterpreted function, one per type signature (`keccak256_abi`, `KECCAK_FUNCTIONS`).
 
+Beyond scalars and mappings: enums (`Enum`, a bounded index; `E.convert(u)` panics 0x21), structs
+(`Struct`; in a mapping one store per leaf member, read and written through `StructRef`), storage
+arrays (`Array`, T[N] and T[]: elements as a mapping from the index plus a length term; panics 0x31
+and 0x32), ETH (`World.balances`, `@payable`, `msg.value`, `World.call` and `World.send_value`, whose
+receiver may reenter) and `string`/`bytes` values (`String`, `DynBytes`, concrete only). What has no
+symbolic encoding raises `Unsupported`, which the prover reports as UNSUPPORTED naming the construct.
+
 Integers are encoded as z3 `Int` with range constraints 0 <= x < 2**bits: exact for checked
 arithmetic, where an out-of-range result reverts. Bit-vectors are kept for bitwise and `unchecked`
 code (none in the suite yet: wrapping operations are written with explicit `If`).

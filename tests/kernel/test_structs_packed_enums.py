@@ -198,6 +198,20 @@ def test_a_model_struct_that_does_not_match_the_layout_is_refused():
         pair.diff([A])
 
 
+def test_a_model_scalar_of_another_width_than_the_layout_is_refused():
+    from dataclasses import dataclass
+
+    from specs.kernel import U256, storage
+
+    @dataclass
+    class WideEpoch(ProvidersModel):
+        epoch: U256 = storage(lambda: U256(0))  # a uint64 in the contract, packed beside count and paused
+
+    pair = Pair("py-evm", "Providers", WideEpoch)
+    with pytest.raises(WorkbenchError, match="Providers.epoch: model type U256 does not match Solidity uint64"):
+        pair.diff([A])
+
+
 def test_write_system_writes_packed_members_without_touching_neighbours():
     pair = Pair("pyrevm", "Providers", ProvidersModel)
     pair.call("join", A, U128(100), U64(5))
