@@ -18,7 +18,11 @@ Encoding: integers are z3 Ints with range constraints (exact under Solidity 0.8 
 mappings are arrays; a per-key invariant (`def p(s, sink)`) is proved for a fresh key k0 and assumed
 before the call at k0 and at every address the path touched (any instance of a true universal
 statement may be assumed); sums over mappings are ghost variables updated by every write, with the
-fact that the touched entries, counted once each, add up to at most the sum.
+fact that the touched entries, counted once each, add up to at most the sum. A struct-valued mapping
+is one array per leaf member ('Contract.field.member'), a struct state variable one term per leaf,
+an enum an Int below its number of members, a storage array a mapping from the index plus a length
+term. Constructs without an encoding (payable functions and ETH, string and bytes) make the kernel
+raise `Unsupported`, and every obligation of that task is UNSUPPORTED with the construct named.
 
 Environment assumptions (stated in every result): the system's contracts are never the `msg.sender`
 of an external call except through their own modelled code, and the deployment wiring (immutables)
@@ -40,8 +44,9 @@ from typing import Any, Callable, get_type_hints
 import z3
 
 from specs.kernel import (
-    KECCAK_FUNCTIONS, SCALAR_TYPES, U256, Address, Array, Block, DynBytes, Bool, Bytes32, Enum, Explorer, Mapping, ModelBug, Msg, Sint,
-    Struct, Uint, Unsupported, abi_field_range, flat_key, is_scalar_type, is_sym, keccak256_abi, term,
+    KECCAK_FUNCTIONS, SCALAR_TYPES, U256, Address, Array, Block, Bool, Bytes32, DynBytes, Enum, Explorer, Mapping,
+    ModelBug, Msg, Sint, Struct, Uint, Unsupported, abi_field_range, flat_key, is_scalar_type, is_sym, keccak256_abi,
+    term,
 )
 from specs.system import DEPLOYMENTS, System, build_system
 from invariants.registry import REGISTRY, STEP_REGISTRY, Call, Invariant, StepInvariant, step_failures
