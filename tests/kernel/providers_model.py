@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from specs.kernel import (
-    U16, U32, U64, U128, U256, U8, Address, Bool, Contract, Enum, Error, Mapping, Msg, Struct, external,
+    I96, U16, U32, U64, U128, U256, U8, Address, Bool, Contract, Enum, Error, Mapping, Msg, Struct, external,
     is_sym, require, storage,
 )
 from specs.system import DEPLOYER
@@ -52,6 +52,8 @@ class ProvidersModel(Contract):
     config: Config = storage(lambda: Config(minStake=U32(10), maxProviders=U16(3), defaultStatus=Status.Active,
                                             admin=Address(DEPLOYER)))
     totalStaked: U256 = storage(lambda: U256(0))
+    delta: I96 = storage(lambda: I96(0))
+    stamp: U64 = storage(lambda: U64(0))
 
     @external
     def join(self, msg: Msg, amount: U128, fee: U64) -> None:
@@ -107,6 +109,11 @@ class ProvidersModel(Contract):
         self.totalStaked = self.totalStaked - U256(p.stake.v)
         del self.providers[msg.sender]
         self.count = self.count - 1
+
+    @external
+    def nudge(self, msg: Msg, by: I96) -> None:
+        self.delta = self.delta + by
+        self.stamp = U64(self.world.block.number % (1 << 64))  # uint64(block.number)
 
     @external
     def bump(self, msg: Msg, by: U64) -> None:

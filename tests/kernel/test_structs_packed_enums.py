@@ -13,7 +13,7 @@ from harness.fuzz.stateview import mapping_slot, write_system
 from invariants.prover import Prover
 from invariants.registry import Invariant
 from specs.kernel import (
-    U8, U32, U64, U128, Address, Bool, Explorer, Mapping, ModelBug, Panic, Revert, Struct, Unsupported,
+    I96, U8, U32, U64, U128, Address, Bool, Explorer, Mapping, ModelBug, Panic, Revert, Struct, Unsupported,
 )
 from specs.system import DEPLOYER
 from tests.kernel.evm_pair import Pair, error_of, model_system
@@ -38,6 +38,8 @@ SCENARIO = [
     ("bump", C, U64(3)),  # packed scalars
     ("unlock", B, U128(1)),  # underflow of a uint128 member: Panic 0x11
     ("join", C, U128(20), U64(2)),
+    ("nudge", C, I96(-5)),  # a negative int96 packed beside a uint64
+    ("nudge", C, I96(I96.MIN)),  # overflow of the signed type: Panic 0x11
     ("leave", B),  # delete of a struct in a mapping
 ]
 
@@ -126,6 +128,7 @@ def test_model_and_evm_agree_on_outcomes_and_struct_packed_enum_state(engine):
     assert (a.terms.fee, a.terms.since, a.terms.open) == (U64(5), U32(1_700_000_000), Bool(True))
     assert evm.providers[B].status == Status.None_  # deleted
     assert (evm.count.v, evm.paused.v, evm.epoch.v) == (2, True, 3)  # three packed scalars of slot 1
+    assert (evm.delta.v, evm.stamp.v) == (-5, 1)  # two's complement in the low 12 bytes of slot 4
     assert (evm.config.minStake.v, evm.config.maxProviders.v, evm.config.defaultStatus, evm.config.admin) == (
         10, 3, Status.Active, Address(ADMIN))
 
@@ -157,11 +160,13 @@ def test_poked_packed_slots_are_found_and_named(engine):
     _poke(pair, base + 1, 0, 1, 3)  # providers[A].status, packed with owner
     _poke(pair, 1, 3, 8, 42)  # epoch, packed after count (2 bytes) and paused (1 byte)
     _poke(pair, 2, 4, 2, 7)  # config.maxProviders, a packed member of a struct state variable
+    _poke(pair, 4, 0, 12, (1 << 96) - 3)  # delta = -3 in int96 two's complement
     assert pair.diff([A]) == [
         f"Providers.providers[{A:#x}].locked: model 0, evm 9",
         f"Providers.providers[{A:#x}].status: model 1 (Status.Active), evm 3 (Status.Slashed)",
         "Providers.epoch: model 0, evm 42",
         "Providers.config.maxProviders: model 3, evm 7",
+        "Providers.delta: model 0, evm -3",
     ]
 
 
@@ -218,6 +223,8 @@ def test_write_system_writes_packed_members_without_touching_neighbours():
     c = pair.system.world.contracts[pair.address]
     c.providers[A].terms.fee = U64(1234)
     c.config.maxProviders = 9
+    c.delta = I96(-7)  # a negative value written into its bytes, stamp beside it untouched
+    c.stamp = U64(11)
     write_system(pair.fixture, pair.system)
     assert pair.diff([A]) == []
     out = pair.contract.transact("join", 50, 1, sender=B)

@@ -33,6 +33,8 @@ contract Providers {
     uint64 epoch;
     Config config;
     uint256 totalStaked;
+    int96 delta;    // packed with stamp: a signed value in the low bytes of slot 4
+    uint64 stamp;
 
     constructor() {
         config = Config(10, 3, Status.Active, msg.sender);
@@ -91,6 +93,11 @@ contract Providers {
         totalStaked -= p.stake;
         delete providers[msg.sender];
         count -= 1;
+    }
+
+    function nudge(int96 by) external {
+        delta += by;
+        stamp = uint64(block.number);
     }
 
     function bump(uint64 by) external {
