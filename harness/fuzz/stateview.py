@@ -334,7 +334,10 @@ def read_system(fixture: Any, template: System, keys: "Iterable[int] | dict[type
 def write_system(fixture: Any, system: System) -> None:
     """Write a model state into EVM storage (counterexample pre-states). Only entries the model
     holds are written: the EVM must start from the deployed state, whose mappings are empty. Packed
-    values are written into their bytes of the slot, leaving the neighbours."""
+    values are written into their bytes of the slot, leaving the neighbours. The ETH balances the
+    model tracks are set too."""
+    for a, wei in sorted(system.world.balances.items()):
+        fixture.engine.set_balance(a, wei)
     for name, addr in system.addrs.items():
         c = system.world.contracts[addr]
         art = fixture.artifacts[name]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pytest
 
 from harness.evm.engine import deploy_contract, make_engine
-from harness.fuzz.stateview import diff_systems, read_system
+from harness.fuzz.stateview import diff_systems, read_system, write_system
 from invariants.prover import Prover
 from invariants.registry import Invariant
 from specs.kernel import U256, Address, Block, Contract, EmptyRevert, Error, ModelBug, Msg, Revert, World, storage
@@ -138,6 +138,14 @@ def test_a_broken_vault_model_is_named_in_the_diff():
     bank.call("Vault", "deposit", A, value=ETH)
     bank.call("Vault", "withdraw", A, 10)
     assert bank.diff() == [f"Vault.total: model {ETH}, evm {ETH - 10}"]
+
+
+def test_write_system_sets_the_balances_the_model_tracks():
+    bank = Bank("py-evm")
+    bank.system.world.set_balance(B, 3 * ETH)
+    bank.system.world.set_balance(VAULT, 5)
+    write_system(bank.fixture, bank.system)
+    assert bank.diff() == [] and bank.engine.get_balance(VAULT) == 5
 
 
 def total_is_sum_of_deposits(s):
