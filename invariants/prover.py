@@ -18,7 +18,11 @@ Encoding: integers are z3 Ints with range constraints (exact under Solidity 0.8 
 mappings are arrays; a per-key invariant (`def p(s, sink)`) is proved for a fresh key k0 and assumed
 before the call at k0 and at every address the path touched (any instance of a true universal
 statement may be assumed); sums over mappings are ghost variables updated by every write, with the
-fact that the touched entries, counted once each, add up to at most the sum.
+fact that the touched entries, counted once each, add up to at most the sum. A struct-valued mapping
+is one array per leaf member ('Contract.field.member'), a struct state variable one term per leaf,
+an enum an Int below its number of members, a storage array a mapping from the index plus a length
+term. Constructs without an encoding (payable functions and ETH, string and bytes) make the kernel
+raise `Unsupported`, and every obligation of that task is UNSUPPORTED with the construct named.
 
 Environment assumptions (stated in every result): the system's contracts are never the `msg.sender`
 of an external call except through their own modelled code, and the deployment wiring (immutables)
@@ -40,8 +44,9 @@ from typing import Any, Callable, get_type_hints
 import z3
 
 from specs.kernel import (
-    KECCAK_FUNCTIONS, U256, Address, Block, Bool, Bytes32, Explorer, Mapping, ModelBug, Msg, Uint, abi_field_range,
-    flat_key, is_sym, keccak256_abi, term,
+    KECCAK_FUNCTIONS, SCALAR_TYPES, U256, Address, Array, Block, Bool, Bytes32, DynBytes, Enum, Explorer, Mapping,
+    ModelBug, Msg, Sint, Struct, Uint, Unsupported, abi_field_range, flat_key, is_scalar_type, is_sym, keccak256_abi,
+    term,
 )
 from specs.bpe.system import DEPLOYMENTS, System, build_system
 from invariants.registry import REGISTRY, STEP_REGISTRY, Call, Invariant, StepInvariant, step_failures
@@ -62,6 +67,9 @@ ENVIRONMENT = [
     "msg.sender is never address(0); every call may follow any block and time advance",
 ]
 SYMBOLIC_TYPES = (U256, Address, Bool, Bytes32)
+# storage values and parameters with a symbolic encoding: every kernel scalar (integers of any width,
+# enums, address, bool, bytes32); structs and struct-valued mappings are encoded leaf by leaf
+SYMBOLIC_VALUE_TYPES = SCALAR_TYPES
 
 AnyInvariant = Any  # Invariant | StepInvariant
 
@@ -146,8 +154,10 @@ def _json_value(v: Any) -> Any:
         return f"{v.v:#066x}"
     if isinstance(v, Bool):
         return bool(v.v)
-    if isinstance(v, Uint):
+    if isinstance(v, (Uint, Sint, Enum)):
         return str(v.v)
+    if isinstance(v, Struct):
+        return {".".join(p): _json_value(v.get_leaf(p)) for p, _ in v.leaves()}
     return v
 
 
@@ -158,11 +168,14 @@ def state_json(system: System) -> dict:
         c = system.world.contracts[addr]
         for f in c.storage_fields():
             v = getattr(c, f.name)
-            if isinstance(v, Mapping):
-                entries = {"][".join(f"{k:#x}" for k in key): (str(val) if not isinstance(val, bool) else val)
-                           for key, val in v.items()}
-                if entries:
-                    out[f"{name}.{f.name}"] = entries
+            if isinstance(v, Array):
+                out[f"{name}.{f.name}.length"] = str(len(v))
+            if isinstance(v, (Mapping, Array)):
+                for suffix, leaf in (v.data if isinstance(v, Array) else v).leaf_mappings().items():
+                    entries = {"][".join(f"{k:#x}" for k in key): (str(val) if not isinstance(val, bool) else val)
+                               for key, val in leaf.items()}
+                    if entries:
+                        out[f"{name}.{f.name}" + (f"[]{suffix}" if suffix else "")] = entries
             else:
                 out[f"{name}.{f.name}"] = _json_value(v)
     return out
@@ -184,12 +197,20 @@ def symbolic_system(system: System, tag: str) -> tuple[System, list[z3.BoolRef]]
             vname = f"{tag}.{name}.{f.name}"
             if isinstance(v, Mapping):
                 setattr(c, f.name, v.symbolize(vname))
-            elif isinstance(v, SYMBOLIC_TYPES):
+            elif isinstance(v, Array):  # elements as a mapping from the index, the length a term
+                a = v.symbolize(vname)
+                facts += a.range_constraints()
+                setattr(c, f.name, a)
+            elif isinstance(v, (SYMBOLIC_TYPES, SYMBOLIC_VALUE_TYPES, Struct)):
                 s = type(v).symbolic(vname)
                 facts += s.range_constraints()
                 setattr(c, f.name, s)
-            else:  # constants held in storage (token name, symbol): keep the deployed value
+            elif isinstance(v, DynBytes):
+                raise Unsupported(f"{v.SOLIDITY} storage value", f"{name}.{f.name}")
+            elif isinstance(v, (int, str, bytes, bool)):  # constants held in storage (token name, symbol)
                 continue
+            else:
+                raise Unsupported(f"storage field of type {type(v).__name__}", f"{name}.{f.name}")
     return sym, facts
 
 
@@ -200,19 +221,22 @@ def initial_symbolic_system(system: System) -> System:
         c = sym.world.contracts[addr]
         for f in c.storage_fields():
             v = getattr(c, f.name)
-            if isinstance(v, Mapping):
+            if isinstance(v, (Mapping, Array)):
                 setattr(c, f.name, v.to_symbolic(f"init.{name}.{f.name}"))
     return sym
 
 
 def _mappings(system: System) -> dict[str, Mapping]:
+    """Every scalar-valued mapping of storage, by 'Contract.field'; a struct-valued mapping is one
+    mapping per leaf member, by 'Contract.field.member' (`Mapping.leaf_mappings`)."""
     out = {}
     for name, addr in system.addrs.items():
         c = system.world.contracts[addr]
         for f in c.storage_fields():
             v = getattr(c, f.name)
-            if isinstance(v, Mapping):
-                out[f"{name}.{f.name}"] = v
+            if isinstance(v, (Mapping, Array)):  # an array's elements: a mapping from the index
+                for suffix, leaf in (v.data if isinstance(v, Array) else v).leaf_mappings().items():
+                    out[f"{name}.{f.name}{suffix}"] = leaf
     return out
 
 
@@ -309,7 +333,8 @@ def transitions(system: System) -> list[Transition]:
                     raise ModelBug(f"{name}.{fname}: parameters {missing} have no type annotation")
                 params = tuple((p, hints[p]) for p in names)
                 for p, t in params:
-                    if t not in SYMBOLIC_TYPES:
+                    if t not in SYMBOLIC_TYPES and not is_scalar_type(t) and not (
+                            isinstance(t, type) and issubclass(t, DynBytes)):  # reported UNSUPPORTED
                         raise ModelBug(f"{name}.{fname}: parameter {p} of type {t} has no symbolic encoding")
                 out.append(Transition(name, fname, params))
     return sorted(out, key=lambda t: (list(system.addrs).index(t.contract), t.function))
@@ -386,6 +411,11 @@ class Prover:
         """Every invariant (state and step) across one transition, plus the vacuity check of that
         transition. The call runs at a block and time at or after the pre-state's (any advance)."""
         t_start = time.perf_counter()
+        if getattr(getattr(self.system.models[tr.contract], tr.function), "is_payable", False):
+            raise Unsupported("payable function (msg.value and ETH balances)", tr.name)
+        for p, t in tr.params:
+            if isinstance(t, type) and issubclass(t, DynBytes):
+                raise Unsupported(f"{t.SOLIDITY} parameter", f"{tr.name}({p})")
         tag = f"pre.{tr.name}"
         pre, facts = symbolic_system(self.system, tag)
         sender = Address.symbolic(f"{tag}.msg.sender")
@@ -639,8 +669,11 @@ class Prover:
             vals = [z3.Select(st.initial_array, flat_key(k)) for k in keys]
             if st.value_sort == z3.IntSort():
                 leaf = m.leaf_type()
-                bound = leaf.MOD if hasattr(leaf, "MOD") else 1 << 256
-                facts += [z3.And(v >= 0, v < bound) for v in vals]
+                if issubclass(leaf, Sint):
+                    facts += [z3.And(v >= leaf.MIN, v <= leaf.MAX) for v in vals]
+                else:
+                    bound = leaf.MOD if hasattr(leaf, "MOD") else 1 << 256
+                    facts += [z3.And(v >= 0, v < bound) for v in vals]
             if st.summed:
                 facts.append(_distinct_sum(st, keys) <= st.initial_ghost)
                 facts.append(st.initial_ghost >= 0)
@@ -714,21 +747,33 @@ class Prover:
             pc = pre.world.contracts[addr]
             for f in c.storage_fields():
                 v = getattr(pc, f.name)
-                if isinstance(v, Mapping):
-                    st = v.store
-                    m = getattr(c, f.name)
-                    for key in _dedup_keys(touched.get(f"{name}.{f.name}", [])):
-                        ck = tuple(ev(k) for k in key)
-                        val = ev(z3.Select(st.initial_array, flat_key(key)))
-                        m.store.set(ck, fix(val) if m.leaf_type() is Bytes32 else val)
-                    if st.summed:
-                        rest = ev(st.initial_ghost) - m.store.total()
-                        if rest > 0:
-                            m.store.set((FILLER,), m.store.get((FILLER,)) + rest)
-                            note.append(f"{name}.{f.name}[{FILLER:#x}] = {rest} holds the rest of the sum")
-                        elif rest < 0:
-                            note.append(f"{name}.{f.name}: ghost sum below the touched entries (unrealisable)")
-                elif isinstance(v, SYMBOLIC_TYPES) and is_sym(term(v)):
+                if isinstance(v, Array):
+                    ca = getattr(c, f.name)
+                    ca._length = ev(v._length) if is_sym(v._length) else v._length
+                if isinstance(v, (Mapping, Array)):
+                    cleaves = (getattr(c, f.name).data if isinstance(v, Array) else getattr(c, f.name)).leaf_mappings()
+                    for suffix, leaf in (v.data if isinstance(v, Array) else v).leaf_mappings().items():
+                        st = leaf.store
+                        m = cleaves[suffix]
+                        for key in _dedup_keys(touched.get(f"{name}.{f.name}{suffix}", [])):
+                            ck = tuple(ev(k) for k in key)
+                            val = ev(z3.Select(st.initial_array, flat_key(key)))
+                            m.store.set(ck, fix(val) if m.leaf_type() is Bytes32 else val)
+                        if st.summed:
+                            rest = ev(st.initial_ghost) - m.store.total()
+                            if rest > 0:
+                                m.store.set((FILLER,), m.store.get((FILLER,)) + rest)
+                                note.append(f"{name}.{f.name}[{FILLER:#x}]{suffix} = {rest} holds the rest of the sum")
+                            elif rest < 0:
+                                note.append(f"{name}.{f.name}{suffix}: ghost sum below the touched entries "
+                                            "(unrealisable)")
+                elif isinstance(v, Struct):
+                    cs = type(v)()
+                    for path, t in v.leaves():
+                        x = v.get_leaf(path)
+                        cs.set_leaf(path, t(ev(term(x))) if is_sym(term(x)) else x)
+                    setattr(c, f.name, cs)
+                elif isinstance(v, (SYMBOLIC_TYPES, SYMBOLIC_VALUE_TYPES)) and is_sym(term(v)):
                     setattr(c, f.name, type(v)(ev(term(v))))
         # only hash-valued arguments (commitHash) are hashes; task type ids and nonces are not
         cargs = tuple(type(a)(fix(ev(term(a))) if isinstance(a, Bytes32) and "hash" in p.lower() else ev(term(a)))
@@ -808,11 +853,31 @@ class Prover:
 
     def run_task(self, task: tuple, lemmas: tuple = ()) -> list[ObligationResult]:
         kind, what = task
+        try:
+            if kind == "lemma":
+                return [self.prove_lemma(lemmas[what])]
+            if kind == "init":
+                return [self.prove_init(next(i for i in self.invariants if i.id == what))]
+            return self.prove_transition(what)
+        except Unsupported as u:  # a construct without a symbolic encoding: named, never left out
+            return self._unsupported(task, u, lemmas)
+
+    def _unsupported(self, task: tuple, u: Unsupported, lemmas: tuple) -> list[ObligationResult]:
+        kind, what = task
+        details = {"message": str(u), "construct": u.construct}
         if kind == "lemma":
-            return [self.prove_lemma(lemmas[what])]
+            lm = lemmas[what]
+            return [ObligationResult(lm.id, "lemma", lm.contract, UNSUPPORTED, 0.0, lm.statement, dict(details))]
         if kind == "init":
-            return [self.prove_init(next(i for i in self.invariants if i.id == what))]
-        return self.prove_transition(what)
+            inv = next(i for i in self.invariants if i.id == what)
+            return [ObligationResult(f"{inv.id}/init", "proof", inv.contract, UNSUPPORTED, 0.0, inv.statement,
+                                     dict(details))]
+        out = [ObligationResult(f"{inv.id}/{what.name}", "proof", inv.contract, UNSUPPORTED, 0.0, inv.statement,
+                                dict(details, transition=what.name))
+               for inv in list(self.invariants) + list(self.step_invariants)]
+        out.append(ObligationResult(f"VACUITY/{what.name}", "vacuity", what.contract, UNSUPPORTED, 0.0,
+                                    f"The inductive step across {what.name} is not vacuous.", dict(details)))
+        return out
 
     def run(self, *, only: Callable[[Transition], bool] | None = None, lemmas: tuple = (),
             jobs: int = 1) -> list[ObligationResult]:

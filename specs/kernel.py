@@ -14,6 +14,13 @@ symbolic values introduce fresh variables fixed by their defining inequalities (
 definition never constrains a path that did not make it. `keccak256(abi.encode(...))` of symbolic
 values is an uninterpreted function, one per type signature (`keccak256_abi`, `KECCAK_FUNCTIONS`).
 
+Beyond scalars and mappings: enums (`Enum`, a bounded index; `E.convert(u)` panics 0x21), structs
+(`Struct`; in a mapping one store per leaf member, read and written through `StructRef`), storage
+arrays (`Array`, T[N] and T[]: elements as a mapping from the index plus a length term; panics 0x31
+and 0x32), ETH (`World.balances`, `@payable`, `msg.value`, `World.call` and `World.send_value`, whose
+receiver may reenter) and `string`/`bytes` values (`String`, `DynBytes`, concrete only). What has no
+symbolic encoding raises `Unsupported`, which the prover reports as UNSUPPORTED naming the construct.
+
 Integers are encoded as z3 `Int` with range constraints 0 <= x < 2**bits: exact for checked
 arithmetic, where an out-of-range result reverts. Bit-vectors are kept for bitwise and `unchecked`
 code (none in the suite yet: wrapping operations are written with explicit `If`).
@@ -38,6 +45,15 @@ class ModelBug(Exception):
     """The reference model broke one of its own assumptions (not contract behaviour)."""
 
 
+class Unsupported(ModelBug):
+    """A construct the symbolic encoding does not have (yet): the prover reports UNSUPPORTED naming
+    `construct`, never a proof that left it out."""
+
+    def __init__(self, construct: str, detail: str = ""):
+        super().__init__(f"UNSUPPORTED: {construct}" + (f" ({detail})" if detail else ""))
+        self.construct = construct
+
+
 @dataclass(frozen=True)
 class SolidityError:
     """Base of every revert reason. Subclasses are frozen dataclasses whose fields are the
@@ -60,12 +76,16 @@ class SolidityError:
 
 @dataclass(frozen=True)
 class Panic(SolidityError):
-    """Solidity's `Panic(uint256)`: 0x01 assert, 0x11 arithmetic over/underflow, 0x12 division by zero."""
+    """Solidity's `Panic(uint256)`: 0x01 assert, 0x11 arithmetic over/underflow, 0x12 division by zero,
+    0x21 conversion to an enum out of its range, 0x31 pop of an empty array, 0x32 index out of bounds."""
 
     code: int
 
     ARITHMETIC: ClassVar[int] = 0x11
     DIVISION_BY_ZERO: ClassVar[int] = 0x12
+    ENUM_CONVERSION: ClassVar[int] = 0x21
+    EMPTY_ARRAY_POP: ClassVar[int] = 0x31
+    ARRAY_INDEX: ClassVar[int] = 0x32
 
 
 @dataclass(frozen=True)
@@ -73,6 +93,16 @@ class Error(SolidityError):
     """Solidity's `Error(string)`, from `require(cond, "message")`."""
 
     message: str
+
+
+@dataclass(frozen=True)
+class EmptyRevert(SolidityError):
+    """A revert without data: value sent to a non-payable function or a contract without `receive`,
+    a call with more value than the caller holds."""
+
+    @classmethod
+    def abi_name(cls) -> str:
+        return ""
 
 
 class Revert(Exception):
@@ -248,7 +278,7 @@ class Explorer:
 
 def concrete(x: Any) -> Any:
     """The plain Python value of a model value (int for numbers and addresses, bool for bools)."""
-    if isinstance(x, (Uint, Sint, Address, Bytes32)):
+    if isinstance(x, (Uint, Sint, Address, Bytes32, Enum)):
         if is_sym(x.v):
             raise ModelBug(f"{x!r} is symbolic")
         return x.v
@@ -260,12 +290,12 @@ def concrete(x: Any) -> Any:
 
 
 def concrete_or_term(x: Any) -> Any:
-    return x.v if isinstance(x, (Uint, Sint, Address, Bytes32, Bool)) else x
+    return x.v if isinstance(x, (Uint, Sint, Address, Bytes32, Bool, Enum)) else x
 
 
 def term(x: Any) -> Any:
     """The int or z3 term behind a value (bools become z3 BoolVal when mixing is needed)."""
-    if isinstance(x, (Uint, Sint, Address, Bytes32, Bool)):
+    if isinstance(x, (Uint, Sint, Address, Bytes32, Bool, Enum)):
         return x.v
     return x
 
@@ -523,6 +553,24 @@ class U96(Uint):
     MAX = (1 << 96) - 1
 
 
+class U8(Uint):
+    bits = 8
+    MOD = 1 << 8
+    MAX = (1 << 8) - 1
+
+
+class U16(Uint):
+    bits = 16
+    MOD = 1 << 16
+    MAX = (1 << 16) - 1
+
+
+class U64(Uint):
+    bits = 64
+    MOD = 1 << 64
+    MAX = (1 << 64) - 1
+
+
 class Sint(_Ordered):
     """A signed Solidity integer of `bits` bits (two's complement range) with checked (0.8)
     arithmetic: an out-of-range `+`, `-`, `*`, unary `-` or `type(intN).min / -1` raises
@@ -778,6 +826,99 @@ class Bytes32:
         return f"Bytes32({self.v:#066x})" if isinstance(self.v, int) else f"Bytes32({self.v})"
 
 
+class Enum(_Ordered):
+    """A Solidity enum: its member index (held like a uint8), bounded by the number of members.
+
+    Subclasses list their members: `class Status(Enum): MEMBERS = ("None_", "Active")`; each member is
+    then a class attribute (`Status.Active`). `Status.convert(u)` is Solidity's explicit conversion
+    `Status(u)` from an integer: `Revert(Panic(0x21))` when out of range. Constructing one out of range
+    directly is a model bug. Symbolic values are z3 Ints with 0 <= x < len(MEMBERS)."""
+
+    __slots__ = ("v",)
+    MEMBERS: ClassVar[tuple[str, ...]] = ()
+    MOD: ClassVar[int] = 0  # the number of members (the exclusive bound, as for Uint)
+    MAX: ClassVar[int] = -1
+    bits: ClassVar[int] = 8
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        if not cls.MEMBERS or len(cls.MEMBERS) > 256 or len(set(cls.MEMBERS)) != len(cls.MEMBERS):
+            raise ModelBug(f"enum {cls.__name__}: 1 to 256 distinct MEMBERS required")
+        cls.MOD = len(cls.MEMBERS)
+        cls.MAX = cls.MOD - 1
+        for i, name in enumerate(cls.MEMBERS):
+            if hasattr(Enum, name):
+                raise ModelBug(f"enum {cls.__name__}: member name {name!r} clashes with the kernel")
+            setattr(cls, name, cls(i))
+
+    def __init__(self, v: Any):
+        if isinstance(v, Enum):
+            if type(v) is not type(self):
+                raise ModelBug(f"mixing {type(self).__name__} and {type(v).__name__}")
+            v = v.v
+        if isinstance(v, int) and not isinstance(v, bool):
+            if not 0 <= v < self.MOD:
+                raise ModelBug(f"{type(self).__name__}({v}) out of range (members: {self.MEMBERS})")
+        elif not is_sym(v):
+            raise ModelBug(f"{type(self).__name__}({v!r}): not an int or a z3 term")
+        self.v = v
+
+    @classmethod
+    def convert(cls, u: Any) -> "Enum":
+        """Solidity's `E(u)` from an unsigned integer: Panic 0x21 when u is not a member's index."""
+        x = u.v if isinstance(u, Uint) else u
+        if is_sym(x):
+            if truth(z3.Or(x < 0, x >= cls.MOD)):
+                raise Revert(Panic(Panic.ENUM_CONVERSION))
+            return cls(x)
+        if not 0 <= x < cls.MOD:
+            raise Revert(Panic(Panic.ENUM_CONVERSION))
+        return cls(x)
+
+    @classmethod
+    def symbolic(cls, name: str) -> "Enum":
+        return cls(z3.Int(name))
+
+    def range_constraints(self) -> list[z3.BoolRef]:
+        return [self.v >= 0, self.v < self.MOD] if is_sym(self.v) else []
+
+    def _o(self, other: Any) -> Any:
+        if isinstance(other, Enum):
+            if type(other) is not type(self):
+                raise ModelBug(f"comparing {type(self).__name__} with {type(other).__name__}")
+            return other.v
+        raise ModelBug(f"cannot compare {type(self).__name__} with {other!r} (convert explicitly)")
+
+    def __eq__(self, o: object) -> Any:  # type: ignore[override]
+        return _cmp(self.v, self._o(o), lambda a, b: a == b)
+
+    def __ne__(self, o: object) -> Any:  # type: ignore[override]
+        return _cmp(self.v, self._o(o), lambda a, b: a != b)
+
+    def __hash__(self) -> int:
+        return hash(concrete(self))
+
+    def __int__(self) -> int:
+        return concrete(self)
+
+    def name(self) -> str:
+        return self.MEMBERS[concrete(self)]
+
+    def __repr__(self) -> str:
+        if isinstance(self.v, int):
+            return f"{type(self).__name__}.{self.MEMBERS[self.v]}"
+        return f"{type(self).__name__}({self.v})"
+
+
+SCALAR_TYPES: tuple[type, ...] = (Uint, Sint, Enum, Address, Bool, Bytes32)
+
+
+def is_scalar_type(t: Any) -> bool:
+    """A value type of the kernel (a storage leaf): unsigned and signed integers, enums, address,
+    bool, bytes32."""
+    return isinstance(t, type) and issubclass(t, SCALAR_TYPES)
+
+
 # ---------------------------------------------------------------------------------------------
 # EVM primitives
 # ---------------------------------------------------------------------------------------------
@@ -865,6 +1006,182 @@ def _sort_of(value_type: type) -> z3.SortRef:
 
 
 # ---------------------------------------------------------------------------------------------
+# Structs
+# ---------------------------------------------------------------------------------------------
+
+
+class Struct:
+    """A Solidity struct value (memory semantics when copied with `.copy()`).
+
+    Subclasses declare their members as annotations, in Solidity declaration order (the order solc
+    lays them out in storage): `class Terms(Struct): fee: U64; open: Bool`. A member is a kernel
+    scalar (`is_scalar_type`) or another Struct; anything else is refused when the class is made.
+    `Provider(stake=U128(5))` leaves the other members zero. Assigning a member checks its type (a
+    plain int literal is converted). A struct held in a mapping is read and written through a
+    `StructRef` (storage semantics); a struct state variable is a Struct instance on the model and
+    assignments to its members change it in place, as Solidity storage does.
+
+    Symbolically a struct is its leaves: one z3 term per scalar member (nested structs flattened),
+    `Struct.symbolic(name)`; in a mapping, one z3 array per leaf (`Mapping`)."""
+
+    FIELDS: ClassVar[tuple[tuple[str, type], ...]] = ()
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        import sys
+        import typing
+
+        try:
+            hints = typing.get_type_hints(cls)
+        except NameError:  # a struct declared inside a function naming another local one
+            frame, local_names = sys._getframe(1), {}
+            while frame is not None and not local_names:
+                if frame.f_code.co_name != "__init_subclass__":
+                    local_names = dict(frame.f_locals)
+                frame = frame.f_back
+            hints = typing.get_type_hints(cls, localns=local_names)
+        own = [n for n in cls.__dict__.get("__annotations__", {}) if not str(hints.get(n, "")).startswith("typing.ClassVar")]
+        fields = []
+        for n in own:
+            t = hints[n]
+            if not (is_scalar_type(t) or (isinstance(t, type) and issubclass(t, Struct))):
+                raise Unsupported(f"struct member type {getattr(t, '__name__', t)}",
+                                  f"{cls.__name__}.{n}: structs hold kernel scalars and structs only")
+            fields.append((n, t))
+        if not fields:
+            raise ModelBug(f"struct {cls.__name__} has no members")
+        cls.FIELDS = tuple(fields)
+
+    def __init__(self, **members: Any):
+        for n, t in self.FIELDS:
+            v = members.pop(n, None)
+            object.__setattr__(self, n, t() if v is None and issubclass(t, Struct) else
+                               zero_of(t) if v is None else _coerce(t, v, f"{type(self).__name__}.{n}"))
+        if members:
+            raise ModelBug(f"{type(self).__name__} has no members {sorted(members)}")
+
+    @classmethod
+    def field_type(cls, name: str) -> type:
+        for n, t in cls.FIELDS:
+            if n == name:
+                return t
+        raise ModelBug(f"struct {cls.__name__} has no member {name!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        t = self.field_type(name)
+        object.__setattr__(self, name, _coerce(t, value, f"{type(self).__name__}.{name}"))
+
+    @classmethod
+    def leaves(cls) -> list[tuple[tuple[str, ...], type]]:
+        """Every scalar member, nested structs flattened: (path of member names, scalar type)."""
+        out: list[tuple[tuple[str, ...], type]] = []
+        for n, t in cls.FIELDS:
+            if issubclass(t, Struct):
+                out += [((n,) + p, lt) for p, lt in t.leaves()]
+            else:
+                out.append(((n,), t))
+        return out
+
+    def get_leaf(self, path: tuple[str, ...]) -> Any:
+        v: Any = self
+        for n in path:
+            v = getattr(v, n)
+        return v
+
+    def set_leaf(self, path: tuple[str, ...], value: Any) -> None:
+        self.get_leaf(path[:-1]).__setattr__(path[-1], value)
+
+    def copy(self) -> "Struct":
+        c = type(self).__new__(type(self))
+        for n, t in self.FIELDS:
+            v = getattr(self, n)
+            object.__setattr__(c, n, v.copy() if isinstance(v, Struct) else v)
+        return c
+
+    @classmethod
+    def symbolic(cls, name: str) -> "Struct":
+        s = cls()
+        for path, t in cls.leaves():
+            s.set_leaf(path, t.symbolic(f"{name}.{'.'.join(path)}"))
+        return s
+
+    def range_constraints(self) -> list[z3.BoolRef]:
+        return [c for path, _ in self.leaves() for c in self.get_leaf(path).range_constraints()]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __eq__(self, other: object) -> Any:  # type: ignore[override]
+        raise ModelBug("Solidity has no == on structs: compare members")
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{n}={getattr(self, n)!r}" for n, _ in self.FIELDS)
+        return f"{type(self).__name__}({inner})"
+
+
+def _coerce(t: type, v: Any, where: str) -> Any:
+    """`v` as a value of kernel type `t` (plain int and bool literals converted; a StructRef loaded)."""
+    if isinstance(v, StructRef):
+        v = v.load()
+    if isinstance(v, t):
+        return v.copy() if isinstance(v, Struct) else v
+    if t is Bool and isinstance(v, bool):
+        return Bool(v)
+    if isinstance(v, int) and not isinstance(v, bool) and is_scalar_type(t) and t is not Bool:
+        return t(v)
+    raise ModelBug(f"{where}: {v!r} is not a {t.__name__}")
+
+
+class StructRef:
+    """A `storage` reference to the struct at one key of a struct-valued mapping (or to a nested
+    struct member of it): reading a member reads the mapping, assigning one writes it."""
+
+    __slots__ = ("_sr_mapping", "_sr_key", "_sr_type", "_sr_path")
+
+    def __init__(self, mapping: "Mapping", key: tuple, struct_type: type, path: tuple[str, ...] = ()):
+        object.__setattr__(self, "_sr_mapping", mapping)
+        object.__setattr__(self, "_sr_key", key)
+        object.__setattr__(self, "_sr_type", struct_type)
+        object.__setattr__(self, "_sr_path", path)
+
+    def __getattr__(self, name: str) -> Any:
+        t = self._sr_type.field_type(name)
+        path = self._sr_path + (name,)
+        if issubclass(t, Struct):
+            return StructRef(self._sr_mapping, self._sr_key, t, path)
+        return _wrap(t, self._sr_mapping._leaves[path].store.get(self._sr_key))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        t = self._sr_type.field_type(name)
+        path = self._sr_path + (name,)
+        v = _coerce(t, value, f"{self._sr_type.__name__}.{name}")
+        if issubclass(t, Struct):
+            StructRef(self._sr_mapping, self._sr_key, t, path).store(v)
+        else:
+            self._sr_mapping._leaves[path].store.set(self._sr_key, v.v)
+
+    def load(self) -> Struct:
+        """A memory copy (`Provider memory p = providers[a];`)."""
+        s = self._sr_type()
+        for path, t in self._sr_type.leaves():
+            s.set_leaf(path, _wrap(t, self._sr_mapping._leaves[self._sr_path + path].store.get(self._sr_key)))
+        return s
+
+    def store(self, value: Struct) -> None:
+        """Assign a whole struct (`providers[a] = p;`)."""
+        value = _coerce(self._sr_type, value, self._sr_type.__name__)
+        for path, _ in self._sr_type.leaves():
+            self._sr_mapping._leaves[self._sr_path + path].store.set(self._sr_key, value.get_leaf(path).v)
+
+    def __eq__(self, other: object) -> Any:  # type: ignore[override]
+        raise ModelBug("Solidity has no == on structs: compare members")
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"StructRef({self._sr_type.__name__} at {self._sr_key}{''.join('.' + p for p in self._sr_path)})"
+
+
+# ---------------------------------------------------------------------------------------------
 # Mappings
 # ---------------------------------------------------------------------------------------------
 
@@ -877,21 +1194,48 @@ class Mapping:
     path touched (the prover instantiates per-key invariants there). With `summed=True` the mapping
     keeps a ghost sum of all its values, updated by every write (sum' = sum - old + new): the sum
     over a mapping without summing an array (the ghost-sum idea of Certora's hooks).
+
+    Struct values (`Mapping(Address, Provider)`): one scalar mapping per leaf member of the struct
+    (`leaf_mappings()`, nested structs flattened), each with its own store (dict, or z3 array when
+    symbolic); `m[k]` is a `StructRef`, `m[k].stake = x` writes one leaf, `m[k] = Provider(...)` all.
+    `summed=("stake",)` keeps the ghost sum of the named leaves (`m.sum("stake")`).
     """
 
-    def __init__(self, key_type: type, value_type: "type | Mapping", *, summed: bool = False,
-                 _store: "_Store | None" = None, _prefix: tuple = ()):
+    def __init__(self, key_type: type, value_type: "type | Mapping", *, summed: Any = False,
+                 _store: "_Store | None" = None, _prefix: tuple = (), _leaves: "dict | None" = None):
         self.key_type = key_type
         self.value_type = value_type
         self.summed = summed
-        self._store = _store if _store is not None else _Store(self.depth(), summed, zero=zero_of(self.leaf_type()).v)
         self._prefix = _prefix
+        leaf = self.leaf_type()
+        if isinstance(leaf, type) and issubclass(leaf, Struct):
+            if _leaves is None:
+                names = _summed_leaves(leaf, summed)
+                _leaves = {path: _nested_mapping(self.key_types(), t, ".".join(path) in names)
+                           for path, t in leaf.leaves()}
+            self._leaves: dict | None = _leaves
+            self._store = None
+        else:
+            if not is_scalar_type(leaf):
+                raise Unsupported(f"mapping value type {getattr(leaf, '__name__', leaf)}",
+                                  "mapping values are kernel scalars, structs or mappings")
+            if summed not in (True, False):
+                raise ModelBug("summed of a scalar mapping is True or False")
+            self._leaves = None
+            self._store = _store if _store is not None else _Store(self.depth(), summed, zero=zero_of(leaf).v)
 
     def depth(self) -> int:
         return 1 + (self.value_type.depth() if isinstance(self.value_type, Mapping) else 0)
 
     def leaf_type(self) -> type:
         return self.value_type.leaf_type() if isinstance(self.value_type, Mapping) else self.value_type
+
+    def key_types(self) -> tuple[type, ...]:
+        return (self.key_type,) + (self.value_type.key_types() if isinstance(self.value_type, Mapping) else ())
+
+    @property
+    def is_struct(self) -> bool:
+        return self._leaves is not None
 
     def _key(self, k: Any) -> Any:
         if not isinstance(k, self.key_type):
@@ -905,38 +1249,77 @@ class Mapping:
         key = self._prefix + (self._key(k),)
         if isinstance(self.value_type, Mapping):
             return Mapping(self.value_type.key_type, self.value_type.value_type, summed=self.summed,
-                           _store=self._store, _prefix=key)
+                           _store=self._store, _prefix=key, _leaves=self._leaves)
+        if self._leaves is not None:
+            return StructRef(self, key, self.value_type)
         return _wrap(self.value_type, self._store.get(key))
 
     def __setitem__(self, k: Any, value: Any) -> None:
         if isinstance(self.value_type, Mapping):
             raise ModelBug("cannot assign a whole inner mapping")
         key = self._prefix + (self._key(k),)
+        if self._leaves is not None:
+            StructRef(self, key, self.value_type).store(value)
+            return
         if isinstance(value, (int, bool)) and not isinstance(value, Bool):
             value = _wrap(self.value_type, value)
         if not isinstance(value, self.value_type):
             raise ModelBug(f"value {value!r} is not a {self.value_type.__name__}")
         self._store.set(key, value.v)
 
-    def sum(self) -> Any:
+    def __delitem__(self, k: Any) -> None:
+        """Solidity's `delete m[k]`: the entry (every member of a struct) back to zero."""
+        if isinstance(self.value_type, Mapping):
+            raise ModelBug("cannot delete a whole inner mapping")
+        if self._leaves is not None:
+            self[k] = self.value_type()
+        else:
+            self[k] = zero_of(self.value_type)
+
+    def sum(self, member: str | None = None) -> Any:
         """Sum of every value (summed mappings only), as an unbounded `Int`: a plain int when
-        concrete, the ghost z3 term when symbolic."""
+        concrete, the ghost z3 term when symbolic. `member` names the summed leaf of a struct mapping."""
+        if self._leaves is not None:
+            if member is None:
+                raise ModelBug("sum() of a struct-valued mapping names the member (sum('stake'))")
+            leaf = self._leaves.get(tuple(member.split(".")))
+            if leaf is None:
+                raise ModelBug(f"{self.value_type.__name__} has no member {member!r}")
+            return leaf.sum()
         if not self.summed:
             raise ModelBug("sum() of a mapping declared without summed=True")
         return Int(self._store.total())
 
     def items(self) -> list[tuple[tuple, Any]]:
-        """Concrete entries (nonzero ones), as (key tuple, plain value)."""
+        """Concrete entries (nonzero ones), as (key tuple, plain value). A struct-valued mapping has
+        them per member: `leaf_mappings()`."""
+        if self._leaves is not None:
+            raise ModelBug("items() of a struct-valued mapping: read leaf_mappings()")
         return self._store.items()
+
+    def leaf_mappings(self) -> dict[str, "Mapping"]:
+        """The scalar mappings holding the values: {"": self} for scalar values, {".stake": ...,
+        ".terms.fee": ...} (a suffix per struct leaf, Solidity member syntax) for struct values."""
+        if self._prefix:
+            raise ModelBug("leaf_mappings() of an inner mapping view")
+        if self._leaves is None:
+            return {"": self}
+        return {"." + ".".join(path): m for path, m in self._leaves.items()}
 
     def copy(self) -> "Mapping":
         if self._prefix:
             raise ModelBug("copy of an inner mapping view")
+        if self._leaves is not None:
+            return Mapping(self.key_type, self.value_type, summed=self.summed,
+                           _leaves={p: m.copy() for p, m in self._leaves.items()})
         return Mapping(self.key_type, self.value_type, summed=self.summed, _store=self._store.copy())
 
     # -- symbolic support --------------------------------------------------------------------
     def symbolize(self, name: str) -> "Mapping":
         """A fresh symbolic mapping of the same type (unknown contents, ghost sum unknown)."""
+        if self._leaves is not None:
+            return Mapping(self.key_type, self.value_type, summed=self.summed,
+                           _leaves={p: m.symbolize(f"{name}.{'.'.join(p)}") for p, m in self._leaves.items()})
         m = Mapping(self.key_type, self.value_type, summed=self.summed)
         m._store = _Store(self.depth(), self.summed, zero=zero_of(self.leaf_type()).v, symbolic_name=name,
                           value_sort=_sort_of(self.leaf_type()))
@@ -944,13 +1327,37 @@ class Mapping:
 
     def to_symbolic(self, name: str) -> "Mapping":
         """The same contents as a symbolic array (Store chain over a constant zero array)."""
+        if self._leaves is not None:
+            return Mapping(self.key_type, self.value_type, summed=self.summed,
+                           _leaves={p: m.to_symbolic(f"{name}.{'.'.join(p)}") for p, m in self._leaves.items()})
         m = Mapping(self.key_type, self.value_type, summed=self.summed)
         m._store = self._store.to_symbolic(name, _sort_of(self.leaf_type()))
         return m
 
     @property
     def store(self) -> "_Store":
+        if self._leaves is not None:
+            raise ModelBug("a struct-valued mapping has one store per member: leaf_mappings()")
         return self._store
+
+
+def _summed_leaves(struct: type, summed: Any) -> set[str]:
+    if summed is False or summed is None:
+        return set()
+    if summed is True or isinstance(summed, str):
+        raise ModelBug("summed of a struct-valued mapping names the summed members: summed=('stake',)")
+    names = set(summed)
+    leaves = {".".join(p) for p, _ in struct.leaves()}
+    if names - leaves:
+        raise ModelBug(f"{struct.__name__} has no members {sorted(names - leaves)} to sum")
+    return names
+
+
+def _nested_mapping(key_types: tuple[type, ...], leaf: type, summed: bool) -> Mapping:
+    vt: Any = leaf
+    for kt in reversed(key_types[1:]):
+        vt = Mapping(kt, vt)
+    return Mapping(key_types[0], vt, summed=summed)
 
 
 def _wrap(value_type: type, v: Any) -> Any:
@@ -1047,6 +1454,162 @@ class _Store:
 
 
 # ---------------------------------------------------------------------------------------------
+# Dynamic byte strings
+# ---------------------------------------------------------------------------------------------
+
+
+class DynBytes:
+    """A Solidity `bytes` value (storage or memory), concrete only: the Python bytes it holds. `String`
+    is `string`, the same bytes read as UTF-8. No symbolic encoding: the prover reports a storage field
+    or a parameter of these types UNSUPPORTED."""
+
+    __slots__ = ("v",)
+    SOLIDITY: ClassVar[str] = "bytes"
+
+    def __init__(self, v: "bytes | str | DynBytes" = b""):
+        if isinstance(v, DynBytes):
+            v = v.v
+        if isinstance(v, str):
+            v = v.encode("utf-8")
+        if not isinstance(v, (bytes, bytearray)):
+            raise ModelBug(f"{type(self).__name__}({v!r}): not bytes")
+        self.v = bytes(v)
+
+    def length(self) -> "U256":
+        """`bytes(s).length` (bytes, not characters)."""
+        return U256(len(self.v))
+
+    def __len__(self) -> int:
+        return len(self.v)
+
+    def __add__(self, other: "DynBytes") -> "DynBytes":
+        """`bytes.concat` / `string.concat`."""
+        if type(other) is not type(self):
+            raise ModelBug(f"concatenating {type(self).__name__} and {type(other).__name__}")
+        return type(self)(self.v + other.v)
+
+    def __eq__(self, other: object) -> bool:  # type: ignore[override]
+        if type(other) is not type(self):
+            raise ModelBug(f"comparing {type(self).__name__} with {other!r}")
+        return self.v == other.v  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self.v)
+
+    def copy(self) -> "DynBytes":
+        return self
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.v!r})"
+
+
+class String(DynBytes):
+    SOLIDITY = "string"
+
+    def __str__(self) -> str:
+        return self.v.decode("utf-8", errors="replace")
+
+    def __repr__(self) -> str:
+        return f"String({str(self)!r})"
+
+
+# ---------------------------------------------------------------------------------------------
+# Storage arrays
+# ---------------------------------------------------------------------------------------------
+
+
+class Array:
+    """A storage array of kernel scalars or structs: `T[N]` (`Array(T, 3)`) or `T[]` (`Array(T)`).
+
+    The elements are a `Mapping(U256, T)` (`data`: dict concretely, one z3 array per struct leaf
+    symbolically) and the length is an int or a z3 term (a constant N for a fixed array). Indexing at
+    or past the length is `Revert(Panic(0x32))`, `pop()` of an empty array `Revert(Panic(0x31))`;
+    `pop()` zeroes the removed element, as Solidity does, so data past the length is always zero
+    in a concrete state. `a[i]` of a struct array is a `StructRef` (storage reference)."""
+
+    MAX_LENGTH: ClassVar[int] = 1 << 64  # Solidity refuses to grow a storage array past 2**64
+
+    def __init__(self, elem_type: type, length: int | None = None, *, _data: "Mapping | None" = None,
+                 _length: Any = None):
+        if not (is_scalar_type(elem_type) or (isinstance(elem_type, type) and issubclass(elem_type, Struct))):
+            raise Unsupported(f"array element type {getattr(elem_type, '__name__', elem_type)}",
+                              "storage arrays hold kernel scalars and structs")
+        self.elem_type = elem_type
+        self.fixed = length
+        self.data = _data if _data is not None else Mapping(U256, elem_type)
+        self._length: Any = _length if _length is not None else (length if length is not None else 0)
+
+    @property
+    def dynamic(self) -> bool:
+        return self.fixed is None
+
+    def length(self) -> U256:
+        return U256(self._length)
+
+    def __len__(self) -> int:
+        return int(concrete(self.length()))
+
+    def _index(self, i: Any) -> U256:
+        if isinstance(i, int) and not isinstance(i, bool):
+            i = U256(i)
+        if not isinstance(i, U256):
+            raise ModelBug(f"array index {i!r} is not a uint256")
+        if truth(i >= self.length()):
+            raise Revert(Panic(Panic.ARRAY_INDEX))
+        return i
+
+    def __getitem__(self, i: Any) -> Any:
+        return self.data[self._index(i)]
+
+    def __setitem__(self, i: Any, value: Any) -> None:
+        self.data[self._index(i)] = value
+
+    def push(self, value: Any = None) -> Any:
+        """`a.push(v)`, or `a.push()` (a zero element, returned as a reference)."""
+        if not self.dynamic:
+            raise ModelBug("push on a fixed-size array")
+        at = U256(self._length)
+        if value is not None:
+            self.data[at] = value
+        self._length = self._length + 1
+        return self.data[at]
+
+    def pop(self) -> None:
+        if not self.dynamic:
+            raise ModelBug("pop on a fixed-size array")
+        if truth(self.length() == 0):
+            raise Revert(Panic(Panic.EMPTY_ARRAY_POP))
+        self._length = self._length - 1
+        del self.data[U256(self._length)]
+
+    def values(self) -> list[Any]:
+        """The elements, concretely (a memory copy of each struct)."""
+        out = []
+        for i in range(len(self)):
+            v = self.data[U256(i)]
+            out.append(v.load() if isinstance(v, StructRef) else v)
+        return out
+
+    def copy(self) -> "Array":
+        return Array(self.elem_type, self.fixed, _data=self.data.copy(), _length=self._length)
+
+    def symbolize(self, name: str) -> "Array":
+        """Unknown contents; a dynamic array's length is a fresh term (see `range_constraints`)."""
+        length = self.fixed if self.fixed is not None else z3.Int(f"{name}.length")
+        return Array(self.elem_type, self.fixed, _data=self.data.symbolize(name), _length=length)
+
+    def to_symbolic(self, name: str) -> "Array":
+        return Array(self.elem_type, self.fixed, _data=self.data.to_symbolic(name), _length=self._length)
+
+    def range_constraints(self) -> list[z3.BoolRef]:
+        return [self._length >= 0, self._length < self.MAX_LENGTH] if is_sym(self._length) else []
+
+    def __repr__(self) -> str:
+        kind = f"[{self.fixed}]" if self.fixed is not None else "[]"
+        return f"Array({self.elem_type.__name__}{kind}, length {self._length})"
+
+
+# ---------------------------------------------------------------------------------------------
 # Events, call context, contracts, world
 # ---------------------------------------------------------------------------------------------
 
@@ -1115,7 +1678,7 @@ class Contract:
     def clone(self) -> "Contract":
         c = dataclasses.replace(self, **{
             f.name: getattr(self, f.name).copy()
-            for f in dataclasses.fields(self) if isinstance(getattr(self, f.name), Mapping)
+            for f in dataclasses.fields(self) if isinstance(getattr(self, f.name), (Mapping, Struct, Array))
         })
         return c
 
@@ -1135,6 +1698,62 @@ class World:
         self.contracts: dict[int, Contract] = {}
         self.logs: list[EventRecord] = []
         self.block = Block()
+        self.balances: dict[int, int] = {}  # ETH (wei) of every account the model tracks; absent = 0
+
+    # -- ETH ---------------------------------------------------------------------------------
+    def balance(self, a: Any) -> U256:
+        """`address(a).balance`."""
+        return U256(self.balances.get(_address_int(a, "balance of"), 0))
+
+    def set_balance(self, a: Any, wei: int) -> None:
+        self.balances[_address_int(a, "balance of")] = U256(wei).v
+
+    def _move(self, frm: Any, to: Any, amount: Any) -> None:
+        f, t = _address_int(frm, "ETH transfer from"), _address_int(to, "ETH transfer to")
+        v = term(amount)
+        if is_sym(v) or is_sym(f) or is_sym(t):
+            raise Unsupported("ETH transfer of a symbolic amount (msg.value, balances)")
+        if v == 0:
+            return
+        if self.balances.get(f, 0) < v:
+            raise Revert(EmptyRevert())
+        self.balances[f] -= v
+        self.balances[t] = self.balances.get(t, 0) + v
+
+    def call(self, frm: Any, to: Any, fn: str, *args: Any, value: Any = 0) -> Any:
+        """A high-level call `Contract(to).fn{value: v}(args)` from contract `frm`: the value moves
+        first (a non-payable function reverts), a revert of the callee propagates."""
+        callee = getattr(self.at(Address(to) if not isinstance(to, Address) else to), fn)
+        if is_sym(term(value)):
+            raise Unsupported("call with a symbolic msg.value", fn)
+        if term(value) != 0 and not getattr(callee, "is_payable", False):
+            raise Revert(EmptyRevert())
+        self._move(frm, to, value)
+        return callee(Msg(Address(_address_int(frm, "call from")), U256(term(value))), *args)
+
+    def send_value(self, frm: Any, to: Any, amount: Any) -> bool:
+        """`to.call{value: amount}("")` from contract `frm`: True on success; on failure (not enough
+        balance, a contract without `receive`, a reverting `receive`) False, with every change the
+        call made undone. The receiver's `receive(msg)` runs with all the world, so it may reenter."""
+        snap = self.clone()
+        n_logs = len(self.logs)
+        try:
+            self._move(frm, to, amount)
+            t = _address_int(to, "ETH transfer to")
+            if t in self.contracts:
+                receive = getattr(self.contracts[t], "receive", None)
+                if receive is None:
+                    raise Revert(EmptyRevert())
+                receive(Msg(Address(_address_int(frm, "call from")), U256(term(amount))))
+            return True
+        except Revert:
+            self.balances = snap.balances
+            for a, c in self.contracts.items():
+                if a in snap.contracts:
+                    for f in dataclasses.fields(c):
+                        object.__setattr__(c, f.name, getattr(snap.contracts[a], f.name))
+            del self.logs[n_logs:]
+            return False
 
     def deploy(self, address: int, contract: Contract) -> Contract:
         if address in self.contracts:
@@ -1154,6 +1773,7 @@ class World:
     def clone(self) -> "World":
         w = World()
         w.block = Block(self.block.number, self.block.timestamp)
+        w.balances = dict(self.balances)
         for a, c in self.contracts.items():
             c2 = c.clone()
             c2.attach(w, Address(a))
@@ -1164,10 +1784,21 @@ class World:
         """Run one external call with transaction semantics: on revert no state change survives.
         Returns the outcome; `self` is updated in place on success."""
         trial = self.clone()
+        value = term(msg.value)
+        if is_sym(value):
+            raise Unsupported("transaction with a symbolic msg.value", fn)
         try:
-            returned = getattr(trial.at(Address(to)), fn)(msg, *args)
+            target = getattr(trial.at(Address(to)), fn)
+            if value != 0:
+                if not getattr(target, "is_payable", False):
+                    raise Revert(EmptyRevert())
+                if trial.balances.get(_address_int(msg.sender, "sender"), 0) < value:
+                    raise ModelBug(f"sender {term(msg.sender):#x} cannot send {value} wei (a transaction, not a revert)")
+                trial._move(msg.sender, to, value)
+            returned = target(msg, *args)
         except Revert as r:
             return Outcome(ok=False, returned=None, error=r.error, events=())
+        self.balances = trial.balances
         self.contracts = trial.contracts
         for c in self.contracts.values():
             c.attach(self, c.address)
@@ -1200,6 +1831,23 @@ def view(fn: Callable) -> Callable:
     transition, the fuzzer calls it with a static call)."""
     fn.is_view = True  # type: ignore[attr-defined]
     return fn
+
+
+def payable(fn: Callable) -> Callable:
+    """Mark a model function as an external `payable` one (it accepts msg.value; any other function
+    sent value reverts without data)."""
+    fn.is_external = True  # type: ignore[attr-defined]
+    fn.is_payable = True  # type: ignore[attr-defined]
+    return fn
+
+
+def _address_int(a: Any, what: str) -> Any:
+    v = a.v if isinstance(a, Address) else a
+    if isinstance(v, Contract):
+        v = v.address.v
+    if not is_sym(v) and not (isinstance(v, int) and 0 <= v < Address.MOD):
+        raise ModelBug(f"{what}: {a!r} is not an address")
+    return v
 
 
 def external(fn: Callable) -> Callable:

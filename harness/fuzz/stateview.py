@@ -3,7 +3,14 @@ predicates serve both sides.
 
 For every storage field of every model (Solidity names, declaration order) the slot comes from the
 compiler's storage layout; mapping entries are read at the keys the caller knows (the fuzzer's actors
-and the contracts). Fields packed into a shared slot are not supported yet and raise.
+and the contracts). Values packed into a shared slot are read at their offset and width, structs
+member by member (nested structs flattened), enums as their member index; a model type that does
+not match the Solidity one (width, signedness, members) raises, as does any construct the view has
+no reader for (arrays, strings and bytes inside mappings or structs). `string` and `bytes`
+state variables are read in solc's short (<= 31 bytes, in the slot) and long (length at the slot,
+data from keccak(slot)) forms. Storage arrays
+(`T[N]`, `T[]` of scalars or structs) are read element by element: a fixed one from its slot, a
+dynamic one's length at its slot and its elements from keccak(slot), packed as solc packs them.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from typing import Any, Iterable
 from eth_utils import keccak
 
 from specs.errors import WorkbenchError
-from specs.kernel import Address, Bool, Bytes32, Mapping, Uint
+from specs.kernel import SCALAR_TYPES, Address, Array, DynBytes, Bool, Bytes32, Enum, Mapping, Sint, Struct, Uint
 from specs.bpe.system import System
 
 
@@ -24,11 +31,198 @@ def mapping_slot(base: int, key: int) -> int:
 
 
 def _layout(artifact: Any) -> dict[str, dict]:
-    entries = {e["label"]: e for e in artifact.storage_layout["storage"]}
-    for e in entries.values():
-        if e["offset"] != 0:
-            raise WorkbenchError(f"{artifact.name}.{e['label']}: packed storage is not supported by the state view")
-    return entries
+    return {e["label"]: e for e in artifact.storage_layout["storage"]}
+
+
+def _types(artifact: Any) -> dict[str, dict]:
+    return artifact.storage_layout.get("types") or {}
+
+
+def _entry(artifact: Any, layout: dict[str, dict], name: str) -> dict:
+    if name not in layout:
+        raise WorkbenchError(f"{artifact.name}.{name}: the model's storage field is not a state variable of the "
+                             f"contract (its state variables: {', '.join(layout) or 'none'})")
+    return layout[name]
+
+
+def _check_scalar(where: str, t: type, info: dict) -> int:
+    """The width in bytes of a Solidity value type the kernel type `t` stands for; WorkbenchError when
+    they do not match (a model uint128 for a uint64 member would read the neighbours' bytes)."""
+    label = info.get("label", "?")
+    nbytes = int(info.get("numberOfBytes", 32))
+    if info.get("encoding") != "inplace" or "members" in info or "base" in info:
+        raise WorkbenchError(f"{where}: model type {t.__name__} for Solidity {label} ({info.get('encoding')}): "
+                             "not a value type")
+    ok = False
+    if issubclass(t, Uint):
+        ok = label == f"uint{t.bits}"
+    elif issubclass(t, Sint):
+        ok = label == f"int{t.bits}"
+    elif issubclass(t, Enum):
+        ok = label.startswith("enum ") and nbytes == 1
+    elif t is Address:
+        ok = label in ("address", "address payable") or label.startswith("contract ")
+    elif t is Bool:
+        ok = label == "bool"
+    elif t is Bytes32:
+        ok = label == "bytes32"
+    if not ok:
+        raise WorkbenchError(f"{where}: model type {t.__name__} does not match Solidity {label}")
+    return nbytes
+
+
+def _decode(where: str, t: type, raw: int, nbytes: int) -> Any:
+    """A storage value of `nbytes` bytes as the plain value the kernel holds for type `t`."""
+    if t is Bool:
+        return bool(raw)
+    if issubclass(t, Sint):
+        bits = nbytes * 8
+        return raw - (1 << bits) if raw >> (bits - 1) else raw
+    if issubclass(t, Enum) and raw >= t.MOD:
+        raise WorkbenchError(f"{where}: storage holds {raw}, not a member of enum {t.__name__} {t.MEMBERS}")
+    return raw
+
+
+def _encode(t: type, v: Any, nbytes: int) -> int:
+    v = int(v)
+    return v % (1 << (nbytes * 8)) if issubclass(t, Sint) else v
+
+
+def _read_packed(eng: Any, addr: int, slot: int, offset: int, nbytes: int) -> int:
+    word = eng.get_storage(addr, slot)
+    return (word >> (8 * offset)) & ((1 << (8 * nbytes)) - 1)
+
+
+def _write_packed(eng: Any, addr: int, slot: int, offset: int, nbytes: int, value: int) -> None:
+    if nbytes == 32:
+        eng.set_storage(addr, slot, value)
+        return
+    mask = ((1 << (8 * nbytes)) - 1) << (8 * offset)
+    word = eng.get_storage(addr, slot)
+    eng.set_storage(addr, slot, (word & ~mask) | ((value << (8 * offset)) & mask))
+
+
+def struct_leaves(types: dict[str, dict], tid: str, struct: type, where: str
+                  ) -> list[tuple[tuple[str, ...], int, int, int, type]]:
+    """Where each leaf member of a struct lives, from solc's layout `types`: (member path, slot
+    relative to the struct's first slot, byte offset in the slot, width in bytes, kernel type). The
+    model's members must be the Solidity members, in order (WorkbenchError naming the difference)."""
+    info = types.get(tid, {})
+    members = info.get("members")
+    if members is None:
+        raise WorkbenchError(f"{where}: model struct {struct.__name__} for Solidity {info.get('label', tid)}")
+    sol = [m["label"] for m in members]
+    mod = [n for n, _ in struct.FIELDS]
+    if sol != mod:
+        raise WorkbenchError(f"{where}: model struct {struct.__name__} has members {mod}, Solidity "
+                             f"{info.get('label', tid)} has {sol}")
+    out = []
+    for m, (n, t) in zip(members, struct.FIELDS):
+        base, off = int(m["slot"]), int(m["offset"])
+        if issubclass(t, Struct):
+            out += [((n,) + p, base + d, o, nb, lt) for p, d, o, nb, lt in struct_leaves(types, m["type"], t, f"{where}.{n}")]
+        else:
+            out.append(((n,), base, off, _check_scalar(f"{where}.{n}", t, types.get(m["type"], {})), t))
+    return out
+
+
+MAX_ARRAY_READ = 4096  # a longer dynamic array is not read (WorkbenchError), never read in part
+
+
+def array_data_slot(slot: int) -> int:
+    return int.from_bytes(keccak(slot.to_bytes(32, "big")), "big")
+
+
+def _array_plan(types: dict[str, dict], tid: str, v: Array, where: str) -> tuple:
+    """How the elements of a storage array lie: ("struct", leaves, slots per element) or
+    ("scalar", width, elements per slot), checked against the model's array."""
+    info = types.get(tid, {})
+    label = info.get("label", tid)
+    if "base" not in info:
+        raise WorkbenchError(f"{where}: model array for Solidity {label}")
+    dynamic = info.get("encoding") == "dynamic_array"
+    if dynamic != v.dynamic or (not dynamic and not label.endswith(f"[{v.fixed}]")):
+        raise WorkbenchError(f"{where}: model array {v!r} for Solidity {label}")
+    base = info["base"]
+    if issubclass(v.elem_type, Struct):
+        return ("struct", struct_leaves(types, base, v.elem_type, where + "[]"), int(types[base]["numberOfBytes"]) // 32)
+    nb = _check_scalar(where + "[]", v.elem_type, types.get(base, {}))
+    return ("scalar", nb, max(1, 32 // nb))
+
+
+def _element_locations(plan: tuple, start: int, i: int, elem: type) -> list[tuple[str, int, int, int, type]]:
+    if plan[0] == "struct":
+        _, leaves, size = plan
+        return [("." + ".".join(p), start + i * size + d, o, nb, t) for p, d, o, nb, t in leaves]
+    _, nb, per = plan
+    return [("", start + i // per, (i % per) * nb, nb, elem)]
+
+
+def _read_array(eng: Any, addr: int, slot: int, v: Array, plan: tuple, where: str) -> Array:
+    if v.dynamic:
+        length, start = eng.get_storage(addr, slot), array_data_slot(slot)
+        if length > MAX_ARRAY_READ:
+            raise WorkbenchError(f"{where}: length {length} above the {MAX_ARRAY_READ} elements the state view reads")
+    else:
+        length, start = v.fixed, slot
+    out = Array(v.elem_type, v.fixed)
+    out._length = length
+    leaves = out.data.leaf_mappings()
+    for i in range(length):
+        for suffix, s, o, nb, t in _element_locations(plan, start, i, v.elem_type):
+            store = leaves[suffix].store
+            val = _decode(f"{where}[{i}]{suffix}", t, _read_packed(eng, addr, s, o, nb), nb)
+            if val != store.zero:
+                store.set((i,), val)
+    return out
+
+
+def _write_array(eng: Any, addr: int, slot: int, v: Array, plan: tuple) -> None:
+    if v.dynamic:
+        eng.set_storage(addr, slot, len(v))
+        start = array_data_slot(slot)
+    else:
+        start = slot
+    leaves = v.data.leaf_mappings()
+    for i in range(len(v)):
+        for suffix, s, o, nb, t in _element_locations(plan, start, i, v.elem_type):
+            _write_packed(eng, addr, s, o, nb, _encode(t, leaves[suffix].store.get((i,)), nb))
+
+
+MAX_BYTES_READ = 1 << 16  # a longer string or bytes value is not read (WorkbenchError)
+
+
+def _check_bytes(where: str, v: DynBytes, info: dict) -> None:
+    if info.get("encoding") != "bytes" or info.get("label") != v.SOLIDITY:
+        raise WorkbenchError(f"{where}: model {type(v).__name__} for Solidity {info.get('label', '?')}")
+
+
+def _read_bytes(eng: Any, addr: int, slot: int, where: str) -> bytes:
+    word = eng.get_storage(addr, slot)
+    if word & 1 == 0:  # short form: the data left-aligned, 2 * length in the lowest byte
+        length = (word & 0xFF) // 2
+        if length > 31:
+            raise WorkbenchError(f"{where}: short-form length {length} above 31 (corrupt slot)")
+        return word.to_bytes(32, "big")[:length]
+    length = (word - 1) // 2
+    if length > MAX_BYTES_READ:
+        raise WorkbenchError(f"{where}: length {length} above the {MAX_BYTES_READ} bytes the state view reads")
+    if length < 32:
+        raise WorkbenchError(f"{where}: long-form length {length} below 32 (corrupt slot)")
+    start = array_data_slot(slot)
+    data = b"".join(eng.get_storage(addr, start + i).to_bytes(32, "big") for i in range((length + 31) // 32))
+    return data[:length]
+
+
+def _write_bytes(eng: Any, addr: int, slot: int, data: bytes) -> None:
+    if len(data) <= 31:
+        eng.set_storage(addr, slot, int.from_bytes(data.ljust(32, b"\0"), "big") | (2 * len(data)))
+        return
+    eng.set_storage(addr, slot, 2 * len(data) + 1)
+    start = array_data_slot(slot)
+    padded = data.ljust((len(data) + 31) // 32 * 32, b"\0")
+    for i in range(len(padded) // 32):
+        eng.set_storage(addr, start + i, int.from_bytes(padded[32 * i:32 * i + 32], "big"))
 
 
 def key_sets(keys: "Iterable[int] | dict[type, Iterable[int]]") -> dict[type, list[int]]:
@@ -44,20 +238,39 @@ def _keys_for(v: Mapping, level_type: type, known: dict[type, list[int]], prefix
     (so an entry the model has is always compared, and one only the EVM has is found at known keys)."""
     out = set(known.get(level_type, ()))
     n = len(prefix)
-    for key, _v in v.items():
-        if key[:n] == prefix:
-            out.add(key[n])
+    for leaf in v.leaf_mappings().values():
+        for key, _v in leaf.items():
+            if key[:n] == prefix:
+                out.add(key[n])
     return sorted(out)
 
 
-def _read_mapping(eng: Any, addr: int, slot: int, v: Mapping, known: dict[type, list[int]]) -> Mapping:
+def _mapping_value_type(types: dict[str, dict], tid: str, v: Mapping, where: str) -> str:
+    """The layout type id of the values of a (nested) mapping, checked level by level."""
+    for level in range(v.depth()):
+        info = types.get(tid, {})
+        if info.get("encoding") != "mapping":
+            raise WorkbenchError(f"{where}: model mapping of depth {v.depth()} for Solidity {info.get('label', tid)}")
+        tid = info["value"]
+    return tid
+
+
+def _leaf_plan(types: dict[str, dict], tid: str, v: Mapping, where: str) -> list[tuple[str, Mapping, int, int, int, type]]:
+    """(suffix, leaf mapping of `v`, slot delta, offset, width, kernel type) of every value leaf of a mapping."""
+    vt = _mapping_value_type(types, tid, v, where)
+    leaf = v.leaf_type()
+    leaves = v.leaf_mappings()
+    if isinstance(leaf, type) and issubclass(leaf, Struct):
+        return [("." + ".".join(p), leaves["." + ".".join(p)], d, o, nb, t)
+                for p, d, o, nb, t in struct_leaves(types, vt, leaf, where + "[]")]
+    return [("", v, 0, 0, _check_scalar(where + "[]", leaf, types.get(vt, {})), leaf)]
+
+
+def _read_mapping(eng: Any, addr: int, slot: int, v: Mapping, known: dict[type, list[int]],
+                  plan: list, where: str) -> Mapping:
     m = Mapping(v.key_type, v.value_type, summed=v.summed)
-    zero = m.store.zero
-    types = []
-    t: Any = v
-    while isinstance(t, Mapping):
-        types.append(t.key_type)
-        t = t.value_type
+    out_leaves = m.leaf_mappings()
+    types = v.key_types()
 
     def walk(base: int, prefix: tuple) -> None:
         level = len(prefix)
@@ -65,11 +278,12 @@ def _read_mapping(eng: Any, addr: int, slot: int, v: Mapping, known: dict[type, 
             s = mapping_slot(base, k)
             if level + 1 < len(types):
                 walk(s, prefix + (k,))
-            else:
-                raw = eng.get_storage(addr, s)
-                val = bool(raw) if isinstance(zero, bool) else raw
-                if val != zero:
-                    m.store.set(prefix + (k,), val)
+                continue
+            for suffix, _leaf, delta, off, nb, t in plan:
+                store = out_leaves[suffix].store
+                val = _decode(f"{where}[{k:#x}]{suffix}", t, _read_packed(eng, addr, s + delta, off, nb), nb)
+                if val != store.zero:
+                    store.set(prefix + (k,), val)
 
     walk(slot, ())
     return m
@@ -77,65 +291,138 @@ def _read_mapping(eng: Any, addr: int, slot: int, v: Mapping, known: dict[type, 
 
 def read_system(fixture: Any, template: System, keys: "Iterable[int] | dict[type, Iterable[int]]") -> System:
     """A copy of `template` whose storage holds what the EVM holds. Mappings are read at the known keys
-    of each level's key type and at every key the template holds (see `key_sets`)."""
+    of each level's key type and at every key the template holds (see `key_sets`). Values may share a
+    slot (solc's packing: offset and width from the layout); struct members are read at the struct's
+    slot plus the member's slot and offset. A model type that does not match the Solidity one raises."""
     known = key_sets(keys)
     out = template.clone()
+    # ETH: the suite's contracts and every account whose balance the model tracks
+    for a in sorted(set(template.addrs.values()) | set(template.world.balances)):
+        out.world.balances[a] = fixture.engine.get_balance(a)
     for name, addr in template.addrs.items():
         c = out.world.contracts[addr]
-        layout = _layout(fixture.artifacts[name])
+        art = fixture.artifacts[name]
+        layout, types = _layout(art), _types(art)
         eng = fixture.engine
         for f in c.storage_fields():
-            slot = int(layout[f.name]["slot"])
+            e = _entry(art, layout, f.name)
+            slot, off, tid = int(e["slot"]), int(e["offset"]), e["type"]
+            where = f"{name}.{f.name}"
             v = getattr(c, f.name)
             if isinstance(v, Mapping):
-                setattr(c, f.name, _read_mapping(eng, addr, slot, v, known))
-            elif isinstance(v, Uint):
-                setattr(c, f.name, type(v)(eng.get_storage(addr, slot)))
-            elif isinstance(v, Bool):
-                setattr(c, f.name, Bool(bool(eng.get_storage(addr, slot))))
-            elif isinstance(v, (Address, Bytes32)):
-                setattr(c, f.name, type(v)(eng.get_storage(addr, slot)))
+                setattr(c, f.name, _read_mapping(eng, addr, slot, v, known, _leaf_plan(types, tid, v, where), where))
+            elif isinstance(v, DynBytes):
+                _check_bytes(where, v, types.get(tid, {}))
+                setattr(c, f.name, type(v)(_read_bytes(eng, addr, slot, where)))
+            elif isinstance(v, Array):
+                setattr(c, f.name, _read_array(eng, addr, slot, v, _array_plan(types, tid, v, where), where))
+            elif isinstance(v, Struct):
+                s = type(v)()
+                for path, d, o, nb, t in struct_leaves(types, tid, type(v), where):
+                    raw = _read_packed(eng, addr, slot + d, o, nb)
+                    s.set_leaf(path, t(_decode(f"{where}.{'.'.join(path)}", t, raw, nb)))
+                setattr(c, f.name, s)
+            elif isinstance(v, SCALAR_TYPES):
+                t = type(v)
+                nb = _check_scalar(where, t, types.get(tid, {}))
+                setattr(c, f.name, t(_decode(where, t, _read_packed(eng, addr, slot, off, nb), nb)))
             else:
-                raise WorkbenchError(f"{name}.{f.name}: no state view for {type(v).__name__}")
+                raise WorkbenchError(f"{where}: no state view for {type(v).__name__}")
     return out
 
 
 def write_system(fixture: Any, system: System) -> None:
     """Write a model state into EVM storage (counterexample pre-states). Only entries the model
-    holds are written: the EVM must start from the deployed state, whose mappings are empty."""
+    holds are written: the EVM must start from the deployed state, whose mappings are empty. Packed
+    values are written into their bytes of the slot, leaving the neighbours. The ETH balances the
+    model tracks are set too."""
+    for a, wei in sorted(system.world.balances.items()):
+        fixture.engine.set_balance(a, wei)
     for name, addr in system.addrs.items():
         c = system.world.contracts[addr]
-        layout = _layout(fixture.artifacts[name])
+        art = fixture.artifacts[name]
+        layout, types = _layout(art), _types(art)
         eng = fixture.engine
         for f in c.storage_fields():
-            slot = int(layout[f.name]["slot"])
+            e = _entry(art, layout, f.name)
+            slot, off, tid = int(e["slot"]), int(e["offset"]), e["type"]
+            where = f"{name}.{f.name}"
             v = getattr(c, f.name)
             if isinstance(v, Mapping):
-                for key, val in v.items():
-                    s = slot
-                    for k in key:
-                        s = mapping_slot(s, k)
-                    eng.set_storage(addr, s, int(val))
-            elif isinstance(v, (Uint, Address, Bytes32)):
-                eng.set_storage(addr, slot, v.v)
-            elif isinstance(v, Bool):
-                eng.set_storage(addr, slot, int(bool(v.v)))
+                for _suffix, leaf, delta, o, nb, t in _leaf_plan(types, tid, v, where):
+                    for key, val in leaf.items():
+                        s = slot
+                        for k in key:
+                            s = mapping_slot(s, k)
+                        _write_packed(eng, addr, s + delta, o, nb, _encode(t, val, nb))
+            elif isinstance(v, DynBytes):
+                _check_bytes(where, v, types.get(tid, {}))
+                _write_bytes(eng, addr, slot, v.v)
+            elif isinstance(v, Array):
+                _write_array(eng, addr, slot, v, _array_plan(types, tid, v, where))
+            elif isinstance(v, Struct):
+                for path, d, o, nb, t in struct_leaves(types, tid, type(v), where):
+                    _write_packed(eng, addr, slot + d, o, nb, _encode(t, v.get_leaf(path).v, nb))
+            elif isinstance(v, SCALAR_TYPES):
+                nb = _check_scalar(where, type(v), types.get(tid, {}))
+                _write_packed(eng, addr, slot, off, nb, _encode(type(v), v.v, nb))
+            else:
+                raise WorkbenchError(f"{where}: no state view for {type(v).__name__}")
+
+
+def concrete_length(a: Array) -> int:
+    return len(a)
+
+
+def _show(t: Any, v: Any) -> str:
+    if isinstance(t, type) and issubclass(t, Enum) and isinstance(v, int) and 0 <= v < t.MOD:
+        return f"{v} ({t.__name__}.{t.MEMBERS[v]})"
+    return str(v)
 
 
 def diff_systems(model: System, evm: System) -> list[str]:
-    """Field-by-field differences, in Solidity names: 'StakeManager.stakes[0xa1]: model 5, evm 6'."""
+    """Field-by-field differences, in Solidity names: 'StakeManager.stakes[0xa1]: model 5, evm 6',
+    'Providers.providers[0xa1].terms.fee: model 5, evm 6', 'Providers.config.admin: ...'."""
     out = []
+    for a in sorted(set(model.world.balances) | set(evm.world.balances)):
+        mb, eb = model.world.balances.get(a, 0), evm.world.balances.get(a, 0)
+        if mb != eb:
+            out.append(f"balance({a:#x}): model {mb}, evm {eb}")
     for name, addr in model.addrs.items():
         mc, ec = model.world.contracts[addr], evm.world.contracts[addr]
         for f in mc.storage_fields():
             mv, ev = getattr(mc, f.name), getattr(ec, f.name)
             if isinstance(mv, Mapping):
-                md, ed = dict(mv.items()), dict(ev.items())
-                for key in sorted(set(md) | set(ed)):
-                    a, b = md.get(key, mv.store.zero), ed.get(key, ev.store.zero)
+                eleaves = ev.leaf_mappings()
+                for suffix, ml in mv.leaf_mappings().items():
+                    el = eleaves[suffix]
+                    md, ed = dict(ml.items()), dict(el.items())
+                    t = ml.leaf_type()
+                    for key in sorted(set(md) | set(ed)):
+                        a, b = md.get(key, ml.store.zero), ed.get(key, el.store.zero)
+                        if a != b:
+                            k = "][".join(f"{x:#x}" for x in key)
+                            out.append(f"{name}.{f.name}[{k}]{suffix}: model {_show(t, a)}, evm {_show(t, b)}")
+            elif isinstance(mv, Array):
+                if concrete_length(mv) != concrete_length(ev):
+                    out.append(f"{name}.{f.name}.length: model {concrete_length(mv)}, evm {concrete_length(ev)}")
+                eleaves = ev.data.leaf_mappings()
+                for suffix, ml in mv.data.leaf_mappings().items():
+                    el = eleaves[suffix]
+                    md, ed = dict(ml.items()), dict(el.items())
+                    t = ml.leaf_type()
+                    for key in sorted(set(md) | set(ed)):
+                        a, b = md.get(key, ml.store.zero), ed.get(key, el.store.zero)
+                        if a != b:
+                            out.append(f"{name}.{f.name}[{key[0]}]{suffix}: model {_show(t, a)}, evm {_show(t, b)}")
+            elif isinstance(mv, Struct):
+                for path, t in mv.leaves():
+                    a, b = mv.get_leaf(path).v, ev.get_leaf(path).v
                     if a != b:
-                        k = "][".join(f"{x:#x}" for x in key)
-                        out.append(f"{name}.{f.name}[{k}]: model {a}, evm {b}")
+                        out.append(f"{name}.{f.name}.{'.'.join(path)}: model {_show(t, a)}, evm {_show(t, b)}")
+            elif isinstance(mv, DynBytes):
+                if mv.v != ev.v:
+                    out.append(f"{name}.{f.name}: model {mv!r}, evm {ev!r}")
             elif mv.v != ev.v:
-                out.append(f"{name}.{f.name}: model {mv.v}, evm {ev.v}")
+                out.append(f"{name}.{f.name}: model {_show(type(mv), mv.v)}, evm {_show(type(ev), ev.v)}")
     return out

@@ -1,0 +1,166 @@
+"""ETH: payable functions and msg.value, ETH balances of accounts in the model's World, value sent to
+EOAs and to contracts (a receiver that reenters, one that has no receive), on both EVMs; the state
+reader compares balances; the prover reports payable functions and ETH transfers UNSUPPORTED, naming them.
+Contract: tests/kernel/contracts/Vault.sol; models: tests/kernel/vault_model.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from harness.evm.engine import deploy_contract, make_engine
+from harness.fuzz.stateview import diff_systems, read_system, write_system
+from invariants.prover import Prover
+from invariants.registry import Invariant
+from specs.kernel import U256, Address, Block, Contract, EmptyRevert, Error, ModelBug, Msg, Revert, World, storage
+from specs.bpe.system import DEPLOYER, GENESIS_BLOCK, GENESIS_TIMESTAMP, System, create_address
+from tests.kernel.evm_pair import ViewFixture, artifact, error_of, model_system
+from tests.kernel.vault_model import ReentererModel, RejecterModel, VaultModel, VaultWithdrawForgetsTotal
+
+A, B = 0xA1, 0xB2
+ETH = 10**18
+ENGINES = ("pyrevm", "py-evm")
+VAULT, REENTERER, REJECTER = (create_address(DEPLOYER, n) for n in range(3))
+
+
+def _err(outcome):
+    e = error_of(outcome)
+    return (None, ()) if e == ("", ()) else e
+
+
+class Bank:
+    """Vault, Reenterer and Rejecter on one engine and in one model world, A and B funded alike."""
+
+    def __init__(self, engine_name: str, vault_model: type = VaultModel):
+        self.engine = make_engine(engine_name)
+        arts = {n: artifact("Vault", n) for n in ("Vault", "Reenterer", "Rejecter")}
+        self.contracts = {
+            "Vault": deploy_contract(self.engine, arts["Vault"].abi, arts["Vault"].bytecode, (), sender=DEPLOYER),
+            "Reenterer": deploy_contract(self.engine, arts["Reenterer"].abi, arts["Reenterer"].bytecode, (VAULT,),
+                                         sender=DEPLOYER),
+            "Rejecter": deploy_contract(self.engine, arts["Rejecter"].abi, arts["Rejecter"].bytecode, (),
+                                        sender=DEPLOYER),
+        }
+        assert [c.address for c in self.contracts.values()] == [VAULT, REENTERER, REJECTER]
+        world = World()
+        world.block = Block(GENESIS_BLOCK, GENESIS_TIMESTAMP)
+        world.deploy(VAULT, vault_model())
+        world.deploy(REENTERER, ReentererModel(vault=Address(VAULT)))
+        world.deploy(REJECTER, RejecterModel())
+        for who in (A, B):
+            world.set_balance(who, 10 * ETH)
+            self.engine.set_balance(who, 10 * ETH)
+        addrs = {"Vault": VAULT, "Reenterer": REENTERER, "Rejecter": REJECTER}
+        self.system = System(world, addrs, {n: type(world.contracts[a]) for n, a in addrs.items()})
+        self.fixture = ViewFixture(self.engine, arts)
+
+    def call(self, name: str, fn: str, sender: int, *args, value: int = 0):
+        m = self.system.world.transact(self.system.addrs[name], fn, Msg(Address(sender), U256(value)),
+                                       *[Address(a) if name == "Rejecter" and i == 0 else U256(a)
+                                         for i, a in enumerate(args)])
+        e = self.contracts[name].transact(fn, *args, sender=sender, value=value)
+        return _err(m), _err(e)
+
+    def diff(self):
+        return diff_systems(self.system, read_system(self.fixture, self.system, [A, B, VAULT, REENTERER, REJECTER]))
+
+
+def test_value_to_a_non_payable_function_reverts_without_data_and_moves_nothing():
+    w = model_system("Vault", VAULT, VaultModel).world
+    w.set_balance(A, 5)
+    out = w.transact(VAULT, "ping", Msg(Address(A), U256(1)))
+    assert not out.ok and out.error == EmptyRevert() and w.balance(A) == U256(5)
+    ok = w.transact(VAULT, "deposit", Msg(Address(A), U256(2)))
+    assert ok.ok and (w.balance(A), w.balance(VAULT)) == (U256(3), U256(2))
+    with pytest.raises(ModelBug, match="cannot send"):
+        w.transact(VAULT, "deposit", Msg(Address(A), U256(4)))
+
+
+@dataclass
+class Grumpy(Contract):
+    """Counts what it receives, then refuses it."""
+
+    seen: U256 = storage(lambda: U256(0))
+
+    def receive(self, msg: Msg) -> None:
+        self.seen = self.seen + msg.value
+        raise Revert(Error("no"))
+
+
+def test_a_failed_value_call_undoes_the_receivers_changes_and_a_reentering_one_succeeds():
+    w = model_system("Vault", VAULT, VaultModel).world
+    w.deploy(REENTERER, ReentererModel(vault=Address(VAULT)))
+    w.deploy(REJECTER, Grumpy())
+    w.set_balance(VAULT, 3)
+    assert w.send_value(VAULT, REJECTER, U256(1)) is False
+    assert w.contracts[REJECTER].seen == U256(0) and w.balance(VAULT) == U256(3) and w.balance(REJECTER) == U256(0)
+    assert w.send_value(VAULT, REENTERER, U256(1)) is True  # its receive reenters the vault's withdrawAll
+    assert w.contracts[REENTERER].hits == U256(2) and w.balance(REENTERER) == U256(1)
+    assert w.send_value(VAULT, 0xE0A, U256(5)) is False  # more than the vault holds
+    assert w.send_value(VAULT, 0xE0A, U256(2)) is True and w.balance(0xE0A) == U256(2)  # an EOA
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_model_and_evm_agree_on_value_balances_and_a_reentering_receiver(engine):
+    bank = Bank(engine)
+    steps = [
+        bank.call("Vault", "deposit", A, value=5 * ETH),
+        bank.call("Vault", "ping", B, value=1),  # not payable: revert without data
+        bank.call("Vault", "deposit", B),  # Error("zero")
+        bank.call("Vault", "withdraw", A, 2 * ETH),  # to an EOA
+        bank.call("Reenterer", "attack", B, value=ETH),  # withdrawAll pays twice before booking
+        bank.call("Rejecter", "pull", B, VAULT, ETH, value=ETH),  # the receiver has no receive: Error("send")
+        bank.call("Vault", "withdrawAll", A),  # the vault no longer holds A's deposit: Error("send")
+    ]
+    assert [m for m, _ in steps] == [e for _, e in steps]
+    assert [m for m, _ in steps] == [None, (None, ()), ("Error", ("zero",)), None, None, ("Error", ("send",)),
+                                     ("Error", ("send",))]
+    assert bank.diff() == []
+    w = bank.system.world
+    assert (w.balance(REENTERER), w.balance(VAULT), w.balance(A)) == (U256(2 * ETH), U256(2 * ETH), U256(7 * ETH))
+    assert bank.engine.get_balance(REENTERER) == 2 * ETH and bank.engine.get_balance(VAULT) == 2 * ETH
+    vault = w.contracts[VAULT]
+    assert vault.deposits[A] == U256(3 * ETH) and vault.total == U256(2 * ETH)  # A's deposit is unbacked
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_planted_balance_difference_is_named(engine):
+    bank = Bank(engine)
+    bank.call("Vault", "deposit", A, value=ETH)
+    assert bank.diff() == []
+    bank.engine.set_balance(VAULT, ETH + 7)
+    assert bank.diff() == [f"balance({VAULT:#x}): model {ETH}, evm {ETH + 7}"]
+
+
+def test_a_broken_vault_model_is_named_in_the_diff():
+    bank = Bank("pyrevm", VaultWithdrawForgetsTotal)
+    bank.call("Vault", "deposit", A, value=ETH)
+    bank.call("Vault", "withdraw", A, 10)
+    assert bank.diff() == [f"Vault.total: model {ETH}, evm {ETH - 10}"]
+
+
+def test_write_system_sets_the_balances_the_model_tracks():
+    bank = Bank("py-evm")
+    bank.system.world.set_balance(B, 3 * ETH)
+    bank.system.world.set_balance(VAULT, 5)
+    write_system(bank.fixture, bank.system)
+    assert bank.diff() == [] and bank.engine.get_balance(VAULT) == 5
+
+
+def total_is_sum_of_deposits(s):
+    v = s.world.contracts[s.addrs["Vault"]]
+    return v.deposits.sum() == v.total
+
+
+def test_prover_reports_payable_functions_and_eth_transfers_unsupported_and_proves_the_rest():
+    inv = Invariant("KERNEL-ETH-001", "Vault", "Invariant: total is the sum of the deposits.",
+                    "withdrawals are paid from total", "a deposit left unbacked", total_is_sum_of_deposits)
+    results = Prover(model_system("Vault", VAULT, VaultModel), [inv], step_invariants=[]).run()
+    status = {r.id: (r.status, r.details.get("message", "")) for r in results}
+    assert status["KERNEL-ETH-001/init"][0] == "PROVED"
+    assert status["KERNEL-ETH-001/Vault.ping"][0] == "PROVED"
+    dep, wd = status["KERNEL-ETH-001/Vault.deposit"], status["KERNEL-ETH-001/Vault.withdraw"]
+    assert dep[0] == "UNSUPPORTED" and "payable function (msg.value and ETH balances)" in dep[1]
+    assert wd[0] == "UNSUPPORTED" and "ETH transfer of a symbolic amount" in wd[1]
+    assert status["VACUITY/Vault.withdrawAll"][0] == "UNSUPPORTED"
