@@ -409,6 +409,11 @@ class Uint(_Ordered):
     MOD: ClassVar[int] = 1 << 256
     MAX: ClassVar[int] = (1 << 256) - 1
 
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        if "bits" in cls.__dict__:  # a width: its modulus and bound follow from it
+            cls.MOD, cls.MAX = 1 << cls.bits, (1 << cls.bits) - 1
+
     def __init__(self, v: int | z3.ArithRef):
         if isinstance(v, int):
             if not 0 <= v < self.MOD:
@@ -531,44 +536,30 @@ def _udiv(a: Any, b: Any) -> Any:
 
 class U256(Uint):
     bits = 256
-    MOD = 1 << 256
-    MAX = (1 << 256) - 1
 
 
 class U128(Uint):
     bits = 128
-    MOD = 1 << 128
-    MAX = (1 << 128) - 1
 
 
 class U32(Uint):
     bits = 32
-    MOD = 1 << 32
-    MAX = (1 << 32) - 1
 
 
 class U96(Uint):
     bits = 96
-    MOD = 1 << 96
-    MAX = (1 << 96) - 1
 
 
 class U8(Uint):
     bits = 8
-    MOD = 1 << 8
-    MAX = (1 << 8) - 1
 
 
 class U16(Uint):
     bits = 16
-    MOD = 1 << 16
-    MAX = (1 << 16) - 1
 
 
 class U64(Uint):
     bits = 64
-    MOD = 1 << 64
-    MAX = (1 << 64) - 1
 
 
 class Sint(_Ordered):
@@ -585,6 +576,11 @@ class Sint(_Ordered):
     bits: ClassVar[int] = 256
     MIN: ClassVar[int] = -(1 << 255)
     MAX: ClassVar[int] = (1 << 255) - 1
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        if "bits" in cls.__dict__:  # a width: its two's complement bounds follow from it
+            cls.MIN, cls.MAX = -(1 << (cls.bits - 1)), (1 << (cls.bits - 1)) - 1
 
     def __init__(self, v: int | z3.ArithRef):
         if isinstance(v, int) and not isinstance(v, bool):
@@ -738,20 +734,14 @@ def _sdiv(a: Any, b: Any) -> Any:
 
 class I96(Sint):
     bits = 96
-    MIN = -(1 << 95)
-    MAX = (1 << 95) - 1
 
 
 class I128(Sint):
     bits = 128
-    MIN = -(1 << 127)
-    MAX = (1 << 127) - 1
 
 
 class I256(Sint):
     bits = 256
-    MIN = -(1 << 255)
-    MAX = (1 << 255) - 1
 
 
 class Address:

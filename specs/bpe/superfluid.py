@@ -57,7 +57,7 @@ from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
 from specs.kernel import (
-    I96, I128, I256, U32, U96, U128, U256, Address, Bool, Bytes32, Contract, Error, Event, Mapping,
+    I96, I128, I256, U8, U32, U96, U128, U256, Address, Bool, Bytes32, Contract, Error, Event, Mapping,
     CHAIN_ID, ModelBug, Msg, Panic, Revert, SolidityError, Uint, ZERO_ADDRESS, external, immutable, storage, truth, view,
 )
 from specs.bpe.system import create_address
@@ -70,12 +70,6 @@ MINIMUM_DEPOSIT = 0
 
 class NotModelled(ModelBug):
     """A call the model deliberately does not cover (see the module docstring)."""
-
-
-class U8(Uint):
-    bits = 8
-    MOD = 1 << 8
-    MAX = (1 << 8) - 1
 
 
 # -- errors ---------------------------------------------------------------------------------------
