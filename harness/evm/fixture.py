@@ -16,7 +16,8 @@ from specs.errors import EngineError
 from harness.evm.abi import ABIRegistry, ContractABI
 from harness.evm.compile import Artifact, Build, compile_contracts
 from harness.evm.engine import Contract, Engine, deploy_contract, make_engine
-from specs.bpe.system import DEPLOYER, DEPLOYMENTS, GENESIS_BLOCK, GENESIS_TIMESTAMP, SUPERFLUID, Deployment, addresses
+from specs.bpe.system import DEPLOYMENTS, SUPERFLUID
+from specs.deploy import DEPLOYER, GENESIS_BLOCK, GENESIS_TIMESTAMP, Deployment, addresses
 
 
 @dataclass
@@ -47,7 +48,7 @@ def suite_artifacts(build: Build | None = None, overrides: dict[str, Path] | Non
 
 def deploy_suite(engine_name: str, artifacts: dict[str, Artifact],
                  deployments: tuple[Deployment, ...] = DEPLOYMENTS) -> Fixture:
-    needs_superfluid = any(d.superfluid for d in deployments)
+    needs_superfluid = any(d.environment == "superfluid" for d in deployments)
     contracts: dict[str, Contract] = {}
     framework = None
     if needs_superfluid:

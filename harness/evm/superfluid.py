@@ -320,7 +320,6 @@ def fund(fw: Framework, token: WrapperSuperToken, account: int, amount: int) -> 
         if not out.ok:
             break
     return out
-    return res
 
 
 # ---------------------------------------------------------------------------

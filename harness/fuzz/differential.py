@@ -23,7 +23,8 @@ from harness.evm.fixture import Fixture
 from harness.fuzz.stateview import diff_systems, read_system
 from invariants.registry import Invariant
 from specs.kernel import U256, Address, Bool, Bytes32, Msg, Outcome, Sint, Uint
-from specs.bpe.system import GOVERNANCE, TREASURY, System
+from specs.bpe.system import GOVERNANCE, TREASURY
+from specs.deploy import System
 
 
 class Mismatch(AssertionError):

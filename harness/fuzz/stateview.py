@@ -22,7 +22,7 @@ from eth_utils import keccak
 
 from specs.errors import WorkbenchError
 from specs.kernel import SCALAR_TYPES, Address, Array, DynBytes, Bool, Bytes32, Enum, Mapping, Sint, Struct, Uint
-from specs.bpe.system import System
+from specs.deploy import System
 
 
 @lru_cache(maxsize=1 << 16)

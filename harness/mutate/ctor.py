@@ -14,7 +14,8 @@ from typing import Any
 from harness.evm.abi import ABIRegistry
 from harness.evm.engine import deploy_contract, make_engine
 from specs.kernel import Address, Revert
-from specs.bpe.system import DEPLOYER, DEPLOYMENTS, SUPERFLUID, addresses
+from specs.bpe.system import DEPLOYMENTS, SUPERFLUID, addresses
+from specs.deploy import DEPLOYER
 
 
 def _model_outcome(cls: Any, args: tuple[int, ...]) -> str:

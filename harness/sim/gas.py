@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.fuzz.differential import evm_args, plain
-from specs.bpe.system import GENESIS_BLOCK, GENESIS_TIMESTAMP
+from specs.deploy import GENESIS_BLOCK, GENESIS_TIMESTAMP
 
 
 class ReplayMismatch(AssertionError):

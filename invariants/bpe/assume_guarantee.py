@@ -33,7 +33,8 @@ from specs.bpe.escrow_buffer import EscrowBuffer
 from specs.kernel import (
     U128, Address, Block, Bool, Contract, Error, ModelBug, Msg, Revert, U256, World, define, fresh, is_sym, truth,
 )
-from specs.bpe.system import GENESIS_BLOCK, GENESIS_TIMESTAMP, GOVERNANCE, SUPERFLUID, System, addresses
+from specs.bpe.system import GOVERNANCE, SUPERFLUID, System, addresses
+from specs.deploy import GENESIS_BLOCK, GENESIS_TIMESTAMP
 from invariants.loops import AXIOMS
 from invariants.prover import Prover, Transition
 

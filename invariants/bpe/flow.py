@@ -114,7 +114,8 @@ from specs.kernel import (
     ModelBug, Oracle, SolidityError, Uint, World,
     define, flat_key, fresh, is_sym, truth, _ORACLES,
 )
-from specs.bpe.system import GENESIS_BLOCK, GENESIS_TIMESTAMP, SUPERFLUID
+from specs.bpe.system import SUPERFLUID
+from specs.deploy import GENESIS_BLOCK, GENESIS_TIMESTAMP
 import invariants.bpe.backpressure_pool  # noqa: F401  (registers the BPE-FLOW-002 parts: their statements)
 from invariants.prover import INCONCLUSIVE, PROVED, UNSUPPORTED, VIOLATED, ObligationResult, _dedup_keys
 from invariants.registry import REGISTRY

@@ -5,7 +5,8 @@ buffer, pipelines chain pools (specs/bpe/PROTOCOL.md)."""
 from __future__ import annotations
 
 from specs.suite import ProofPart, Suite
-from specs.bpe.system import DEPLOYER, GENESIS_BLOCK, GENESIS_TIMESTAMP, GOVERNANCE, SUPERFLUID, TREASURY
+from specs.bpe.system import GOVERNANCE, SUPERFLUID, TREASURY
+from specs.deploy import DEPLOYER, GENESIS_BLOCK, GENESIS_TIMESTAMP
 
 SUITE = Suite(
     name="bpe",

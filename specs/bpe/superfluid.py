@@ -60,7 +60,7 @@ from specs.kernel import (
     I96, I128, I256, U8, U32, U96, U128, U256, Address, Bool, Bytes32, Contract, Error, Event, Mapping,
     CHAIN_ID, ModelBug, Msg, Panic, Revert, SolidityError, Uint, ZERO_ADDRESS, external, immutable, storage, truth, view,
 )
-from specs.bpe.system import create_address
+from specs.deploy import create_address
 from specs.bpe.test_token import Approval, TestToken, Transfer
 
 LIQUIDATION_PERIOD = 14_400  # governance default of the test framework (probed)

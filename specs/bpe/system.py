@@ -1,17 +1,16 @@
-"""The deployed system the workbench checks: which contracts, at which addresses, wired how.
+"""BPE deployed: which contracts, in which order, wired how, on the Superfluid framework.
 
-Fuzzer, prover and replays build the same world from here. Addresses are the CREATE addresses of a
-fixed deployer, so the EVM fixtures and the models agree on them without passing them around.
-Adding a contract is adding one `Deployment` line (and its model and Solidity file).
+Fuzzer, prover and replays build the same world from here, with the shared deployment pieces of
+specs/deploy.py (the deployer, its CREATE addresses, `Deployment`, the genesis block). Adding a
+contract is adding one `Deployment` line (and its model and Solidity file).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
-from eth_utils import keccak
-
+from specs import deploy
+from specs.deploy import GENESIS_BLOCK, GENESIS_TIMESTAMP, Deployment
 from specs.bpe.backpressure_pool import BackpressurePool
 from specs.bpe.capacity_registry import CapacityRegistry
 from specs.bpe.escrow_buffer import EscrowBuffer
@@ -20,13 +19,8 @@ from specs.bpe.pipeline import Pipeline
 from specs.bpe.stake_manager import StakeManager
 from specs.bpe.test_token import TestToken
 
-DEPLOYER = 0xDE9107E4000000000000000000000000000000D1
 GOVERNANCE = 0x6060000000000000000000000000000000000001
 TREASURY = 0x7EA5000000000000000000000000000000000002
-
-# The block the system starts at: the engines' defaults (harness/evm/engine.py), checked by the fixture.
-GENESIS_BLOCK = 1
-GENESIS_TIMESTAMP = 1_700_000_000
 
 # The real Superfluid framework (npm @superfluid-finance/ethereum-contracts 1.15.2), deployed by its
 # own deployer (harness/evm/superfluid.py) before the suite, and a wrapper SuperToken over its
@@ -38,32 +32,6 @@ SUPERFLUID = {
     "SuperToken": 0xC3F27EA68C397E0B9D2E9BD6724FCBF654667C75,
     "SuperTokenUnderlying": 0x3D6AB2023EA7E82B064BEBDB1C9886F8A266DB35,
 }
-
-
-def create_address(sender: int, nonce: int) -> int:
-    """keccak(rlp([sender, nonce]))[12:], the CREATE address."""
-    s = sender.to_bytes(20, "big")
-    if nonce == 0:
-        n = b"\x80"
-    elif nonce < 0x80:
-        n = bytes([nonce])
-    else:
-        raw = nonce.to_bytes((nonce.bit_length() + 7) // 8, "big")
-        n = bytes([0x80 + len(raw)]) + raw
-    payload = b"\x94" + s + n
-    return int.from_bytes(keccak(bytes([0xC0 + len(payload)]) + payload)[12:], "big")
-
-
-@dataclass(frozen=True)
-class Deployment:
-    """One contract of the system: its Solidity name, model class and constructor arguments (as
-    functions of the addresses deployed before it)."""
-
-    name: str  # Solidity contract name (artifact) and stem
-    model: type[Contract]
-    ctor_args: Callable[[dict[str, int]], tuple] = lambda addrs: ()
-    ctor_types: tuple[str, ...] = ()
-    superfluid: bool = False  # needs the Superfluid framework deployed first (addresses in SUPERFLUID)
 
 
 def _stake_manager_args(addrs: dict[str, int]) -> tuple:
@@ -83,12 +51,12 @@ DEPLOYMENTS: tuple[Deployment, ...] = CORE_DEPLOYMENTS + (
                ("address", "address")),
     Deployment("BackpressurePool", BackpressurePool,
                lambda a: (a["CapacityRegistry"], a["GDAv1Forwarder"], a["SuperToken"], GOVERNANCE),
-               ("address", "address", "address", "address"), superfluid=True),
+               ("address", "address", "address", "address"), environment="superfluid"),
     Deployment("EscrowBuffer", EscrowBuffer,
                lambda a: (a["BackpressurePool"], a["GDAv1Forwarder"], a["SuperToken"], GOVERNANCE),
-               ("address", "address", "address", "address"), superfluid=True),
+               ("address", "address", "address", "address"), environment="superfluid"),
     Deployment("Pipeline", Pipeline, lambda a: (a["EscrowBuffer"], a["SuperToken"], GOVERNANCE),
-               ("address", "address", "address"), superfluid=True),
+               ("address", "address", "address"), environment="superfluid"),
 )
 
 # The Superfluid models callable in fuzz steps, by the names the EVM fixture gives their handles.
@@ -98,25 +66,11 @@ SUPERFLUID_MODEL_NAMES = ("SuperToken", "GeneralDistributionAgreementV1", "GDAv1
 
 
 def addresses(deployments: tuple[Deployment, ...] = DEPLOYMENTS) -> dict[str, int]:
-    return {d.name: create_address(DEPLOYER, i) for i, d in enumerate(deployments)}
+    return deploy.addresses(deployments)
 
 
-@dataclass
-class System:
-    """A world with the suite deployed, plus names for its contracts (what invariants read)."""
-
-    world: World
-    addrs: dict[str, int]  # the suite's contracts (their storage is compared and proved)
-    models: dict[str, type[Contract]] = field(default_factory=dict)  # suite and external model classes
-    externals: dict[str, int] = field(default_factory=dict)  # modelled contracts outside the suite
-
-    def address_of(self, name: str) -> int:
-        """The address of a suite contract or of an external one (Superfluid), by name."""
-        if name in self.addrs:
-            return self.addrs[name]
-        if name in self.externals:
-            return self.externals[name]
-        raise KeyError(f"no contract named {name!r} in this system")
+class System(deploy.System):
+    """BPE's world, with names for its contracts (what its invariants read)."""
 
     @property
     def stake_manager(self) -> StakeManager:
@@ -142,9 +96,6 @@ class System:
     def token(self) -> TestToken:
         return self.world.contracts[self.addrs["TestToken"]]  # type: ignore[return-value]
 
-    def clone(self) -> "System":
-        return System(self.world.clone(), self.addrs, self.models, self.externals)
-
 
 def build_system(overrides: dict[str, type[Contract]] | None = None,
                  deployments: tuple[Deployment, ...] = DEPLOYMENTS) -> System:
@@ -158,7 +109,7 @@ def build_system(overrides: dict[str, type[Contract]] | None = None,
     addrs = addresses(deployments)
     models: dict[str, type[Contract]] = {}
     externals: dict[str, int] = {}
-    if any(d.superfluid for d in deployments):
+    if any(d.environment == "superfluid" for d in deployments):
         from specs.bpe import superfluid as sf  # specs.bpe.superfluid imports this module
 
         sf.build_superfluid_world(

@@ -11,7 +11,7 @@ from harness.evm.compile import Artifact, compile_contracts
 from harness.evm.engine import Engine, deploy_contract, make_engine
 from harness.fuzz.stateview import diff_systems, read_system
 from specs.kernel import Address, Block, Contract, Msg, String, World
-from specs.bpe.system import DEPLOYER, GENESIS_BLOCK, GENESIS_TIMESTAMP, System
+from specs.deploy import DEPLOYER, GENESIS_BLOCK, GENESIS_TIMESTAMP, System
 
 CONTRACTS = "tests/kernel/contracts"
 

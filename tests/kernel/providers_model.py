@@ -10,7 +10,7 @@ from specs.kernel import (
     I96, U16, U32, U64, U128, U256, U8, Address, Bool, Contract, Enum, Error, Mapping, Msg, Struct, external,
     is_sym, require, storage,
 )
-from specs.bpe.system import DEPLOYER
+from specs.deploy import DEPLOYER
 
 
 class Status(Enum):

@@ -14,7 +14,7 @@ from harness.fuzz.stateview import diff_systems, read_system, write_system
 from invariants.prover import Prover
 from invariants.registry import Invariant
 from specs.kernel import U256, Address, Block, Contract, EmptyRevert, Error, ModelBug, Msg, Revert, World, storage
-from specs.bpe.system import DEPLOYER, GENESIS_BLOCK, GENESIS_TIMESTAMP, System, create_address
+from specs.deploy import DEPLOYER, GENESIS_BLOCK, GENESIS_TIMESTAMP, System, create_address
 from tests.kernel.evm_pair import ViewFixture, artifact, error_of, model_system
 from tests.kernel.vault_model import ReentererModel, RejecterModel, VaultModel, VaultWithdrawForgetsTotal
 

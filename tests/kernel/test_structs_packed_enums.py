@@ -15,7 +15,7 @@ from invariants.registry import Invariant
 from specs.kernel import (
     I96, U8, U32, U64, U128, Address, Bool, Explorer, Mapping, ModelBug, Panic, Revert, Struct, Unsupported,
 )
-from specs.bpe.system import DEPLOYER
+from specs.deploy import DEPLOYER
 from tests.kernel.evm_pair import Pair, error_of, model_system
 from tests.kernel.providers_model import (
     Config, FeeIntoSince, Provider, ProvidersModel, SlashKeepsLocked, Status, StatusNoneAllowed, Terms,

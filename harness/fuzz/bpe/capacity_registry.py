@@ -40,7 +40,8 @@ from invariants.registry import REGISTRY, STEP_REGISTRY, Invariant
 from specs.bpe.capacity_registry import CapacityRegistry
 from specs.kernel import U256, Address, Bytes32
 from specs.bpe.system import CORE_DEPLOYMENTS as BASE_DEPLOYMENTS
-from specs.bpe.system import GOVERNANCE, Deployment, System, build_system
+from specs.bpe.system import GOVERNANCE, System, build_system
+from specs.deploy import Deployment
 
 DEPLOYMENTS: tuple[Deployment, ...] = BASE_DEPLOYMENTS + (
     Deployment("CapacityRegistry", CapacityRegistry, lambda a: (a["StakeManager"], GOVERNANCE), ("address", "address")),
