@@ -5,8 +5,9 @@ verify  compile, run slither (triaged), then for every registered suite (or the 
         engines, run a fixed sample of mutants (each must be killed); write reports/verify.json (each
         check names its suite) and reports/REPORT.md (grouped by suite); exit code per reports/README.md:
         0 all PROVED/PASSED, 1 something VIOLATED, 2 INCONCLUSIVE/UNSUPPORTED, 3 tool error.
-replay  run a replay file (a shrunk fuzz sequence; it names its suite) on the model and an EVM; exit 1 if the mismatch
-        reproduces, 0 if it does not, 3 if the file is not a valid replay of this workbench.
+replay  run a replay file (a shrunk fuzz sequence; it names its suite) on the model and an EVM;
+        exit 1 if the mismatch reproduces, 0 if it does not, 3 if the file is not a valid replay of
+        this workbench.
 
 Every subcommand answers bad input (a missing, truncated or foreign file, an unknown contract or
 function in a replay, a bad argument) with one line naming the file or argument and the cause, and
@@ -19,8 +20,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
-import random
 import sys
 import time
 from pathlib import Path

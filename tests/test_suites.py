@@ -11,7 +11,7 @@ import pytest
 
 from specs import suite as suite_mod
 from specs.errors import InputError, WorkbenchError
-from specs.suite import ProofPart, Suite, get_suite, resolve, suite_names, suite_of_contract, suites
+from specs.suite import Suite, get_suite, resolve, suite_names, suite_of_contract, suites
 
 REPO = Path(__file__).resolve().parents[1]
 
