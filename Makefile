@@ -52,10 +52,10 @@ test-slow: setup
 test-all: setup
 	$(PY) -m pytest -q
 
-## bench: throughput figures (engine calls/s, differential steps/s, proof times, simulated agent-steps/s)
+## bench: throughput figures per suite (engine calls/s, differential steps/s, proof times: reports/bench.json; simulated agent-steps/s)
 bench: setup
 	$(PY) -m harness.cli bench
-	$(PY) -m harness.sim bench
+	$(PY) -m harness.cli simulate bench
 
 ## mutate: mutation campaign over contracts/ (report in mutants/REPORT.md); JOBS=2, MUTATE_ARGS="--contracts Pipeline --resume"
 mutate: setup
@@ -63,7 +63,7 @@ mutate: setup
 
 ## simulate: agent-based simulation of the shipped scenarios on the reference models (reports/sim/)
 simulate: setup
-	$(PY) -m harness.sim run scenarios/*.toml
+	$(PY) -m harness.cli simulate run scenarios/*.toml
 
 clean:
 	rm -rf .cache reports/out reports/replays .hypothesis .pytest_cache

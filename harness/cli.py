@@ -1,4 +1,4 @@
-"""The workbench's command line: `python -m harness.cli {verify,replay,report,bench}`.
+"""The workbench's command line: `python -m harness.cli {verify,replay,report,bench,simulate}`.
 
 verify  compile, run slither (triaged), then for every registered suite (or the ones named with
         --suite NAME): prove (lemmas, init, inductive steps, vacuity), fuzz differentially on both
@@ -8,30 +8,36 @@ verify  compile, run slither (triaged), then for every registered suite (or the 
 replay  run a replay file (a shrunk fuzz sequence; it names its suite) on the model and an EVM;
         exit 1 if the mismatch reproduces, 0 if it does not, 3 if the file is not a valid replay of
         this workbench.
+report  re-render REPORT.md, report.html, report.sarif and junit.xml from reports/verify.json
+        (--suite NAME: only that suite's checks and the whole run's).
+bench   print engine call rates, differential step rates and proof times per suite, and write them to
+        reports/bench.json (figures, not tests).
+simulate  run the simulation of each suite that declares one (BPE: `simulate run SCENARIO...`).
+
+verify, report, bench and simulate take `--suite NAME` (repeatable; default: every registered suite).
 
 Every subcommand answers bad input (a missing, truncated or foreign file, an unknown contract or
 function in a replay, a bad argument) with one line naming the file or argument and the cause, and
 exit code 3 (a tool error); `--debug` shows the traceback of a tool error.
-report  re-render REPORT.md, report.html, report.sarif and junit.xml from reports/verify.json.
-bench   print engine call rates, differential step rates and proof times (figures, not tests).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import datetime as dt
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from specs.errors import EXIT_TOOL_ERROR, EXIT_VIOLATED, ArgumentParser, CompileError, WorkbenchError
+from specs.errors import EXIT_TOOL_ERROR, EXIT_VIOLATED, ArgumentParser, CompileError, InputError, WorkbenchError
 
 REPO = Path(__file__).resolve().parents[1]
 ENGINES = ("pyrevm", "py-evm")
-# The system machine (harness/fuzz/bpe/system.py) drives the whole suite on the real Superfluid framework.
-# pyrevm carries the fuzzing volume; py-evm (with the framework in the loop about 10x slower per
-# differential step even when it compares the Superfluid views only at the end of each sequence)
+# A suite's fuzz machine drives the whole suite, its external environment deployed too. pyrevm carries
+# the fuzzing volume; py-evm (for BPE, with the Superfluid framework in the loop, about 10x slower per
+# differential step even when it compares the framework's views only at the end of each sequence)
 # replays every PYEVM_SHARE-th of the same sequences as the second, independent engine.
 FUZZ_BUDGET = {"max_examples": 120, "step_count": 40}
 PYEVM_SHARE = 20
@@ -86,7 +92,7 @@ def verify(*, out_dir: Path, suite_names: list[str] | None = None, engines: tupl
                       generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
 
     def finish() -> int:
-        paths = write_all(results, out_dir, simulation_sections())
+        paths = write_all(results, out_dir, simulation_sections(selected))
         summary = ", ".join(f"{k} {v}" for k, v in results.summary().items() if v)
         log(f"verify: {summary} -> exit {results.exit_code()} ({results.exit_reason()})")
         log("reports: " + ", ".join(str(p) for p in paths.values()))
@@ -125,10 +131,17 @@ def verify(*, out_dir: Path, suite_names: list[str] | None = None, engines: tupl
     return finish()
 
 
+def suite_check_id(suite: Any, base: str, *rest: str) -> str:
+    """The id of one of a suite's own checks: its kind, the suite's name in capitals, then the rest
+    (`FUZZ-BPE-pyrevm`), so that two suites' checks never share an id."""
+    return "-".join((base, suite.name.upper(), *rest))
+
+
 def verify_suite(results: Any, suite: Any, build: Any, *, engines: tuple[str, ...], profile_name: str,
                  budget: dict, prover_timeout_ms: int, mutation_sample: dict) -> None:
     """One suite's part of verify: deploy it on every engine, prove, fuzz differentially, run the
-    mutation sample. Every check added here names the suite."""
+    mutation sample. Every check added here names the suite, in its `suite` field and in the ids of
+    the checks that are not an obligation or a mutant of its own (`suite_check_id`)."""
     from harness.evm.fixture import deploy_suite, suite_artifacts
     from harness.fuzz.coverage import coverage_report, record
     from harness.fuzz.runner import replay_sequences, run_fuzz
@@ -147,7 +160,7 @@ def verify_suite(results: Any, suite: Any, build: Any, *, engines: tuple[str, ..
         try:
             fixtures[eng] = deploy_suite(eng, artifacts, deployments=deployments)
         except WorkbenchError as e:
-            add(Check(f"DEPLOY-{eng}", "fuzz", "*", "ERROR", time.perf_counter() - t0,
+            add(Check(suite_check_id(suite, "DEPLOY", eng), "fuzz", "*", "ERROR", time.perf_counter() - t0,
                       f"The suite deploys on {eng}.", {"message": str(e), "engine": eng}))
 
     # 2. prove
@@ -156,7 +169,7 @@ def verify_suite(results: Any, suite: Any, build: Any, *, engines: tuple[str, ..
     try:
         prove_into(results, fixtures, prover_timeout_ms, suite=suite)
     except Exception as e:  # a prover crash (model bug, solver exception) is a tool error, never a pass
-        add(Check("PROVER", "proof", "*", "ERROR", time.perf_counter() - t0,
+        add(Check(suite_check_id(suite, "PROVER"), "proof", "*", "ERROR", time.perf_counter() - t0,
                   "The prover ran to completion.", {"message": f"{type(e).__name__}: {e}"}))
 
     # 3. fuzz: hypothesis on the first engine, a fixed share of its sequences replayed on the others
@@ -189,12 +202,12 @@ def verify_suite(results: Any, suite: Any, build: Any, *, engines: tuple[str, ..
             if eng == "py-evm":
                 origin += ("; the Superfluid state (views) compared at the end of each sequence, everything "
                            "else after every step")
-        check = fuzz_check(r, eng, origin, profile_name)
+        check = fuzz_check(r, eng, origin, profile_name, suite)
         if coverage is not None:
             check.details["coverage"] = coverage
         add(check)
         if i > 0:
-            add(engines_check(r, first, eng))
+            add(engines_check(r, first, eng, suite))
 
     # 4. mutation testing: a fixed, seeded sample of mutants must be killed by the checks above
     if mutation_sample:
@@ -204,15 +217,16 @@ def verify_suite(results: Any, suite: Any, build: Any, *, engines: tuple[str, ..
         log(f"[4/4] mutation sample: {n} mutants (seed {seed}, {jobs} workers)")
         t0 = time.perf_counter()
         try:
-            for c in sample_checks(build, n=n, seed=seed, jobs=jobs, contracts=list(suite.mutation_sources)):
+            for c in sample_checks(build, n=n, seed=seed, jobs=jobs, contracts=list(suite.mutation_sources),
+                                   summary_id=suite_check_id(suite, "MUTATION-SAMPLE")):
                 add(c)
         except Exception as e:  # a crash of the mutation tool is a tool error, never a pass
-            add(Check("MUTATION-SAMPLE", "fuzz", "*", "ERROR", time.perf_counter() - t0,
+            add(Check(suite_check_id(suite, "MUTATION-SAMPLE"), "fuzz", "*", "ERROR", time.perf_counter() - t0,
                       "A fixed sample of mutants of the suite is killed by the workbench's checks.",
                       {"message": f"{type(e).__name__}: {e}"}))
 
 
-def fuzz_check(r: Any, eng: str, origin: str, profile_name: str) -> Any:
+def fuzz_check(r: Any, eng: str, origin: str, profile_name: str, suite: Any) -> Any:
     from harness.report.results import Check
 
     details: dict[str, Any] = {"engine": eng, "origin": origin, "steps": r.steps, "budget": r.budget,
@@ -238,21 +252,30 @@ def fuzz_check(r: Any, eng: str, origin: str, profile_name: str) -> Any:
         least = min(r.evaluations.items(), key=lambda kv: min(kv[1].values()))
         log(f"  invariants evaluated: {len(r.evaluations)} registered, the least evaluated {least[0]} "
             f"({least[1]['model']} on the model, {least[1]['evm']} on the EVM)")
-    return Check(f"FUZZ-SYSTEM-{eng}", "fuzz", "*", status, r.seconds,
-                 f"The whole suite, on the real Superfluid framework, agrees with the models on {eng} after every "
-                 f"step, and every registered invariant holds on both sides.", details)
+    on = f", on its environment ({', '.join(suite.environment)})," if suite.environment else ""
+    return Check(suite_check_id(suite, "FUZZ", eng), "fuzz", "*", status, r.seconds,
+                 f"The whole suite {suite.name}{on} agrees with its models on {eng} after every step, and every "
+                 f"registered invariant holds on both sides.", details)
 
 
-def simulation_sections() -> tuple[str, ...]:
-    """The simulation's section of the HTML report, when `make simulate` has written its results
-    (reports/sim/results.json); nothing otherwise (verify does not run the simulation)."""
-    from harness.sim.report import RESULTS, html_fragment
+def simulation_sections(selected: list[Any]) -> tuple[str, ...]:
+    """The simulation sections of the HTML report: for every selected suite that declares a simulation
+    and whose results file exists (its package's `report.RESULTS`, written by `simulate`), the
+    package's `report.html_fragment`; nothing otherwise (verify does not run a simulation)."""
+    import importlib
 
-    path = RESULTS if RESULTS.is_absolute() else REPO / RESULTS
-    return (html_fragment(path),) if path.exists() else ()
+    sections = []
+    for suite in selected:
+        if not suite.simulation:
+            continue
+        report = importlib.import_module(f"{suite.simulation}.report")
+        path = report.RESULTS if report.RESULTS.is_absolute() else REPO / report.RESULTS
+        if path.exists():
+            sections.append(report.html_fragment(path))
+    return tuple(sections)
 
 
-def engines_check(r: Any, first: str, eng: str) -> Any:
+def engines_check(r: Any, first: str, eng: str, suite: Any) -> Any:
     """The two engines against each other (not against the model): outcome and events of every step
     of the replayed share. A difference is a finding of its own."""
     from harness.report.results import Check
@@ -270,7 +293,7 @@ def engines_check(r: Any, first: str, eng: str) -> Any:
     else:
         status = "PASSED"
     log(f"  engines {first} / {eng}: {status}, {compared} steps compared")
-    return Check(f"ENGINES-{first}-{eng}", "fuzz", "*", status, 0.0,
+    return Check(suite_check_id(suite, "ENGINES", first, eng), "fuzz", "*", status, 0.0,
                  f"{first} and {eng} give the same outcome (success or revert, error, return values) and the same "
                  f"events on every step of the replayed sequences.", details)
 
@@ -358,14 +381,51 @@ def replay_cmd(path: Path, engines: tuple[str, ...]) -> int:
     return EXIT_VIOLATED if reproduced else 0
 
 
-def report_cmd(out_dir: Path) -> int:
+def report_cmd(out_dir: Path, suite_names: list[str] | None = None) -> int:
+    """Re-render every report format from `out_dir`/verify.json. With suite names, only the checks of
+    those suites (and of the whole run, suite "*") are rendered, and the "not proved" rows of those
+    suites; a named suite with no check in the file is an InputError."""
     from harness.report.render import write_all
     from harness.report.results import Results
+    from specs.suite import suites
 
-    results = Results.read_json(out_dir / "verify.json")
-    for p in write_all(results, out_dir, simulation_sections()).values():
+    path = out_dir / "verify.json"
+    results = Results.read_json(path)
+    selected = suites(suite_names)
+    if suite_names:
+        present = {c.suite for c in results.checks}
+        missing = [n for n in suite_names if n not in present]
+        if missing:
+            raise InputError(f"{path}: no check of suite {', '.join(missing)} in the file "
+                             f"(its suites: {', '.join(sorted(present - {'*'})) or 'none'})")
+        keep = set(suite_names) | {"*"}
+        results.checks = [c for c in results.checks if c.suite in keep]
+        if "not_proved" in results.config:
+            results.config["not_proved"] = [r for r in results.config["not_proved"] if r.get("suite") in keep]
+        results.config["suites"] = [n for n in results.config.get("suites", suite_names) if n in keep]
+    for p in write_all(results, out_dir, simulation_sections(selected), write_json=False).values():
         print(p)
     return 0
+
+
+def simulate_cmd(suite_names: list[str] | None, args: list[str]) -> int:
+    """Run the simulation of each selected suite that declares one (its package's command line, with
+    `args`); a suite named explicitly that has no simulation is an InputError."""
+    import importlib
+
+    from specs.suite import suites
+
+    selected = suites(suite_names)
+    bare = [s.name for s in selected if not s.simulation]
+    if suite_names and bare:
+        raise InputError(f"--suite {', '.join(bare)}: no simulation declared (suites with one: "
+                         f"{', '.join(s.name for s in suites() if s.simulation) or 'none'})")
+    code = 0
+    for suite in selected:
+        if suite.simulation:
+            log(f"suite {suite.name}: python -m {suite.simulation} {' '.join(args)}")
+            code = max(code, importlib.import_module(f"{suite.simulation}.__main__").main(args))
+    return code
 
 
 # ---------------------------------------------------------------------------------------------
@@ -373,61 +433,70 @@ def report_cmd(out_dir: Path) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
-def recorded_mix(sequences: int) -> list[list[dict]]:
-    """A fixed call mix: the sequences of a derandomized system campaign (profile ci) on pyrevm, each
-    opening with the system machine's "prepare" step."""
-    from harness.evm.fixture import deploy_suite, suite_artifacts
-    from harness.fuzz.runner import run_fuzz
-    from harness.fuzz.bpe.system import SystemMachine
+BENCH_SCHEMA = "workbench-bench/1"
+BENCH_FILE = REPO / "reports" / "bench.json"
 
-    fx = deploy_suite("pyrevm", suite_artifacts())
-    r = run_fuzz(fx, max_examples=sequences, step_count=40, machine=SystemMachine)
+
+def recorded_mix(suite: Any, fixture: Any, sequences: int) -> list[list[dict]]:
+    """A fixed call mix: the sequences of a derandomized campaign (profile ci) of the suite's fuzz
+    machine on `fixture`, each opening as the machine opens it (BPE's: its "prepare" step)."""
+    from harness.fuzz.runner import run_fuzz
+
+    r = run_fuzz(fixture, max_examples=sequences, step_count=40, machine=suite.resolve(suite.fuzz_machine))
     if r.status != "PASSED":
-        raise WorkbenchError(f"recording the benchmark mix: the campaign did not pass ({r.status}: "
-                             f"{r.mismatch or r.message})")
+        raise WorkbenchError(f"recording the benchmark mix of suite {suite.name}: the campaign did not pass "
+                             f"({r.status}: {r.mismatch or r.message})")
     return r.all_sequences
 
 
-def bench(engines: tuple[str, ...], n: int) -> int:
-    """Raw engine call rate against differential step rate on a recorded system mix; the proof suite."""
+def bench_suite(suite: Any, engines: tuple[str, ...], n: int) -> dict:
+    """One suite's throughput: per engine the raw call rate of a recorded mix against the differential
+    step rate on the same mix (three comparison modes). Returns the figures bench.json records."""
     from harness.evm.fixture import deploy_suite, suite_artifacts
     from harness.fuzz.differential import evm_args
-    from harness.fuzz.runner import replay_sequences
-    from harness.fuzz.bpe.system import prepared_differential
-    import invariants.bpe.all  # noqa: F401  (registers every invariant)
+    from harness.fuzz.runner import replay_sequences, start_differential
     from invariants.registry import REGISTRY
-    from specs.bpe.system import build_system
 
-    artifacts = suite_artifacts()
-    mix = recorded_mix(max(n // 40, 1))
+    suite.register_invariants()
+    deployments = suite.resolve(suite.deployments)
+    build_system = suite.resolve(suite.build_system)
+    artifacts = suite_artifacts(deployments=deployments)
+    mix = recorded_mix(suite, deploy_suite("pyrevm", artifacts, deployments=deployments), max(n // 40, 1))
     calls = sum(1 for seq in mix for st in seq if st["op"] in ("call", "raw"))
-    print(f"recorded call mix: {len(mix)} sequences, {calls} calls (system machine, profile ci, derandomized)")
+    print(f"suite {suite.name}: recorded call mix: {len(mix)} sequences, {calls} calls "
+          f"(its fuzz machine, profile ci, derandomized)")
+
+    def factory() -> Any:
+        return build_system(deployments=deployments)
+
+    figures: dict[str, Any] = {"sequences_recorded": len(mix), "engines": {}}
     for eng in engines:
-        # py-evm runs the Superfluid framework ~200x slower: it gets the first two sequences of the mix.
+        # py-evm is the slow, independent engine (BPE: ~200x slower with the Superfluid framework in
+        # the loop): it gets the first two sequences of the mix
         seqs = mix if eng != "py-evm" else mix[:2]
-        calls = sum(1 for seq in seqs for st in seq if st["op"] in ("call", "raw"))
-        fx = deploy_suite(eng, artifacts)
+        fx = deploy_suite(eng, artifacts, deployments=deployments)
         invariants = REGISTRY.for_contracts(set(fx.addrs))
-        template = prepared_differential(fx, build_system, invariants).model
-        encoded = []
+        encoded, calls = [], 0
         for seq in seqs:
-            out = []
-            for st in seq[1:]:
+            diff, rest = start_differential(fx, seq, factory, invariants)
+            template, out = diff.model, []
+            for st in rest:
                 if st["op"] == "advance":
                     out.append(("advance", st["blocks"], st["seconds"]))
                     continue
                 if st["op"] == "raw":  # malformed calldata, sent as recorded
                     out.append((template.address_of(st["contract"]), bytes.fromhex(st["data"][2:]), st["sender"]))
-                    continue
-                fn = getattr(template.models[st["contract"]], st["function"])
-                c = fx.contracts[st["contract"]]
-                out.append((c.address, c.abi.encode_call(st["function"], evm_args(fn, st["args"])), st["sender"]))
-            encoded.append(out)
+                else:
+                    fn = getattr(template.models[st["contract"]], st["function"])
+                    c = fx.contracts[st["contract"]]
+                    out.append((c.address, c.abi.encode_call(st["function"], evm_args(fn, st["args"])), st["sender"]))
+                calls += 1
+            encoded.append((seq, out))
         t0 = time.perf_counter()
-        for seq in encoded:
-            prepared_differential(fx, build_system, invariants)  # back to the prepared state (cached)
+        for seq, out in encoded:
+            start_differential(fx, seq, factory, invariants)  # back to the state the sequence starts from
             number, stamp = fx.engine.block_number, fx.engine.timestamp
-            for item in seq:
+            for item in out:
                 if item[0] == "advance":
                     number, stamp = number + item[1], stamp + item[2]
                     fx.engine.set_block(number=number, timestamp=stamp)
@@ -435,23 +504,76 @@ def bench(engines: tuple[str, ...], n: int) -> int:
                     fx.engine.call(item[0], item[1], sender=item[2])
         raw = calls / (time.perf_counter() - t0)
         line = f"{eng} ({len(seqs)} sequences, {calls} calls): raw engine calls {raw:8.0f}/s"
-        modes = (("full comparison after every step", True, True),
-                 ("Superfluid views at sequence end", False, True),
-                 ("outcomes and events per step, state at sequence end", False, False))
-        for label, each, state in modes:
+        row: dict[str, Any] = {"sequences": len(seqs), "calls": calls, "raw_calls_per_s": round(raw, 1), "modes": {}}
+        modes = (("full", "full comparison after every step", True, True),
+                 ("environment_at_end", "environment views at sequence end", False, True),
+                 ("state_at_end", "outcomes and events per step, state at sequence end", False, False))
+        for key, label, each, state in modes:
             # the full mode checks as verify does; the reduced ones measure what skipping costs, and skip
             # the per-step state that the step invariants need
             r = replay_sequences(fx, seqs, observe_each_step=each, state_each_step=state,
                                  require_every_invariant=each and state)
             if r.status != "PASSED":
-                print(f"{eng}: the benchmark mix did not pass: {r.mismatch or r.message}")
-                return EXIT_VIOLATED if r.status == "VIOLATED" else EXIT_TOOL_ERROR
+                raise BenchFailed(f"suite {suite.name} on {eng}: the benchmark mix did not pass: "
+                                  f"{r.mismatch or r.message}", r.status)
             rate = r.steps / r.seconds if r.seconds else 0.0
-            line += f"\n    differential, {label}: {rate:7.1f} steps/s = {rate / raw:.1%} of raw"
+            per_step = calls / r.steps if r.steps else 0.0
+            # the differential's engine calls per second against the raw rate of the same calls
+            ratio = rate * per_step / raw if raw else 0.0
+            row["modes"][key] = {"steps": r.steps, "differential_steps_per_s": round(rate, 2),
+                                 "calls_per_step": round(per_step, 3), "ratio": round(ratio, 4)}
+            line += f"\n    differential, {label}: {rate:7.1f} steps/s, ratio {ratio:.1%} of raw"
+        # the headline figures are the full comparison's: what verify runs
+        row.update({k: row["modes"]["full"][k] for k in ("differential_steps_per_s", "calls_per_step", "ratio")})
+        figures["engines"][eng] = row
         print(line)
-    from invariants.suite import main as proof_suite
+    return figures
 
-    proof_suite(["--jobs", "2", "--top", str(10**6)])  # the time of every obligation, slowest first
+
+class BenchFailed(WorkbenchError):
+    """The benchmark mix did not pass differentially: no figure is written."""
+
+    def __init__(self, message: str, status: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def bench(engines: tuple[str, ...], n: int, suite_names: list[str] | None = None, out: Path = BENCH_FILE,
+          proofs: bool = True) -> int:
+    """Raw engine call rate against differential step rate on a recorded mix, and the proof suite, for
+    every selected suite (default: every registered one); the figures go to `out` (bench.json) too."""
+    from harness.files import write_text_atomic
+    from harness.report.results import collect_tool_versions
+    from invariants.suite import prove_suite
+    from specs.suite import suites
+
+    selected = suites(suite_names)
+    doc: dict[str, Any] = {"schema": BENCH_SCHEMA,
+                           "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                           "tool_versions": collect_tool_versions(), "calls_requested": n, "suites": {}}
+    for suite in selected:
+        try:
+            figures = bench_suite(suite, engines, n)
+        except BenchFailed as e:
+            print(str(e))
+            return EXIT_VIOLATED if e.status == "VIOLATED" else EXIT_TOOL_ERROR
+        if proofs:
+            t0 = time.perf_counter()
+            rs = prove_suite(suite, jobs=2)
+            total = time.perf_counter() - t0
+            counts: dict[str, int] = {}
+            for r in rs:
+                counts[r.status] = counts.get(r.status, 0) + 1
+            print(f"suite {suite.name}: proof suite: {len(rs)} obligations in {total:.1f} s (2 jobs): "
+                  + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+            for r in sorted(rs, key=lambda r: -r.seconds):  # the time of every obligation, slowest first
+                print(f"  {r.seconds:7.2f} s  {r.status:12} {r.id}")
+            figures["proofs"] = {"obligations": len(rs), "seconds": round(total, 1), "jobs": 2, "statuses": counts,
+                                 "slowest": [{"id": r.id, "status": r.status, "seconds": round(r.seconds, 2)}
+                                             for r in sorted(rs, key=lambda r: -r.seconds)[:10]]}
+        doc["suites"][suite.name] = figures
+    write_text_atomic(out, json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    print(f"figures: {out}")
     return 0
 
 
@@ -490,9 +612,20 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--engine", default="pyrevm", choices=[*ENGINES, "both"], help="pyrevm, py-evm or both")
     rep = sub.add_parser("report", help="re-render every report format from verify.json")
     rep.add_argument("--out", type=Path, default=REPO / "reports")
-    b = sub.add_parser("bench", help="engine and differential throughput, proof times")
+    rep.add_argument("--suite", action="append", choices=suite_names(), dest="suites",
+                     help="render only this suite's checks and the whole run's (repeatable; default: all)")
+    sim = sub.add_parser("simulate", help="run the simulation of every selected suite that declares one")
+    sim.add_argument("--suite", action="append", choices=suite_names(), dest="suites",
+                     help="a registered suite (repeatable; default: every one with a simulation)")
+    sim.add_argument("args", nargs=argparse.REMAINDER,
+                     help="passed to the suite's simulation (BPE: run SCENARIO... | bench; see its --help)")
+    b = sub.add_parser("bench", help="engine and differential throughput, proof times (writes reports/bench.json)")
+    b.add_argument("--suite", action="append", choices=suite_names(), dest="suites",
+                   help="a registered suite to measure (repeatable; default: every registered one)")
     b.add_argument("--engines", type=engine_list, default=ENGINES)
     b.add_argument("--calls", type=int, default=400, help="length of the recorded call mix (sequences of 40)")
+    b.add_argument("--out", type=Path, default=BENCH_FILE, help="where the figures go (JSON)")
+    b.add_argument("--no-proofs", action="store_true", help="measure the engines only, not the proof suite")
     a = ap.parse_args(argv)
     try:
         return run_command(a)
@@ -523,9 +656,11 @@ def run_command(a: argparse.Namespace) -> int:
     if a.cmd == "replay":
         return replay_cmd(a.file, ENGINES if a.engine == "both" else (a.engine,))
     if a.cmd == "report":
-        return report_cmd(a.out)
+        return report_cmd(a.out, a.suites)
+    if a.cmd == "simulate":
+        return simulate_cmd(a.suites, a.args)
     if a.cmd == "bench":
-        return bench(a.engines, a.calls)
+        return bench(a.engines, a.calls, a.suites, a.out, proofs=not a.no_proofs)
     raise AssertionError(f"no such subcommand {a.cmd!r}")  # argparse admits only the ones above
 
 

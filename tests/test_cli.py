@@ -30,7 +30,7 @@ def test_help_lists_every_subcommand(capsys):
     except SystemExit as e:
         assert e.code == 0
     out = capsys.readouterr().out
-    for cmd in ("verify", "replay", "report", "bench"):
+    for cmd in ("verify", "replay", "report", "bench", "simulate"):
         assert cmd in out
 
 
@@ -43,7 +43,7 @@ def test_progress_prints_a_line_per_quarter_in_ci_logs(capsys):
 
 
 def test_every_subcommand_has_help(capsys):
-    for cmd in ("verify", "replay", "report", "bench"):
+    for cmd in ("verify", "replay", "report", "bench", "simulate"):
         try:
             cli.main([cmd, "--help"])
         except SystemExit as e:
@@ -153,3 +153,76 @@ def test_every_workbench_command_answers_a_bad_argument_with_one_line_and_exit_3
         importlib.import_module(module).main(argv)
     assert e.value.code == 3
     assert "error:" in _one_line_error(capsys)
+
+
+def _results_of_two_suites(path):
+    from harness.report.results import Check, Results
+
+    r = Results(config={"suites": ["bpe", "other"], "not_proved": [
+        {"suite": "bpe", "id": "A/*"}, {"suite": "other", "id": "B/*"}]})
+    r.add(Check("COMPILE", "compile", "*", "PASSED", 0.1, "compiles"))
+    r.add(Check("A-001/init", "proof", "StakeManager", "PROVED", 0.1, "a", suite="bpe"))
+    r.add(Check("B-001/init", "proof", "Other", "VIOLATED", 0.1, "b", {"message": "cex"}, suite="other"))
+    r.write_json(path / "verify.json")
+    return (path / "verify.json").read_text()
+
+
+def test_report_renders_one_suite_and_leaves_verify_json_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(cli, "simulation_sections", lambda selected: ())
+    before = _results_of_two_suites(tmp_path)
+    assert cli.main(["report", "--out", str(tmp_path), "--suite", "bpe"]) == 0
+    md = (tmp_path / "REPORT.md").read_text()
+    assert "A-001/init" in md and "B-001/init" not in md and "COMPILE" in md
+    assert (tmp_path / "verify.json").read_text() == before  # the input is never rewritten
+    assert cli.main(["report", "--out", str(tmp_path)]) == 0
+    assert "B-001/init" in (tmp_path / "REPORT.md").read_text()
+
+
+def test_report_of_a_suite_absent_from_the_file_is_one_line_and_exit_3(tmp_path, capsys, monkeypatch):
+    from harness.report.results import Check, Results
+
+    r = Results()
+    r.add(Check("COMPILE", "compile", "*", "PASSED", 0.1, "compiles"))
+    r.write_json(tmp_path / "verify.json")
+    assert cli.main(["report", "--out", str(tmp_path), "--suite", "bpe"]) == 3
+    line = _one_line_error(capsys)
+    assert "no check of suite bpe" in line and str(tmp_path / "verify.json") in line, line
+    assert not (tmp_path / "REPORT.md").exists()
+
+
+def test_simulate_of_a_suite_without_a_simulation_is_one_line_and_exit_3(capsys, monkeypatch):
+    import dataclasses
+
+    import specs.suite as suite_mod
+
+    bare = dataclasses.replace(suite_mod.get_suite("bpe"), simulation="")
+    monkeypatch.setattr(suite_mod, "get_suite", lambda name: bare)
+    assert cli.main(["simulate", "--suite", "bpe", "bench"]) == 3
+    line = _one_line_error(capsys)
+    assert "no simulation declared" in line, line
+
+
+def test_bench_writes_the_figures_of_every_suite_and_nothing_when_the_mix_fails(tmp_path, monkeypatch, capsys):
+    import json
+
+    import invariants.suite as proofs
+    from invariants.prover import ObligationResult
+
+    figures = {"sequences_recorded": 1, "engines": {"pyrevm": {"raw_calls_per_s": 100.0, "ratio": 0.5}}}
+    monkeypatch.setattr(cli, "bench_suite", lambda suite, engines, n: dict(figures))
+    monkeypatch.setattr(proofs, "prove_suite", lambda suite, jobs: [
+        ObligationResult("X-001/init", "proof", "StakeManager", "PROVED", 0.5, "x")])
+    out = tmp_path / "bench.json"
+    assert cli.main(["bench", "--suite", "bpe", "--out", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    assert doc["schema"] == cli.BENCH_SCHEMA and doc["tool_versions"]
+    assert doc["suites"]["bpe"]["engines"] == figures["engines"]
+    assert doc["suites"]["bpe"]["proofs"]["statuses"] == {"PROVED": 1}
+
+    def failing(suite, engines, n):
+        raise cli.BenchFailed("suite bpe on pyrevm: the benchmark mix did not pass: x", "VIOLATED")
+
+    monkeypatch.setattr(cli, "bench_suite", failing)
+    out.unlink()
+    assert cli.main(["bench", "--suite", "bpe", "--out", str(out)]) == 1
+    assert not out.exists()  # no figure from a mix that did not pass

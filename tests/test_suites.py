@@ -83,7 +83,7 @@ def test_verify_tags_every_check_with_its_suite(monkeypatch, tmp_path):
     build = SimpleNamespace(compiler_version="0.8.28", cache_hit=True, source_hashes={}, artifacts={}, solc_output={})
     monkeypatch.setattr(compile_mod, "compile_contracts", lambda *a, **k: build)
     monkeypatch.setattr(slither_run, "results_checks", lambda b: [])
-    monkeypatch.setattr(cli, "simulation_sections", lambda: ())
+    monkeypatch.setattr(cli, "simulation_sections", lambda selected: ())
     monkeypatch.setattr("harness.evm.fixture.suite_artifacts", lambda *a, **k: {})
     ran = []
 
@@ -100,3 +100,26 @@ def test_verify_tags_every_check_with_its_suite(monkeypatch, tmp_path):
     assert [(c["id"], c["suite"]) for c in doc["checks"]] == [("COMPILE", "*"), ("X-001/init", "bpe")]
     assert [(r["id"], r["suite"]) for r in doc["config"]["not_proved"]] == [("X-002/*", "bpe")]
     assert "### Suite `bpe`" in (tmp_path / "REPORT.md").read_text()
+
+
+def test_two_suites_checks_of_the_same_kind_get_distinct_ids():
+    """A suite's fuzz, engine-comparison and mutation-sample checks carry its name in their ids, so one
+    verify run holds both suites' checks (Results refuses a duplicate id)."""
+    from harness import cli
+    from harness.fuzz.runner import FuzzResult
+    from harness.report.results import Results
+
+    a = SimpleNamespace(name="bpe", environment=("superfluid",))
+    b = SimpleNamespace(name="compute", environment=())
+    results = Results()
+    for s in (a, b):
+        r = FuzzResult("PASSED", "pyrevm", 10, 1, 1.0, "ci", sequences=1)
+        fuzz = cli.fuzz_check(r, "pyrevm", "hypothesis", "ci", s)
+        engines = cli.engines_check(r, "pyrevm", "py-evm", s)
+        fuzz.suite = engines.suite = s.name
+        results.add(fuzz)
+        results.add(engines)
+    assert [c.id for c in results.checks] == ["FUZZ-BPE-pyrevm", "ENGINES-BPE-pyrevm-py-evm",
+                                              "FUZZ-COMPUTE-pyrevm", "ENGINES-COMPUTE-pyrevm-py-evm"]
+    assert "(superfluid)" in results.checks[0].title and "environment" not in results.checks[2].title
+    assert cli.suite_check_id(b, "MUTATION-SAMPLE") == "MUTATION-SAMPLE-COMPUTE"

@@ -3,7 +3,7 @@
 Score = killed / (generated - equivalent - stillborn), per contract and overall. ERROR and TIMEOUT
 mutants stay in the denominator (a mutant without a verdict is not counted as killed).
 
-Checks for verify's results (`sample_checks`): one summary check `MUTATION-SAMPLE` with the score and
+Checks for verify's results (`sample_checks`): one summary check (verify names it `MUTATION-SAMPLE-<SUITE>`) with the score and
 the counts, plus one check per surviving, equivalent, contradicted or failed mutant:
   - a survivor (not on the equivalent list) is VIOLATED: the workbench's checks are too weak to see a
     plausible bug; the finding is about the workbench, in the mutation family, and it must be answered
@@ -139,7 +139,10 @@ def markdown(results: list[dict], meta: dict | None = None) -> str:
 # verify
 
 
-def checks_from_results(results: list[dict], seconds: float, meta: dict) -> list[Any]:
+def checks_from_results(results: list[dict], seconds: float, meta: dict,
+                        summary_id: str = "MUTATION-SAMPLE") -> list[Any]:
+    """The report checks of a mutation run: the summary (`summary_id`) first, then one per survivor,
+    equivalent mutant, contradicted equivalence claim and mutant without a verdict."""
     from harness.report.results import Check
 
     s = score(results)
@@ -182,17 +185,17 @@ def checks_from_results(results: list[dict], seconds: float, meta: dict) -> list
                "kills_by_check": s["kills_by_check"],
                "mutants": [{k: r[k] for k in ("id", "status", "killed_by", "seconds")} for r in results],
                "stillborn": {r["id"]: r["reason"] for r in results if r["status"] == STILLBORN}}
-    summary = Check("MUTATION-SAMPLE", KIND, "*", status, seconds,
+    summary = Check(summary_id, KIND, "*", status, seconds,
                     "A fixed sample of mutants of the suite is killed by the workbench's checks (constructor "
                     "differential, deployment, differential fuzzing with the invariants on the EVM state).", details)
     return [summary] + checks
 
 
 def sample_checks(build: Any, n: int = 12, seed: int = 6, jobs: int = 2, budget: dict | None = None,
-                  contracts: list[str] | None = None) -> list[Any]:
+                  contracts: list[str] | None = None, summary_id: str = "MUTATION-SAMPLE") -> list[Any]:
     """What `make verify` runs for a suite: `n` mutants of its `contracts` (default: every mutated
     source) chosen by `seed` (round-robin over the contracts), the fixed fuzz budget, `jobs` workers;
-    returns the report checks (summary first)."""
+    returns the report checks (the summary, `summary_id`, first)."""
     from harness.mutate.operators import generate
     from harness.mutate.run import BUDGET, run_mutants, sample
 
@@ -202,7 +205,7 @@ def sample_checks(build: Any, n: int = 12, seed: int = 6, jobs: int = 2, budget:
     results = run_mutants(chosen, jobs=jobs, budget=budget)
     meta = {"sample": n, "seed": seed, "jobs": jobs, "fuzz_budget": budget,
             "profile": "mutate (ci, derandomized, no database, no shrinking)"}
-    return checks_from_results(results, time.perf_counter() - t0, meta)
+    return checks_from_results(results, time.perf_counter() - t0, meta, summary_id)
 
 
 # --------------------------------------------------------------------------------------------------

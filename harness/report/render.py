@@ -30,14 +30,19 @@ FILE_NAMES = {
 }
 
 
-def write_all(results: Results, out_dir: str | os.PathLike, extra_html: tuple[str, ...] = ()) -> dict[str, Path]:
+def write_all(results: Results, out_dir: str | os.PathLike, extra_html: tuple[str, ...] = (),
+              write_json: bool = True) -> dict[str, Path]:
     """Write the five reports into `out_dir` (created if missing); return format -> path, with the
     keys of `FILE_NAMES` ("json", "markdown", "html", "sarif", "junit"). `extra_html`: sections the
-    HTML page adds (the simulation's)."""
+    HTML page adds (the simulation's). `write_json=False` renders the other four from results read
+    out of verify.json, which is left as it is (and left out of the returned paths)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {fmt: out / name for fmt, name in FILE_NAMES.items()}
-    results.write_json(paths["json"])
+    if write_json:
+        results.write_json(paths["json"])
+    else:
+        del paths["json"]
     _write(paths["markdown"], render_markdown(results))
     _write(paths["html"], render_html(results, extra_html))
     _write(paths["sarif"], json.dumps(render_sarif(results), indent=2, ensure_ascii=False) + "\n")

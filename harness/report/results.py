@@ -97,7 +97,7 @@ class Check:
     """One check and its outcome.
 
     `id` is unique in a run: "<invariant id>/<obligation>" for proofs ("BPE-CAP-001/stake",
-    "BPE-CAP-001/init"), "FUZZ-<Contract>-<engine>" for fuzz campaigns. `details` is free-form JSON,
+    "BPE-CAP-001/init"), "FUZZ-<SUITE>-<engine>" for fuzz campaigns. `details` is free-form JSON,
     with the documented keys listed in reports/README.md (counterexample, replay_command, message,
     depends_on, ...). `kind` and `status` accept their string values too.
     """

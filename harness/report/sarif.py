@@ -6,7 +6,7 @@ sources as run artifacts with their sha-256. Deterministic: no timestamps, no ab
 
 Rules. One rule per check id family: the part of the check id before the first "/"
 (`check_family`): "BPE-STAKE-001/StakeManager.slash" -> "BPE-STAKE-001", "VACUITY/StakeManager.stake"
--> "VACUITY", "FUZZ-StakeManager-pyrevm" -> itself. Every family of the run is a rule, whether or not
+-> "VACUITY", "FUZZ-BPE-pyrevm" -> itself. Every family of the run is a rule, whether or not
 it has a result; a result's `ruleId` is its check's family.
 
 Results, by status (only checks that need attention become results):
