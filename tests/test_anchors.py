@@ -108,7 +108,7 @@ def test_every_anchor_points_at_the_function_it_annotates():
 @pytest.mark.catches("anchors")
 def test_a_drifted_anchor_is_reported():
     """The check itself: an anchor a few lines off, one past the end of the file and one in no function."""
-    funcs = solidity_functions(REPO / "contracts" / "StakeManager.sol")
+    funcs = solidity_functions(REPO / "contracts" / "bpe" / "StakeManager.sol")
     (a, b), = funcs["stake"]
     items = [("specs/x.py", 1, "stake", "StakeManager.sol", a + 3, b + 3, ()),
              ("specs/x.py", 2, "_helper", "StakeManager.sol", 10_000, 10_001, ()),
