@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 
 from harness.report.results import REPO_ROOT, Check, Kind, Results, Status
-from harness.report.sarif import FINGERPRINT_KEY, check_family, parse_anchor, render_sarif
+from harness.report.sarif import FINGERPRINT_KEY, check_family, contract_source, parse_anchor, render_sarif
 from tests.report.shapes import FUZZ_ID, PROOF_ID, real_shaped_results
 
 SCHEMA = REPO_ROOT / "reports" / "schema" / "sarif-schema-2.1.0.json"
@@ -174,6 +174,19 @@ def test_object_anchors_and_nested_contract_sources():
     assert _physical(by_id["COMPILE-BROKEN"])["region"] == {"startLine": 12, "startColumn": 5}
     assert _physical(by_id[PROOF_ID])["artifactLocation"]["uri"] == "contracts/bpe/StakeManager.sol"
     assert by_id[FUZZ_ID]["properties"]["replayCommand"].endswith("--engine pyrevm")
+
+
+def test_a_contract_source_is_looked_up_in_its_suites_folder_first():
+    results = Results(sources={"contracts/other/Vault.sol": "11" * 32, "contracts/bpe/Vault.sol": "22" * 32,
+                               "node_modules/x/Vault.sol": "33" * 32})
+    assert contract_source("Vault", results, "bpe") == "contracts/bpe/Vault.sol"
+    assert contract_source("Vault", results, "other") == "contracts/other/Vault.sol"
+    # a suite without a file of that name: the rest of contracts/ before the dependencies
+    assert contract_source("Vault", results, "third") == "contracts/bpe/Vault.sol"
+    # not among the sources: the suite's folder, or contracts/ for a check of no suite
+    assert contract_source("Pool", results, "bpe") == "contracts/bpe/Pool.sol"
+    assert contract_source("Pool", results) == "contracts/Pool.sol"
+    assert contract_source("*", results, "bpe") is None
 
 
 def test_parse_anchor_reads_the_documented_forms():
