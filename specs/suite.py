@@ -61,6 +61,9 @@ class Suite:
     - `deployments`: the reference of the suite's deployment tuple (contracts in deployment order, each
       with its model and constructor arguments), `proved_deployments` the prefix the generic prover
       runs on; `build_system` builds the models' world for a deployment tuple.
+    - `proof_environment`: the environment assumptions the suite's proofs rest on (its deployment
+      wiring, its token...), stated in every proof result after the generic prover's own
+      (`invariants.prover.ASSUMPTIONS`); the suite's strategies pass them to the prover.
     - `actors`: roles of the deployment (deployer, governance, ...) and their addresses.
     - `environment`: external systems deployed before the suite (for BPE the Superfluid framework).
     - `fuzz_machine`, `prepared_state`: the differential state machine and the step that opens each of
@@ -77,6 +80,7 @@ class Suite:
     deployments: str
     proved_deployments: str
     build_system: str
+    proof_environment: tuple[str, ...] = ()
     actors: dict[str, int] = field(default_factory=dict)
     constants: dict[str, Any] = field(default_factory=dict)
     environment: tuple[str, ...] = ()

@@ -11,7 +11,7 @@ import invariants.bpe.all  # noqa: F401
 from harness.evm.fixture import deploy_suite, suite_artifacts
 from harness.fuzz.evm_replay import replay_on_evm
 from invariants.bpe.assume_guarantee import ESCROW_TRANSITIONS, GUARANTEES, escrow_buffer_prover
-from invariants.prover import unsupported_obligations
+from invariants.bpe.proofs import unsupported_obligations
 from invariants.registry import REGISTRY, STEP_REGISTRY
 from tests.fixtures.broken_invariant_models import ESCROW_TWINS
 

@@ -17,7 +17,8 @@ from invariants import loops
 from invariants.bpe.assume_guarantee import GUARANTEES, escrow_buffer_system
 from invariants.bpe.bpe_math import Lemma
 from invariants.bpe.drain import LOOP_LEMMAS, FixedPool, prove_drain, prove_loop_lemma
-from invariants.prover import Prover, replay_on_model
+from invariants.bpe.proofs import system_prover
+from invariants.prover import replay_on_model
 from invariants.registry import REGISTRY, STEP_REGISTRY
 from specs.bpe.escrow_buffer import MAX_DRAIN_ENTRIES, Drained, EscrowBuffer
 from specs.kernel import U256, Address, Bytes32, Msg
@@ -60,7 +61,7 @@ def _wrong_head_unfolding():
 
 
 def test_the_sum_lemmas_are_not_trivially_true():
-    r = Prover().prove_lemma(Lemma("LEMMA-SUM-WRONG", "EscrowBuffer", "Lemma: wrong on purpose.", _wrong_head_unfolding))
+    r = system_prover().prove_lemma(Lemma("LEMMA-SUM-WRONG", "EscrowBuffer", "Lemma: wrong on purpose.", _wrong_head_unfolding))
     assert r.status == "VIOLATED"
 
 
