@@ -72,6 +72,9 @@ class Suite:
     - `invariant_modules`: modules whose import registers the suite's invariants and lemmas.
     - `proof_parts`: the proof strategies, in the order results are reported; `unproved` the reference
       of a function listing, as UNSUPPORTED rows, what no strategy proves yet (never left out).
+      `default_proof_part`: the part that runs the generic prover, which proves every invariant
+      registered without `proved_by` (invariants/registry.py); the proof runner checks every registered
+      invariant of the suite against the parts' results (`invariants.suite.coverage`).
     - `simulation`: the package of the suite's simulation, if it has one.
     """
 
@@ -89,6 +92,7 @@ class Suite:
     mutation_sources: dict[str, str] = field(default_factory=dict)
     invariant_modules: tuple[str, ...] = ()
     proof_parts: tuple[ProofPart, ...] = ()
+    default_proof_part: str = ""
     unproved: str = ""
     simulation: str = ""
 
@@ -103,6 +107,9 @@ class Suite:
 
     def part_runner(self, part: ProofPart) -> Callable[..., list]:
         return self.resolve(part.run)
+
+    def part_names(self) -> list[str]:
+        return [p.name for p in self.proof_parts]
 
 
 def suite_names() -> list[str]:

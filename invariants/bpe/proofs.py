@@ -13,7 +13,9 @@
   the Superfluid models run symbolically, and the derivation of the realtime sum from them)
   (invariants/bpe/flow.py);
 - everything not proved yet as UNSUPPORTED rows (the suite's `unproved`: `unsupported_obligations`
-  below), never left out.
+  below), never left out; and invariants/suite.py's coverage check adds a row for any registered invariant
+  no part covers, or covers otherwise than its `proved_by` says (the invariant modules name the part:
+  `proved_by="flow"`; without it, the suite's `default_proof_part`, "system").
 
 The BPE facts the generic prover does not hold are here and in specs/bpe/suite.py: the proved system
 (`PROVED_DEPLOYMENTS`), the environment every result states (`ENVIRONMENT`: the prover's own
