@@ -1,10 +1,17 @@
 """Invariants are written once: a registered predicate over the system state, with its metadata.
 
-A predicate takes a `specs.bpe.system.System` and, optionally, quantified keys (`sink: Address`):
+A predicate takes a suite's `System` (`specs.deploy.System`; BPE's is `specs.bpe.system.System`) and,
+optionally, quantified keys (`sink: Address`):
 `def p(s, sink)` states "for every sink, p". The fuzzer evaluates it on concrete states (model and
 EVM, for every known actor), the prover on symbolic ones (for an arbitrary key). The registry
 refuses an invariant with missing metadata (crytic/properties' PROPERTY_STANDARDS; slither's
 detector metadata checked at construction).
+
+`proved_by` names the proof parts of the suite (`specs.suite.ProofPart.name`) whose results prove the
+invariant; empty, the suite's `default_proof_part` (its run of the generic prover). The proof runner
+checks it against the results (`invariants.suite.coverage`): an invariant no part covers is an
+UNSUPPORTED row, an obligation from a part it does not declare (or a declared part that produced none)
+an ERROR row.
 """
 
 from __future__ import annotations
@@ -29,13 +36,19 @@ class Invariant:
     keys: tuple[tuple[str, type], ...] = ()  # quantified parameters (name, type)
     strengthening: bool = False  # true for auxiliary invariants needed to make others inductive
     depends_on: tuple[str, ...] = ()  # lemma ids the proof relies on
-    # "inductive": proved by invariants/prover.py; "concrete": evaluated by the fuzzer only (no symbolic
-    # encoding yet: listed UNSUPPORTED among the proofs, never silently left out)
+    # "inductive": the generic prover (invariants/prover.py) takes it, as hypothesis and goal, whenever its
+    # contract is in the prover's system; "concrete": the generic prover leaves it alone (no encoding over
+    # the systems it runs on). Either way `proved_by` says which proof parts prove it; the fuzzer evaluates
+    # every invariant after every step
     proof: str = "inductive"
+    # the suite's proof parts that prove it (empty: the suite's default_proof_part)
+    proved_by: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.proof not in ("inductive", "concrete"):
             raise ValueError(f"invariant {self.id}: proof must be 'inductive' or 'concrete'")
+        if isinstance(self.proved_by, str) or not all(isinstance(p, str) and p for p in self.proved_by):
+            raise ValueError(f"invariant {self.id}: proved_by must be a tuple of proof part names")
         missing = [n for n in ("id", "contract", "statement", "why", "exploit") if not getattr(self, n).strip()]
         if missing:
             raise ValueError(f"invariant {self.id or '?'}: missing metadata {missing}")
@@ -68,16 +81,24 @@ class Registry:
 REGISTRY = Registry()
 
 
+def _parts(proved_by: str | tuple[str, ...]) -> tuple[str, ...]:
+    """One part name or several, as a tuple."""
+    return (proved_by,) if isinstance(proved_by, str) else tuple(proved_by)
+
+
 def invariant(id: str, *, contract: str, statement: str, why: str, exploit: str,
-              strengthening: bool = False, depends_on: tuple[str, ...] = (), proof: str = "inductive") -> Callable:
+              strengthening: bool = False, depends_on: tuple[str, ...] = (), proof: str = "inductive",
+              proved_by: str | tuple[str, ...] = ()) -> Callable:
     """Register the decorated predicate. Parameters after the first are quantified keys; their
-    annotations give their types."""
+    annotations give their types. `proved_by`: a proof part name or several (default: the suite's
+    default_proof_part)."""
 
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
         hints = typing.get_type_hints(fn)
         params = list(inspect.signature(fn).parameters)[1:]
         keys = tuple((p, hints[p]) for p in params)
-        REGISTRY.add(Invariant(id, contract, statement, why, exploit, fn, keys, strengthening, depends_on, proof))
+        REGISTRY.add(Invariant(id, contract, statement, why, exploit, fn, keys, strengthening, depends_on, proof,
+                               _parts(proved_by)))
         return fn
 
     return deco
@@ -121,6 +142,7 @@ class StepInvariant:
     strengthening: bool = False
     depends_on: tuple[str, ...] = ()
     proof: str = "inductive"
+    proved_by: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         Invariant.__post_init__(self)  # type: ignore[arg-type]  # same metadata rules
@@ -150,15 +172,17 @@ STEP_REGISTRY = StepRegistry()
 
 
 def step_invariant(id: str, *, contract: str, statement: str, why: str, exploit: str,
-                   strengthening: bool = False, depends_on: tuple[str, ...] = (), proof: str = "inductive") -> Callable:
-    """Register a step predicate `def p(pre, post, call, *keys)`; keys after `call` are quantified."""
+                   strengthening: bool = False, depends_on: tuple[str, ...] = (), proof: str = "inductive",
+                   proved_by: str | tuple[str, ...] = ()) -> Callable:
+    """Register a step predicate `def p(pre, post, call, *keys)`; keys after `call` are quantified.
+    `proved_by` as `invariant`'s."""
 
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
         hints = typing.get_type_hints(fn)
         params = list(inspect.signature(fn).parameters)[3:]
         keys = tuple((p, hints[p]) for p in params)
         STEP_REGISTRY.add(StepInvariant(id, contract, statement, why, exploit, fn, keys, strengthening, depends_on,
-                                        proof))
+                                        proof, _parts(proved_by)))
         return fn
 
     return deco

@@ -61,6 +61,9 @@ class Suite:
     - `deployments`: the reference of the suite's deployment tuple (contracts in deployment order, each
       with its model and constructor arguments), `proved_deployments` the prefix the generic prover
       runs on; `build_system` builds the models' world for a deployment tuple.
+    - `proof_environment`: the environment assumptions the suite's proofs rest on (its deployment
+      wiring, its token...), stated in every proof result after the generic prover's own
+      (`invariants.prover.ASSUMPTIONS`); the suite's strategies pass them to the prover.
     - `actors`: roles of the deployment (deployer, governance, ...) and their addresses.
     - `environment`: external systems deployed before the suite (for BPE the Superfluid framework).
     - `fuzz_machine`, `prepared_state`: the differential state machine and the step that opens each of
@@ -69,6 +72,9 @@ class Suite:
     - `invariant_modules`: modules whose import registers the suite's invariants and lemmas.
     - `proof_parts`: the proof strategies, in the order results are reported; `unproved` the reference
       of a function listing, as UNSUPPORTED rows, what no strategy proves yet (never left out).
+      `default_proof_part`: the part that runs the generic prover, which proves every invariant
+      registered without `proved_by` (invariants/registry.py); the proof runner checks every registered
+      invariant of the suite against the parts' results (`invariants.suite.coverage`).
     - `simulation`: the package of the suite's simulation, if it has one.
     """
 
@@ -77,6 +83,7 @@ class Suite:
     deployments: str
     proved_deployments: str
     build_system: str
+    proof_environment: tuple[str, ...] = ()
     actors: dict[str, int] = field(default_factory=dict)
     constants: dict[str, Any] = field(default_factory=dict)
     environment: tuple[str, ...] = ()
@@ -85,6 +92,7 @@ class Suite:
     mutation_sources: dict[str, str] = field(default_factory=dict)
     invariant_modules: tuple[str, ...] = ()
     proof_parts: tuple[ProofPart, ...] = ()
+    default_proof_part: str = ""
     unproved: str = ""
     simulation: str = ""
 
@@ -99,6 +107,9 @@ class Suite:
 
     def part_runner(self, part: ProofPart) -> Callable[..., list]:
         return self.resolve(part.run)
+
+    def part_names(self) -> list[str]:
+        return [p.name for p in self.proof_parts]
 
 
 def suite_names() -> list[str]:

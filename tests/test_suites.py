@@ -79,7 +79,7 @@ def test_a_registry_line_that_is_not_its_suites_declaration_is_refused(monkeypat
 
 def test_a_contract_claimed_by_two_suites_is_refused(monkeypatch):
     twin = Suite(name="twin", title="twin", deployments="specs.bpe.system:DEPLOYMENTS",
-                 proved_deployments="invariants.prover:PROVED_DEPLOYMENTS", build_system="specs.bpe.system:build_system")
+                 proved_deployments="specs.bpe.suite:PROVED_DEPLOYMENTS", build_system="specs.bpe.system:build_system")
     monkeypatch.setattr(suite_mod, "TWIN", twin, raising=False)
     monkeypatch.setitem(suite_mod.SUITES, "twin", "specs.suite:TWIN")
     with pytest.raises(WorkbenchError, match="'StakeManager' belongs to 2 registered suites"):

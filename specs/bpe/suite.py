@@ -5,17 +5,31 @@ buffer, pipelines chain pools (specs/bpe/PROTOCOL.md)."""
 from __future__ import annotations
 
 from specs.suite import ProofPart, Suite
-from specs.bpe.system import GOVERNANCE, SUPERFLUID, TREASURY
+from specs.bpe.system import DEPLOYMENTS, GOVERNANCE, SUPERFLUID, TREASURY
 from specs.deploy import DEPLOYER, GENESIS_BLOCK, GENESIS_TIMESTAMP
+
+# The contracts the generic prover runs on (the "system" part): the stake token, StakeManager and
+# CapacityRegistry, the part of the suite that calls out only to modelled, symbolically executable code.
+# BackpressurePool, EscrowBuffer and Pipeline call the Superfluid GDA: EscrowBuffer is proved under
+# assume-guarantee stubs (invariants/bpe/assume_guarantee.py; drain with loop summaries,
+# invariants/bpe/drain.py), BackpressurePool's rebalance per element (invariants/bpe/rebalance.py),
+# BPE-BUFFER-003 across Pipeline.deposit/drain per element by induction over the stage loop
+# (invariants/bpe/pipeline.py), the flow invariants over the Superfluid models (invariants/bpe/flow.py).
+PROVED_DEPLOYMENTS = DEPLOYMENTS[:3]
+
+# What every BPE proof rests on besides the generic prover's own assumptions (invariants.prover.ASSUMPTIONS)
+PROOF_ENVIRONMENT = (
+    "deployment wiring (token, governance, treasury) as in specs/bpe/system.py",
+    "the staking token is specs/bpe/test_token.py (OpenZeppelin ERC20): no fees, no hooks",
+)
 
 SUITE = Suite(
     name="bpe",
     title="BPE, Backpressure Economics",
     deployments="specs.bpe.system:DEPLOYMENTS",
-    # the stake token, StakeManager and CapacityRegistry: the contracts that call out only to modelled,
-    # symbolically executable code; the others are proved by the strategies below
-    proved_deployments="invariants.prover:PROVED_DEPLOYMENTS",
+    proved_deployments="specs.bpe.suite:PROVED_DEPLOYMENTS",
     build_system="specs.bpe.system:build_system",
+    proof_environment=PROOF_ENVIRONMENT,
     actors={"deployer": DEPLOYER, "governance": GOVERNANCE, "treasury": TREASURY},
     constants={"genesis_block": GENESIS_BLOCK, "genesis_timestamp": GENESIS_TIMESTAMP,
                "superfluid": dict(SUPERFLUID)},
@@ -38,6 +52,8 @@ SUITE = Suite(
         ProofPart("pipeline", "invariants.bpe.pipeline:prove_pipeline"),
         ProofPart("flow", "invariants.bpe.flow:prove_flow"),
     ),
-    unproved="invariants.prover:unsupported_obligations",
+    # the invariants of TestToken, StakeManager and CapacityRegistry; the others name their part (proved_by)
+    default_proof_part="system",
+    unproved="invariants.bpe.proofs:unsupported_obligations",
     simulation="harness.sim",
 )

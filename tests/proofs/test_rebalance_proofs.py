@@ -16,7 +16,8 @@ from harness.fuzz.runner import REPLAY_SCHEMA, replay
 from harness.fuzz.bpe.stake_manager import SINKS
 from harness.fuzz.bpe.system import KEEPER, PREPARE, T1, T2, call
 from invariants.bpe.rebalance import COMPOSITION, GUARANTEES, LIST_INVARIANTS, prove_rebalance
-from invariants.registry import REGISTRY, STEP_REGISTRY
+from invariants.suite import declared_parts, suite_invariants
+from specs.bpe.suite import SUITE as BPE
 from specs.bpe import superfluid as sf
 from specs.kernel import I128, I256, U32
 from tests.checkers import tiered
@@ -48,9 +49,8 @@ def test_rebalance_obligations_are_proved_not_vacuously(results):
 
 def test_the_rebal_invariants_stay_out_of_the_generic_provers():
     # a Prover over BackpressurePool (the EscrowBuffer one) would take "inductive" invariants as hypotheses
-    for i in ("BPE-REBAL-002", "BPE-REBAL-004"):
-        assert REGISTRY.invariants[i].proof == "concrete"
-    assert STEP_REGISTRY.invariants["BPE-REBAL-001"].proof == "concrete"
+    rebal = [i for i in suite_invariants(BPE) if declared_parts(BPE, i) == ("rebalance",)]
+    assert rebal and all(i.proof == "concrete" for i in rebal)
 
 
 @pytest.mark.catches("prover-rebalance")
