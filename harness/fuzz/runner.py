@@ -1,8 +1,10 @@
 """Run a fuzz machine on one engine within a budget; on a mismatch, save the shrunk call sequence.
 
-A replay file (JSON, schema "workbench-replay/2") names its suite (a registered one, specs/suite.py)
-and holds the steps, the engine, the source overrides and the mismatch as reported;
-`python -m harness.cli replay FILE` runs it again on the model and EVM of that suite.
+A replay file (JSON, schema "workbench-replay/3") names its suite (a registered one, specs/suite.py)
+and holds the steps, the engine, the source overrides, the mismatch as reported and its differences
+as records ("differences": harness/fuzz/difference.py's Difference.to_dict, one per "differs:" line);
+`python -m harness.cli replay FILE` runs it again on the model and EVM of that suite. Files of the
+previous schema, "workbench-replay/2" (the same without "differences"), are still read.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from hypothesis.stateful import run_state_machine_as_test
 from harness.evm.fixture import Fixture, deploy_suite
 from harness.files import write_text_atomic
 from harness.fuzz.campaign import add_evaluations, unevaluated
+from harness.fuzz.difference import Difference
 from harness.fuzz.differential import Differential, Mismatch, format_step
 from harness.fuzz.profiles import profile
 from harness.fuzz.bpe.stake_manager import ACTORS, StakeManagerMachine
@@ -30,7 +33,9 @@ import invariants.bpe.all  # noqa: F401  (registers every invariant)
 from invariants.registry import REGISTRY, STEP_REGISTRY
 from specs.bpe.system import build_system
 
-REPLAY_SCHEMA = "workbench-replay/2"
+REPLAY_SCHEMA = "workbench-replay/3"
+# Older schemas this workbench still reads: /2 is /3 without the "differences" records.
+READABLE_SCHEMAS = (REPLAY_SCHEMA, "workbench-replay/2")
 REPLAY_DIR = Path(__file__).resolve().parents[2] / "reports" / "replays"
 
 
@@ -42,7 +47,9 @@ class FuzzResult:
     budget: int  # sequences asked for
     seconds: float
     profile: str
-    mismatch: str = ""
+    mismatch: str = ""  # the mismatch as rendered (Mismatch.render): for people
+    # the mismatch's differences as records, for programs (the mutation runner, the reports)
+    differences: list[Difference] = field(default_factory=list)
     replay_file: str = ""
     shrunk_steps: list[dict] = field(default_factory=list)
     trace: list[dict] = field(default_factory=list)  # EVM outcome and events per shrunk step
@@ -168,12 +175,12 @@ def run_fuzz(fixture: Fixture, *, profile_name: str = "ci", max_examples: int | 
             run_state_machine_as_test(machine, settings=s)
     except Mismatch as m:
         res.status = "VIOLATED"
-        res.mismatch = m.render()
+        res.mismatch, res.differences = m.render(), list(m.differences)
         res.shrunk_steps = list(getattr(m, "replay_steps", None) or machine.last_log)
         res.trace = [] if hasattr(m, "replay_steps") else list(machine.last_trace)
         res.replay_file = str(save_replay(res.shrunk_steps, fixture.engine.name, res.mismatch,
                                           source_overrides or {}, list(overrides), replay_dir,
-                                          fixture_suite(fixture)))
+                                          fixture_suite(fixture), res.differences))
     except Flaky as e:
         res.status = "ERROR"
         res.message = f"flaky: a failure did not reproduce ({e})"
@@ -225,13 +232,15 @@ def replay_sequences(fixture: Fixture, sequences: list[list[dict]], *, source_ov
                                                              reference_engine, fixture.engine.name)
         except Mismatch as m:
             res.status, res.mismatch = "VIOLATED", m.render() + "\n  (sequence replayed from another engine, not shrunk)"
+            res.differences = list(m.differences)
             if diff is None:  # the prepared state itself
                 res.shrunk_steps = list(getattr(m, "replay_steps", None) or seq[:1])
             else:
                 res.shrunk_steps = seq[: len(seq) - len(steps) + m.index]
                 res.trace = list(diff.trace)
             res.replay_file = str(save_replay(res.shrunk_steps, fixture.engine.name, res.mismatch,
-                                              source_overrides or {}, [], replay_dir, fixture_suite(fixture)))
+                                              source_overrides or {}, [], replay_dir, fixture_suite(fixture),
+                                              res.differences))
             break
         except Exception as e:  # engine or model failure: a tool error
             res.status, res.message = "ERROR", f"{type(e).__name__}: {e}"
@@ -268,10 +277,11 @@ def fixture_suite(fixture: Fixture) -> str:
 
 
 def save_replay(steps: list[dict], engine: str, mismatch: str, source_overrides: dict[str, str],
-                model_overrides: list[str], replay_dir: Path, suite: str) -> Path:
+                model_overrides: list[str], replay_dir: Path, suite: str,
+                differences: list[Difference] = ()) -> Path:  # type: ignore[assignment]
     doc = {"schema": REPLAY_SCHEMA, "suite": suite, "engine": engine, "actors": [hex(a) for a in ACTORS],
            "source_overrides": source_overrides, "model_overrides": model_overrides,
-           "mismatch": mismatch, "steps": steps}
+           "mismatch": mismatch, "differences": [d.to_dict() for d in differences], "steps": steps}
     text = json.dumps(doc, indent=2, sort_keys=True) + "\n"
     path = replay_dir / f"{engine}-{hashlib.sha256(text.encode()).hexdigest()[:12]}.json"
     return write_text_atomic(path, text)  # never a half-written replay file
@@ -285,7 +295,7 @@ def load_replay(path: Path, contracts: dict[str, type] | None = None) -> dict:
     """A replay file, checked: JSON of this workbench's replay schema, for this suite, every step of a
     known op with its fields, and (given `contracts`, name -> model class) every call naming a known
     contract and one of its model's functions. Anything else raises InputError with one line naming the
-    file and the field or the cause."""
+    file and the field or the cause. The returned document's "differences" are Difference records."""
     from specs.errors import InputError
 
     path = Path(path)
@@ -302,8 +312,18 @@ def load_replay(path: Path, contracts: dict[str, type] | None = None) -> dict:
     if not isinstance(doc, dict) or "schema" not in doc:
         raise InputError(f"{path}: not a replay file (no \"schema\" field; expected {REPLAY_SCHEMA!r})")
     schema = doc["schema"]
-    if schema != REPLAY_SCHEMA:
-        raise InputError(f"{path}: schema {schema!r}: this workbench replays {REPLAY_SCHEMA!r} files")
+    if schema not in READABLE_SCHEMAS:
+        raise InputError(f"{path}: schema {schema!r}: this workbench replays {' and '.join(map(repr, READABLE_SCHEMAS))} files")
+    records = doc.get("differences", [])
+    if not isinstance(records, list):
+        raise InputError(f"{path}: differences: expected a list of difference records")
+    parsed = []
+    for i, rec in enumerate(records):
+        try:
+            parsed.append(Difference.from_dict(rec))
+        except ValueError as e:
+            raise InputError(f"{path}: differences[{i}]: {e}") from None
+    doc["differences"] = parsed  # records (none in a /2 file)
     from specs.suite import SUITES
 
     if doc.get("suite") not in SUITES:

@@ -31,6 +31,7 @@ from harness.evm.compile import compile_contracts
 from harness.evm.fixture import Fixture, deploy_suite, suite_artifacts
 from harness.files import write_text_atomic
 from harness.fuzz.campaign import Campaign, add_evaluations
+from harness.fuzz.difference import Difference, value_difference
 from harness.fuzz.differential import Differential, Mismatch, _show, format_step, model_args, plain
 from harness.fuzz.profiles import profile
 from harness.fuzz.runner import REPLAY_SCHEMA, FuzzResult, campaign_invariant_ids, no_local_constants, shrink_budget
@@ -135,7 +136,9 @@ class RegistryDifferential(Differential):
     def make(cls, fixture: Fixture, model: System, invariants: list[Invariant]) -> "RegistryDifferential":
         return cls(fixture, model, ACTORS, invariants, extra_keys={Bytes32: TASK_TYPE_KEYS, U256: INDEX_KEYS},
                    observers=[lambda d: d.compare_registry_views(), lambda d: [
-                       f"sink list: {x}" for x in registry_structure(d.model)]],
+                       # a structural check of the model's state (not a registered invariant yet)
+                       Difference("invariant", "sink list", x, None, text=f"sink list: {x}")
+                       for x in registry_structure(d.model)]],
                    step_invariants=STEP_REGISTRY.for_contracts(set(model.addrs)))
 
     def step(self, step: dict) -> None:
@@ -155,7 +158,7 @@ class RegistryDifferential(Differential):
         ev = tuple(e.returned) if e.ok else ("revert", e.error.name)
         return mv, ev
 
-    def compare_registry_views(self) -> list[str]:
+    def compare_registry_views(self) -> list[Difference]:
         """Every registry view with bytes32 / uint256 parameters, at the task types that are registered
         plus one that is not (TT_UNKNOWN) and every sink and the stranger. getSmoothedCapacity depends
         on stakes and is compared after every step; the plain getters (their storage is compared
@@ -171,7 +174,8 @@ class RegistryDifferential(Differential):
         if registry_step:
             for fn in ("stakeManager", "governance"):
                 if tuple(reg.view(fn).returned) != (getattr(model, fn).v,):
-                    diffs.append(f"CapacityRegistry.{fn}(): model {getattr(model, fn).v:#x}, evm {reg.view(fn).returned}")
+                    diffs.append(value_difference("view", f"CapacityRegistry.{fn}()", f"{getattr(model, fn).v:#x}",
+                                                  reg.view(fn).returned))
             for tt in TASK_TYPES:
                 calls += [("isTaskType", tt)]
             for tt in tts:
@@ -186,7 +190,7 @@ class RegistryDifferential(Differential):
         for fn, *args in calls:
             mv, ev = self._view(fn, *args)
             if mv != ev:
-                diffs.append(f"CapacityRegistry.{fn}({', '.join(_show(a) for a in args)}): model {mv}, evm {ev}")
+                diffs.append(value_difference("view", f"CapacityRegistry.{fn}({', '.join(_show(a) for a in args)})", mv, ev))
         return diffs
 
 
