@@ -24,7 +24,6 @@ from harness.fuzz.difference import Difference, value_difference
 from harness.fuzz.stateview import read_system, state_differences
 from invariants.registry import Invariant
 from specs.kernel import U256, Address, Bool, Bytes32, Msg, Outcome, Sint, Uint
-from specs.bpe.system import GOVERNANCE, TREASURY
 from specs.deploy import System
 
 
@@ -59,7 +58,9 @@ def format_step(step: dict) -> str:
     if step["op"] == "end of sequence":
         return "end of sequence (Superfluid state compared)"
     if step["op"] == "advance":
-        return f"advance {step['blocks']} blocks, {step['seconds']} s"
+        return f"advance {step.get('blocks', 1)} blocks, {step['seconds']} s"
+    if "contract" not in step:  # a step of another shape (the GDA machine's: "to", "fn"): as recorded
+        return str(step)
     args = ", ".join(_show(a) for a in step["args"])
     return f"{step['contract']}.{step['function']}({args}) from {_show(step['sender'])}"
 
@@ -172,10 +173,20 @@ class Differential:
     # (combinations of known keys) were evaluated. A campaign that ran steps and evaluated a
     # registered invariant zero times has not checked it (harness.fuzz.campaign.unevaluated).
     evaluations: dict[str, dict[str, int]] = field(default_factory=dict)
+    # The addresses always known besides the machine's actors: the declared `actors` of the suite that
+    # deploys the model's contracts (specs/suite.py: deployer, governance, treasury, ...); looked up
+    # when not given.
+    suite_actors: tuple[int, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.suite_actors is None:
+            from specs.suite import suite_of_contract
+
+            self.suite_actors = tuple(suite_of_contract(next(iter(self.model.addrs))).actors.values())
 
     def known_keys(self) -> list[int]:
-        """The addresses: actors, the suite's contracts, governance, treasury, and any extra ones."""
-        return sorted(set(self.actors) | set(self.model.addrs.values()) | {GOVERNANCE, TREASURY}
+        """The addresses: actors, the suite's contracts, the suite's declared actors, and any extra ones."""
+        return sorted(set(self.actors) | set(self.model.addrs.values()) | set(self.suite_actors or ())
                       | set(self.extra_keys.get(Address, ())))
 
     def key_sets(self) -> dict[type, list[int]]:
