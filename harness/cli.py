@@ -236,6 +236,7 @@ def fuzz_check(r: Any, eng: str, origin: str, profile_name: str, suite: Any) -> 
                                "invariant_evaluations": r.evaluations}
     if r.mismatch:
         details["message"] = r.mismatch
+        details["differences"] = [d.to_dict() for d in r.differences]
         details["counterexample"] = {"calls": r.shrunk_steps, "trace": r.trace}
         details["replay_file"] = r.replay_file
         details["replay_command"] = f".venv/bin/python -m harness.cli replay {r.replay_file} --engine {eng}"

@@ -189,10 +189,12 @@ def step_invariant(id: str, *, contract: str, statement: str, why: str, exploit:
 
 
 def step_failures(invariants: list[StepInvariant], pre: Any, post: Any, call: Call,
-                  key_sets: dict[type, list[int]], count: Callable[[str], None] | None = None) -> list[str]:
+                  key_sets: dict[type, list[int]], count: Callable[[str], None] | None = None,
+                  with_ids: bool = False) -> list[Any]:
     """Concrete check of step invariants after one successful call: every combination of known keys
     of each invariant's key types (the fuzzer's hook: `pre`/`post` are model or EVM states).
-    `count(inv.id)`, when given, is called once per combination evaluated."""
+    `count(inv.id)`, when given, is called once per combination evaluated. One line per failing
+    invariant; with `with_ids`, (invariant id, line) pairs."""
     import itertools
 
     out = []
@@ -203,6 +205,7 @@ def step_failures(invariants: list[StepInvariant], pre: Any, post: Any, call: Ca
                 count(inv.id)
             if not inv.holds(pre, post, call, *(t(k) for (_, t), k in zip(inv.keys, combo))):
                 where = f" at {', '.join(hex(k) for k in combo)}" if combo else ""
-                out.append(f"{inv.id} fails across {call.contract}.{call.function}{where}: {inv.statement}")
+                line = f"{inv.id} fails across {call.contract}.{call.function}{where}: {inv.statement}"
+                out.append((inv.id, line) if with_ids else line)
                 break
     return out

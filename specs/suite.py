@@ -67,7 +67,9 @@ class Suite:
     - `actors`: roles of the deployment (deployer, governance, ...) and their addresses.
     - `environment`: external systems deployed before the suite (for BPE the Superfluid framework).
     - `fuzz_machine`, `prepared_state`: the differential state machine and the step that opens each of
-      its sequences (what replay files record).
+      its sequences (what replay files record); `deployed_machine`: the machine whose sequences start
+      from the deployed state, without that step (a recorded sequence that does not open with it is
+      replayed from this machine's `start`).
     - `mutation_sources`: contract name -> Solidity file the mutation runner mutates.
     - `invariant_modules`: modules whose import registers the suite's invariants and lemmas.
     - `proof_parts`: the proof strategies, in the order results are reported; `unproved` the reference
@@ -89,6 +91,7 @@ class Suite:
     environment: tuple[str, ...] = ()
     fuzz_machine: str = ""
     prepared_state: str = ""
+    deployed_machine: str = ""
     mutation_sources: dict[str, str] = field(default_factory=dict)
     invariant_modules: tuple[str, ...] = ()
     proof_parts: tuple[ProofPart, ...] = ()

@@ -33,6 +33,7 @@ class Fixture:
     addrs: dict[str, int]
     snapshot: object = field(default=None)
     framework: object = field(default=None)  # harness.evm.superfluid.Framework, when deployed
+    deployments: tuple[Deployment, ...] = ()  # what deploy_suite deployed, in order (the models follow it)
 
     def reset(self) -> None:
         """Back to the state right after deployment (repeatable)."""
@@ -136,6 +137,6 @@ def deploy_suite(engine_name: str, artifacts: dict[str, Artifact],
     if (engine.block_number, engine.timestamp) != (GENESIS_BLOCK, GENESIS_TIMESTAMP):
         raise EngineError(f"{engine.name} starts at block {engine.block_number}, time {engine.timestamp}; the models "
                           f"start at block {GENESIS_BLOCK}, time {GENESIS_TIMESTAMP}")
-    fx = Fixture(engine, artifacts, contracts, registry, expected, framework=framework)
+    fx = Fixture(engine, artifacts, contracts, registry, expected, framework=framework, deployments=tuple(deployments))
     fx.snapshot = engine.snapshot()
     return fx

@@ -43,6 +43,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from harness.fuzz.difference import Difference
 from harness.mutate.operators import MUTATED_SOURCES, Mutant
 from specs.errors import WorkbenchError
 
@@ -209,34 +210,24 @@ def load_equivalents(path: Path = EQUIVALENT_FILE) -> dict[str, dict]:
 # Kill attribution
 
 
-SUPERFLUID_PREFIXES = ("SuperToken.", "GDAv1Forwarder.", "pool ", "getPoolAdjustmentFlowRate", "isMemberConnected",
-                       "getFlowDistributionFlowRate")
+# The check credited with a difference record, by its kind (harness/fuzz/difference.py). Invariant
+# records are credited by the side they fail on: on the EVM state the specification saw the mutant
+# ("invariant"); on the model state only the reference model broke it ("invariant(model)").
+CHECK_OF_KIND = {"outcome": "outcome", "return": "outcome", "events": "events", "calldata": "malformed-calldata",
+                 "setup": "setup", "external": "superfluid", "view": "views", "storage": "storage"}
 
 
-def classify(differences: list[str]) -> list[str]:
-    """The checks behind a mismatch's difference lines, in the order the differential runs them."""
+def classify(differences: list[Difference]) -> list[str]:
+    """The checks behind a mismatch's difference records, in the order the differential runs them
+    (notes, context for the records before them, credit no check)."""
     found: list[str] = []
     for d in differences:
-        if d.startswith(("success:", "error:", "returned:")):
-            c = "outcome"
-        elif d.startswith("events:"):
-            c = "events"
-        elif d.startswith("malformed calldata"):
-            c = "malformed-calldata"
-        elif d.startswith("set-up step"):
-            c = "setup"
-        elif " fails on the evm state" in d:
-            c = "invariant"
-        elif " fails on the model state" in d:
-            c = "invariant(model)"
-        elif d.startswith(SUPERFLUID_PREFIXES):
-            c = "superfluid"
-        elif re.match(r"^\w+\.\w+\(", d):
-            c = "views"
-        elif re.match(r"^\w+\.\w+(\[|:)", d):
-            c = "storage"
+        if d.kind == "note":
+            continue
+        if d.kind in ("invariant", "step-invariant"):
+            c = "invariant" if d.evm is not None else "invariant(model)"
         else:
-            c = "other"
+            c = CHECK_OF_KIND.get(d.kind, "other")
         if c not in found:
             found.append(c)
     return found
@@ -426,8 +417,7 @@ def _run(m: Mutant, res: MutantResult, machine: str) -> None:
     res.fuzz_seconds = time.perf_counter() - t
     res.sequences, res.steps = r.sequences, r.steps
     if r.status == "VIOLATED":
-        diffs = [ln[len("  differs: "):] for ln in r.mismatch.splitlines() if ln.startswith("  differs: ")]
-        res.detected_by = classify(diffs)
+        res.detected_by = classify(r.differences)
         res.killed_by = primary(res.detected_by)
         res.status, res.reason = KILLED, r.mismatch[:1500]
     elif r.status == "PASSED":

@@ -36,6 +36,7 @@ SUITE = Suite(
     environment=("superfluid",),
     fuzz_machine="harness.fuzz.bpe.system:SystemMachine",
     prepared_state="harness.fuzz.bpe.system:PREPARE",
+    deployed_machine="harness.fuzz.bpe.stake_manager:StakeManagerMachine",
     mutation_sources={
         "StakeManager": "contracts/bpe/StakeManager.sol",
         "CapacityRegistry": "contracts/bpe/CapacityRegistry.sol",

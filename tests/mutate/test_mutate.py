@@ -243,7 +243,7 @@ def test_a_focused_rule_kills_a_former_survivor(build, mutants, mutant_id, rule,
         broken[name] = compile_contracts([path], cache_dir=SOLC_CACHE).get(name)
     with pytest.raises(Mismatch) as e:
         _rule_once(broken, rule, kwargs)
-    assert any(seen in d for d in e.value.differences), e.value.render()
+    assert any(seen in d.render() for d in e.value.differences), e.value.render()
 
 
 def test_a_torn_last_verdict_is_dropped_and_a_corrupt_one_is_one_line_and_exit_3(tmp_path, capsys):

@@ -13,6 +13,7 @@ import pytest
 import invariants.bpe.all  # noqa: F401
 from harness.evm.fixture import deploy_suite, suite_artifacts
 from harness.fuzz import differential as dmod
+from harness.fuzz.difference import Difference
 from harness.fuzz.runner import run_fuzz
 from harness.fuzz.stateview import read_system
 from harness.fuzz.bpe.system import SystemMachine
@@ -37,8 +38,10 @@ def _checking_step(original, checked: list[int]):  # type: ignore[no-untyped-def
         keys = self.key_sets()
         post_evm = read_system(self.fixture, self.model, keys)
         invs = STEP_REGISTRY.for_contracts(set(self.model.addrs))
-        fails = [f"model: {f}" for f in step_failures(invs, pre_model, self.model, call, keys)]
-        fails += [f"evm: {f}" for f in step_failures(invs, pre_evm, post_evm, call, keys)]
+        fails = [Difference("step-invariant", i, f, None, text=f"model: {f}")
+                 for i, f in step_failures(invs, pre_model, self.model, call, keys, with_ids=True)]
+        fails += [Difference("step-invariant", i, None, f, text=f"evm: {f}")
+                  for i, f in step_failures(invs, pre_evm, post_evm, call, keys, with_ids=True)]
         checked[0] += 1
         if fails:
             raise dmod.Mismatch(self.index, st, fails, "state above", "state above")

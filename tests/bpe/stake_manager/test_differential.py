@@ -7,6 +7,7 @@ import pytest
 
 from harness import cli
 from harness.evm.fixture import deploy_suite, suite_artifacts
+from harness.fuzz.bpe.stake_manager import StakeManagerMachine
 from harness.fuzz.runner import replay, replay_sequences, run_fuzz
 from tests.checkers import tiered
 from tests.bpe.fixtures.broken_models import BROKEN
@@ -14,7 +15,7 @@ from tests.bpe.fixtures.broken_models import BROKEN
 
 @pytest.mark.slow
 def test_fuzzing_passes_on_pyrevm_and_the_same_sequences_pass_on_pyevm(pyrevm_suite, pyevm_suite, tmp_path):
-    r = run_fuzz(pyrevm_suite, max_examples=12, step_count=30, replay_dir=tmp_path)
+    r = run_fuzz(pyrevm_suite, machine=StakeManagerMachine, max_examples=12, step_count=30, replay_dir=tmp_path)
     assert r.status == "PASSED", r.mismatch or r.message
     assert r.sequences == 12 and r.steps > 100
     for fn in ("StakeManager.stake", "StakeManager.unstake", "TestToken.mint", "TestToken.approve"):
@@ -42,7 +43,7 @@ def broken_runs(tmp_path_factory):
             path = BROKEN / f"{variant}.sol"
             fixture = deploy_suite("pyrevm", suite_artifacts(overrides={"StakeManager": path}))
             runs[variant] = (path, fixture, run_fuzz(
-                fixture, max_examples=300, step_count=25, replay_dir=tmp_path_factory.mktemp("replays"),
+                fixture, machine=StakeManagerMachine, max_examples=300, step_count=25, replay_dir=tmp_path_factory.mktemp("replays"),
                 shrink_seconds=20, source_overrides={"StakeManager": str(path.relative_to(cli.REPO))}))
         return runs[variant]
 
