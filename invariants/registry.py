@@ -20,7 +20,10 @@ import inspect
 import re
 import typing
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    import z3
 
 ID_PATTERN = re.compile(r"^[A-Z0-9]+(-[A-Z0-9]+)*-\d{3}(\.[a-z][a-z-]*)?$")  # BPE-FLOW-002.gda: a part of one
 
@@ -209,3 +212,19 @@ def step_failures(invariants: list[StepInvariant], pre: Any, post: Any, call: Ca
                 out.append((inv.id, line) if with_ids else line)
                 break
     return out
+
+
+@dataclass(frozen=True)
+class Lemma:
+    """A fact about the models (a suite's, or the shared ones of invariants/loops.py) that the
+    symbolic encoding needs and the prover proves on its own (`Prover.prove_lemma`)."""
+
+    id: str
+    contract: str
+    statement: str
+    build: Callable[[], tuple[list[z3.BoolRef], Callable[[], Any]]]
+    # build() -> (assumptions, body); body runs the model on symbolic values and returns the goal
+    # (a z3 Bool or Python bool); any revert of body on a feasible path is a violation.
+    replay: Callable[[Any], tuple[bool, str]] | None = None
+    # replay(z3 model of a counterexample) -> (the goal fails when the model functions run on those
+    # concrete inputs, a description): the concrete replay of a lemma's counterexample.

@@ -23,7 +23,7 @@ status: an UNSUPPORTED obligation names its reason) or a row in the suite's `unp
 
 A VIOLATED result carries `counterexample` (invariants.prover.Counterexample); replay it on an EVM
 with `harness.fuzz.evm_replay.replay_on_evm(cex, fixture)` where `fixture` is the suite deployed
-(`harness.evm.fixture.deploy_suite(engine, suite_artifacts())`).
+(`harness.evm.fixture.deploy(engine, suite)`).
 """
 
 from __future__ import annotations

@@ -70,7 +70,11 @@ class Suite:
       its sequences (what replay files record); `deployed_machine`: the machine whose sequences start
       from the deployed state, without that step (a recorded sequence that does not open with it is
       replayed from this machine's `start`).
-    - `mutation_sources`: contract name -> Solidity file the mutation runner mutates.
+    - `mutation_sources`: contract name -> Solidity file the mutation runner mutates; `not_mutated`:
+      the suite's other Solidity files (paths or globs) -> why they are not mutated; `library_checks`:
+      a library name (one of `mutation_sources`) -> the reference of a function `(library, directory)
+      -> list of differences` that compares a mutated copy of the library (a path; scratch files go to
+      `directory`) with its model directly, for what the suite's calls cannot reach.
     - `invariant_modules`: modules whose import registers the suite's invariants and lemmas.
     - `proof_parts`: the proof strategies, in the order results are reported; `unproved` the reference
       of a function listing, as UNSUPPORTED rows, what no strategy proves yet (never left out).
@@ -93,6 +97,8 @@ class Suite:
     prepared_state: str = ""
     deployed_machine: str = ""
     mutation_sources: dict[str, str] = field(default_factory=dict)
+    not_mutated: dict[str, str] = field(default_factory=dict)
+    library_checks: dict[str, str] = field(default_factory=dict)
     invariant_modules: tuple[str, ...] = ()
     proof_parts: tuple[ProofPart, ...] = ()
     default_proof_part: str = ""

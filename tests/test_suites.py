@@ -36,6 +36,9 @@ def test_every_reference_of_a_registered_suite_resolves(name):
     assert len({p.name for p in s.proof_parts}) == len(s.proof_parts)
     assert callable(s.resolve(s.unproved))
     assert s.mutation_sources and all((REPO / p).is_file() for p in s.mutation_sources.values())
+    assert set(s.library_checks) <= set(s.mutation_sources)
+    assert all(callable(s.resolve(ref)) for ref in s.library_checks.values())
+    assert all(s.constants.get(env) for env in s.environment)  # the addresses the fixture checks
     s.register_invariants()
     for contract in s.contract_names():
         assert suite_of_contract(contract) is s

@@ -8,8 +8,9 @@ One mutant, in a worker process (`run_one`):
     makes the mutant STILLBORN, with solc's message as the reason;
  3. trivial compiler equivalence: creation and runtime bytecode equal to the original's once the CBOR
     metadata (which hashes the source text) is cut off -> EQUIVALENT, reason "same bytecode";
- 4. for BPEMath: the library differential (harness/mutate/library.py): sqrt through a wrapper contract
-    against the model on fixed edge inputs (check "library");
+ 4. for a library the suite declares a library differential for (`Suite.library_checks`; BPE's
+    BPEMath, harness/mutate/bpe/library.py: sqrt through a wrapper contract against the model on
+    fixed edge inputs): that differential (check "library");
  5. the constructor differential (harness/mutate/ctor.py): each constructor argument zeroed in turn,
     model and EVM must revert alike (check "constructor");
  6. deploy the suite with the mutant in place on pyrevm, with the real Superfluid framework; a failed
@@ -56,15 +57,20 @@ EQUIVALENT_FILE = Path(__file__).resolve().parent / "equivalent.json"
 BUDGET = {"max_examples": 40, "step_count": 30}
 
 
-def machine_of(contract: str) -> str:
-    """The fuzz machine that judges a mutant of `contract`: the `fuzz_machine` of the registered suite
-    whose `mutation_sources` name it (specs/suite.py)."""
+def mutating_suite(contract: str) -> Any:
+    """The registered suite whose `mutation_sources` name `contract` (specs/suite.py)."""
     from specs.suite import suites
 
     owners = [s for s in suites() if contract in s.mutation_sources]
     if len(owners) != 1:
         raise WorkbenchError(f"mutated contract {contract!r}: {len(owners)} registered suites mutate it")
-    return owners[0].fuzz_machine
+    return owners[0]
+
+
+def machine_of(contract: str) -> str:
+    """The fuzz machine that judges a mutant of `contract`: its suite's `fuzz_machine`."""
+    return mutating_suite(contract).fuzz_machine
+
 TIMEOUT_S = 600  # wall clock per mutant; beyond it the mutant is TIMEOUT (counted as not killed)
 
 KILLED, SURVIVED, STILLBORN, EQUIVALENT, ERROR, TIMEOUT = "KILLED", "SURVIVED", "STILLBORN", "EQUIVALENT", "ERROR", \
@@ -144,10 +150,19 @@ def _rewrite_imports(text: bytes, original: Path, new: Path, local: dict[Path, P
 
 
 def deployed_name(path: str) -> str | None:
-    from specs.bpe.system import DEPLOYMENTS
+    """The deployed contract a Solidity file defines (its stem), if a registered suite deploys it."""
+    from specs.suite import suites
 
     stem = Path(path).stem
-    return stem if any(d.name == stem for d in DEPLOYMENTS) else None
+    return stem if any(stem in s.contract_names() for s in suites()) else None
+
+
+def library_check(contract: str) -> Any:
+    """The library differential a registered suite declares for `contract`, or None."""
+    from specs.suite import suites
+
+    refs = [s.resolve(s.library_checks[contract]) for s in suites() if contract in s.library_checks]
+    return refs[0] if refs else None
 
 
 def materialize(mutant: Mutant, root: Path = REPO, out_dir: Path = MUTANT_DIR) -> tuple[Path, dict[str, Path]]:
@@ -265,10 +280,13 @@ def init_worker(budget: dict | None = None) -> None:
     logging.getLogger("harness.evm.compile").setLevel(logging.ERROR)
     from harness.evm.compile import compile_contracts
     from harness.evm.fixture import suite_artifacts
+    from specs.suite import suites
 
     build = compile_contracts()
     _WORKER["build"] = build
-    _WORKER["original"] = suite_artifacts(build)
+    # the original artifact of every contract a registered suite deploys
+    _WORKER["original"] = {name: art for suite in suites()
+                           for name, art in suite_artifacts(build, deployments=suite.resolve(suite.deployments)).items()}
     _WORKER["budget"] = dict(budget or BUDGET)
     _WORKER["profile"] = _register_profile(_WORKER["budget"])
 
@@ -344,7 +362,7 @@ def _machine_digest_in_worker(machine: str) -> str:
 
 
 def _machine(spec: str) -> Any:
-    """"module:Class" -> the fuzz machine class (default harness.fuzz.bpe.system:SystemMachine)."""
+    """"module:Class" -> the fuzz machine class (default: the suite's `fuzz_machine`)."""
     import importlib
 
     module, _, name = spec.partition(":")
@@ -378,16 +396,13 @@ def _run(m: Mutant, res: MutantResult, machine: str) -> None:
         res.reason = "compiles to the original's bytecode (metadata aside): trivially equivalent"
         return
     t = time.perf_counter()
-    if m.contract == "BPEMath":
-        from harness.mutate.library import sqrt_differences, wrapper_source
-
-        wrapper = wrapper_source(base / Path(m.path).relative_to("contracts"), base)
+    check = library_check(m.contract)
+    if check is not None:
         try:
-            harness_artifact = compile_contracts([wrapper], cache_dir=SOLC_CACHE).get("BPEMathHarness")
+            lib = check(base / Path(m.path).relative_to("contracts"), base)
         except CompileError as e:
-            res.status, res.reason = ERROR, f"the BPEMath wrapper does not compile: {e}"[:500]
+            res.status, res.reason = ERROR, f"the library differential of {m.contract} does not compile: {e}"[:500]
             return
-        lib = sqrt_differences(harness_artifact)
         if lib:
             res.fuzz_seconds = time.perf_counter() - t
             res.status, res.killed_by, res.detected_by = KILLED, "library", ["library"]
@@ -401,8 +416,11 @@ def _run(m: Mutant, res: MutantResult, machine: str) -> None:
         res.status, res.killed_by, res.detected_by = KILLED, "constructor", ["constructor"]
         res.reason = "\n".join(ctor)[:800]
         return
+    suite = mutating_suite(m.contract)
+    deployments = suite.resolve(suite.deployments)
     try:
-        fixture = deploy_suite("pyrevm", artifacts)
+        fixture = deploy_suite("pyrevm", {d.name: artifacts[d.name] for d in deployments}, deployments,
+                               environment_addresses=suite.constants)
     except Exception as e:  # the constructor reverted or the deployment is out of step
         res.fuzz_seconds = time.perf_counter() - t
         res.status, res.killed_by, res.detected_by = KILLED, "deploy", ["deploy"]

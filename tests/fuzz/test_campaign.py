@@ -8,7 +8,7 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule
 
-from harness.evm.fixture import deploy_suite, suite_artifacts
+from tests.bpe import bpe_artifacts, deploy_bpe
 from harness.fuzz.bpe import capacity_registry as crf
 from harness.fuzz.runner import campaign_invariant_ids, run_fuzz
 from harness.fuzz.bpe.stake_manager import StakeManagerMachine
@@ -61,7 +61,7 @@ def test_a_state_invariant_broken_alike_in_contract_and_model_is_reported_by_the
     outcomes agree; only BPE-STAKE-001 (totalStaked is the sum of the stakes), evaluated after every
     step on both sides, can see it."""
     model, contract, inv_id, _fn = TWINS["slash_keeps_total"]
-    fixture = deploy_suite("pyrevm", suite_artifacts(overrides={"StakeManager": contract}))
+    fixture = deploy_bpe("pyrevm", bpe_artifacts(overrides={"StakeManager": contract}))
     r = run_fuzz(fixture, machine=SystemMachine, max_examples=40, step_count=25, shrink_seconds=10,
                  model_overrides={"StakeManager": model}, replay_dir=tmp_path)
     assert r.status == "VIOLATED", r.message
@@ -98,8 +98,8 @@ def test_a_set_up_step_model_and_contract_both_reject_is_a_finding_with_its_repl
     from tests.bpe.fixtures.broken_capacity_registry_models import HashWithoutSink
     from tests.bpe.fixtures.broken_contracts import BROKEN
 
-    artifacts = suite_artifacts(overrides={"CapacityRegistry": BROKEN / "capacity_registry_hash_without_sink.sol"})
-    fixture = deploy_suite("pyrevm", artifacts)
+    artifacts = bpe_artifacts(overrides={"CapacityRegistry": BROKEN / "capacity_registry_hash_without_sink.sol"})
+    fixture = deploy_bpe("pyrevm", artifacts)
     overrides = {"CapacityRegistry": HashWithoutSink}
     r = run_fuzz(fixture, machine=SystemMachine, max_examples=2, step_count=5, model_overrides=overrides,
                  replay_dir=tmp_path)
@@ -108,9 +108,9 @@ def test_a_set_up_step_model_and_contract_both_reject_is_a_finding_with_its_repl
     assert r.shrunk_steps == [PREPARE] and r.sequences == 0
     assert replay(r.replay_file, fixture, model_overrides=overrides, out=lambda *_: None) is not None
     # the model alone with the correct contract disagrees on the reveal: an ordinary mismatch, also a finding
-    assert replay(r.replay_file, deploy_suite("pyrevm", suite_artifacts()), model_overrides=overrides,
+    assert replay(r.replay_file, deploy_bpe("pyrevm", bpe_artifacts()), model_overrides=overrides,
                   out=lambda *_: None) is not None
-    assert replay(r.replay_file, deploy_suite("pyrevm", suite_artifacts()), out=lambda *_: None) is None
+    assert replay(r.replay_file, deploy_bpe("pyrevm", bpe_artifacts()), out=lambda *_: None) is None
 
 
 def test_every_registered_invariant_is_counted_by_a_capacity_registry_campaign(tmp_path):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 import invariants.bpe.all  # noqa: F401
-from harness.evm.fixture import deploy_suite, suite_artifacts
+from tests.bpe import bpe_artifacts, deploy_bpe
 from harness.fuzz.evm_replay import replay_on_evm
 from invariants.bpe.assume_guarantee import ESCROW_TRANSITIONS, GUARANTEES, escrow_buffer_prover
 from invariants.bpe.proofs import unsupported_obligations
@@ -36,12 +36,12 @@ def test_broken_escrow_buffer_is_violated_and_replays_on_both_evms(twin):
     assert hit.status == "VIOLATED"
     cex = hit.counterexample
     assert cex is not None and cex.confirmed_on_model, cex and (cex.model_outcome, cex.note)
-    artifacts = suite_artifacts(overrides={contract: source})
+    artifacts = bpe_artifacts(overrides={contract: source})
     for engine in ("pyrevm", "py-evm"):
-        replay = replay_on_evm(cex, deploy_suite(engine, artifacts))
+        replay = replay_on_evm(cex, deploy_bpe(engine, artifacts))
         assert replay.confirmed, replay.detail
     # and the same pre-state and call do not break anything on the correct contract
-    assert not replay_on_evm(cex, deploy_suite("pyrevm", suite_artifacts())).confirmed
+    assert not replay_on_evm(cex, deploy_bpe("pyrevm", bpe_artifacts())).confirmed
 
 
 @pytest.mark.slow

@@ -10,7 +10,7 @@ import json
 import pytest
 
 import invariants.bpe.all  # noqa: F401
-from harness.evm.fixture import deploy_suite, suite_artifacts
+from tests.bpe import bpe_artifacts, deploy_bpe
 from harness.fuzz.differential import Mismatch
 from harness.fuzz.runner import REPLAY_SCHEMA, replay
 from harness.fuzz.bpe.stake_manager import SINKS
@@ -86,16 +86,16 @@ def test_broken_rebalance_realises_on_the_model_and_both_evms(twin, tmp_path):
     cls, sol, _lemma, _proofs = REBALANCE_TWINS[twin]
     path = tmp_path / f"{twin}.json"
     path.write_text(json.dumps({"schema": REPLAY_SCHEMA, "suite": "bpe", "steps": SEQUENCES[twin]}))
-    artifacts = suite_artifacts(overrides={"BackpressurePool": sol})
+    artifacts = bpe_artifacts(overrides={"BackpressurePool": sol})
     for engine in ("pyrevm", "py-evm"):
         try:
-            found = replay(path, deploy_suite(engine, artifacts), {"BackpressurePool": cls}, out=lambda *_: None)
+            found = replay(path, deploy_bpe(engine, artifacts), {"BackpressurePool": cls}, out=lambda *_: None)
         except Mismatch as m:  # the prepared state's own rebalance already fails
             found = m
         text = str(found)
         assert found is not None and "BPE-REBAL-00" in text, (engine, text)
         assert "fails on the model state" in text and "fails on the evm state" in text, (engine, text)
-    assert replay(path, deploy_suite("pyrevm", suite_artifacts()), out=lambda *_: None) is None
+    assert replay(path, deploy_bpe("pyrevm", bpe_artifacts()), out=lambda *_: None) is None
 
 
 def test_flow_bound_is_the_sum_over_the_units_changes_not_the_final_total():

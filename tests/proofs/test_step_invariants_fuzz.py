@@ -11,7 +11,7 @@ import inspect
 import pytest
 
 import invariants.bpe.all  # noqa: F401
-from harness.evm.fixture import deploy_suite, suite_artifacts
+from tests.bpe import bpe_artifacts, deploy_bpe
 from harness.fuzz import differential as dmod
 from harness.fuzz.difference import Difference
 from harness.fuzz.runner import run_fuzz
@@ -53,7 +53,7 @@ def _checking_step(original, checked: list[int]):  # type: ignore[no-untyped-def
 def test_step_invariants_hold_on_model_and_evm_during_system_fuzzing(monkeypatch, tmp_path):
     checked = [0]
     monkeypatch.setattr(dmod.Differential, "step", _checking_step(dmod.Differential.step, checked))
-    fixture = deploy_suite("pyrevm", suite_artifacts())
+    fixture = deploy_bpe("pyrevm", bpe_artifacts())
     r = run_fuzz(fixture, machine=SystemMachine, max_examples=12, step_count=30, replay_dir=tmp_path)
     assert r.status == "PASSED", r.mismatch or r.message
     assert checked[0] > 100
@@ -79,7 +79,7 @@ def test_the_step_check_catches_a_broken_twin_the_differential_cannot(monkeypatc
     contract, model, source, invariant, _ = TWINS["capacity_registry_window_off_by_one"]
     checked = [0]
     monkeypatch.setattr(dmod.Differential, "step", _checking_step(dmod.Differential.step, checked))
-    fixture = deploy_suite("pyrevm", suite_artifacts(overrides={contract: source}))
+    fixture = deploy_bpe("pyrevm", bpe_artifacts(overrides={contract: source}))
     diff = prepared_differential(fixture, lambda: build_system({contract: model}),
                                  REGISTRY.for_contracts(set(fixture.addrs)))
     sink, nonce, capacity = SINKS[0], b"\x07" * 32, 5 * 10**18

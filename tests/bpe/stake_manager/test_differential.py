@@ -6,7 +6,7 @@ import json
 import pytest
 
 from harness import cli
-from harness.evm.fixture import deploy_suite, suite_artifacts
+from tests.bpe import bpe_artifacts, deploy_bpe
 from harness.fuzz.bpe.stake_manager import StakeManagerMachine
 from harness.fuzz.runner import replay, replay_sequences, run_fuzz
 from tests.checkers import tiered
@@ -41,7 +41,7 @@ def broken_runs(tmp_path_factory):
     def run(variant):
         if variant not in runs:
             path = BROKEN / f"{variant}.sol"
-            fixture = deploy_suite("pyrevm", suite_artifacts(overrides={"StakeManager": path}))
+            fixture = deploy_bpe("pyrevm", bpe_artifacts(overrides={"StakeManager": path}))
             runs[variant] = (path, fixture, run_fuzz(
                 fixture, machine=StakeManagerMachine, max_examples=300, step_count=25, replay_dir=tmp_path_factory.mktemp("replays"),
                 shrink_seconds=20, source_overrides={"StakeManager": str(path.relative_to(cli.REPO))}))
@@ -63,10 +63,10 @@ def test_fuzzer_reports_a_broken_contract_with_a_replayable_shrunk_sequence(vari
     assert any(ev.startswith("Staked(sink=0x") for t in r.trace for ev in t["events"])
     # the replay file reproduces the mismatch on the broken contract, on both engines ...
     assert replay(r.replay_file, fixture, out=lambda *_: None) is not None
-    pyevm = deploy_suite("py-evm", suite_artifacts(overrides={"StakeManager": path}))
+    pyevm = deploy_bpe("py-evm", bpe_artifacts(overrides={"StakeManager": path}))
     assert replay(r.replay_file, pyevm, out=lambda *_: None) is not None
     # ... and not on the correct one
-    assert replay(r.replay_file, deploy_suite("pyrevm", suite_artifacts()), out=lambda *_: None) is None
+    assert replay(r.replay_file, deploy_bpe("pyrevm", bpe_artifacts()), out=lambda *_: None) is None
 
 
 def test_replay_command_exits_1_when_the_mismatch_reproduces(broken_runs, capsys):

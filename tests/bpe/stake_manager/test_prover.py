@@ -6,7 +6,7 @@ deployed, on both EVMs."""
 import pytest
 
 import invariants.bpe.all  # noqa: F401
-from harness.evm.fixture import deploy_suite, suite_artifacts
+from tests.bpe import bpe_artifacts, deploy_bpe
 from harness.fuzz.evm_replay import replay_on_evm
 from invariants.bpe.proofs import system_prover
 from specs.bpe.system import CORE_DEPLOYMENTS
@@ -37,9 +37,9 @@ def test_prover_reports_violated_with_a_counterexample_that_replays_on_model_and
     assert hit and hit[0].status == "VIOLATED", [(r.id, r.status) for r in results]
     cex = hit[0].counterexample
     assert cex is not None and cex.confirmed_on_model, cex and cex.note
-    artifacts = suite_artifacts(overrides={"StakeManager": source})
+    artifacts = bpe_artifacts(overrides={"StakeManager": source})
     for engine in ("pyrevm", "py-evm"):
-        replay = replay_on_evm(cex, deploy_suite(engine, artifacts))
+        replay = replay_on_evm(cex, deploy_bpe(engine, artifacts))
         assert replay.confirmed, replay.detail
 
 
@@ -49,5 +49,5 @@ def test_a_counterexample_does_not_replay_on_the_correct_contract():
     model, _, invariant, function = TWINS["slash_keeps_total"]
     results = system_prover({"StakeManager": model}, deployments=CORE_DEPLOYMENTS).run(only=lambda tr: tr.function == function)
     cex = next(r for r in results if r.id == f"{invariant}/StakeManager.{function}").counterexample
-    replay = replay_on_evm(cex, deploy_suite("pyrevm", suite_artifacts()))
+    replay = replay_on_evm(cex, deploy_bpe("pyrevm", bpe_artifacts()))
     assert not replay.confirmed
