@@ -145,7 +145,7 @@ def test_an_internal_error_is_one_line_and_debug_shows_the_traceback(monkeypatch
 
 
 @pytest.mark.parametrize("module, argv", [
-    ("harness.sim.__main__", ["run", "x.toml", "--gas-engine", "geth"]),
+    ("harness.sim.bpe.__main__", ["run", "x.toml", "--gas-engine", "geth"]),
     ("harness.mutate.__main__", ["frobnicate"]),
     ("harness.evm.compile", ["--bogus"]),
     ("harness.analysis.slither_run", ["--bogus"]),

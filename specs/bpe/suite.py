@@ -64,5 +64,5 @@ SUITE = Suite(
     # the invariants of TestToken, StakeManager and CapacityRegistry; the others name their part (proved_by)
     default_proof_part="system",
     unproved="invariants.bpe.proofs:unsupported_obligations",
-    simulation="harness.sim",
+    simulation="harness.sim.bpe",
 )
