@@ -81,6 +81,9 @@ class Suite:
       `default_proof_part`: the part that runs the generic prover, which proves every invariant
       registered without `proved_by` (invariants/registry.py); the proof runner checks every registered
       invariant of the suite against the parts' results (`invariants.suite.coverage`).
+    - `counterexample_setups`: "Contract.function" -> the reference of a function `(counterexample,
+      fixture)` run before a prover counterexample of that transition is replayed on an EVM, making
+      the real callees succeed as the proof's stubs assumed (harness/fuzz/evm_replay.py).
     - `simulation`: the package of the suite's simulation, if it has one.
     """
 
@@ -103,6 +106,7 @@ class Suite:
     proof_parts: tuple[ProofPart, ...] = ()
     default_proof_part: str = ""
     unproved: str = ""
+    counterexample_setups: dict[str, str] = field(default_factory=dict)
     simulation: str = ""
 
     resolve = staticmethod(resolve)

@@ -39,6 +39,9 @@ def test_every_reference_of_a_registered_suite_resolves(name):
     assert set(s.library_checks) <= set(s.mutation_sources)
     assert all(callable(s.resolve(ref)) for ref in s.library_checks.values())
     assert all(s.constants.get(env) for env in s.environment)  # the addresses the fixture checks
+    for transition, ref in s.counterexample_setups.items():
+        contract, _, function = transition.partition(".")
+        assert contract in s.contract_names() and callable(s.resolve(ref)), transition
     s.register_invariants()
     for contract in s.contract_names():
         assert suite_of_contract(contract) is s

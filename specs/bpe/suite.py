@@ -64,5 +64,6 @@ SUITE = Suite(
     # the invariants of TestToken, StakeManager and CapacityRegistry; the others name their part (proved_by)
     default_proof_part="system",
     unproved="invariants.bpe.proofs:unsupported_obligations",
+    counterexample_setups={"EscrowBuffer.deposit": "harness.fuzz.bpe.evm_setup:fund_escrow_deposit"},
     simulation="harness.sim.bpe",
 )
