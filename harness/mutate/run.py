@@ -13,9 +13,10 @@ One mutant, in a worker process (`run_one`):
     fixed edge inputs): that differential (check "library");
  5. the constructor differential (harness/mutate/ctor.py): each constructor argument zeroed in turn,
     model and EVM must revert alike (check "constructor");
- 6. deploy the suite with the mutant in place on pyrevm, with the real Superfluid framework; a failed
-    deployment (constructor reverts, addresses out of step) KILLS it (check "deploy");
- 7. the differential fuzzer (`harness.fuzz.bpe.system.SystemMachine`) with the fixed, derandomized profile
+ 6. deploy the mutant's suite with the mutant in place on pyrevm, onto its environment (BPE's: the
+    real Superfluid framework); a failed deployment (constructor reverts, addresses out of step) KILLS
+    it (check "deploy");
+ 7. the differential fuzzer (the suite's `fuzz_machine`; BPE's `SystemMachine`) with the fixed, derandomized profile
     `mutate` (hypothesis profile `ci` minus the database and the shrink phase: the same sequences for
     every mutant, stopping at the first mismatch): a mismatch KILLS it; the check that saw it is read off
     the mismatch (outcome, events, storage, views, Superfluid state, an invariant on the EVM state,
