@@ -39,15 +39,6 @@ def test_no_machine_attribute_is_hidden_by_an_attribute_hypothesis_sets(machine)
     assert not hidden, f"{machine.__name__} defines {sorted(hidden)}, which hypothesis sets on every instance"
 
 
-def test_the_system_machine_opens_with_the_stake_manager_machines_initialize_rule_by_name():
-    """SystemMachine names the StakeManager machine's `setup` in its own body (not an accident of
-    inheritance): the one initialize rule, the same object, so the same draws."""
-    assert SystemMachine.__dict__["setup"] is StakeManagerMachine.setup
-    # hypothesis' view of the two classes (an internal of the pinned version: requirements.lock)
-    assert SystemMachine.setup_state().initializers == StakeManagerMachine.setup_state().initializers
-    assert len(SystemMachine.setup_state().initializers) == 1
-
-
 def test_the_machine_hands_every_registered_invariant_to_its_differential(pyrevm_suite):
     invariants = REGISTRY.for_contracts(set(pyrevm_suite.addrs))
     SystemMachine.configure(pyrevm_suite, build_system, invariants)

@@ -299,14 +299,7 @@ def prepared_differential(fixture: Fixture, model_factory: Any, invariants: list
 
 
 class SystemMachine(StakeManagerMachine):
-    """The whole suite. Inherits the StakeManager rules (stake, unstake, slash at the edges) and, named
-    below, its initialize rule `setup`."""
-
-    # The StakeManager machine's initialize rule, kept on purpose: after the prepared state, every
-    # sequence opens by appointing the slasher again (or not) and funding and approving the three sinks
-    # at the edges. The same function object, so the same rule drawn the same way; hypothesis runs
-    # initialize rules before any other rule.
-    setup = StakeManagerMachine.setup
+    """The whole suite. Inherits the StakeManager rules (stake, unstake, slash at the edges)."""
 
     @classmethod
     def start(cls, fixture: Fixture, model_factory: Any, invariants: list[Invariant]) -> Differential:
