@@ -86,6 +86,12 @@ contract ComputeRegistry is IComputeRegistry, Ownable2Step {
         revert RenounceDisabled();
     }
 
+    /// @notice The caller owns a provider; the functions it guards change only the caller's own record.
+    modifier onlyProvider() {
+        if (providerIdOf[msg.sender] == 0) revert NotProvider(msg.sender);
+        _;
+    }
+
     // ---------------------------------------------------------------- providers
 
     /// @notice Register the caller as a provider; msg.value is added to its provider stake (R-3.1).
@@ -120,8 +126,8 @@ contract ComputeRegistry is IComputeRegistry, Ownable2Step {
     }
 
     /// @notice Set the caller's price per hour; applies to sessions created afterwards (R-3.2).
-    function updatePricing(uint256 pricePerHour) external {
-        uint256 providerId = _ownProvider();
+    function updatePricing(uint256 pricePerHour) external onlyProvider {
+        uint256 providerId = providerIdOf[msg.sender];
         _checkPrice(pricePerHour);
         Provider storage p = providers[providerId];
         uint256 oldPrice = p.pricePerHour;
@@ -130,8 +136,8 @@ contract ComputeRegistry is IComputeRegistry, Ownable2Step {
     }
 
     /// @notice The owner's switch; switching on needs the minimum provider stake (R-3.3).
-    function setActive(bool active) external {
-        uint256 providerId = _ownProvider();
+    function setActive(bool active) external onlyProvider {
+        uint256 providerId = providerIdOf[msg.sender];
         if (active) {
             uint256 providerStake = staking.stakeOf(msg.sender, IComputeStaking.StakeRole.Provider);
             if (providerStake < MIN_PROVIDER_STAKE) revert BelowMinStake(providerStake, MIN_PROVIDER_STAKE);
@@ -140,8 +146,8 @@ contract ComputeRegistry is IComputeRegistry, Ownable2Step {
         emit ActiveSet(providerId, active);
     }
 
-    function updateEndpoint(string memory endpoint) external {
-        uint256 providerId = _ownProvider();
+    function updateEndpoint(string memory endpoint) external onlyProvider {
+        uint256 providerId = providerIdOf[msg.sender];
         _checkLength(bytes(endpoint).length, 1, MAX_ENDPOINT_LENGTH);
         providers[providerId].endpoint = endpoint;
         emit EndpointUpdated(providerId, endpoint);
@@ -149,16 +155,16 @@ contract ComputeRegistry is IComputeRegistry, Ownable2Step {
 
     /// @notice Replace the published attestation; an attestation recorded for the old bytes stops
     ///         counting at once (R-3.6).
-    function updateAttestation(string memory hardwareAttestation) external {
-        uint256 providerId = _ownProvider();
+    function updateAttestation(string memory hardwareAttestation) external onlyProvider {
+        uint256 providerId = providerIdOf[msg.sender];
         _checkLength(bytes(hardwareAttestation).length, 0, MAX_ATTESTATION_LENGTH);
         providers[providerId].hardwareAttestation = hardwareAttestation;
         emit AttestationUpdated(providerId, keccak256(bytes(hardwareAttestation)));
     }
 
     /// @notice Self-declared, unverified hardware (R-3.5).
-    function setHardware(uint256 gpuCount, string memory gpuModel) external {
-        uint256 providerId = _ownProvider();
+    function setHardware(uint256 gpuCount, string memory gpuModel) external onlyProvider {
+        uint256 providerId = providerIdOf[msg.sender];
         if (gpuCount > MAX_GPU_COUNT) revert InvalidGpuCount(gpuCount);
         _checkLength(bytes(gpuModel).length, 0, MAX_GPU_MODEL_LENGTH);
         Provider storage p = providers[providerId];
@@ -168,8 +174,8 @@ contract ComputeRegistry is IComputeRegistry, Ownable2Step {
     }
 
     /// @notice Link an ERC-8004 agent identity the caller owns now (R-3.7).
-    function linkAgent(uint256 agentId) external {
-        uint256 providerId = _ownProvider();
+    function linkAgent(uint256 agentId) external onlyProvider {
+        uint256 providerId = providerIdOf[msg.sender];
         if (identityRegistry == address(0)) revert IdentityRegistryUnset();
         if (IERC721(identityRegistry).ownerOf(agentId) != msg.sender) revert NotAgentOwner(agentId, msg.sender);
         agentIdOf[providerId] = agentId;
@@ -260,11 +266,6 @@ contract ComputeRegistry is IComputeRegistry, Ownable2Step {
     function _provider(uint256 providerId) internal view returns (Provider storage) {
         if (providerId == 0 || providerId > providerCount) revert UnknownProvider(providerId);
         return providers[providerId];
-    }
-
-    function _ownProvider() internal view returns (uint256 providerId) {
-        providerId = providerIdOf[msg.sender];
-        if (providerId == 0) revert NotProvider(msg.sender);
     }
 
     function _checkPrice(uint256 price) internal pure {

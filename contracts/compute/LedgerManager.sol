@@ -42,8 +42,8 @@ contract LedgerManager is ILedgerManager, ReentrancyGuard {
         uint256 before = IERC20(token).balanceOf(address(this));
         IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
         uint256 afterBalance = IERC20(token).balanceOf(address(this));
-        uint256 credited = afterBalance > before ? afterBalance - before : 0;
-        if (credited == 0) revert ZeroAmount();
+        if (afterBalance <= before) revert ZeroAmount();
+        uint256 credited = afterBalance - before;
         tokenBalances[msg.sender][token] += credited;
         emit TokenDeposited(msg.sender, token, amount, credited);
     }

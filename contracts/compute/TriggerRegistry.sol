@@ -70,7 +70,7 @@ contract TriggerRegistry is ITriggerRegistry, Ownable2Step, ReentrancyGuard {
     function createTrigger(TriggerType triggerType, bytes memory config) external returns (uint256 triggerId) {
         uint256 length = config.length;
         if (length == 0 || length > MAX_CONFIG_LENGTH) revert InvalidLength(length, 1, MAX_CONFIG_LENGTH);
-        uint256 interval;
+        uint256 interval = 0;
         if (triggerType == TriggerType.Cron) {
             if (length != 32) revert InvalidConfig();
             interval = abi.decode(config, (uint256));
@@ -106,7 +106,7 @@ contract TriggerRegistry is ITriggerRegistry, Ownable2Step, ReentrancyGuard {
         uint256 count = executionCountOf[triggerId] + 1;
         executionCountOf[triggerId] = count;
         lastExecutedOf[triggerId] = block.timestamp;
-        uint256 fee;
+        uint256 fee = 0;
         if (!isAgent && sponsorshipOf[triggerId] >= EXECUTION_FEE) {
             fee = EXECUTION_FEE;
             sponsorshipOf[triggerId] -= fee;
