@@ -35,7 +35,6 @@ contract ComputeRegistry is IComputeRegistry, Ownable2Step {
     uint256 public constant MAX_GPU_COUNT = 1024;
     uint256 public constant MAX_PRICE_PER_HOUR = 1e24;
     uint256 public constant MAX_ATTESTATION_TTL = 30 days;
-    uint256 public constant MIN_PROVIDER_STAKE = 0.1 ether;
 
     mapping(uint256 => Provider) internal providers;
     mapping(address => uint256) public providerIdOf;
@@ -121,8 +120,7 @@ contract ComputeRegistry is IComputeRegistry, Ownable2Step {
         if (msg.value > 0) {
             staking.stakeFor{value: msg.value}(msg.sender, IComputeStaking.StakeRole.Provider);
         }
-        uint256 providerStake = staking.stakeOf(msg.sender, IComputeStaking.StakeRole.Provider);
-        if (providerStake < MIN_PROVIDER_STAKE) revert BelowMinStake(providerStake, MIN_PROVIDER_STAKE);
+        _checkProviderStake(msg.sender);
     }
 
     /// @notice Set the caller's price per hour; applies to sessions created afterwards (R-3.2).
@@ -138,10 +136,7 @@ contract ComputeRegistry is IComputeRegistry, Ownable2Step {
     /// @notice The owner's switch; switching on needs the minimum provider stake (R-3.3).
     function setActive(bool active) external onlyProvider {
         uint256 providerId = providerIdOf[msg.sender];
-        if (active) {
-            uint256 providerStake = staking.stakeOf(msg.sender, IComputeStaking.StakeRole.Provider);
-            if (providerStake < MIN_PROVIDER_STAKE) revert BelowMinStake(providerStake, MIN_PROVIDER_STAKE);
-        }
+        if (active) _checkProviderStake(msg.sender);
         providers[providerId].active = active;
         emit ActiveSet(providerId, active);
     }
@@ -245,7 +240,7 @@ contract ComputeRegistry is IComputeRegistry, Ownable2Step {
     function isAvailable(uint256 providerId) public view returns (bool) {
         if (providerId == 0 || providerId > providerCount) return false;
         Provider storage p = providers[providerId];
-        return p.active && staking.stakeOf(p.owner, IComputeStaking.StakeRole.Provider) >= MIN_PROVIDER_STAKE;
+        return p.active && staking.isStaked(p.owner, IComputeStaking.StakeRole.Provider);
     }
 
     /// @notice The attestation counts (R-3.6). False for unknown ids.
@@ -266,6 +261,16 @@ contract ComputeRegistry is IComputeRegistry, Ownable2Step {
     function _provider(uint256 providerId) internal view returns (Provider storage) {
         if (providerId == 0 || providerId > providerCount) revert UnknownProvider(providerId);
         return providers[providerId];
+    }
+
+    /// @dev The minimum is ComputeStaking's, so the two contracts cannot disagree on it.
+    function _checkProviderStake(address account) internal view {
+        if (!staking.isStaked(account, IComputeStaking.StakeRole.Provider)) {
+            revert BelowMinStake(
+                staking.stakeOf(account, IComputeStaking.StakeRole.Provider),
+                staking.minimumStake(IComputeStaking.StakeRole.Provider)
+            );
+        }
     }
 
     function _checkPrice(uint256 price) internal pure {
