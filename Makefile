@@ -57,7 +57,7 @@ bench: setup
 	$(PY) -m harness.cli bench
 	$(PY) -m harness.cli simulate bench
 
-## mutate: mutation campaign over contracts/ (report in mutants/REPORT.md); JOBS=2, MUTATE_ARGS="--contracts Pipeline --resume"
+## mutate: mutation campaign over every suite's mutation_sources (BPE: contracts/bpe/; report in mutants/REPORT.md); JOBS=2, MUTATE_ARGS="--contracts Pipeline --resume"
 mutate: setup
 	$(PY) -m harness.mutate run --jobs $(or $(JOBS),2) $(MUTATE_ARGS)
 

@@ -99,7 +99,7 @@ def verify(*, out_dir: Path, suite_names: list[str] | None = None, engines: tupl
         return results.exit_code()
 
     # 1. compile
-    log("[1/4] compiling contracts/ with solc-js (crytic-compile, cached)")
+    log("[1/4] compiling contracts/ (every suite's folder) with solc-js (crytic-compile, cached)")
     t0 = time.perf_counter()
     try:
         build = compile_contracts()

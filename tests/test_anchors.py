@@ -5,7 +5,8 @@ that function: from the line of its `function name(` / `constructor(` header to 
 helper of the model without a Solidity namesake (a loop, a loop body, the tail of a function) must anchor
 lines inside one Solidity function and quote, in backticks in its docstring, the code its first anchored
 line holds. An anchor that drifted (the contract moved on, the anchor did not) fails with the file, the
-function and where the Solidity code is now.
+function and where the Solidity code is now. The file is looked up in the model's suite: a model under
+specs/<suite>/ anchors contracts/<suite>/ (BPE's: specs/bpe/ -> contracts/bpe/).
 """
 
 from __future__ import annotations
@@ -47,8 +48,15 @@ def solidity_functions(path: Path) -> dict[str, list[tuple[int, int]]]:
     return out
 
 
-def contract_file(name: str) -> Path | None:
-    hits = [p for p in (REPO / "contracts").rglob(name)]
+def contracts_of(model: str) -> str:
+    """The folder a model's anchors point into: a suite's models (specs/<suite>/...) anchor its own
+    Solidity (contracts/<suite>/), a model directly under specs/ anything under contracts/."""
+    parts = Path(model).parts
+    return f"contracts/{parts[1]}" if len(parts) > 2 and parts[0] == "specs" else "contracts"
+
+
+def contract_file(name: str, folder: str = "contracts") -> Path | None:
+    hits = [p for p in (REPO / folder).rglob(name)]
     return hits[0] if len(hits) == 1 else None
 
 
@@ -79,11 +87,12 @@ def anchor_problems(items: list[tuple[str, int, str, str, int, int, tuple[str, .
     cache: dict[str, dict[str, list[tuple[int, int]]]] = {}
     for model, line, fn, sol, first, last, quoted in items:
         where = f"{model}:{line} {fn}: Solidity: {sol}#L{first}-{last}"
-        path = contract_file(sol)
+        folder = contracts_of(model)
+        path = contract_file(sol, folder)
         if path is None:
-            problems.append(f"{where}: no (single) contracts/**/{sol}")
+            problems.append(f"{where}: no (single) {folder}/**/{sol}")
             continue
-        funcs = cache.setdefault(sol, solidity_functions(path))
+        funcs = cache.setdefault(str(path), solidity_functions(path))
         name = "constructor" if fn in ("construct", "constructor") else fn
         if name in funcs:
             if (first, last) not in funcs[name]:
@@ -107,14 +116,18 @@ def test_every_anchor_points_at_the_function_it_annotates():
 
 @pytest.mark.catches("anchors")
 def test_a_drifted_anchor_is_reported():
-    """The check itself: an anchor a few lines off, one past the end of the file and one in no function."""
-    funcs = solidity_functions(REPO / "contracts" / "StakeManager.sol")
+    """The check itself: an anchor a few lines off, one past the end of the file, one in no function and
+    one into another suite's folder (a suite's models anchor its own Solidity only)."""
+    funcs = solidity_functions(REPO / "contracts" / "bpe" / "StakeManager.sol")
     (a, b), = funcs["stake"]
-    items = [("specs/x.py", 1, "stake", "StakeManager.sol", a + 3, b + 3, ()),
-             ("specs/x.py", 2, "_helper", "StakeManager.sol", 10_000, 10_001, ()),
-             ("specs/x.py", 3, "_step", "StakeManager.sol", a + 1, a + 2, ("no such code",)),
-             ("specs/x.py", 4, "stake", "StakeManager.sol", a, b, ())]
+    items = [("specs/bpe/x.py", 1, "stake", "StakeManager.sol", a + 3, b + 3, ()),
+             ("specs/bpe/x.py", 2, "_helper", "StakeManager.sol", 10_000, 10_001, ()),
+             ("specs/bpe/x.py", 3, "_step", "StakeManager.sol", a + 1, a + 2, ("no such code",)),
+             ("specs/other/x.py", 4, "stake", "StakeManager.sol", a, b, ()),
+             ("specs/bpe/x.py", 5, "stake", "StakeManager.sol", a, b, ()),
+             ("specs/x.py", 6, "stake", "StakeManager.sol", a, b, ())]
     problems = anchor_problems(items)
-    assert len(problems) == 3, problems
+    assert len(problems) == 4, problems
     assert "stake is at" in problems[0] and "not inside one function" in problems[1]
     assert "quotes none of the code" in problems[2]
+    assert "no (single) contracts/other/**/StakeManager.sol" in problems[3]

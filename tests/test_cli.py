@@ -12,13 +12,13 @@ def test_verify_exits_3_on_a_compiler_error_and_reports_it(monkeypatch, tmp_path
     import harness.evm.compile as compile_mod
 
     def broken_compile(*a, **k):
-        raise CompileError("contracts/StakeManager.sol:12:5: ParserError: Expected ';' but got '}'",
-                           [{"file": "contracts/StakeManager.sol", "line": 12, "column": 5,
+        raise CompileError("contracts/bpe/StakeManager.sol:12:5: ParserError: Expected ';' but got '}'",
+                           [{"file": "contracts/bpe/StakeManager.sol", "line": 12, "column": 5,
                              "severity": "error", "type": "ParserError", "message": "Expected ';' but got '}'"}])
 
     monkeypatch.setattr(compile_mod, "compile_contracts", broken_compile)
     assert cli.main(["verify", "--out", str(tmp_path)]) == 3
-    assert "contracts/StakeManager.sol:12:5" in capsys.readouterr().err
+    assert "contracts/bpe/StakeManager.sol:12:5" in capsys.readouterr().err
     doc = json.loads((tmp_path / "verify.json").read_text())
     assert doc["exit_code"] == 3 and doc["checks"][0]["status"] == "ERROR"
     assert "ERROR" in (tmp_path / "REPORT.md").read_text()

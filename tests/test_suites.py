@@ -41,6 +41,21 @@ def test_every_reference_of_a_registered_suite_resolves(name):
         assert suite_of_contract(contract) is s
 
 
+@pytest.mark.parametrize("name", suite_names())
+def test_a_suites_solidity_lives_in_its_own_folder(name):
+    """A suite is a package: its mutated sources and the source of every contract it deploys lie under
+    contracts/<suite>/ (the compiler reads every suite's folder; nothing of a suite directly in contracts/)."""
+    from harness.evm.compile import compile_contracts
+
+    s = get_suite(name)
+    folder = f"contracts/{name}/"
+    assert all(p.startswith(folder) for p in s.mutation_sources.values()), s.mutation_sources
+    build = compile_contracts()
+    outside = {d.name: build.get(d.name).source_path for d in s.resolve(s.deployments)
+               if not build.get(d.name).source_path.startswith(folder)}
+    assert not outside, f"deployed by suite {name} but not under {folder}: {outside}"
+
+
 def test_an_unknown_suite_is_an_input_error_naming_the_registered_ones():
     with pytest.raises(InputError, match=r"--suite nope: no such suite \(registered: bpe\)"):
         get_suite("nope")

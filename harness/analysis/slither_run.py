@@ -21,8 +21,11 @@ kept (the `pragma` finding names our files and OpenZeppelin's).
 Stable ids: `SLITHER-<detector>-<h>`, h = the first 10 hex digits of sha256(detector, contract,
 function, description) where the description is normalized: repository root removed, line numbers
 (`#12`, `#12-20`) removed, lines stripped and sorted. So an id survives moving the repository, edits
-that shift lines, and detectors that list elements in another order. Two findings that normalize to
-the same id get `-2`, `-3`, ... in source order.
+that shift lines, and detectors that list elements in another order. It does not survive moving a
+source file inside the repository (the description names the repo-relative path, e.g.
+`contracts/bpe/StakeManager.sol`): such a move re-keys the triage file's entries, each keeping its
+detector, contract and justification. Two findings that normalize to the same id get `-2`, `-3`, ...
+in source order.
 
 Nothing but the triage file hides a finding: slither's in-source `// slither-disable...` comments are
 ignored (`show_ignored_findings`) and its `slither.db.json` triage database is never read.

@@ -5,6 +5,10 @@ the npm libraries), runs `bin/solc` (a `solc` command-line shim over solc-js) wi
 root, and parses the output with crytic-compile's `SolcStandardJson` platform, so that the same
 `CryticCompile` object can be handed to slither (`Slither(build.crytic)`).
 
+Sources: by default every *.sol under contracts/, that is every suite's folder (`contracts/<suite>/`,
+BPE's is `contracts/bpe/`) in one compilation; the source unit names are the repo-relative paths, so
+they name the suite's folder (and solc's metadata hash, which covers them, changes when a file moves).
+
 crytic-compile drops what it does not model (storage layouts, link references), so the platform
 subclass `CachedStandardJson` keeps the raw solc output, from which the `Artifact`s are built.
 
@@ -91,7 +95,7 @@ class Artifact:
     """One compiled contract, as solc produced it."""
 
     name: str  # contract name, e.g. "StakeManager"
-    source_path: str  # repo-relative, e.g. "contracts/StakeManager.sol"
+    source_path: str  # repo-relative, e.g. "contracts/bpe/StakeManager.sol"
     abi: list
     bytecode: bytes  # creation code
     runtime: bytes  # deployed code
@@ -135,7 +139,7 @@ class Build:
     cache_hit: bool = False
 
     def get(self, name: str) -> Artifact:
-        """The artifact for "StakeManager" or "contracts/StakeManager.sol:StakeManager"."""
+        """The artifact for "StakeManager" or "contracts/bpe/StakeManager.sol:StakeManager"."""
         if name in self.artifacts:
             return self.artifacts[name]
         by_qualified = {a.qualified_name: a for a in self.artifacts.values()}
@@ -588,7 +592,7 @@ def compile_contracts(
     remappings: list[str] | None = None,
     cache_dir: Path | None = None,
 ) -> Build:
-    """Compile `sources` (default: every *.sol under root/contracts/) with solc run in `root`.
+    """Compile `sources` (default: every *.sol under root/contracts/, every suite's) with solc run in `root`.
 
     Relative source paths and remapping targets are relative to root. Raises CompileError on a compiler
     error, a failure of the shim, or a contract that needs library linking.

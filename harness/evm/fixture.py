@@ -1,10 +1,14 @@
-"""The world on an EVM: compile the suite, deploy it as `specs/bpe/system.py` describes, snapshot.
+"""The world on an EVM: compile a suite, deploy it as its declaration describes, snapshot.
 
 Deployment is by the fixed deployer at nonces 0, 1, ... so that the addresses are the ones the
-models use (checked here: a mismatch is a workbench error, never silently remapped). When a
-contract of the suite needs Superfluid, the real framework (npm 1.15.2 artifacts) and a wrapper
-SuperToken are deployed first, by Superfluid's own deployer; their addresses are deterministic and
-checked against `specs.bpe.system.SUPERFLUID` the same way.
+models use (checked here: a mismatch is a workbench error, never silently remapped). When the
+suite's deployments declare an environment (`Deployment.environment`, one of `ENVIRONMENTS`: for
+BPE "superfluid", the real framework from its npm 1.15.2 artifacts and a wrapper SuperToken,
+deployed first by Superfluid's own deployer), it is deployed first, and its deterministic
+addresses are checked the same way against the suite's `constants[<environment>]`.
+
+    from harness.evm.fixture import deploy
+    fx = deploy("pyrevm", get_suite("bpe"))
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from specs.errors import EngineError
-from harness.evm.abi import ABIRegistry, ContractABI
+from harness.evm.abi import ABIRegistry
 from harness.evm.compile import Artifact, Build, compile_contracts
 from harness.evm.engine import Contract, Engine, deploy_contract, make_engine
 from specs.bpe.system import DEPLOYMENTS, SUPERFLUID
@@ -46,38 +50,84 @@ def suite_artifacts(build: Build | None = None, overrides: dict[str, Path] | Non
     return arts
 
 
+# The external systems a suite's contracts can be deployed onto, by the name a Deployment's
+# `environment` gives: "module:function", the function taking an engine name and returning an
+# Environment on a fresh engine of that name.
+ENVIRONMENTS: dict[str, str] = {
+    "superfluid": "harness.evm.superfluid:deploy_environment",
+}
+
+
+@dataclass
+class Environment:
+    """An external system deployed on a fresh engine: the engine itself, the ABI registry its events
+    decode with, the handles the fuzzer calls (name -> Contract), the addresses constructor arguments
+    refer to by name, and the system's own handle (the Superfluid Framework) if it has one."""
+
+    engine: Engine
+    registry: ABIRegistry
+    contracts: dict[str, Contract]
+    addresses: dict[str, int]
+    handle: object = None
+
+
+def deploy_environment(name: str, engine_name: str, expected: dict[str, int] | None) -> Environment:
+    """Environment `name` on a fresh engine, its addresses checked against `expected` (the ones the
+    suite's models use: its declaration's `constants[name]`). An unknown environment, or expected
+    addresses missing or different, is an EngineError: never silently remapped."""
+    from specs.suite import resolve
+
+    if name not in ENVIRONMENTS:
+        raise EngineError(f"unknown environment {name!r} (known: {', '.join(ENVIRONMENTS)})")
+    if expected is None:
+        raise EngineError(f"environment {name!r}: the suite declares no expected addresses for it "
+                          f"(its constants[{name!r}])")
+    env: Environment = resolve(ENVIRONMENTS[name])(engine_name)
+    for key, addr in env.addresses.items():
+        if key not in expected:
+            raise EngineError(f"{name} {key} deployed at {addr:#x} on {env.engine.name}; the models name no "
+                              f"address for it")
+        if expected[key] != addr:
+            raise EngineError(f"{name} {key} deployed at {addr:#x} on {env.engine.name}, the models expect "
+                              f"{expected[key]:#x}")
+    return env
+
+
+def deploy(engine_name: str, suite: object, build: Build | None = None,
+           overrides: dict[str, Path] | None = None) -> Fixture:
+    """A registered suite (specs.suite.Suite) deployed on a fresh engine: its deployments, onto the
+    environments they declare, checked against the addresses in its constants."""
+    deployments = suite.resolve(suite.deployments)  # type: ignore[attr-defined]
+    return deploy_suite(engine_name, suite_artifacts(build, overrides, deployments), deployments,
+                        environment_addresses=suite.constants)  # type: ignore[attr-defined]
+
+
 def deploy_suite(engine_name: str, artifacts: dict[str, Artifact],
-                 deployments: tuple[Deployment, ...] = DEPLOYMENTS) -> Fixture:
-    needs_superfluid = any(d.environment == "superfluid" for d in deployments)
+                 deployments: tuple[Deployment, ...] = DEPLOYMENTS,
+                 environment_addresses: dict[str, dict[str, int]] | None = None) -> Fixture:
+    """`deployments` by the fixed deployer at nonces 0, 1, ... on a fresh engine, after the one
+    environment they declare (if any); every address checked against the models'. Environment
+    addresses come from `environment_addresses` (a suite's constants: environment name -> name ->
+    address)."""
+    if environment_addresses is None:
+        environment_addresses = {"superfluid": dict(SUPERFLUID)}
+    names = sorted({d.environment for d in deployments if d.environment})
+    if len(names) > 1:
+        raise EngineError(f"deployments on {len(names)} environments ({', '.join(names)}): one engine holds one")
     contracts: dict[str, Contract] = {}
     framework = None
-    if needs_superfluid:
-        from harness.evm import superfluid as sf
-
-        engine = sf.make_superfluid_engine(engine_name)
-        framework = sf.deploy_framework(engine)
-        token = sf.deploy_wrapper_supertoken(framework)
-        registry = framework.registry
-        found = {
-            "Host": framework.addresses["host"],
-            "GDA": framework.addresses["gda"],
-            "GDAv1Forwarder": framework.addresses["gdaV1Forwarder"],
-            "SuperToken": token.address,
-            "SuperTokenUnderlying": token.underlying.address,
-        }
-        for name, addr in found.items():
-            if SUPERFLUID[name] != addr:
-                raise EngineError(f"Superfluid {name} deployed at {addr:#x} on {engine.name}, the models expect "
-                                  f"{SUPERFLUID[name]:#x}")
-        contracts.update(GDAv1Forwarder=framework.gda_forwarder, SuperToken=token.super_token,
-                         SuperTokenUnderlying=token.underlying)
+    env_addrs: dict[str, int] = {}
+    if names:
+        env = deploy_environment(names[0], engine_name, environment_addresses.get(names[0]))
+        engine, registry, framework, env_addrs = env.engine, env.registry, env.handle, env.addresses
+        contracts.update(env.contracts)
     else:
         engine = make_engine(engine_name)
         registry = ABIRegistry()
     expected = addresses(deployments)
     for d in deployments:
         art = artifacts[d.name]
-        c = deploy_contract(engine, art.abi, art.bytecode, d.ctor_args({**SUPERFLUID, **expected}), sender=DEPLOYER,
+        c = deploy_contract(engine, art.abi, art.bytecode, d.ctor_args({**env_addrs, **expected}), sender=DEPLOYER,
                             registry=registry)
         if c.address != expected[d.name]:
             raise EngineError(f"{d.name} deployed at {c.address:#x} on {engine.name}, the models expect "

@@ -438,3 +438,30 @@ def buffer_deposit(fw: Framework, token: Any, distributor: int, pool: Any) -> Ou
     """The GDA's flow record distributor -> pool: (lastUpdated, flowRate, deposit); `deposit` is the
     buffer locked for the flow distribution (liquidation period x rate, rounded up by the GDA)."""
     return fw.gda.view("getFlow", _addr(token), distributor, _addr(pool))
+
+
+# ---------------------------------------------------------------------------
+# the Superfluid framework as a suite's environment (harness/evm/fixture.py)
+# ---------------------------------------------------------------------------
+
+
+def deploy_environment(engine_name: str) -> Any:
+    """A fresh engine with the framework and one wrapper SuperToken deployed: what a suite whose
+    deployments declare the environment "superfluid" is deployed onto. The addresses it reports
+    (Host, GDA, GDAv1Forwarder, SuperToken, SuperTokenUnderlying) are the names constructor
+    arguments refer to; the handles of the forwarder and the token pair join the fixture's contracts."""
+    from harness.evm.fixture import Environment
+
+    engine = make_superfluid_engine(engine_name)
+    framework = deploy_framework(engine)
+    token = deploy_wrapper_supertoken(framework)
+    found = {
+        "Host": framework.addresses["host"],
+        "GDA": framework.addresses["gda"],
+        "GDAv1Forwarder": framework.addresses["gdaV1Forwarder"],
+        "SuperToken": token.address,
+        "SuperTokenUnderlying": token.underlying.address,
+    }
+    contracts = {"GDAv1Forwarder": framework.gda_forwarder, "SuperToken": token.super_token,
+                 "SuperTokenUnderlying": token.underlying}
+    return Environment(engine, framework.registry, contracts, found, framework)

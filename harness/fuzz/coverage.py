@@ -11,8 +11,8 @@ and that into a line and into the innermost FunctionDefinition / ModifierDefinit
 source range contains it; instructions mapped to a function's whole definition (ABI decoding, the
 return jump, the shared STOP the optimizer deduplicates across functions) do not count, so a function
 is reached when an instruction of its body ran. Constructors are left out (they never run in the
-runtime code). Only our own sources count (`contracts/**`; not node_modules), and only
-entries with a file index >= 0.
+runtime code). Only our own sources count (`contracts/**`, every suite's folder; not node_modules),
+and only entries with a file index >= 0.
 
 Branches (an approximation): every JUMPI whose location is in our source and inside a function body,
 deduplicated by source location. Its "true"/"false" are the condition's truth where the AST says what

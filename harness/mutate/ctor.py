@@ -1,6 +1,6 @@
 """Constructor differential: what the fuzzer cannot reach, because it deploys the suite once.
 
-For each deployed contract of the suite with constructor arguments, and for each argument, the
+For each deployed contract of a registered suite with constructor arguments, and for each argument, the
 contract is deployed with that argument set to zero (the others as in the suite) on a fresh pyrevm
 engine, and the model's `construct` is called with the same arguments: both must revert with the same
 error, or both succeed. A mutant that removes or negates a constructor's zero-address check is
@@ -14,8 +14,8 @@ from typing import Any
 from harness.evm.abi import ABIRegistry
 from harness.evm.engine import deploy_contract, make_engine
 from specs.kernel import Address, Revert
-from specs.bpe.system import DEPLOYMENTS, SUPERFLUID, addresses
-from specs.deploy import DEPLOYER
+from specs.deploy import DEPLOYER, addresses
+from specs.suite import suites
 
 
 def _model_outcome(cls: Any, args: tuple[int, ...]) -> str:
@@ -36,21 +36,26 @@ def _evm_outcome(engine: Any, artifact: Any, args: tuple[int, ...]) -> str:
 
 
 def constructor_differences(artifacts: dict[str, Any], names: list[str] | None = None) -> list[str]:
-    """Differences between model and EVM constructors with one argument zeroed at a time."""
-    addrs = {**SUPERFLUID, **addresses(DEPLOYMENTS)}
+    """Differences between model and EVM constructors with one argument zeroed at a time, for the
+    contracts `names` (default: every deployed contract of every registered suite)."""
     engine = make_engine("pyrevm")
     out = []
-    for d in DEPLOYMENTS:
-        if names is not None and d.name not in names:
-            continue
-        if not hasattr(d.model, "construct") or not d.ctor_types:
-            continue
-        args = tuple(d.ctor_args(addrs))
-        for i, t in enumerate(d.ctor_types):
-            if t != "address":
+    for suite in suites():
+        deployments = suite.resolve(suite.deployments)
+        # the arguments as deployed: addresses of the suite's contracts and of its environments
+        addrs = {k: v for env in suite.environment for k, v in suite.constants.get(env, {}).items()}
+        addrs.update(addresses(deployments))
+        for d in deployments:
+            if names is not None and d.name not in names:
                 continue
-            zeroed = args[:i] + (0,) + args[i + 1:]
-            m, e = _model_outcome(d.model, zeroed), _evm_outcome(engine, artifacts[d.name], zeroed)
-            if m != e:
-                out.append(f"{d.name} constructor with argument {i} zero: model {m}, evm {e}")
+            if not hasattr(d.model, "construct") or not d.ctor_types:
+                continue
+            args = tuple(d.ctor_args(addrs))
+            for i, t in enumerate(d.ctor_types):
+                if t != "address":
+                    continue
+                zeroed = args[:i] + (0,) + args[i + 1:]
+                m, e = _model_outcome(d.model, zeroed), _evm_outcome(engine, artifacts[d.name], zeroed)
+                if m != e:
+                    out.append(f"{d.name} constructor with argument {i} zero: model {m}, evm {e}")
     return out

@@ -40,7 +40,7 @@ from typing import Any, Iterator
 from specs.errors import WorkbenchError
 
 
-# Contracts under contracts/ that are mutated, by name: every registered suite's `mutation_sources`
+# Contracts under contracts/<suite>/ that are mutated, by name: every registered suite's `mutation_sources`
 # (specs/suite.py), and the ones that are not (with the reason).
 def _mutated_sources() -> dict[str, str]:
     from specs.suite import suites
@@ -56,9 +56,9 @@ def _mutated_sources() -> dict[str, str]:
 
 MUTATED_SOURCES: dict[str, str] = _mutated_sources()
 NOT_MUTATED = {
-    "contracts/test/TestToken.sol": "the stake token of the tests (OpenZeppelin's ERC20 plus a faucet), not part "
-                                   "of the BPE suite",
-    "contracts/interfaces/*.sol": "interfaces: declarations only, nothing executable to mutate",
+    "contracts/bpe/test/TestToken.sol": "the stake token of the tests (OpenZeppelin's ERC20 plus a faucet), not "
+                                       "one of BPE's protocol contracts",
+    "contracts/bpe/interfaces/*.sol": "interfaces: declarations only, nothing executable to mutate",
 }
 
 ARITH = {"+": ["-"], "-": ["+"], "*": ["/"], "/": ["*"], "%": ["/"]}

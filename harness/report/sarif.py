@@ -29,10 +29,11 @@ reports show; `partialFingerprints["checkId/v1"]` repeats it so that viewers mat
 across runs without hashing source lines.
 
 Locations (repo-relative URIs). From `details["anchors"]` when present, each either a string
-("contracts/StakeManager.sol#L88-101", "path:12", "path:12:5") or an object {"file", "line",
+("contracts/bpe/StakeManager.sol#L88-101", "path:12", "path:12:5") or an object {"file", "line",
 "end_line"?, "column"?}; for compile checks also from `details["errors"]` ({"file", "line",
 "column"}). Otherwise the contract's source: the path in `results.sources` whose file stem is the
-contract name (preferring `contracts/`), else `contracts/<Contract>.sol`. A whole-build check
+contract name (preferring the check's suite folder `contracts/<suite>/`, then `contracts/`), else
+`contracts/<suite>/<Contract>.sol` (`contracts/<Contract>.sol` for a check of no suite). A whole-build check
 (contract "*") without anchors has no location (GitHub code scanning does not display results without
 a location; such checks are ERRORs, which are also in the invocation's notifications).
 """
@@ -277,14 +278,17 @@ def parse_anchor(anchor: Any) -> dict | None:
     return None
 
 
-def contract_source(contract: str, results: Results) -> str | None:
-    """Repo-relative path of a contract's source: from results.sources by file stem (preferring
-    contracts/, then anything outside node_modules/), else contracts/<Contract>.sol; None for "*"."""
+def contract_source(contract: str, results: Results, suite: str = "*") -> str | None:
+    """Repo-relative path of a contract's source: from results.sources by file stem (preferring the
+    suite's folder contracts/<suite>/, then the rest of contracts/, then anything outside node_modules/),
+    else contracts/<suite>/<Contract>.sol (contracts/<Contract>.sol when the check names no suite);
+    None for "*"."""
     if not contract or contract == "*":
         return None
+    folder = "contracts/" if not suite or suite == "*" else f"contracts/{suite}/"
     matches = [p for p in results.sources if PurePosixPath(p).stem == contract]
-    matches.sort(key=lambda p: (not p.startswith("contracts/"), "node_modules/" in p, p))
-    return matches[0] if matches else f"contracts/{contract}.sol"
+    matches.sort(key=lambda p: (not p.startswith(folder), not p.startswith("contracts/"), "node_modules/" in p, p))
+    return matches[0] if matches else f"{folder}{contract}.sol"
 
 
 def _anchors(check: Check, results: Results) -> list[dict]:
@@ -299,7 +303,7 @@ def _anchors(check: Check, results: Results) -> list[dict]:
         raw += d["errors"]
     parsed = [a for a in (parse_anchor(x) for x in raw) if a]
     if not parsed:
-        src = contract_source(check.contract, results)
+        src = contract_source(check.contract, results, check.suite)
         if src:
             parsed.append({"file": src})
     return parsed

@@ -1,4 +1,4 @@
-"""Model of contracts/BackpressurePool.sol: one Superfluid GDA pool per task type, member units from
+"""Model of contracts/bpe/BackpressurePool.sol: one Superfluid GDA pool per task type, member units from
 the sinks' effective capacities (PROTOCOL.md section 6).
 
 - `createPool(taskTypeId)`: anyone, once, for a registered task type. The pool is created through the

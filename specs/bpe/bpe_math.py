@@ -1,4 +1,4 @@
-"""Model of contracts/libraries/BPEMath.sol.
+"""Model of contracts/bpe/libraries/BPEMath.sol.
 
 `sqrt` runs the Solidity loop on concrete values. On symbolic values a loop cannot be unrolled, so
 it returns a fresh `r` defined by `r*r <= y < (r+1)*(r+1)`: that is exact only because the loop

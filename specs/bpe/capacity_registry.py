@@ -1,4 +1,4 @@
-"""Model of contracts/CapacityRegistry.sol: task types, sink registration, commit-reveal, EWMA.
+"""Model of contracts/bpe/CapacityRegistry.sol: task types, sink registration, commit-reveal, EWMA.
 
 PROTOCOL.md sections 1, 3, 4, 5, 7 and the CapacityRegistry row of section 10 decide the semantics.
 Decisions beyond that text (each one is in the contract's NatSpec too):

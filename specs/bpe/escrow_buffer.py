@@ -1,4 +1,4 @@
-"""Model of contracts/EscrowBuffer.sol: lump payments per task type wait in a FIFO queue and are
+"""Model of contracts/bpe/EscrowBuffer.sol: lump payments per task type wait in a FIFO queue and are
 released into the task type's GDA pool no faster than the sinks' priced capacity (PROTOCOL.md
 section 8).
 

@@ -1,4 +1,4 @@
-"""Model of contracts/Pipeline.sol: chains of task types paid together (PROTOCOL.md section 9).
+"""Model of contracts/bpe/Pipeline.sol: chains of task types paid together (PROTOCOL.md section 9).
 
 - `createPipeline(stages, weightsBps)` (governance): 2..MAX_STAGES distinct task types with pools,
   nonzero weights summing to 10000; ids count from 1.

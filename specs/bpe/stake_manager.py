@@ -1,4 +1,4 @@
-"""Model of contracts/StakeManager.sol: sinks stake an ERC20; the stake caps their capacity.
+"""Model of contracts/bpe/StakeManager.sol: sinks stake an ERC20; the stake caps their capacity.
 
 Decisions (the blueprint leaves these open; PROTOCOL.md will take them over with the suite):
 

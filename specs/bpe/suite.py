@@ -23,12 +23,12 @@ SUITE = Suite(
     fuzz_machine="harness.fuzz.bpe.system:SystemMachine",
     prepared_state="harness.fuzz.bpe.system:PREPARE",
     mutation_sources={
-        "StakeManager": "contracts/StakeManager.sol",
-        "CapacityRegistry": "contracts/CapacityRegistry.sol",
-        "BackpressurePool": "contracts/BackpressurePool.sol",
-        "EscrowBuffer": "contracts/EscrowBuffer.sol",
-        "Pipeline": "contracts/Pipeline.sol",
-        "BPEMath": "contracts/libraries/BPEMath.sol",
+        "StakeManager": "contracts/bpe/StakeManager.sol",
+        "CapacityRegistry": "contracts/bpe/CapacityRegistry.sol",
+        "BackpressurePool": "contracts/bpe/BackpressurePool.sol",
+        "EscrowBuffer": "contracts/bpe/EscrowBuffer.sol",
+        "Pipeline": "contracts/bpe/Pipeline.sol",
+        "BPEMath": "contracts/bpe/libraries/BPEMath.sol",
     },
     invariant_modules=("invariants.bpe.all",),
     proof_parts=(

@@ -1,4 +1,4 @@
-"""Model of contracts/test/TestToken.sol: OpenZeppelin 5.1 ERC20 plus an open `mint` faucet.
+"""Model of contracts/bpe/test/TestToken.sol: OpenZeppelin 5.1 ERC20 plus an open `mint` faucet.
 
 The staking token of the suite. The model follows OpenZeppelin's `ERC20.sol` statement by statement
 (node_modules/@openzeppelin/contracts/token/ERC20/ERC20.sol), including the order of its checks

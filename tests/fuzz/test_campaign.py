@@ -16,7 +16,7 @@ from harness.fuzz.bpe.system import SystemMachine
 from invariants.registry import REGISTRY, Invariant
 from specs.kernel import U128
 from specs.bpe.system import build_system
-from tests.fixtures.broken_models import TWINS
+from tests.bpe.fixtures.broken_models import TWINS
 
 MACHINES = (StakeManagerMachine, SystemMachine, crf.CapacityRegistryMachine)
 
@@ -86,8 +86,8 @@ def test_a_set_up_step_model_and_contract_both_reject_is_a_finding_with_its_repl
     protocol's implementation, naming the step and the error), not an engine ERROR, and it replays."""
     from harness.fuzz.runner import replay
     from harness.fuzz.bpe.system import PREPARE
-    from tests.fixtures.broken_capacity_registry_models import HashWithoutSink
-    from tests.fixtures.broken_contracts import BROKEN
+    from tests.bpe.fixtures.broken_capacity_registry_models import HashWithoutSink
+    from tests.bpe.fixtures.broken_contracts import BROKEN
 
     artifacts = suite_artifacts(overrides={"CapacityRegistry": BROKEN / "capacity_registry_hash_without_sink.sol"})
     fixture = deploy_suite("pyrevm", artifacts)

@@ -40,10 +40,10 @@ def _run(fx, artifacts, solc_output, seq):
 
 
 def _stake_zero_branch(cov: dict) -> dict:
-    lines = Path("contracts/StakeManager.sol").read_text().splitlines()
+    lines = Path("contracts/bpe/StakeManager.sol").read_text().splitlines()
     stake_line = next(i for i, t in enumerate(lines, 1) if "function stake(" in t)
     want = next(i for i, t in enumerate(lines, 1) if i > stake_line and "if (amount == 0)" in t)
-    [b] = [b for b in cov["branches"] if b["file"] == "contracts/StakeManager.sol" and b["line"] == want]
+    [b] = [b for b in cov["branches"] if b["file"] == "contracts/bpe/StakeManager.sol" and b["line"] == want]
     return b
 
 

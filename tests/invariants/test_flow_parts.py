@@ -9,7 +9,7 @@ from invariants.registry import REGISTRY
 from specs.kernel import I96, Address, Bool, Msg, U128, U256
 from specs.bpe.superfluid import SuperfluidPool
 from specs.bpe.system import SUPERFLUID, build_system
-from tests.fixtures.broken_flow_models import DisconnectedKeepsClaimGDA
+from tests.bpe.fixtures.broken_flow_models import DisconnectedKeepsClaimGDA
 
 ADMIN, MEMBER, OTHER = Address(0xAD01), Address(0x3E01), Address(0x3E02)
 RATE = I96(1000)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from harness.evm.compile import REPO, compile_contracts
-from harness.mutate.operators import MUTATED_SOURCES, generate
+from harness.mutate.operators import MUTATED_SOURCES, NOT_MUTATED, generate
 from harness.mutate.report import checks_from_results, score
 from harness.mutate.run import (
     EQUIVALENT,
@@ -61,6 +61,22 @@ def test_a_mutant_is_the_original_with_exactly_one_edit(mutants):
         assert m.diff(source).count("\n-") >= 1
 
 
+def test_every_source_is_mutated_or_listed_as_not_mutated_with_a_reason():
+    """NOT_MUTATED's paths (globs) name real files, none of them mutated, and together with the mutated
+    sources they cover contracts/: a stale path would give a reason for nothing and hide a file that is
+    neither mutated nor explained."""
+    mutated = set(MUTATED_SOURCES.values())
+    explained: set[str] = set()
+    for pattern in NOT_MUTATED:
+        files = sorted(p.relative_to(REPO).as_posix() for p in REPO.glob(pattern))
+        assert files, f"NOT_MUTATED: {pattern} matches no file"
+        assert not mutated & set(files), pattern
+        explained |= set(files)
+    # and every Solidity file under contracts/ is one or the other
+    every = {p.relative_to(REPO).as_posix() for p in (REPO / "contracts").rglob("*.sol")}
+    assert every - mutated - explained == set()
+
+
 def test_access_control_checks_are_recognised(mutants):
     access = {m.id for m in mutants.values() if m.op == "access-removed"}
     assert "StakeManager.access-removed.L54C9" in access  # setSlasher: msg.sender != governance
@@ -76,7 +92,7 @@ def test_materialized_mutant_imports_point_back_into_contracts(mutants, tmp_path
     assert '"./libraries/BPEMath.sol"' in text  # the mutated copy
     for target in re.findall(r'from "(\.[^"]+)"', text):
         assert (overrides["StakeManager"].parent / target).resolve().is_file(), target
-    assert "y > 4" in (base / "libraries" / "BPEMath.sol").read_text()
+    assert "y > 4" in (base / "bpe" / "libraries" / "BPEMath.sol").read_text()  # its path below contracts/
 
 
 @pytest.mark.slow

@@ -13,7 +13,7 @@ from harness.fuzz.evm_replay import replay_on_evm
 from invariants.bpe.assume_guarantee import ESCROW_TRANSITIONS, GUARANTEES, escrow_buffer_prover
 from invariants.prover import unsupported_obligations
 from invariants.registry import REGISTRY, STEP_REGISTRY
-from tests.fixtures.broken_invariant_models import ESCROW_TWINS
+from tests.bpe.fixtures.broken_invariant_models import ESCROW_TWINS
 
 
 @pytest.mark.slow

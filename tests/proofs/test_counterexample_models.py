@@ -11,7 +11,7 @@ import pytest
 import invariants.bpe.all  # noqa: F401
 from invariants.prover import OTHER_MODELS, PROVED_DEPLOYMENTS, Prover
 from specs.bpe.system import build_system
-from tests.fixtures.broken_invariant_models import TWINS
+from tests.bpe.fixtures.broken_invariant_models import TWINS
 
 TWIN = "capacity_registry_window_off_by_one"
 

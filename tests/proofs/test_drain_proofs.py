@@ -22,7 +22,7 @@ from invariants.registry import REGISTRY, STEP_REGISTRY
 from specs.bpe.escrow_buffer import MAX_DRAIN_ENTRIES, Drained, EscrowBuffer
 from specs.kernel import U256, Address, Bytes32, Msg
 from tests.checkers import tiered
-from tests.fixtures.broken_drain_models import DRAIN_TWINS, LOOP_BODY_TWINS
+from tests.bpe.fixtures.broken_drain_models import DRAIN_TWINS, LOOP_BODY_TWINS
 
 DRAIN_INVARIANTS = ("BPE-BUFFER-001", "BPE-BUFFER-002", "BPE-BUFFER-003", "BPE-BUFFER-004")
 

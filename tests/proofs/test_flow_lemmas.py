@@ -9,7 +9,7 @@ import pytest
 from invariants.prover import Prover
 from invariants.bpe.superfluid import LEMMAS
 from specs.bpe import superfluid as sf
-from tests.fixtures.broken_invariant_models import GDA_FUNCTION_TWINS
+from tests.bpe.fixtures.broken_invariant_models import GDA_FUNCTION_TWINS
 
 
 @pytest.mark.slow

@@ -8,7 +8,7 @@ import pytest
 
 from invariants.bpe import flow
 from tests.checkers import tiered
-from tests.fixtures.broken_flow_models import FLOW_TWINS
+from tests.bpe.fixtures.broken_flow_models import FLOW_TWINS
 
 
 @pytest.fixture(scope="module")

@@ -32,7 +32,7 @@ from specs.bpe.escrow_buffer import EscrowBuffer
 from specs.kernel import U256, Address, Bytes32, Msg, Revert, external, fresh
 from specs.bpe.pipeline import BPS, Pipeline, TransferFailed, UnknownPipeline, NothingToDrain, PipelineDeposited
 from specs.bpe.system import GOVERNANCE
-from tests.fixtures.broken_pipeline_models import PIPELINE_TWINS
+from tests.bpe.fixtures.broken_pipeline_models import PIPELINE_TWINS
 
 EXPECTED = [
     "BPE-BUFFER-ROW-001/EscrowBuffer.deposit", "BPE-BUFFER-ROW-001/EscrowBuffer.drain",

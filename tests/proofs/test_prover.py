@@ -16,7 +16,7 @@ from invariants.registry import REGISTRY, STEP_REGISTRY, Call, step_failures
 from specs.kernel import Address, Msg
 from specs.bpe.system import build_system
 from tests.checkers import tiered
-from tests.fixtures.broken_invariant_models import TWINS
+from tests.bpe.fixtures.broken_invariant_models import TWINS
 
 FAMILIES = ("BPE-CAP-001", "BPE-CAP-002", "BPE-STAKE-001", "BPE-STAKE-002", "BPE-STAKE-003", "BPE-COMMIT-001",
             "BPE-COMMIT-002", "BPE-EWMA-001", "BPE-REBAL-003")

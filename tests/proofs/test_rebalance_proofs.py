@@ -20,7 +20,7 @@ from invariants.registry import REGISTRY, STEP_REGISTRY
 from specs.bpe import superfluid as sf
 from specs.kernel import I128, I256, U32
 from tests.checkers import tiered
-from tests.fixtures.broken_rebalance_models import REBALANCE_TWINS
+from tests.bpe.fixtures.broken_rebalance_models import REBALANCE_TWINS
 
 
 @pytest.fixture(scope="module")

@@ -71,7 +71,7 @@ def test_the_step_check_catches_a_broken_twin_the_differential_cannot(monkeypatc
     from harness.fuzz.bpe.system import SINKS, T1, call, commit_hash, prepared_differential
     from invariants.registry import REGISTRY
     from specs.bpe.system import build_system
-    from tests.fixtures.broken_invariant_models import TWINS
+    from tests.bpe.fixtures.broken_invariant_models import TWINS
 
     contract, model, source, invariant, _ = TWINS["capacity_registry_window_off_by_one"]
     checked = [0]

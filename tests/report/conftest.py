@@ -31,8 +31,8 @@ def sample_results() -> Results:
         },
         compiler={"version": "0.8.28", "evm_version": "cancun", "optimizer": {"enabled": True, "runs": 200}},
         sources={
-            "contracts/StakeManager.sol": _sha("StakeManager"),
-            "contracts/EscrowBuffer.sol": _sha("EscrowBuffer"),
+            "contracts/bpe/StakeManager.sol": _sha("StakeManager"),
+            "contracts/bpe/EscrowBuffer.sol": _sha("EscrowBuffer"),
         },
         bytecode={
             "StakeManager": {
@@ -87,7 +87,7 @@ def sample_results() -> Results:
                 "confirmed": True,
                 "replay_command": "python -m harness.cli replay reports/replays/BPE-CAP-001-unstake.json",
                 "replay_file": "reports/replays/BPE-CAP-001-unstake.json",
-                "anchors": ["contracts/StakeManager.sol#L88-101"],
+                "anchors": ["contracts/bpe/StakeManager.sol#L88-101"],
                 "recommendation": "Cap the amount at the sender's stake before subtracting.",
             },
         )

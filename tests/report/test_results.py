@@ -213,7 +213,7 @@ def test_schema_rejects_a_missing_field(sample_results):
 
 def test_schema_rejects_a_bad_hash(sample_results):
     d = sample_results.to_dict()
-    d["sources"]["contracts/StakeManager.sol"] = "not-a-hash"
+    d["sources"]["contracts/bpe/StakeManager.sol"] = "not-a-hash"
     with pytest.raises(InvalidResults, match="sources"):
         validate(d)
 

@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 
 from harness.report.results import REPO_ROOT, Check, Kind, Results, Status
-from harness.report.sarif import FINGERPRINT_KEY, check_family, parse_anchor, render_sarif
+from harness.report.sarif import FINGERPRINT_KEY, check_family, contract_source, parse_anchor, render_sarif
 from tests.report.shapes import FUZZ_ID, PROOF_ID, real_shaped_results
 
 SCHEMA = REPO_ROOT / "reports" / "schema" / "sarif-schema-2.1.0.json"
@@ -138,13 +138,13 @@ def _physical(result: dict) -> dict:
 def test_locations_are_repo_relative_and_come_from_anchors_or_the_contract_source(sample_results):
     run = _run(sample_results)
     by_id = _results_by_id(run)
-    # a string anchor "contracts/StakeManager.sol#L88-101"
+    # a string anchor "contracts/bpe/StakeManager.sol#L88-101"
     loc = _physical(by_id["BPE-CAP-001/unstake"])
-    assert loc["artifactLocation"]["uri"] == "contracts/StakeManager.sol"
+    assert loc["artifactLocation"]["uri"] == "contracts/bpe/StakeManager.sol"
     assert loc["region"] == {"startLine": 88, "endLine": 101}
-    assert run["artifacts"][loc["artifactLocation"]["index"]]["location"]["uri"] == "contracts/StakeManager.sol"
+    assert run["artifacts"][loc["artifactLocation"]["index"]]["location"]["uri"] == "contracts/bpe/StakeManager.sol"
     # no anchors: the contract's source
-    assert _physical(by_id["BPE-BUFFER-002/deposit"])["artifactLocation"]["uri"] == "contracts/EscrowBuffer.sol"
+    assert _physical(by_id["BPE-BUFFER-002/deposit"])["artifactLocation"]["uri"] == "contracts/bpe/EscrowBuffer.sol"
     # a whole-build check without anchors has no location
     assert "locations" not in by_id["SLITHER"]
     for r in run["results"]:
@@ -156,24 +156,37 @@ def test_locations_are_repo_relative_and_come_from_anchors_or_the_contract_sourc
 def test_object_anchors_and_nested_contract_sources():
     results = real_shaped_results()
     results.add(Check("BPE-CAP-001/StakeManager.stake", Kind.PROOF, "StakeManager", Status.VIOLATED, 0.1,
-                      "cap", {"anchors": [{"file": "contracts/StakeManager.sol", "line": 120},
-                                          {"file": "contracts/libraries/BPEMath.sol", "line": 14, "end_line": 30}]}))
+                      "cap", {"anchors": [{"file": "contracts/bpe/StakeManager.sol", "line": 120},
+                                          {"file": "contracts/bpe/libraries/BPEMath.sol", "line": 14, "end_line": 30}]}))
     results.add(Check("LEMMA-SQRT-009", Kind.LEMMA, "BPEMath", Status.INCONCLUSIVE, 30.0, "lemma",
                       {"message": "solver returned unknown (timeout)"}))
     results.add(Check("COMPILE-BROKEN", Kind.COMPILE, "*", Status.ERROR, 0.1, "compiles",
-                      {"message": "ParserError", "errors": [{"file": "contracts/StakeManager.sol", "line": 12,
+                      {"message": "ParserError", "errors": [{"file": "contracts/bpe/StakeManager.sol", "line": 12,
                                                              "column": 5}]}))
     by_id = _results_by_id(_run(results))
     r = by_id["BPE-CAP-001/StakeManager.stake"]
-    assert _physical(r) == {"artifactLocation": {"uri": "contracts/StakeManager.sol", "index": 0},
+    assert _physical(r) == {"artifactLocation": {"uri": "contracts/bpe/StakeManager.sol", "index": 0},
                             "region": {"startLine": 120}}
     related = r["relatedLocations"][0]["physicalLocation"]
-    assert related["artifactLocation"]["uri"] == "contracts/libraries/BPEMath.sol"
+    assert related["artifactLocation"]["uri"] == "contracts/bpe/libraries/BPEMath.sol"
     assert related["region"] == {"startLine": 14, "endLine": 30}
-    assert _physical(by_id["LEMMA-SQRT-009"])["artifactLocation"]["uri"] == "contracts/libraries/BPEMath.sol"
+    assert _physical(by_id["LEMMA-SQRT-009"])["artifactLocation"]["uri"] == "contracts/bpe/libraries/BPEMath.sol"
     assert _physical(by_id["COMPILE-BROKEN"])["region"] == {"startLine": 12, "startColumn": 5}
-    assert _physical(by_id[PROOF_ID])["artifactLocation"]["uri"] == "contracts/StakeManager.sol"
+    assert _physical(by_id[PROOF_ID])["artifactLocation"]["uri"] == "contracts/bpe/StakeManager.sol"
     assert by_id[FUZZ_ID]["properties"]["replayCommand"].endswith("--engine pyrevm")
+
+
+def test_a_contract_source_is_looked_up_in_its_suites_folder_first():
+    results = Results(sources={"contracts/other/Vault.sol": "11" * 32, "contracts/bpe/Vault.sol": "22" * 32,
+                               "node_modules/x/Vault.sol": "33" * 32})
+    assert contract_source("Vault", results, "bpe") == "contracts/bpe/Vault.sol"
+    assert contract_source("Vault", results, "other") == "contracts/other/Vault.sol"
+    # a suite without a file of that name: the rest of contracts/ before the dependencies
+    assert contract_source("Vault", results, "third") == "contracts/bpe/Vault.sol"
+    # not among the sources: the suite's folder, or contracts/ for a check of no suite
+    assert contract_source("Pool", results, "bpe") == "contracts/bpe/Pool.sol"
+    assert contract_source("Pool", results) == "contracts/Pool.sol"
+    assert contract_source("*", results, "bpe") is None
 
 
 def test_parse_anchor_reads_the_documented_forms():

@@ -46,7 +46,7 @@ from specs.deploy import Deployment
 DEPLOYMENTS: tuple[Deployment, ...] = BASE_DEPLOYMENTS + (
     Deployment("CapacityRegistry", CapacityRegistry, lambda a: (a["StakeManager"], GOVERNANCE), ("address", "address")),
 )
-SOURCES = ("contracts/test/TestToken.sol", "contracts/StakeManager.sol", "contracts/CapacityRegistry.sol")
+SOURCES = ("contracts/bpe/test/TestToken.sol", "contracts/bpe/StakeManager.sol", "contracts/bpe/CapacityRegistry.sol")
 REPLAY_DIR = Path(__file__).resolve().parents[3] / "reports" / "replays"
 
 SINKS = [0xA11CE00000000000000000000000000000000001, 0xB0B0000000000000000000000000000000000002,
@@ -79,7 +79,7 @@ capacity_choices = st.sampled_from(CAPACITY_CHOICES)
 
 
 def artifacts(overrides: dict[str, Path] | None = None) -> dict:
-    """The three contracts' artifacts, compiled from their own sources only (other contracts/ files
+    """The three contracts' artifacts, compiled from their own sources only (other contracts/bpe/ files
     being edited meanwhile cannot break this suite)."""
     return suite_artifacts(compile_contracts(list(SOURCES)), overrides=overrides, deployments=DEPLOYMENTS)
 

@@ -11,8 +11,8 @@ from specs.bpe.capacity_registry import CHAIN_ID, commit_hash
 from specs.kernel import U256, Address, Bytes32
 from specs.bpe.system import GOVERNANCE, addresses
 from tests.checkers import tiered
-from tests.fixtures.broken_capacity_registry_models import BROKEN_MODELS
-from tests.fixtures.broken_models import BROKEN
+from tests.bpe.fixtures.broken_capacity_registry_models import BROKEN_MODELS
+from tests.bpe.fixtures.broken_models import BROKEN
 
 E18 = 10**18
 

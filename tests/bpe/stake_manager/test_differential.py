@@ -9,7 +9,7 @@ from harness import cli
 from harness.evm.fixture import deploy_suite, suite_artifacts
 from harness.fuzz.runner import replay, replay_sequences, run_fuzz
 from tests.checkers import tiered
-from tests.fixtures.broken_models import BROKEN
+from tests.bpe.fixtures.broken_models import BROKEN
 
 
 @pytest.mark.slow

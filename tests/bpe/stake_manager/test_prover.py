@@ -11,7 +11,7 @@ from harness.fuzz.evm_replay import replay_on_evm
 from invariants.prover import Prover
 from specs.bpe.system import CORE_DEPLOYMENTS, build_system
 from tests.checkers import tiered
-from tests.fixtures.broken_models import TWINS
+from tests.bpe.fixtures.broken_models import TWINS
 
 
 @pytest.mark.slow

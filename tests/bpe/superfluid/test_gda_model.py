@@ -2,7 +2,7 @@
 
 - unit tests of the semantic-money rounding rules on small numbers (model only);
 - scripted scenarios and the derandomized differential machine on pyrevm, a few sequences on py-evm;
-- the broken variants of tests/fixtures/broken_gda.py are caught;
+- the broken variants of tests/bpe/fixtures/broken_gda.py are caught;
 - World.clone() isolates the model state (transaction rollback).
 """
 
@@ -14,7 +14,7 @@ from harness.fuzz.bpe import gda
 from specs.bpe import superfluid as sfm
 from specs.kernel import I96, I128, I256, U32, U128, U256, Address, Msg, World
 from tests.checkers import tiered
-from tests.fixtures.broken_gda import BROKEN
+from tests.bpe.fixtures.broken_gda import BROKEN
 
 T0 = U32(1000)
 

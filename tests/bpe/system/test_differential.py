@@ -12,8 +12,8 @@ from harness import cli
 from harness.evm.fixture import deploy_suite, suite_artifacts
 from harness.fuzz.runner import campaign_invariant_ids, replay, replay_sequences, run_fuzz
 from harness.fuzz.bpe.system import PREPARE, SystemMachine
-from tests.fixtures.broken_gda import AdjustmentFlowDropped, RemainderFromDistributor
-from tests.fixtures.broken_models import BROKEN
+from tests.bpe.fixtures.broken_gda import AdjustmentFlowDropped, RemainderFromDistributor
+from tests.bpe.fixtures.broken_models import BROKEN
 
 pytestmark = pytest.mark.slow  # long campaigns or a real node: the second tier (make test-slow)
 
