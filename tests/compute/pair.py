@@ -1,0 +1,201 @@
+"""The compute suite deployed on an EVM engine next to its models (specs/compute/system.py): every call
+goes to both; outcome (success or the revert's error and arguments), return values and events are
+compared, then the whole state: storage through the state view (harness/fuzz/stateview.py), the
+records holding strings (providers, sessions, triggers) through their getters, and ETH balances."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+from harness.evm.compile import compile_contracts
+from harness.evm.fixture import deploy_suite, suite_artifacts
+from harness.fuzz.stateview import diff_systems, read_system
+from specs.compute.compute_staking import StakeRole
+from specs.compute.inference_serving import model_key
+from specs.compute.system import DEPLOYMENTS, OWNER, TREASURY, build_system
+from specs.kernel import (
+    Outcome,     U256, Address, Bool, Bytes32, DynBytes, Enum, Msg, Sint, String, Uint,
+)
+
+ETH = 10**18
+HOUR = 3600
+ENGINES = ("pyrevm", "py-evm")
+# actors: A/B renters and users, P/Q providers, G a guardian, T an attester, X an executor
+A, B, P, Q, G, T, X = 0xA1, 0xB2, 0x9001, 0x9002, 0x6001, 0x7001, 0xE001
+ACTORS = (A, B, P, Q, G, T, X, OWNER, TREASURY)
+MODELS = ("llama-70b", "gpt-x")
+
+
+def plain(v: Any) -> Any:
+    """A model value as the ABI decoder gives it."""
+    if isinstance(v, (Uint, Sint, Address, Enum)):
+        return v.v
+    if isinstance(v, Bool):
+        return bool(v.v)
+    if isinstance(v, Bytes32):
+        return v.to_bytes()
+    if isinstance(v, String):
+        return str(v)
+    if isinstance(v, DynBytes):
+        return v.v
+    if isinstance(v, (tuple, list)):
+        return tuple(plain(x) for x in v)
+    return v
+
+
+def evm_plain(v: Any) -> Any:
+    if isinstance(v, str) and v.startswith("0x") and len(v) == 42:
+        return int(v, 16)
+    if isinstance(v, (tuple, list)):
+        return tuple(evm_plain(x) for x in v)
+    return v
+
+
+def evm_arg(v: Any) -> Any:
+    if isinstance(v, Bool):
+        return bool(v.v)
+    if isinstance(v, Bytes32):
+        return v.to_bytes()
+    if isinstance(v, String):
+        return str(v)
+    if isinstance(v, DynBytes):
+        return v.v
+    if hasattr(v, "v"):
+        return v.v
+    return v
+
+
+@functools.lru_cache(maxsize=None)
+def artifacts(overrides: tuple[tuple[str, str], ...] = ()) -> dict:
+    arts = suite_artifacts(None, deployments=DEPLOYMENTS)
+    for name, path in overrides:
+        arts[name] = compile_contracts([path]).get(name)
+    return arts
+
+
+class Mismatch(AssertionError):
+    pass
+
+
+class Suite:
+    """One engine and one model world, deployed alike, actors funded alike."""
+
+    def __init__(self, engine_name: str, model_overrides: dict | None = None,
+                 contract_overrides: dict[str, str] | None = None):
+        arts = artifacts(tuple(sorted((contract_overrides or {}).items())))
+        self.fx = deploy_suite(engine_name, arts, deployments=DEPLOYMENTS, environment_addresses={})
+        self.engine = self.fx.engine
+        self.system = build_system(model_overrides)
+        self.world = self.system.world
+        for a in ACTORS:
+            self.world.set_balance(a, 1000 * ETH)
+            self.engine.set_balance(a, 1000 * ETH)
+        self.history: list[str] = []
+
+    # -- time -----------------------------------------------------------------------------------
+    @property
+    def now(self) -> int:
+        return self.world.block.timestamp
+
+    def warp(self, timestamp: int) -> None:
+        number = self.world.block.number + 1
+        self.world.block.number = number
+        self.world.block.timestamp = timestamp
+        self.engine.set_block(number=number, timestamp=timestamp)
+
+    def skip(self, seconds: int) -> None:
+        self.warp(self.now + seconds)
+
+    # -- calls ----------------------------------------------------------------------------------
+    def call(self, name: str, fn: str, sender: int, *args: Any, value: int = 0) -> Any:
+        """The call on both sides; raises Mismatch on any difference (outcome, error, returned value,
+        events, state). Returns the model's outcome."""
+        addr = self.system.addrs[name]
+        m = self.world.transact(addr, fn, Msg(Address(sender), U256(value)), *args)
+        e = self.fx.contracts[name].transact(fn, *(evm_arg(a) for a in args), sender=sender, value=value)
+        step = f"{name}.{fn}{tuple(plain(a) for a in args)} from {sender:#x} value {value}"
+        self.history.append(step)
+        diffs = []
+        if m.ok != e.ok:
+            diffs.append(f"success: model {m.ok} ({m.error}), evm {e.ok} ({e.error})")
+        elif not m.ok:
+            m_err = (m.error.abi_name(), plain(m.error.args()))
+            e_err = (e.error.name, evm_plain(tuple(e.error.args)))
+            if m_err != e_err:
+                diffs.append(f"error: model {m_err}, evm {e_err}")
+        else:
+            e_ret = evm_plain(tuple(e.returned))
+            m_ret = () if m.returned is None else plain(m.returned)
+            if e_ret != () and len(e_ret) == 1:
+                e_ret = e_ret[0]
+            if m_ret != e_ret:
+                diffs.append(f"returned: model {m_ret}, evm {e_ret}")
+        m_ev = [(r.address, r.event.abi_name(), plain(r.event.args())) for r in m.events]
+        e_ev = [(ev.address, ev.name, evm_plain(tuple(ev.args))) for ev in e.events]
+        if m_ev != e_ev:
+            diffs.append(f"events: model {m_ev}, evm {e_ev}")
+        diffs += self.diff()
+        if diffs:
+            raise Mismatch(f"{step} on {self.engine.name}:\n  " + "\n  ".join(diffs))
+        return m
+
+    def expect(self, error: str, name: str, fn: str, sender: int, *args: Any, value: int = 0) -> tuple:
+        """The call, which both sides must revert with `error`; returns the error's arguments."""
+        m = self.call(name, fn, sender, *args, value=value)
+        assert not m.ok and m.error.abi_name() == error, f"expected {error}, got {m.error or 'success'}"
+        return plain(m.error.args())
+
+    def ok(self, name: str, fn: str, sender: int, *args: Any, value: int = 0) -> Any:
+        m = self.call(name, fn, sender, *args, value=value)
+        assert m.ok, f"{name}.{fn} reverted {m.error}"
+        return m.returned
+
+    def view(self, name: str, fn: str, *args: Any) -> Any:
+        """A view on both sides, which must agree; returns the model's value."""
+        c = self.world.contracts[self.system.addrs[name]]
+        if callable(getattr(c, fn)):
+            m = self.world.view(self.system.addrs[name], fn, *args)
+        else:  # a public state variable's getter
+            v = getattr(c, fn)
+            for a in args:
+                v = v[a]
+            m = Outcome(True, v, None, ())
+        e = self.fx.contracts[name].view(fn, *(evm_arg(a) for a in args))
+        if m.ok != e.ok:
+            raise Mismatch(f"view {name}.{fn}: model {m.ok} {m.error}, evm {e.ok} {e.error}")
+        if m.ok:
+            e_ret = evm_plain(tuple(e.returned))
+            if len(e_ret) == 1:
+                e_ret = e_ret[0]
+            if plain(m.returned) != e_ret:
+                raise Mismatch(f"view {name}.{fn}{tuple(plain(a) for a in args)}: model {plain(m.returned)}, evm {e_ret}")
+        return m.returned
+
+    # -- state ----------------------------------------------------------------------------------
+    def keys(self) -> dict:
+        addrs = list(ACTORS) + list(self.system.addrs.values())
+        ids = range(0, 8)
+        return {Address: addrs, StakeRole: [0, 1, 2], U256: list(ids),
+                Bytes32: [int.from_bytes(model_key(String(m)).to_bytes(), "big") for m in MODELS]}
+
+    def diff(self) -> list[str]:
+        evm = read_system(self.fx, self.system, self.keys())
+        out = diff_systems(self.system, evm)
+        # records holding strings, through their getters (ids 1..count)
+        for name, getter, count in (("ComputeRegistry", "getProvider", "providerCount"),
+                                    ("ComputeRental", "getSession", "sessionCount"),
+                                    ("TriggerRegistry", "getTrigger", "triggerCount")):
+            c = self.world.contracts[self.system.addrs[name]]
+            n = getattr(c, count).v
+            e_n = self.fx.contracts[name].view(count).returned[0]
+            if n != e_n:
+                out.append(f"{name}.{count}: model {n}, evm {e_n}")
+                continue
+            for i in range(1, n + 1):
+                m = plain(self.world.view(self.system.addrs[name], getter, U256(i), clone=False).returned)
+                e = evm_plain(tuple(self.fx.contracts[name].view(getter, i).returned))[0]
+                if m != e:
+                    out.append(f"{name}.{getter}({i}): model {m}, evm {e}")
+        return out
