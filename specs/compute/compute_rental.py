@@ -220,7 +220,7 @@ class ComputeRental(HasRecords, ReentrancyGuard):
         end = now if now < s.endTime else s.endTime
         served = end - s.startTime
         duration = s.endTime - s.startTime
-        providerPayment = provider_share(s.deposit, served, duration)
+        providerPayment = self._providerShare(s.deposit, served, duration)
         refund = s.deposit - providerPayment
         self._set(sessionId, active=Bool(False))
         self.terminatedAt[sessionId] = now
@@ -229,6 +229,9 @@ class ComputeRental(HasRecords, ReentrancyGuard):
         self.withdrawable[providerOwner] = self.withdrawable[providerOwner] + providerPayment
         self.withdrawable[s.renter] = self.withdrawable[s.renter] + refund
         self.emit(SessionTerminated(sessionId, msg.sender, providerPayment, refund))
+
+    def _providerShare(self, deposit: U256, served: U256, duration: U256) -> U256:
+        return provider_share(deposit, served, duration)
 
     @external
     def withdraw(self, msg: Msg) -> None:
