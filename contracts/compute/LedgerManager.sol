@@ -29,7 +29,7 @@ contract LedgerManager is ILedgerManager, ReentrancyGuard {
     error InsufficientBalance(uint256 balance, uint256 requested);
 
     /// @notice Credit msg.value to the caller (R-6.2).
-    function deposit() external payable {
+    function deposit() external payable nonReentrant {
         if (msg.value == 0) revert ZeroAmount();
         ethBalances[msg.sender] += msg.value;
         emit Deposited(msg.sender, msg.value);

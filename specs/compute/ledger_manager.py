@@ -56,10 +56,14 @@ class LedgerManager(ReentrancyGuard):
 
     @payable
     def deposit(self, msg: Msg) -> None:
+        """nonReentrant like every ledger function (R-6.5): no deposit from inside a withdrawal's send
+        or a token's transfer."""
+        self._enter()
         if msg.value == 0:
             raise Revert(ZeroAmount())
         self.ethBalances[msg.sender] = self.ethBalances[msg.sender] + msg.value
         self.emit(Deposited(msg.sender, msg.value))
+        self._exit()
 
     @external
     def depositToken(self, msg: Msg, token: Address, amount: U256) -> None:

@@ -95,3 +95,17 @@ def build_system(overrides: dict[str, type[Contract]] | None = None,
         instance: Any = cls.construct(*args) if hasattr(cls, "construct") else cls()
         world.deploy(addrs[d.name], instance)
     return System(world, addrs, models)
+
+
+def _mocks() -> tuple[Deployment, ...]:
+    from specs.compute.ledger_mocks import FalseReturnToken, FeeOnTransferToken, ReenteringWallet
+
+    return (
+        Deployment("FeeOnTransferToken", FeeOnTransferToken),
+        Deployment("FalseReturnToken", FalseReturnToken),
+        Deployment("ReenteringWallet", ReenteringWallet, lambda a: (a["LedgerManager"],), ("address",)),
+    )
+
+
+# The suite plus the adversarial test mocks of contracts/compute/test/LedgerMocks.sol, deployed after it.
+TEST_DEPLOYMENTS: tuple[Deployment, ...] = DEPLOYMENTS + _mocks()

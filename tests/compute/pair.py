@@ -68,8 +68,8 @@ def evm_arg(v: Any) -> Any:
 
 
 @functools.lru_cache(maxsize=None)
-def artifacts(overrides: tuple[tuple[str, str], ...] = ()) -> dict:
-    arts = suite_artifacts(None, deployments=DEPLOYMENTS)
+def artifacts(overrides: tuple[tuple[str, str], ...] = (), deployments: tuple = DEPLOYMENTS) -> dict:
+    arts = suite_artifacts(None, deployments=deployments)
     for name, path in overrides:
         arts[name] = compile_contracts([path]).get(name)
     return arts
@@ -83,11 +83,11 @@ class Suite:
     """One engine and one model world, deployed alike, actors funded alike."""
 
     def __init__(self, engine_name: str, model_overrides: dict | None = None,
-                 contract_overrides: dict[str, str] | None = None):
-        arts = artifacts(tuple(sorted((contract_overrides or {}).items())))
-        self.fx = deploy_suite(engine_name, arts, deployments=DEPLOYMENTS, environment_addresses={})
+                 contract_overrides: dict[str, str] | None = None, deployments: tuple = DEPLOYMENTS):
+        arts = artifacts(tuple(sorted((contract_overrides or {}).items())), deployments)
+        self.fx = deploy_suite(engine_name, arts, deployments=deployments, environment_addresses={})
         self.engine = self.fx.engine
-        self.system = build_system(model_overrides)
+        self.system = build_system(model_overrides, deployments)
         self.world = self.system.world
         for a in ACTORS:
             self.world.set_balance(a, 1000 * ETH)
