@@ -109,3 +109,17 @@ def _mocks() -> tuple[Deployment, ...]:
 
 # The suite plus the adversarial test mocks of contracts/compute/test/LedgerMocks.sol, deployed after it.
 TEST_DEPLOYMENTS: tuple[Deployment, ...] = DEPLOYMENTS + _mocks()
+
+
+def with_identity_registry() -> tuple[Deployment, ...]:
+    """The suite deployed after an identity registry mock (contracts/compute/test/AgentIdentityMock.sol)
+    that ComputeRegistry links agents on (R-3.7); the tests of linkAgent use it."""
+    from specs.compute.agent_identity_mock import AgentIdentityMock
+
+    out: list[Deployment] = [Deployment("AgentIdentityMock", AgentIdentityMock)]
+    for d in DEPLOYMENTS:
+        if d.name == "ComputeRegistry":
+            d = Deployment("ComputeRegistry", ComputeRegistry,
+                           lambda a: (OWNER, a["ComputeStaking"], a["AgentIdentityMock"]), d.ctor_types)
+        out.append(d)
+    return tuple(out)
