@@ -129,8 +129,9 @@ class Ownable2Step(Contract):
         self._owner = msg.sender
         self.emit(OwnershipTransferred(old, msg.sender))
 
-    @external
+    @view
     def renounceOwnership(self, msg: Msg) -> None:
+        """Declared `view` in the contracts (it only reverts)."""
         self._checkOwner(msg)
         raise Revert(RenounceDisabled())
 

@@ -165,6 +165,8 @@ class Suite:
         e = self.fx.contracts[name].view(fn, *(evm_arg(a) for a in args))
         if m.ok != e.ok:
             raise Mismatch(f"view {name}.{fn}: model {m.ok} {m.error}, evm {e.ok} {e.error}")
+        if not m.ok and (m.error.abi_name(), plain(m.error.args())) != (e.error.name, evm_plain(tuple(e.error.args))):
+            raise Mismatch(f"view {name}.{fn}{tuple(plain(a) for a in args)}: model {m.error}, evm {e.error}")
         if m.ok:
             e_ret = evm_plain(tuple(e.returned))
             if len(e_ret) == 1:
@@ -199,3 +201,55 @@ class Suite:
                 if m != e:
                     out.append(f"{name}.{getter}({i}): model {m}, evm {e}")
         return out
+
+
+VIEW_ARGS = {"address": (A, P, G, T, X, 0), "uint256": (0, 1, 2, 3), "uint8": (0, 1, 2), "string": MODELS}
+
+
+def view_calls(abi: Any) -> list[tuple[str, tuple]]:
+    """Every view or pure function of an ABI with every combination of a few arguments per type
+    (VIEW_ARGS), as (name, EVM arguments)."""
+    import itertools
+
+    out = []
+    for fn in abi.functions.values():
+        if fn.mutability not in ("view", "pure") or any(t not in VIEW_ARGS for t in fn.inputs):
+            continue
+        for combo in itertools.product(*(VIEW_ARGS[t] for t in fn.inputs)):
+            out.append((fn.name, tuple(combo)))
+    return out
+
+
+def _model_args(c: Any, fn: str, abi_types: tuple, args: tuple) -> tuple:
+    from harness.fuzz.differential import params_of
+
+    method = getattr(type(c), fn, None)
+    if callable(method):
+        types = [t for _, t in params_of(method)]
+    else:
+        types = [Address if t == "address" else U256 for t in abi_types]
+    return tuple(t(a) for t, a in zip(types, args))
+
+
+def check_views(suite: "Suite") -> int:
+    """Every view and public getter of every contract, at a few arguments, on both sides: same success
+    or error, same value; public constants against the model module's constant of that name. Returns
+    the number of calls compared; raises Mismatch on the first difference."""
+    import sys
+
+    n = 0
+    for name, addr in suite.system.addrs.items():
+        contract = suite.fx.contracts[name]
+        c = suite.world.contracts[addr]
+        for fn, args in view_calls(contract.abi):
+            abi_fn = contract.abi.function(fn, len(args))
+            if not hasattr(c, fn):
+                const = getattr(sys.modules[type(c).__module__], fn)
+                e = contract.view(fn)
+                if e.returned[0] != plain(const) if not isinstance(const, int) else e.returned[0] != const:
+                    raise Mismatch(f"{name}.{fn}: model {const}, evm {e.returned[0]}")
+                n += 1
+                continue
+            suite.view(name, fn, *_model_args(c, fn, abi_fn.inputs, args))
+            n += 1
+    return n
