@@ -36,6 +36,20 @@ def withdraw_twice(s):
     s.expect("NothingToWithdraw", "ComputeRental", "withdraw", P)
 
 
+def terminate_twice(s):
+    setup(s)
+    create(s, 2)
+    s.skip(HOUR)
+    s.ok("ComputeRental", "terminateSession", A, U256(1))
+    s.expect("SessionNotActive", "ComputeRental", "terminateSession", P, U256(1))
+
+
+def session_with_a_leaving_provider(s):
+    setup(s)
+    s.ok("ComputeStaking", "requestUnstake", P, StakeRole.Provider, U256(ETH // 10))
+    s.expect("ProviderUnavailable", "ComputeRental", "createSession", A, U256(1), U256(1), String("k"), value=PRICE)
+
+
 def usage_beyond_allowance(s):
     register(s, P)
     s.ok("InferenceServing", "setModelPrice", P, M, U256(3), U256(11))
@@ -68,12 +82,15 @@ def slash_after_unstake_request(s):
 CONTRACTS = {
     "ComputeRental_proration_rounds_up": (prorated_termination, "SessionTerminated"),
     "ComputeRental_withdraw_keeps_balance": (withdraw_twice, "ComputeRental.withdrawable"),
+    "ComputeRental_terminate_keeps_active": (terminate_twice, "getSession"),
     "InferenceServing_usage_without_allowance": (usage_beyond_allowance, "success: model False"),
     "TriggerRegistry_cron_catch_up": (late_cron, "success: model False"),
 }
 MODELS = {
     "ComputeRental": {bm.ProrationRoundsUp: (prorated_termination, "SessionTerminated"),
-                      bm.WithdrawKeepsBalance: (withdraw_twice, "ComputeRental.withdrawable")},
+                      bm.WithdrawKeepsBalance: (withdraw_twice, "ComputeRental.withdrawable"),
+                      bm.TerminateKeepsActive: (terminate_twice, "getSession")},
+    "ComputeRegistry": {bm.AvailableWithoutStake: (session_with_a_leaving_provider, "success: model True")},
     "InferenceServing": {bm.UsageWithoutAllowance: (usage_beyond_allowance, "success: model True")},
     "TriggerRegistry": {bm.CronCatchUp: (late_cron, "success: model True")},
     "ComputeStaking": {bm.SlashSparesPending: (slash_after_unstake_request, "ComputeStaking.pending")},
@@ -83,8 +100,8 @@ MODEL_CASES = [(name, cls) for name, variants in MODELS.items() for cls in varia
 
 @pytest.mark.parametrize("engine", ["pyrevm", "py-evm"])
 def test_every_scenario_passes_on_the_contracts_and_their_models(engine):
-    scenarios = [v[0] for v in CONTRACTS.values()] + [slash_after_unstake_request]
-    assert len(scenarios) == 5
+    scenarios = [v[0] for v in CONTRACTS.values()] + [slash_after_unstake_request, session_with_a_leaving_provider]
+    assert len(scenarios) == 7
     for scenario in scenarios:
         scenario(Suite(engine))
 
