@@ -137,6 +137,8 @@ class Suite:
         if m_ev != e_ev:
             diffs.append(f"events: model {m_ev}, evm {e_ev}")
         diffs += self.diff()
+        diffs += [f"{inv} fails on the model" for inv in self.failing_invariants(self.system)]
+        diffs += [f"{inv} fails on the EVM" for inv in self.failing_invariants(self.evm_system)]
         if diffs:
             raise Mismatch(f"{step} on {self.engine.name}:\n  " + "\n  ".join(diffs))
         return m
@@ -176,6 +178,22 @@ class Suite:
         return m.returned
 
     # -- state ----------------------------------------------------------------------------------
+    def failing_invariants(self, system: Any) -> list[str]:
+        """The ids (and keys) of the compute state invariants (invariants/compute/) that `system`
+        breaks; Address keys range over the actors and contracts, uint256 keys over ids 0 to 7."""
+        import itertools
+
+        import invariants.compute.all  # noqa: F401  (registers them)
+        from invariants.registry import REGISTRY
+
+        values = {Address: [Address(a) for a in self.keys()[Address]], U256: [U256(i) for i in range(8)]}
+        out = []
+        for inv in REGISTRY.for_contracts(set(self.system.addrs)):
+            for keys in itertools.product(*(values[t] for _, t in inv.keys)):
+                if not inv.holds(system, *keys):
+                    out.append(f"{inv.id}{tuple(plain(k) for k in keys)}")
+        return out
+
     def keys(self) -> dict:
         addrs = list(ACTORS) + list(self.system.addrs.values())
         ids = range(0, 8)
@@ -184,6 +202,7 @@ class Suite:
 
     def diff(self) -> list[str]:
         evm = read_system(self.fx, self.system, self.keys())
+        self.evm_system = evm
         out = diff_systems(self.system, evm)
         # records holding strings, through their getters (ids 1..count)
         for name, getter, count in (("ComputeRegistry", "getProvider", "providerCount"),
