@@ -13,7 +13,7 @@ from specs.compute.trigger_registry import TriggerType
 from specs.kernel import U256, Address, Bool, DynBytes, String
 from tests.compute.fixtures import broken_models as bm
 from tests.compute.fixtures.broken_contracts import BROKEN
-from tests.compute.pair import A, ETH, G, HOUR, P, X, Mismatch, Suite
+from tests.compute.pair import A, B, ETH, G, HOUR, P, X, Mismatch, Suite
 from tests.compute.test_rental import PRICE, create, setup
 from tests.compute.test_staking_registry import register
 from tests.compute.test_inference_ledger_triggers import M, cron
@@ -123,3 +123,27 @@ def test_a_broken_model_is_caught(name, cls):
     s = Suite("pyrevm", model_overrides={name: cls})
     with pytest.raises(Mismatch, match=named):
         scenario(s)
+
+
+def withdraw_from_other_escrows(s):
+    setup(s)
+    s.ok("ComputeStaking", "stake", B, StakeRole.User, value=ETH // 100)
+    create(s, 2, who=A)
+    create(s, 2, who=B)
+    s.skip(HOUR)
+    s.ok("ComputeRental", "terminateSession", A, U256(1))
+    s.ok("ComputeRental", "withdraw", P)
+
+
+@pytest.mark.catches("state-invariants")
+def test_a_pair_broken_alike_is_caught_by_the_solvency_invariant():
+    """Contract and model both keep the withdrawable balance after paying it: they agree on every step,
+    and the rental's solvency (COMP-RENT-001) fails on both states."""
+    variant = "ComputeRental_withdraw_keeps_balance"
+    s = Suite("pyrevm", model_overrides={"ComputeRental": bm.WithdrawKeepsBalance},
+              contract_overrides={"ComputeRental": str(BROKEN / f"{variant}.sol")})
+    with pytest.raises(Mismatch) as e:
+        withdraw_from_other_escrows(s)
+    lines = str(e.value).splitlines()[1:]
+    assert [x.strip() for x in lines] == ["COMP-RENT-001() fails on the model", "COMP-RENT-001() fails on the EVM"]
+    withdraw_from_other_escrows(Suite("pyrevm"))
