@@ -113,6 +113,7 @@ class Suite:
         """The call on both sides; raises Mismatch on any difference (outcome, error, returned value,
         events, state). Returns the model's outcome."""
         addr = self.system.addrs[name]
+        pre_model, pre_evm = self.system.clone(), getattr(self, "evm_system", None)
         m = self.world.transact(addr, fn, Msg(Address(sender), U256(value)), *args)
         e = self.fx.contracts[name].transact(fn, *(evm_arg(a) for a in args), sender=sender, value=value)
         step = f"{name}.{fn}{tuple(plain(a) for a in args)} from {sender:#x} value {value}"
@@ -139,6 +140,11 @@ class Suite:
         diffs += self.diff()
         diffs += [f"{inv} fails on the model" for inv in self.failing_invariants(self.system)]
         diffs += [f"{inv} fails on the EVM" for inv in self.failing_invariants(self.evm_system)]
+        if m.ok:
+            call = self.call_of(name, fn, sender, args)
+            diffs += [f"{x} (model)" for x in self.failing_steps(pre_model, self.system, call)]
+            if pre_evm is not None:
+                diffs += [f"{x} (EVM)" for x in self.failing_steps(pre_evm, self.evm_system, call)]
         if diffs:
             raise Mismatch(f"{step} on {self.engine.name}:\n  " + "\n  ".join(diffs))
         return m
@@ -178,6 +184,22 @@ class Suite:
         return m.returned
 
     # -- state ----------------------------------------------------------------------------------
+    def call_of(self, name: str, fn: str, sender: int, args: tuple) -> Any:
+        from harness.fuzz.differential import params_of
+        from invariants.registry import Call
+
+        method = getattr(type(self.world.contracts[self.system.addrs[name]]), fn)
+        names = [p for p, _ in params_of(method)]
+        return Call(name, fn, Address(sender), dict(zip(names, args)))
+
+    def failing_steps(self, pre: Any, post: Any, call: Any) -> list[str]:
+        """The compute step invariants (invariants/compute/steps.py) broken by one successful call."""
+        import invariants.compute.all  # noqa: F401  (registers them)
+        from invariants.registry import STEP_REGISTRY, step_failures
+
+        keys = {Address: self.keys()[Address], U256: list(range(8))}
+        return step_failures(STEP_REGISTRY.for_contracts(set(self.system.addrs)), pre, post, call, keys)
+
     def failing_invariants(self, system: Any) -> list[str]:
         """The ids (and keys) of the compute state invariants (invariants/compute/) that `system`
         breaks; Address keys range over the actors and contracts, uint256 keys over ids 0 to 7."""

@@ -147,3 +147,18 @@ def test_a_pair_broken_alike_is_caught_by_the_solvency_invariant():
     lines = str(e.value).splitlines()[1:]
     assert [x.strip() for x in lines] == ["COMP-RENT-001() fails on the model", "COMP-RENT-001() fails on the EVM"]
     withdraw_from_other_escrows(Suite("pyrevm"))
+
+
+@pytest.mark.catches("step-invariants")
+def test_a_pair_broken_alike_is_caught_by_a_step_invariant():
+    """Contract and model both catch up missed cron slots: they agree on every step, and the catch-up
+    execution breaks COMP-TRIG-004 (due one interval after the last execution) on both sides."""
+    variant = "TriggerRegistry_cron_catch_up"
+    s = Suite("pyrevm", model_overrides={"TriggerRegistry": bm.CronCatchUp},
+              contract_overrides={"TriggerRegistry": str(BROKEN / f"{variant}.sol")})
+    with pytest.raises(Mismatch) as e:
+        late_cron(s)
+    lines = [x.strip() for x in str(e.value).splitlines()[1:]]
+    assert len(lines) == 2 and all(x.startswith("COMP-TRIG-004 fails across TriggerRegistry.executeTrigger")
+                                   for x in lines), lines
+    assert lines[0].endswith("(model)") and lines[1].endswith("(EVM)")
