@@ -63,7 +63,7 @@ mutate: setup
 
 ## simulate: agent-based simulation of the shipped scenarios on the reference models (reports/sim/)
 simulate: setup
-	$(PY) -m harness.cli simulate run scenarios/*.toml
+	$(PY) -m harness.cli simulate run scenarios/bpe/*.toml
 
 clean:
 	rm -rf .cache reports/out reports/replays .hypothesis .pytest_cache

@@ -142,7 +142,7 @@ def verify_suite(results: Any, suite: Any, build: Any, *, engines: tuple[str, ..
     """One suite's part of verify: deploy it on every engine, prove, fuzz differentially, run the
     mutation sample. Every check added here names the suite, in its `suite` field and in the ids of
     the checks that are not an obligation or a mutant of its own (`suite_check_id`)."""
-    from harness.evm.fixture import deploy_suite, suite_artifacts
+    from harness.evm.fixture import deploy, suite_artifacts
     from harness.fuzz.coverage import coverage_report, record
     from harness.fuzz.runner import replay_sequences, run_fuzz
     from harness.report.results import Check
@@ -158,7 +158,7 @@ def verify_suite(results: Any, suite: Any, build: Any, *, engines: tuple[str, ..
     for eng in engines:
         t0 = time.perf_counter()
         try:
-            fixtures[eng] = deploy_suite(eng, artifacts, deployments=deployments)
+            fixtures[eng] = deploy(eng, suite, artifacts=artifacts)
         except WorkbenchError as e:
             add(Check(suite_check_id(suite, "DEPLOY", eng), "fuzz", "*", "ERROR", time.perf_counter() - t0,
                       f"The suite deploys on {eng}.", {"message": str(e), "engine": eng}))
@@ -236,6 +236,7 @@ def fuzz_check(r: Any, eng: str, origin: str, profile_name: str, suite: Any) -> 
                                "invariant_evaluations": r.evaluations}
     if r.mismatch:
         details["message"] = r.mismatch
+        details["differences"] = [d.to_dict() for d in r.differences]
         details["counterexample"] = {"calls": r.shrunk_steps, "trace": r.trace}
         details["replay_file"] = r.replay_file
         details["replay_command"] = f".venv/bin/python -m harness.cli replay {r.replay_file} --engine {eng}"
@@ -350,7 +351,7 @@ def prove_into(results: Any, fixtures: dict, timeout_ms: int, *, suite: Any, job
 
 
 def replay_cmd(path: Path, engines: tuple[str, ...]) -> int:
-    from harness.evm.fixture import deploy_suite, suite_artifacts
+    from harness.evm.fixture import deploy, suite_artifacts
     from harness.fuzz.runner import replay
 
     from specs.errors import InputError
@@ -372,7 +373,7 @@ def replay_cmd(path: Path, engines: tuple[str, ...]) -> int:
     reproduced = False
     for eng in engines:
         print(f"replaying {path} (suite {suite.name}) on the model and {eng}:")
-        m = replay(path, deploy_suite(eng, artifacts, deployments=deployments))
+        m = replay(path, deploy(eng, suite, artifacts=artifacts))
         if m is None:
             print(f"  no mismatch on {eng}")
         else:
@@ -452,7 +453,7 @@ def recorded_mix(suite: Any, fixture: Any, sequences: int) -> list[list[dict]]:
 def bench_suite(suite: Any, engines: tuple[str, ...], n: int) -> dict:
     """One suite's throughput: per engine the raw call rate of a recorded mix against the differential
     step rate on the same mix (three comparison modes). Returns the figures bench.json records."""
-    from harness.evm.fixture import deploy_suite, suite_artifacts
+    from harness.evm.fixture import deploy, suite_artifacts
     from harness.fuzz.differential import evm_args
     from harness.fuzz.runner import replay_sequences, start_differential
     from invariants.registry import REGISTRY
@@ -461,7 +462,7 @@ def bench_suite(suite: Any, engines: tuple[str, ...], n: int) -> dict:
     deployments = suite.resolve(suite.deployments)
     build_system = suite.resolve(suite.build_system)
     artifacts = suite_artifacts(deployments=deployments)
-    mix = recorded_mix(suite, deploy_suite("pyrevm", artifacts, deployments=deployments), max(n // 40, 1))
+    mix = recorded_mix(suite, deploy("pyrevm", suite, artifacts=artifacts), max(n // 40, 1))
     calls = sum(1 for seq in mix for st in seq if st["op"] in ("call", "raw"))
     print(f"suite {suite.name}: recorded call mix: {len(mix)} sequences, {calls} calls "
           f"(its fuzz machine, profile ci, derandomized)")
@@ -474,7 +475,7 @@ def bench_suite(suite: Any, engines: tuple[str, ...], n: int) -> dict:
         # py-evm is the slow, independent engine (BPE: ~200x slower with the Superfluid framework in
         # the loop): it gets the first two sequences of the mix
         seqs = mix if eng != "py-evm" else mix[:2]
-        fx = deploy_suite(eng, artifacts, deployments=deployments)
+        fx = deploy(eng, suite, artifacts=artifacts)
         invariants = REGISTRY.for_contracts(set(fx.addrs))
         encoded, calls = [], 0
         for seq in seqs:

@@ -33,6 +33,7 @@ from typing import Any, Callable
 
 import z3
 
+from invariants.registry import Lemma
 from specs.kernel import define
 
 ROW = 1 << 256
@@ -193,8 +194,6 @@ def _lemma_agreement() -> tuple[list, Callable[[], Any]]:
 
 
 def sum_lemmas() -> tuple:
-    from invariants.bpe.bpe_math import Lemma
-
     c = "EscrowBuffer"
     by_induction = " (by induction on hi: base case and step proved from AX-SUM-EMPTY and AX-SUM-STEP)"
     return (

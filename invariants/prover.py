@@ -7,9 +7,9 @@ Obligations, for every registered invariant I of the system (ARCHITECTURE.md, "I
   the model function is one query; a reverting path changes nothing, so it preserves every invariant.
 - `VACUITY/<Contract>.<function>`: the hypotheses are satisfiable together with at least one success
   path of the function, so the inductive step is not proved from contradictory assumptions.
-- lemmas (`invariants/bpe/bpe_math.py`, `invariants/loops.py`): facts about the models that the symbolic
-  encoding relies on.
-- loop summaries (`invariants/bpe/drain.py`): a model's loop replaced during symbolic execution by its loop
+- lemmas (a suite's, and `invariants/loops.py`): facts about the models that the symbolic encoding
+  relies on.
+- loop summaries (installed by a suite's strategy): a model's loop replaced during symbolic execution by its loop
   invariant, exit condition and frame; per success path, each summary's entry condition is an
   obligation of its own (`<LOOP>-ENTRY/<Contract>.<function>`, proved from what is known before the
   loop only), and a transition's results are not PROVED unless every entry obligation is.
@@ -24,9 +24,12 @@ an enum an Int below its number of members, a storage array a mapping from the i
 term. Constructs without an encoding (payable functions and ETH, string and bytes) make the kernel
 raise `Unsupported`, and every obligation of that task is UNSUPPORTED with the construct named.
 
-Environment assumptions (stated in every result): the system's contracts are never the `msg.sender`
-of an external call except through their own modelled code, and the deployment wiring (immutables)
-is the one of `specs/bpe/system.py`.
+The prover knows no suite: it is given the system (a suite's `build_system` on the deployments it
+proves, or any `specs.deploy.System`) and the environment assumptions the caller's proof rests on (a
+suite's `Suite.proof_environment`: its deployment wiring, its token...). Every result states those
+and the prover's own (`ASSUMPTIONS`): the system's contracts are never the `msg.sender` of an external
+call except through their own modelled code, no call comes from address(0), and any block and time
+advance may precede a call.
 
 Solver `unknown` or a timeout gives INCONCLUSIVE, never PROVED. A counterexample is turned into a
 concrete pre-state and call, and replayed on the model here; the harness replays it on the EVMs.
@@ -48,22 +51,14 @@ from specs.kernel import (
     ModelBug, Msg, Sint, Struct, Uint, Unsupported, abi_field_range, flat_key, is_scalar_type, is_sym, keccak256_abi,
     term,
 )
-from specs.bpe.system import DEPLOYMENTS, System, build_system
+from specs.deploy import System
 from invariants.registry import REGISTRY, STEP_REGISTRY, Call, Invariant, StepInvariant, step_failures
 
-# The contracts the prover runs on by default: the stake token, StakeManager and CapacityRegistry (the
-# part of the suite that calls out only to modelled, symbolically executable code). BackpressurePool,
-# EscrowBuffer and Pipeline call the Superfluid GDA: EscrowBuffer is proved under assume-guarantee stubs
-# (invariants/bpe/assume_guarantee.py; drain with loop summaries, invariants/bpe/drain.py), BPE-BUFFER-003 across
-# Pipeline.deposit/drain per element by induction over the stage loop (invariants/bpe/pipeline.py); what is
-# not proved is listed as UNSUPPORTED (see `unsupported_obligations`).
-PROVED_DEPLOYMENTS = DEPLOYMENTS[:3]
-
 PROVED, VIOLATED, INCONCLUSIVE, UNSUPPORTED, ERROR = "PROVED", "VIOLATED", "INCONCLUSIVE", "UNSUPPORTED", "ERROR"
-ENVIRONMENT = [
+# What the encoding of a transition assumes of every system (`Prover.prove_transition`), stated in every
+# result before the caller's environment assumptions
+ASSUMPTIONS = [
     "the system's contracts are msg.sender of no external call except through their own modelled code",
-    "deployment wiring (token, governance, treasury) as in specs/bpe/system.py",
-    "the staking token is specs/bpe/test_token.py (OpenZeppelin ERC20): no fees, no hooks",
     "msg.sender is never address(0); every call may follow any block and time advance",
 ]
 SYMBOLIC_TYPES = (U256, Address, Bool, Bytes32)
@@ -347,27 +342,36 @@ def transitions(system: System) -> list[Transition]:
 
 class Prover:
     """Proves the registered state invariants (init and inductive step) and step invariants of the
-    contracts of `system` (default: `PROVED_DEPLOYMENTS`), with a vacuity check per transition.
+    contracts of `system`, with a vacuity check per transition. There is no default system: a suite's
+    strategy builds it (its `build_system` on the deployments it proves) and passes the environment
+    assumptions its proof rests on (`environment`, stated in every result after `ASSUMPTIONS`).
+    `invariants`/`step_invariants` default to the registered ones of the system's contracts whose
+    `proof` is "inductive".
 
     `run(jobs=N)` spreads the obligations over N worker processes (fork): lemmas, init obligations
-    and one task per transition; results come back in the same order as with `jobs=1`."""
+    and one task per transition; results come back in the same order as with `jobs=1`. `task_weights`
+    (function name -> rough cost) orders the tasks, longest first."""
 
-    def __init__(self, system: System | None = None, invariants: list[Invariant] | None = None,
-                 *, timeout_ms: int = 30_000, step_invariants: list[StepInvariant] | None = None):
-        self.system = system or build_system(deployments=PROVED_DEPLOYMENTS)
+    def __init__(self, system: System, invariants: list[Invariant] | None = None,
+                 *, environment: "list[str] | tuple[str, ...]", timeout_ms: int = 30_000,
+                 step_invariants: list[StepInvariant] | None = None,
+                 task_weights: dict[str, float] | None = None):
+        if not isinstance(system, System):
+            raise TypeError(f"Prover: the system to prove is a specs.deploy.System, not {type(system).__name__}")
+        self.system = system
+        self.environment = [*ASSUMPTIONS, *environment]
+        self.task_weights = dict(task_weights or {})
         names = set(self.system.addrs)
         self.invariants = invariants if invariants is not None else [
             i for i in REGISTRY.for_contracts(names) if i.proof == "inductive"]
         self.step_invariants = (step_invariants if step_invariants is not None
                                 else [i for i in STEP_REGISTRY.for_contracts(names) if i.proof == "inductive"])
-        # called on the post-state's world before each symbolic call (assume-guarantee stubs: see
-        # invariants/bpe/assume_guarantee.py); None for the plain system
+        # called on the post-state's world before each symbolic call (a strategy's assume-guarantee stubs);
+        # None for the plain system
         self.world_hook: Callable[[Any], None] | None = None
-        # further environment assumptions stated in every result (assume-guarantee stubs)
-        self.environment_extra: list[str] = []
         # transitions this prover covers (None: every external function of the system's contracts)
         self.transition_filter: Callable[[Transition], bool] | None = None
-        # counterexample hooks (invariants/bpe/drain.py): extra constraints preferred when a model is read
+        # counterexample hooks (a strategy's, e.g. one with loop summaries): extra constraints preferred when a model is read
         # (e.g. short queues), and a step that completes the concrete pre-state (returns notes)
         self.cex_preferences: Callable[[System, dict[str, list[tuple]], z3.Solver], list[z3.BoolRef]] | None = None
         self.cex_concretize: Callable[..., list[str]] | None = None
@@ -469,7 +473,7 @@ class Prover:
             touched: dict[str, list[tuple]] = {n: list(st.touched) for n, st in _stores(post).items()}
             hyps, hyp_defs, hyp_by_inv = self._hypotheses(pre, candidates, touched)
             common += hyps
-            # loop summaries (invariants/bpe/drain.py): the entry condition each summary logged, from what is
+            # loop summaries (installed by a strategy's world_hook): the entry condition each summary logged, from what is
             # known before that call only (pre-state hypotheses and facts, the path up to the call)
             for entry in getattr(post.world, "summary_log", []):
                 erec = entries.setdefault(entry.id, {"status": PROVED, "seconds": 0.0, "paths": 0, "stats": [],
@@ -567,7 +571,7 @@ class Prover:
             details = {"obligation": f"{'step property of' if step else 'inductive step across'} {tr.name}",
                        "transition": tr.name, "paths": len(paths), "success_paths": len(ok_paths),
                        "hypothesis": "conjunction of all registered state invariants of the system",
-                       "environment": ENVIRONMENT + self.environment_extra, "solver_stats": _merge_stats(rec["stats"]),
+                       "environment": list(self.environment), "solver_stats": _merge_stats(rec["stats"]),
                        "depends_on": list(inv.depends_on), "strengthening": inv.strengthening,
                        "paths_proved_from_fewer_hypotheses": rec.get("quick", 0)}
             if rec["message"]:
@@ -581,7 +585,7 @@ class Prover:
                                             rec["status"], rec["seconds"] + share, inv.statement, details, cex))
         for eid, erec in entries.items():
             details = {"obligation": f"loop invariant on entry, every success path of {tr.name}",
-                       "transition": tr.name, "paths": erec["paths"], "environment": ENVIRONMENT + self.environment_extra,
+                       "transition": tr.name, "paths": erec["paths"], "environment": list(self.environment),
                        "hypothesis": "conjunction of all registered state invariants of the system, the path up "
                                      "to the loop", "solver_stats": _merge_stats(erec["stats"])}
             if erec["message"]:
@@ -893,7 +897,7 @@ class Prover:
 
         global _WORKER
         _WORKER = (self, lemmas)
-        order = sorted(range(len(todo)), key=lambda i: -_task_weight(todo[i]))
+        order = sorted(range(len(todo)), key=lambda i: -_task_weight(todo[i], self.task_weights))
         try:
             done = fork_map(_run_task_in_worker, [(i, todo[i]) for i in order], jobs)
         finally:
@@ -912,13 +916,13 @@ def _run_task_in_worker(item: tuple[int, tuple]) -> tuple[int, list[ObligationRe
     return i, prover.run_task(task, lemmas)
 
 
-def _task_weight(task: tuple) -> float:
-    """Rough cost, to start the longest tasks first."""
+def _task_weight(task: tuple, weights: dict[str, float]) -> float:
+    """Rough cost, to start the longest tasks first: a transition's from `weights` (by function name,
+    default 1), every other task's 0.5."""
     kind, what = task
     if kind != "transition":
         return 0.5
-    return {"revealCapacity": 9, "deregisterSink": 6, "registerSink": 5, "slash": 4, "drain": 4, "commitCapacity": 3}.get(
-        what.function, 1)
+    return weights.get(what.function, 1)
 
 
 def paths_satisfiable(assumptions: list[z3.BoolRef], paths: list[Any], timeout_ms: int) -> z3.CheckSatResult:
@@ -1218,20 +1222,3 @@ def _merge_stats(stats: list[dict]) -> dict:
         for k, v in d.items():
             out[k] = max(out.get(k, 0), v) if k == "max memory" else out.get(k, 0) + v
     return out
-
-
-# ---------------------------------------------------------------------------------------------
-# What is not proved (yet): listed, never left out
-# ---------------------------------------------------------------------------------------------
-
-# (id, contract, statement, why it is not proved here, what covers it instead)
-UNSUPPORTED_OBLIGATIONS: tuple[tuple[str, str, str, str, str], ...] = ()  # none left: BPE-FLOW-002 is proved by
-# invariants/bpe/flow.py (BPE-FLOW-002/realtime-sum from its inductive parts)
-
-
-def unsupported_obligations() -> list[ObligationResult]:
-    """The registered invariants this prover does not prove yet, as UNSUPPORTED results (so a
-    report shows them and `verify` exits 2 rather than claiming the whole suite)."""
-    return [ObligationResult(i if "/" in i else f"{i}/*", "proof", c, UNSUPPORTED, 0.0, st,
-                             {"message": f"not proved: {why}", "covered_by": instead})
-            for i, c, st, why, instead in UNSUPPORTED_OBLIGATIONS]

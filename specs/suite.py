@@ -61,14 +61,29 @@ class Suite:
     - `deployments`: the reference of the suite's deployment tuple (contracts in deployment order, each
       with its model and constructor arguments), `proved_deployments` the prefix the generic prover
       runs on; `build_system` builds the models' world for a deployment tuple.
+    - `proof_environment`: the environment assumptions the suite's proofs rest on (its deployment
+      wiring, its token...), stated in every proof result after the generic prover's own
+      (`invariants.prover.ASSUMPTIONS`); the suite's strategies pass them to the prover.
     - `actors`: roles of the deployment (deployer, governance, ...) and their addresses.
     - `environment`: external systems deployed before the suite (for BPE the Superfluid framework).
     - `fuzz_machine`, `prepared_state`: the differential state machine and the step that opens each of
-      its sequences (what replay files record).
-    - `mutation_sources`: contract name -> Solidity file the mutation runner mutates.
+      its sequences (what replay files record); `deployed_machine`: the machine whose sequences start
+      from the deployed state, without that step (a recorded sequence that does not open with it is
+      replayed from this machine's `start`).
+    - `mutation_sources`: contract name -> Solidity file the mutation runner mutates; `not_mutated`:
+      the suite's other Solidity files (paths or globs) -> why they are not mutated; `library_checks`:
+      a library name (one of `mutation_sources`) -> the reference of a function `(library, directory)
+      -> list of differences` that compares a mutated copy of the library (a path; scratch files go to
+      `directory`) with its model directly, for what the suite's calls cannot reach.
     - `invariant_modules`: modules whose import registers the suite's invariants and lemmas.
     - `proof_parts`: the proof strategies, in the order results are reported; `unproved` the reference
       of a function listing, as UNSUPPORTED rows, what no strategy proves yet (never left out).
+      `default_proof_part`: the part that runs the generic prover, which proves every invariant
+      registered without `proved_by` (invariants/registry.py); the proof runner checks every registered
+      invariant of the suite against the parts' results (`invariants.suite.coverage`).
+    - `counterexample_setups`: "Contract.function" -> the reference of a function `(counterexample,
+      fixture)` run before a prover counterexample of that transition is replayed on an EVM, making
+      the real callees succeed as the proof's stubs assumed (harness/fuzz/evm_replay.py).
     - `simulation`: the package of the suite's simulation, if it has one.
     """
 
@@ -77,15 +92,21 @@ class Suite:
     deployments: str
     proved_deployments: str
     build_system: str
+    proof_environment: tuple[str, ...] = ()
     actors: dict[str, int] = field(default_factory=dict)
     constants: dict[str, Any] = field(default_factory=dict)
     environment: tuple[str, ...] = ()
     fuzz_machine: str = ""
     prepared_state: str = ""
+    deployed_machine: str = ""
     mutation_sources: dict[str, str] = field(default_factory=dict)
+    not_mutated: dict[str, str] = field(default_factory=dict)
+    library_checks: dict[str, str] = field(default_factory=dict)
     invariant_modules: tuple[str, ...] = ()
     proof_parts: tuple[ProofPart, ...] = ()
+    default_proof_part: str = ""
     unproved: str = ""
+    counterexample_setups: dict[str, str] = field(default_factory=dict)
     simulation: str = ""
 
     resolve = staticmethod(resolve)
@@ -99,6 +120,9 @@ class Suite:
 
     def part_runner(self, part: ProofPart) -> Callable[..., list]:
         return self.resolve(part.run)
+
+    def part_names(self) -> list[str]:
+        return [p.name for p in self.proof_parts]
 
 
 def suite_names() -> list[str]:

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from harness.evm.fixture import deploy_suite, suite_artifacts
+from tests.bpe import bpe_artifacts, deploy_bpe
 
 
 @pytest.fixture(scope="session")
 def artifacts():
-    return suite_artifacts()
+    return bpe_artifacts()
 
 
 @pytest.fixture(scope="session")
 def pyrevm_suite(artifacts):
-    return deploy_suite("pyrevm", artifacts)
+    return deploy_bpe("pyrevm", artifacts)
 
 
 @pytest.fixture(scope="session")
 def pyevm_suite(artifacts):
-    return deploy_suite("py-evm", artifacts)
+    return deploy_bpe("py-evm", artifacts)

@@ -86,6 +86,11 @@ BAD_REPLAYS = {
     "unknown function": (_replay_doc(steps=[GOOD_STEPS[0], {**GOOD_STEPS[1], "function": "steal"}]),
                          "steps[1].function: StakeManager has no function 'steal'"),
     "unknown op": (_replay_doc(steps=[{"op": "teleport"}]), "steps[0]: unknown step 'teleport'"),
+    "an unknown difference kind": (_replay_doc(schema="workbench-replay/3", differences=[
+        {"kind": "vibes", "path": "StakeManager.stakes[0x1]", "model": "1", "evm": "2", "step": 1, "text": ""}]),
+        "differences[0]: unknown difference kind 'vibes'"),
+    "differences not a list": (_replay_doc(schema="workbench-replay/3", differences="success differs"),
+                               "differences: expected a list of difference records"),
     "missing source override": (_replay_doc(source_overrides={"StakeManager": "nowhere/StakeManager.sol"}),
                                 "source_overrides.StakeManager: no such source file"),
 }
@@ -140,7 +145,7 @@ def test_an_internal_error_is_one_line_and_debug_shows_the_traceback(monkeypatch
 
 
 @pytest.mark.parametrize("module, argv", [
-    ("harness.sim.__main__", ["run", "x.toml", "--gas-engine", "geth"]),
+    ("harness.sim.bpe.__main__", ["run", "x.toml", "--gas-engine", "geth"]),
     ("harness.mutate.__main__", ["frobnicate"]),
     ("harness.evm.compile", ["--bogus"]),
     ("harness.analysis.slither_run", ["--bogus"]),

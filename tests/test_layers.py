@@ -44,3 +44,39 @@ def test_an_upward_import_is_found(tmp_path):
         "import os\nfrom specs.kernel import U256\n\ndef f():\n    from harness.fuzz import runner\n    import invariants.bpe.all\n")
     found = upward_imports(tmp_path / "specs", FORBIDDEN["specs"])
     assert found == ["specs/model.py:5: harness.fuzz", "specs/model.py:6: invariants.bpe.all"]
+
+
+# The shared prover core: no module here may import a suite's package (a suite's facts reach it as
+# arguments: the system, the environment assumptions, the declaration)
+SHARED_CORE = ("invariants/prover.py", "invariants/suite.py", "invariants/registry.py", "invariants/parallel.py")
+
+
+def suite_imports(path: Path, suite_names: list[str]) -> list[str]:
+    """`line: module` for every import in `path` of a module under `specs.<suite>` or `invariants.<suite>`."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+        else:
+            continue
+        for name in names:
+            parts = name.split(".")
+            if len(parts) > 1 and parts[0] in ("specs", "invariants") and parts[1] in suite_names:
+                found.append(f"{node.lineno}: {name}")
+                break  # one line per import statement
+    return found
+
+
+@pytest.mark.parametrize("module", SHARED_CORE)
+def test_the_prover_core_imports_no_suite(module):
+    from specs.suite import suite_names
+
+    assert suite_imports(REPO / module, suite_names()) == []
+
+
+def test_a_suite_import_in_the_core_is_found(tmp_path):
+    (tmp_path / "core.py").write_text("from specs.deploy import System\nfrom specs.bpe.system import build_system\n"
+                                      "def f():\n    from invariants import bpe\n")
+    assert suite_imports(tmp_path / "core.py", ["bpe"]) == ["2: specs.bpe.system", "4: invariants.bpe"]

@@ -36,6 +36,12 @@ def test_every_reference_of_a_registered_suite_resolves(name):
     assert len({p.name for p in s.proof_parts}) == len(s.proof_parts)
     assert callable(s.resolve(s.unproved))
     assert s.mutation_sources and all((REPO / p).is_file() for p in s.mutation_sources.values())
+    assert set(s.library_checks) <= set(s.mutation_sources)
+    assert all(callable(s.resolve(ref)) for ref in s.library_checks.values())
+    assert all(s.constants.get(env) for env in s.environment)  # the addresses the fixture checks
+    for transition, ref in s.counterexample_setups.items():
+        contract, _, function = transition.partition(".")
+        assert contract in s.contract_names() and callable(s.resolve(ref)), transition
     s.register_invariants()
     for contract in s.contract_names():
         assert suite_of_contract(contract) is s
@@ -79,7 +85,7 @@ def test_a_registry_line_that_is_not_its_suites_declaration_is_refused(monkeypat
 
 def test_a_contract_claimed_by_two_suites_is_refused(monkeypatch):
     twin = Suite(name="twin", title="twin", deployments="specs.bpe.system:DEPLOYMENTS",
-                 proved_deployments="invariants.prover:PROVED_DEPLOYMENTS", build_system="specs.bpe.system:build_system")
+                 proved_deployments="specs.bpe.suite:PROVED_DEPLOYMENTS", build_system="specs.bpe.system:build_system")
     monkeypatch.setattr(suite_mod, "TWIN", twin, raising=False)
     monkeypatch.setitem(suite_mod.SUITES, "twin", "specs.suite:TWIN")
     with pytest.raises(WorkbenchError, match="'StakeManager' belongs to 2 registered suites"):

@@ -20,7 +20,6 @@ from specs.errors import EngineError
 from harness.evm.abi import ABIRegistry
 from harness.evm.compile import Artifact, Build, compile_contracts
 from harness.evm.engine import Contract, Engine, deploy_contract, make_engine
-from specs.bpe.system import DEPLOYMENTS, SUPERFLUID
 from specs.deploy import DEPLOYER, GENESIS_BLOCK, GENESIS_TIMESTAMP, Deployment, addresses
 
 
@@ -33,14 +32,15 @@ class Fixture:
     addrs: dict[str, int]
     snapshot: object = field(default=None)
     framework: object = field(default=None)  # harness.evm.superfluid.Framework, when deployed
+    deployments: tuple[Deployment, ...] = ()  # what deploy_suite deployed, in order (the models follow it)
 
     def reset(self) -> None:
         """Back to the state right after deployment (repeatable)."""
         self.engine.revert(self.snapshot)
 
 
-def suite_artifacts(build: Build | None = None, overrides: dict[str, Path] | None = None,
-                    deployments: tuple[Deployment, ...] = DEPLOYMENTS) -> dict[str, Artifact]:
+def suite_artifacts(build: Build | None = None, overrides: dict[str, Path] | None = None, *,
+                    deployments: tuple[Deployment, ...]) -> dict[str, Artifact]:
     """The artifact of every deployed contract; `overrides` maps a contract name to another source
     file that defines a contract of that name (deliberately broken variants in tests)."""
     build = build or compile_contracts()
@@ -94,23 +94,24 @@ def deploy_environment(name: str, engine_name: str, expected: dict[str, int] | N
 
 
 def deploy(engine_name: str, suite: object, build: Build | None = None,
-           overrides: dict[str, Path] | None = None) -> Fixture:
+           overrides: dict[str, Path] | None = None, artifacts: dict[str, Artifact] | None = None) -> Fixture:
     """A registered suite (specs.suite.Suite) deployed on a fresh engine: its deployments, onto the
-    environments they declare, checked against the addresses in its constants."""
+    environments they declare, checked against the addresses in its constants. `artifacts` (the
+    suite's, compiled once for several engines) or else `build` and `overrides` give the bytecode."""
     deployments = suite.resolve(suite.deployments)  # type: ignore[attr-defined]
-    return deploy_suite(engine_name, suite_artifacts(build, overrides, deployments), deployments,
+    if artifacts is None:
+        artifacts = suite_artifacts(build, overrides, deployments=deployments)
+    return deploy_suite(engine_name, artifacts, deployments,
                         environment_addresses=suite.constants)  # type: ignore[attr-defined]
 
 
-def deploy_suite(engine_name: str, artifacts: dict[str, Artifact],
-                 deployments: tuple[Deployment, ...] = DEPLOYMENTS,
+def deploy_suite(engine_name: str, artifacts: dict[str, Artifact], deployments: tuple[Deployment, ...],
                  environment_addresses: dict[str, dict[str, int]] | None = None) -> Fixture:
     """`deployments` by the fixed deployer at nonces 0, 1, ... on a fresh engine, after the one
     environment they declare (if any); every address checked against the models'. Environment
     addresses come from `environment_addresses` (a suite's constants: environment name -> name ->
-    address)."""
-    if environment_addresses is None:
-        environment_addresses = {"superfluid": dict(SUPERFLUID)}
+    address); deployments on an environment with none given are refused."""
+    environment_addresses = environment_addresses or {}
     names = sorted({d.environment for d in deployments if d.environment})
     if len(names) > 1:
         raise EngineError(f"deployments on {len(names)} environments ({', '.join(names)}): one engine holds one")
@@ -136,6 +137,6 @@ def deploy_suite(engine_name: str, artifacts: dict[str, Artifact],
     if (engine.block_number, engine.timestamp) != (GENESIS_BLOCK, GENESIS_TIMESTAMP):
         raise EngineError(f"{engine.name} starts at block {engine.block_number}, time {engine.timestamp}; the models "
                           f"start at block {GENESIS_BLOCK}, time {GENESIS_TIMESTAMP}")
-    fx = Fixture(engine, artifacts, contracts, registry, expected, framework=framework)
+    fx = Fixture(engine, artifacts, contracts, registry, expected, framework=framework, deployments=tuple(deployments))
     fx.snapshot = engine.snapshot()
     return fx

@@ -18,7 +18,7 @@ SIDES = ("model", "evm")
 @dataclass
 class Campaign:
     fixture: Any  # harness.evm.fixture.Fixture
-    model_factory: Callable[[], Any]  # () -> specs.bpe.system.System
+    model_factory: Callable[[], Any]  # () -> the suite's System (specs.deploy.System)
     state_invariants: list[Any]  # invariants.registry.Invariant: evaluated after every step
     progress: Callable[[int], None] | None = None  # called with the number of sequences started
 

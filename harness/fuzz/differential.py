@@ -15,28 +15,39 @@ from __future__ import annotations
 
 import inspect
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, get_args, get_origin, get_type_hints
 
 from harness.evm.fixture import Fixture
-from harness.fuzz.stateview import diff_systems, read_system
+from harness.fuzz.difference import Difference, value_difference
+from harness.fuzz.stateview import read_system, state_differences
 from invariants.registry import Invariant
 from specs.kernel import U256, Address, Bool, Bytes32, Msg, Outcome, Sint, Uint
-from specs.bpe.system import GOVERNANCE, TREASURY
 from specs.deploy import System
 
 
 class Mismatch(AssertionError):
-    """Model and EVM disagree (or an invariant fails) after a step."""
+    """Model and EVM disagree (or an invariant fails) after a step: `differences` are the records
+    (harness/fuzz/difference.py), each stamped with the step's index; `model` and `evm` summarize the
+    two sides' outcome ("state above" when the records are about the state)."""
 
-    def __init__(self, index: int, step: dict, differences: list[str], model: str, evm: str):
-        self.index, self.step, self.differences, self.model, self.evm = index, step, differences, model, evm
+    def __init__(self, index: int, step: dict, differences: list[Difference], model: str, evm: str):
+        bad = [d for d in differences if not isinstance(d, Difference)]
+        if bad:  # a free-text difference would reach the reports and the mutation runner unclassified
+            raise TypeError(f"Mismatch takes Difference records, got {type(bad[0]).__name__}: {bad[0]!r}")
+        self.index, self.step, self.model, self.evm = index, step, model, evm
+        self.differences = [d if d.step == index else replace(d, step=index) for d in differences]
         super().__init__(self.render())
+
+    def add(self, difference: Difference) -> None:
+        """Append a record (stamped with this mismatch's step) and refresh the message."""
+        self.differences.append(replace(difference, step=self.index))
+        self.args = (self.render(),)
 
     def render(self) -> str:
         lines = [f"step {self.index}: {format_step(self.step)}"]
-        lines += [f"  differs: {d}" for d in self.differences]
+        lines += [f"  differs: {d.render()}" for d in self.differences]
         lines += [f"  model: {self.model}", f"  evm:   {self.evm}"]
         return "\n".join(lines)
 
@@ -47,7 +58,9 @@ def format_step(step: dict) -> str:
     if step["op"] == "end of sequence":
         return "end of sequence (Superfluid state compared)"
     if step["op"] == "advance":
-        return f"advance {step['blocks']} blocks, {step['seconds']} s"
+        return f"advance {step.get('blocks', 1)} blocks, {step['seconds']} s"
+    if "contract" not in step:  # a step of another shape (the GDA machine's: "to", "fn"): as recorded
+        return str(step)
     args = ", ".join(_show(a) for a in step["args"])
     return f"{step['contract']}.{step['function']}({args}) from {_show(step['sender'])}"
 
@@ -137,7 +150,7 @@ class Differential:
     # Known mapping keys beyond the addresses: {Bytes32: task type ids, U256: indices and ids, Address: more}.
     extra_keys: dict[type, list[int]] = field(default_factory=dict)
     # Further comparisons after every step (Superfluid state through views): callables taking this
-    # Differential and returning differences as strings.
+    # Differential and returning Difference records.
     observers: list[Any] = field(default_factory=list)
     # Which EVM events take part in the comparison (default: all). The system machine leaves out the
     # Superfluid framework's internal bookkeeping events, which its models do not emit (see
@@ -160,10 +173,20 @@ class Differential:
     # (combinations of known keys) were evaluated. A campaign that ran steps and evaluated a
     # registered invariant zero times has not checked it (harness.fuzz.campaign.unevaluated).
     evaluations: dict[str, dict[str, int]] = field(default_factory=dict)
+    # The addresses always known besides the machine's actors: the declared `actors` of the suite that
+    # deploys the model's contracts (specs/suite.py: deployer, governance, treasury, ...); looked up
+    # when not given.
+    suite_actors: tuple[int, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.suite_actors is None:
+            from specs.suite import suite_of_contract
+
+            self.suite_actors = tuple(suite_of_contract(next(iter(self.model.addrs))).actors.values())
 
     def known_keys(self) -> list[int]:
-        """The addresses: actors, the suite's contracts, governance, treasury, and any extra ones."""
-        return sorted(set(self.actors) | set(self.model.addrs.values()) | {GOVERNANCE, TREASURY}
+        """The addresses: actors, the suite's contracts, the suite's declared actors, and any extra ones."""
+        return sorted(set(self.actors) | set(self.model.addrs.values()) | set(self.suite_actors or ())
                       | set(self.extra_keys.get(Address, ())))
 
     def key_sets(self) -> dict[type, list[int]]:
@@ -226,10 +249,12 @@ class Differential:
         keys = self.key_sets()
         if post_evm is None:
             post_evm = read_system(self.fixture, self.model, keys)
-        fails = [f"on the model state: {f}" for f in step_failures(self.step_invariants, pre_model, self.model, call, keys,
-                                                                 self._counter("model"))]
-        fails += [f"on the EVM state: {f}" for f in step_failures(self.step_invariants, pre_evm, post_evm, call, keys,
-                                                                  self._counter("evm"))]
+        fails = [Difference("step-invariant", inv_id, f, None, text=f"on the model state: {f}")
+                 for inv_id, f in step_failures(self.step_invariants, pre_model, self.model, call, keys,
+                                                self._counter("model"), with_ids=True)]
+        fails += [Difference("step-invariant", inv_id, None, f, text=f"on the EVM state: {f}")
+                  for inv_id, f in step_failures(self.step_invariants, pre_evm, post_evm, call, keys,
+                                                 self._counter("evm"), with_ids=True)]
         if fails:
             raise Mismatch(self.index, step, fails, "state above", "state above")
 
@@ -245,7 +270,8 @@ class Differential:
         self.calls[key] = self.calls.get(key, 0) + 1
         if res.success or bytes(res.output):
             what = "accepted" if res.success else f"reverted with data 0x{bytes(res.output).hex()}"
-            raise Mismatch(self.index, step, [f"malformed calldata {what}: expected a revert without data"],
+            raise Mismatch(self.index, step, [Difference("calldata", name, "revert without data", what,
+                                                         text=f"malformed calldata {what}: expected a revert without data")],
                            "revert without data (ABI decoding fails)", what)
         self.reverts[f"{key}: revert()"] = self.reverts.get(f"{key}: revert()", 0) + 1
         if self.state_each_step:
@@ -315,13 +341,13 @@ class Differential:
         e_events = tuple((ev.address, ev.name, tuple(ev.args)) for ev in e.events if keep(ev))
         diffs = []
         if m.ok != e.ok:
-            diffs.append(f"success: model {m.ok}, evm {e.ok}")
+            diffs.append(value_difference("outcome", "success", m.ok, e.ok))
         elif not m.ok and m_err != e_err:
-            diffs.append(f"error: model {m_err}, evm {e_err}")
+            diffs.append(value_difference("outcome", "error", m_err, e_err))
         elif m.ok and m_ret != tuple(e.returned):
-            diffs.append(f"returned: model {m_ret}, evm {tuple(e.returned)}")
+            diffs.append(value_difference("return", "returned", m_ret, tuple(e.returned)))
         if m_events != e_events:
-            diffs.append(f"events: model {m_events}, evm {e_events}")
+            diffs.append(value_difference("events", "events", m_events, e_events))
         if diffs:
             raise Mismatch(self.index, step, diffs, outcome_summary(m.ok, m_ret, m.error, m_events),
                            outcome_summary(e.ok, e.returned, e.error, e_events))
@@ -331,7 +357,7 @@ class Differential:
         keys = self.known_keys()
         key_sets = self.key_sets()
         evm_state = read_system(self.fixture, self.model, key_sets)
-        diffs = diff_systems(self.model, evm_state)
+        diffs = state_differences(self.model, evm_state)
         diffs += self.compare_views(keys)
         if self.observe_each_step:
             for observe in self.observers:
@@ -340,12 +366,15 @@ class Differential:
             for side, system in (("model", self.model), ("evm", evm_state)):
                 bad = _failing_keys(inv, system, key_sets, self._counter(side))
                 if bad is not None:
-                    diffs.append(f"{inv.id} fails on the {side} state{bad}: {inv.statement}")
+                    where = f"fails{bad}"
+                    diffs.append(Difference("invariant", inv.id, where if side == "model" else None,
+                                            where if side == "evm" else None,
+                                            text=f"{inv.id} fails on the {side} state{bad}: {inv.statement}"))
         if diffs:
             raise Mismatch(self.index, step, diffs, "state above", "state above")
         return evm_state
 
-    def compare_views(self, keys: list[int]) -> list[str]:
+    def compare_views(self, keys: list[int]) -> list[Difference]:
         diffs = []
         for name in self.model.addrs:  # the suite; external (Superfluid) state is compared by observers
             cls = self.model.models[name]
@@ -357,7 +386,8 @@ class Differential:
                     mv = (plain(m.returned),) if m.ok else ("revert", m.error.abi_name())
                     ev = tuple(e.returned) if e.ok else ("revert", e.error.name)
                     if mv != ev:
-                        diffs.append(f"{name}.{fname}({', '.join(_show(k) for k in combo)}): model {mv}, evm {ev}")
+                        diffs.append(value_difference("view", f"{name}.{fname}({', '.join(_show(k) for k in combo)})",
+                                                      mv, ev))
         return diffs
 
 

@@ -57,18 +57,13 @@ def replay_on_evm(cex: Counterexample, fixture: Any) -> EvmReplay:
 
 
 def _establish_stub_guarantees(cex: Counterexample, fixture: Any) -> None:
-    """A counterexample of an assume-guarantee proof (invariants/bpe/assume_guarantee.py) took the success
-    path of every stubbed callee; on the EVM the real callee must succeed too: for an EscrowBuffer
-    deposit, the sender gets the SuperTokens and the allowance that the stubbed transferFrom assumed."""
-    if (cex.contract, cex.function) != ("EscrowBuffer", "deposit") or "SuperToken" not in fixture.contracts:
-        return
-    amount = dict(zip(cex.arg_names(), cex.args))["amount"].v
-    sender = cex.sender
-    underlying, super_token = fixture.contracts["SuperTokenUnderlying"], fixture.contracts["SuperToken"]
-    for handle, fn, args in ((underlying, "mint", (sender, amount)),
-                             (underlying, "approve", (super_token.address, amount)),
-                             (super_token, "upgrade", (amount,)),
-                             (super_token, "approve", (fixture.contracts["EscrowBuffer"].address, amount))):
-        out = handle.transact(fn, *args, sender=sender)
-        if not out.ok:
-            raise AssertionError(f"funding the counterexample's sender failed at {fn}: {out.error}")
+    """A counterexample of an assume-guarantee proof took the success path of every stubbed callee; on
+    the EVM the real callee must succeed too. The counterexample's suite declares, per transition
+    ("Contract.function"), the set-up that makes it so (`Suite.counterexample_setups`), run here before
+    the call; a transition without one needs none."""
+    from specs.suite import suite_of_contract
+
+    suite = suite_of_contract(cex.contract)
+    ref = suite.counterexample_setups.get(f"{cex.contract}.{cex.function}")
+    if ref:
+        suite.resolve(ref)(cex, fixture)

@@ -20,6 +20,7 @@ from typing import Any, Iterable
 
 from eth_utils import keccak
 
+from harness.fuzz.difference import Difference, value_difference
 from specs.errors import WorkbenchError
 from specs.kernel import SCALAR_TYPES, Address, Array, DynBytes, Bool, Bytes32, Enum, Mapping, Sint, Struct, Uint
 from specs.deploy import System
@@ -383,11 +384,16 @@ def _show(t: Any, v: Any) -> str:
 def diff_systems(model: System, evm: System) -> list[str]:
     """Field-by-field differences, in Solidity names: 'StakeManager.stakes[0xa1]: model 5, evm 6',
     'Providers.providers[0xa1].terms.fee: model 5, evm 6', 'Providers.config.admin: ...'."""
-    out = []
+    return [d.render() for d in state_differences(model, evm)]
+
+
+def state_differences(model: System, evm: System) -> list[Difference]:
+    """diff_systems as records (kind "storage"; path: the Solidity name, as in diff_systems)."""
+    out: list[Difference] = []
     for a in sorted(set(model.world.balances) | set(evm.world.balances)):
         mb, eb = model.world.balances.get(a, 0), evm.world.balances.get(a, 0)
         if mb != eb:
-            out.append(f"balance({a:#x}): model {mb}, evm {eb}")
+            out.append(value_difference("storage", f"balance({a:#x})", mb, eb))
     for name, addr in model.addrs.items():
         mc, ec = model.world.contracts[addr], evm.world.contracts[addr]
         for f in mc.storage_fields():
@@ -402,10 +408,10 @@ def diff_systems(model: System, evm: System) -> list[str]:
                         a, b = md.get(key, ml.store.zero), ed.get(key, el.store.zero)
                         if a != b:
                             k = "][".join(f"{x:#x}" for x in key)
-                            out.append(f"{name}.{f.name}[{k}]{suffix}: model {_show(t, a)}, evm {_show(t, b)}")
+                            out.append(value_difference("storage", f"{name}.{f.name}[{k}]{suffix}", _show(t, a), _show(t, b)))
             elif isinstance(mv, Array):
                 if concrete_length(mv) != concrete_length(ev):
-                    out.append(f"{name}.{f.name}.length: model {concrete_length(mv)}, evm {concrete_length(ev)}")
+                    out.append(value_difference("storage", f"{name}.{f.name}.length", concrete_length(mv), concrete_length(ev)))
                 eleaves = ev.data.leaf_mappings()
                 for suffix, ml in mv.data.leaf_mappings().items():
                     el = eleaves[suffix]
@@ -414,15 +420,15 @@ def diff_systems(model: System, evm: System) -> list[str]:
                     for key in sorted(set(md) | set(ed)):
                         a, b = md.get(key, ml.store.zero), ed.get(key, el.store.zero)
                         if a != b:
-                            out.append(f"{name}.{f.name}[{key[0]}]{suffix}: model {_show(t, a)}, evm {_show(t, b)}")
+                            out.append(value_difference("storage", f"{name}.{f.name}[{key[0]}]{suffix}", _show(t, a), _show(t, b)))
             elif isinstance(mv, Struct):
                 for path, t in mv.leaves():
                     a, b = mv.get_leaf(path).v, ev.get_leaf(path).v
                     if a != b:
-                        out.append(f"{name}.{f.name}.{'.'.join(path)}: model {_show(t, a)}, evm {_show(t, b)}")
+                        out.append(value_difference("storage", f"{name}.{f.name}.{'.'.join(path)}", _show(t, a), _show(t, b)))
             elif isinstance(mv, DynBytes):
                 if mv.v != ev.v:
-                    out.append(f"{name}.{f.name}: model {mv!r}, evm {ev!r}")
+                    out.append(value_difference("storage", f"{name}.{f.name}", repr(mv), repr(ev)))
             elif mv.v != ev.v:
-                out.append(f"{name}.{f.name}: model {_show(type(mv), mv.v)}, evm {_show(type(ev), ev.v)}")
+                out.append(value_difference("storage", f"{name}.{f.name}", _show(type(mv), mv.v), _show(type(ev), ev.v)))
     return out

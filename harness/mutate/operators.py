@@ -55,11 +55,16 @@ def _mutated_sources() -> dict[str, str]:
 
 
 MUTATED_SOURCES: dict[str, str] = _mutated_sources()
-NOT_MUTATED = {
-    "contracts/bpe/test/TestToken.sol": "the stake token of the tests (OpenZeppelin's ERC20 plus a faucet), not "
-                                       "one of BPE's protocol contracts",
-    "contracts/bpe/interfaces/*.sol": "interfaces: declarations only, nothing executable to mutate",
-}
+
+
+def _not_mutated() -> dict[str, str]:
+    """Every registered suite's Solidity files (paths or globs) that are not mutated, with the reason."""
+    from specs.suite import suites
+
+    return {path: why for suite in suites() for path, why in suite.not_mutated.items()}
+
+
+NOT_MUTATED: dict[str, str] = _not_mutated()
 
 ARITH = {"+": ["-"], "-": ["+"], "*": ["/"], "/": ["*"], "%": ["/"]}
 COMPARE = {"<": ["<=", ">="], "<=": ["<", ">"], ">": [">=", "<="], ">=": [">", "<"], "==": ["!="], "!=": ["=="]}

@@ -8,13 +8,15 @@ One mutant, in a worker process (`run_one`):
     makes the mutant STILLBORN, with solc's message as the reason;
  3. trivial compiler equivalence: creation and runtime bytecode equal to the original's once the CBOR
     metadata (which hashes the source text) is cut off -> EQUIVALENT, reason "same bytecode";
- 4. for BPEMath: the library differential (harness/mutate/library.py): sqrt through a wrapper contract
-    against the model on fixed edge inputs (check "library");
+ 4. for a library the suite declares a library differential for (`Suite.library_checks`; BPE's
+    BPEMath, harness/mutate/bpe/library.py: sqrt through a wrapper contract against the model on
+    fixed edge inputs): that differential (check "library");
  5. the constructor differential (harness/mutate/ctor.py): each constructor argument zeroed in turn,
     model and EVM must revert alike (check "constructor");
- 6. deploy the suite with the mutant in place on pyrevm, with the real Superfluid framework; a failed
-    deployment (constructor reverts, addresses out of step) KILLS it (check "deploy");
- 7. the differential fuzzer (`harness.fuzz.bpe.system.SystemMachine`) with the fixed, derandomized profile
+ 6. deploy the mutant's suite with the mutant in place on pyrevm, onto its environment (BPE's: the
+    real Superfluid framework); a failed deployment (constructor reverts, addresses out of step) KILLS
+    it (check "deploy");
+ 7. the differential fuzzer (the suite's `fuzz_machine`; BPE's `SystemMachine`) with the fixed, derandomized profile
     `mutate` (hypothesis profile `ci` minus the database and the shrink phase: the same sequences for
     every mutant, stopping at the first mismatch): a mismatch KILLS it; the check that saw it is read off
     the mismatch (outcome, events, storage, views, Superfluid state, an invariant on the EVM state,
@@ -43,6 +45,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from harness.fuzz.difference import Difference
 from harness.mutate.operators import MUTATED_SOURCES, Mutant
 from specs.errors import WorkbenchError
 
@@ -55,15 +58,20 @@ EQUIVALENT_FILE = Path(__file__).resolve().parent / "equivalent.json"
 BUDGET = {"max_examples": 40, "step_count": 30}
 
 
-def machine_of(contract: str) -> str:
-    """The fuzz machine that judges a mutant of `contract`: the `fuzz_machine` of the registered suite
-    whose `mutation_sources` name it (specs/suite.py)."""
+def mutating_suite(contract: str) -> Any:
+    """The registered suite whose `mutation_sources` name `contract` (specs/suite.py)."""
     from specs.suite import suites
 
     owners = [s for s in suites() if contract in s.mutation_sources]
     if len(owners) != 1:
         raise WorkbenchError(f"mutated contract {contract!r}: {len(owners)} registered suites mutate it")
-    return owners[0].fuzz_machine
+    return owners[0]
+
+
+def machine_of(contract: str) -> str:
+    """The fuzz machine that judges a mutant of `contract`: its suite's `fuzz_machine`."""
+    return mutating_suite(contract).fuzz_machine
+
 TIMEOUT_S = 600  # wall clock per mutant; beyond it the mutant is TIMEOUT (counted as not killed)
 
 KILLED, SURVIVED, STILLBORN, EQUIVALENT, ERROR, TIMEOUT = "KILLED", "SURVIVED", "STILLBORN", "EQUIVALENT", "ERROR", \
@@ -143,10 +151,19 @@ def _rewrite_imports(text: bytes, original: Path, new: Path, local: dict[Path, P
 
 
 def deployed_name(path: str) -> str | None:
-    from specs.bpe.system import DEPLOYMENTS
+    """The deployed contract a Solidity file defines (its stem), if a registered suite deploys it."""
+    from specs.suite import suites
 
     stem = Path(path).stem
-    return stem if any(d.name == stem for d in DEPLOYMENTS) else None
+    return stem if any(stem in s.contract_names() for s in suites()) else None
+
+
+def library_check(contract: str) -> Any:
+    """The library differential a registered suite declares for `contract`, or None."""
+    from specs.suite import suites
+
+    refs = [s.resolve(s.library_checks[contract]) for s in suites() if contract in s.library_checks]
+    return refs[0] if refs else None
 
 
 def materialize(mutant: Mutant, root: Path = REPO, out_dir: Path = MUTANT_DIR) -> tuple[Path, dict[str, Path]]:
@@ -209,34 +226,24 @@ def load_equivalents(path: Path = EQUIVALENT_FILE) -> dict[str, dict]:
 # Kill attribution
 
 
-SUPERFLUID_PREFIXES = ("SuperToken.", "GDAv1Forwarder.", "pool ", "getPoolAdjustmentFlowRate", "isMemberConnected",
-                       "getFlowDistributionFlowRate")
+# The check credited with a difference record, by its kind (harness/fuzz/difference.py). Invariant
+# records are credited by the side they fail on: on the EVM state the specification saw the mutant
+# ("invariant"); on the model state only the reference model broke it ("invariant(model)").
+CHECK_OF_KIND = {"outcome": "outcome", "return": "outcome", "events": "events", "calldata": "malformed-calldata",
+                 "setup": "setup", "external": "superfluid", "view": "views", "storage": "storage"}
 
 
-def classify(differences: list[str]) -> list[str]:
-    """The checks behind a mismatch's difference lines, in the order the differential runs them."""
+def classify(differences: list[Difference]) -> list[str]:
+    """The checks behind a mismatch's difference records, in the order the differential runs them
+    (notes, context for the records before them, credit no check)."""
     found: list[str] = []
     for d in differences:
-        if d.startswith(("success:", "error:", "returned:")):
-            c = "outcome"
-        elif d.startswith("events:"):
-            c = "events"
-        elif d.startswith("malformed calldata"):
-            c = "malformed-calldata"
-        elif d.startswith("set-up step"):
-            c = "setup"
-        elif " fails on the evm state" in d:
-            c = "invariant"
-        elif " fails on the model state" in d:
-            c = "invariant(model)"
-        elif d.startswith(SUPERFLUID_PREFIXES):
-            c = "superfluid"
-        elif re.match(r"^\w+\.\w+\(", d):
-            c = "views"
-        elif re.match(r"^\w+\.\w+(\[|:)", d):
-            c = "storage"
+        if d.kind == "note":
+            continue
+        if d.kind in ("invariant", "step-invariant"):
+            c = "invariant" if d.evm is not None else "invariant(model)"
         else:
-            c = "other"
+            c = CHECK_OF_KIND.get(d.kind, "other")
         if c not in found:
             found.append(c)
     return found
@@ -274,10 +281,13 @@ def init_worker(budget: dict | None = None) -> None:
     logging.getLogger("harness.evm.compile").setLevel(logging.ERROR)
     from harness.evm.compile import compile_contracts
     from harness.evm.fixture import suite_artifacts
+    from specs.suite import suites
 
     build = compile_contracts()
     _WORKER["build"] = build
-    _WORKER["original"] = suite_artifacts(build)
+    # the original artifact of every contract a registered suite deploys
+    _WORKER["original"] = {name: art for suite in suites()
+                           for name, art in suite_artifacts(build, deployments=suite.resolve(suite.deployments)).items()}
     _WORKER["budget"] = dict(budget or BUDGET)
     _WORKER["profile"] = _register_profile(_WORKER["budget"])
 
@@ -353,7 +363,7 @@ def _machine_digest_in_worker(machine: str) -> str:
 
 
 def _machine(spec: str) -> Any:
-    """"module:Class" -> the fuzz machine class (default harness.fuzz.bpe.system:SystemMachine)."""
+    """"module:Class" -> the fuzz machine class (default: the suite's `fuzz_machine`)."""
     import importlib
 
     module, _, name = spec.partition(":")
@@ -387,16 +397,13 @@ def _run(m: Mutant, res: MutantResult, machine: str) -> None:
         res.reason = "compiles to the original's bytecode (metadata aside): trivially equivalent"
         return
     t = time.perf_counter()
-    if m.contract == "BPEMath":
-        from harness.mutate.library import sqrt_differences, wrapper_source
-
-        wrapper = wrapper_source(base / Path(m.path).relative_to("contracts"), base)
+    check = library_check(m.contract)
+    if check is not None:
         try:
-            harness_artifact = compile_contracts([wrapper], cache_dir=SOLC_CACHE).get("BPEMathHarness")
+            lib = check(base / Path(m.path).relative_to("contracts"), base)
         except CompileError as e:
-            res.status, res.reason = ERROR, f"the BPEMath wrapper does not compile: {e}"[:500]
+            res.status, res.reason = ERROR, f"the library differential of {m.contract} does not compile: {e}"[:500]
             return
-        lib = sqrt_differences(harness_artifact)
         if lib:
             res.fuzz_seconds = time.perf_counter() - t
             res.status, res.killed_by, res.detected_by = KILLED, "library", ["library"]
@@ -410,8 +417,11 @@ def _run(m: Mutant, res: MutantResult, machine: str) -> None:
         res.status, res.killed_by, res.detected_by = KILLED, "constructor", ["constructor"]
         res.reason = "\n".join(ctor)[:800]
         return
+    suite = mutating_suite(m.contract)
+    deployments = suite.resolve(suite.deployments)
     try:
-        fixture = deploy_suite("pyrevm", artifacts)
+        fixture = deploy_suite("pyrevm", {d.name: artifacts[d.name] for d in deployments}, deployments,
+                               environment_addresses=suite.constants)
     except Exception as e:  # the constructor reverted or the deployment is out of step
         res.fuzz_seconds = time.perf_counter() - t
         res.status, res.killed_by, res.detected_by = KILLED, "deploy", ["deploy"]
@@ -426,8 +436,7 @@ def _run(m: Mutant, res: MutantResult, machine: str) -> None:
     res.fuzz_seconds = time.perf_counter() - t
     res.sequences, res.steps = r.sequences, r.steps
     if r.status == "VIOLATED":
-        diffs = [ln[len("  differs: "):] for ln in r.mismatch.splitlines() if ln.startswith("  differs: ")]
-        res.detected_by = classify(diffs)
+        res.detected_by = classify(r.differences)
         res.killed_by = primary(res.detected_by)
         res.status, res.reason = KILLED, r.mismatch[:1500]
     elif r.status == "PASSED":

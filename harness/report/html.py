@@ -103,7 +103,7 @@ footer { margin-top: 36px; padding-top: 10px; padding-bottom: 24px; border-top: 
 def render_html(results: Results, extra_sections: tuple[str, ...] = ()) -> str:
     """The whole report as one self-contained HTML document (ends with a newline). `extra_sections`
     are complete, escaped `<section>` fragments from other tools (the simulation's, from
-    `harness.sim.report.html_fragment`), placed before the provenance."""
+    `harness.sim.bpe.report.html_fragment`), placed before the provenance."""
     ids = _Ids()
     code = results.exit_code()
     verdict, _ = EXIT_MEANINGS[code]

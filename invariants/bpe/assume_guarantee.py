@@ -33,6 +33,7 @@ from specs.bpe.escrow_buffer import EscrowBuffer
 from specs.kernel import (
     U128, Address, Block, Bool, Contract, Error, ModelBug, Msg, Revert, U256, World, define, fresh, is_sym, truth,
 )
+from specs.bpe.suite import SUITE
 from specs.bpe.system import GOVERNANCE, SUPERFLUID, System, addresses
 from specs.deploy import GENESIS_BLOCK, GENESIS_TIMESTAMP
 from invariants.loops import AXIOMS
@@ -135,7 +136,7 @@ def escrow_buffer_prover(overrides: dict[str, type] | None = None, *, timeout_ms
     (invariants/bpe/drain.py: the prover is an EscrowBufferProver, whose run adds the summaries' lemmas)."""
     from invariants.bpe.drain import EscrowBufferProver
 
-    p = EscrowBufferProver(escrow_buffer_system(overrides), timeout_ms=timeout_ms)
+    p = EscrowBufferProver(escrow_buffer_system(overrides), environment=[*SUITE.proof_environment, *GUARANTEES,
+                                                                         *AXIOMS], timeout_ms=timeout_ms)
     p.transition_filter = lambda tr: tr.contract == "EscrowBuffer" and tr.function in transitions
-    p.environment_extra = GUARANTEES + AXIOMS
     return p

@@ -81,7 +81,7 @@ def _member_rtb(settled_value: int, synced_value: int, units: int, per_unit_rtb:
 
 
 @invariant(
-    "BPE-REBAL-004", contract="BackpressurePool", proof="concrete",
+    "BPE-REBAL-004", contract="BackpressurePool", proof="concrete", proved_by="rebalance",
     statement="Invariant: for every task type with a pool, the pool's total units equal the sum of the units "
               "of the members of the last rebalance (at most 32 of them); nobody else holds units.",
     why="Only the BackpressurePool sets units, and only for members (PROTOCOL.md section 6); the GDA pays "
@@ -101,7 +101,7 @@ def total_units_are_members_units(s, taskTypeId: Bytes32):  # type: ignore[no-un
 
 
 @invariant(
-    "BPE-REBAL-002", contract="BackpressurePool", proof="concrete",
+    "BPE-REBAL-002", contract="BackpressurePool", proof="concrete", proved_by="rebalance",
     statement="Invariant: a sink's units are floor(snapshot / UNIT_SCALE) of its last rebalance, and while "
               "needsRebalance is false every registered sink's units overstate its effective capacity by at "
               "most rebalanceThresholdBps/10000 of the snapshot: units*UNIT_SCALE*10000 <= "
@@ -127,7 +127,7 @@ def units_within_threshold(s, taskTypeId: Bytes32, sink: Address):  # type: igno
 
 
 @step_invariant(
-    "BPE-REBAL-001", contract="BackpressurePool", proof="concrete",
+    "BPE-REBAL-001", contract="BackpressurePool", proof="concrete", proved_by="rebalance",
     statement="Invariant: after rebalance(t), every registered sink has units = floor(effective / UNIT_SCALE) "
               "(proportional to its effective capacity, rounded down by less than one unit) and snapshot = "
               "effective, every other address has 0 units, and needsRebalance(t) is false.",
@@ -150,7 +150,8 @@ def rebalance_sets_units(pre, post, call: Call, sink: Address):  # type: ignore[
 
 
 @invariant(
-    "BPE-FLOW-001", contract="BackpressurePool", proof="concrete", depends_on=("LEMMA-FLOW-001", "LEMMA-FLOW-003"),
+    "BPE-FLOW-001", contract="BackpressurePool", proof="concrete", proved_by="flow",
+    depends_on=("LEMMA-FLOW-001", "LEMMA-FLOW-003"),
     statement="Invariant: in every pool, the member flow rates (per-unit rate * total units) plus the "
               "adjustment flow to the pool admin equal the sum of the distributors' actual flow rates into it.",
     why="Streams are split by units (PROTOCOL.md sections 6 and 8); whatever the units cannot carry must go "
@@ -169,7 +170,7 @@ def flow_conserved(s, taskTypeId: Bytes32):  # type: ignore[no-untyped-def]
 
 
 @invariant(
-    "BPE-FLOW-002", contract="EscrowBuffer", proof="concrete",
+    "BPE-FLOW-002", contract="EscrowBuffer", proof="concrete", proved_by="flow",
     depends_on=("ERC20-SUPPLY-001", "LEMMA-FLOW-001", "LEMMA-FLOW-003", "LEMMA-FLOW-004", "LEMMA-FLOW-005",
                 "LEMMA-FLOW-006", "LEMMA-FLOW-007"),
     statement="Invariant: no call creates or destroys payment tokens: the realtime balances (available plus "
@@ -203,7 +204,7 @@ def payment_money_conserved(s):  # type: ignore[no-untyped-def]
 # -- the inductive parts of BPE-FLOW-002 (proved in invariants/bpe/flow.py; evaluated here by the fuzzer) --------
 
 @invariant(
-    "BPE-FLOW-002.settled", contract="EscrowBuffer", proof="concrete", strengthening=True,
+    "BPE-FLOW-002.settled", contract="EscrowBuffer", proof="concrete", proved_by="flow", strengthening=True,
     statement="Invariant: the SuperToken's settled balances sum to its totalSupply (changed only by "
               "upgrade/downgrade).",
     why="The ERC20 part of every holder's balance; with BPE-FLOW-002.gda and .pools it gives BPE-FLOW-002 "
@@ -217,7 +218,7 @@ def settled_balances_sum_to_supply(s):  # type: ignore[no-untyped-def]
 
 
 @invariant(
-    "BPE-FLOW-002.gda", contract="EscrowBuffer", proof="concrete", strengthening=True,
+    "BPE-FLOW-002.gda", contract="EscrowBuffer", proof="concrete", proved_by="flow", strengthening=True,
     depends_on=("LEMMA-FLOW-001", "LEMMA-FLOW-003", "LEMMA-FLOW-004", "LEMMA-FLOW-005", "LEMMA-FLOW-006",
                 "LEMMA-FLOW-007"),
     statement="Invariant: GDA semantic money is zero-sum (strengthening of BPE-FLOW-002): the universal "
@@ -254,7 +255,7 @@ def gda_money_zero_sum(s):  # type: ignore[no-untyped-def]
 
 
 @invariant(
-    "BPE-FLOW-002.pools", contract="EscrowBuffer", proof="concrete", strengthening=True,
+    "BPE-FLOW-002.pools", contract="EscrowBuffer", proof="concrete", proved_by="flow", strengthening=True,
     statement="Invariant: every pool's books balance (strengthening of BPE-FLOW-002): the disconnected "
               "pseudo-member carries exactly the disconnected members' units and unclaimed value, and the "
               "pool's own universal index has no flow rate and holds minus the members' claims.",

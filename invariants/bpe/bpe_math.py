@@ -18,26 +18,13 @@ Loop invariant I(z, x):  z >= s  and  x >= s  and  (z > s  implies  x < z).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Callable
 
 import z3
 
 from specs.bpe import bpe_math
+from invariants.registry import Lemma
 from specs.kernel import U256, Bool
-
-
-@dataclass(frozen=True)
-class Lemma:
-    id: str
-    contract: str
-    statement: str
-    build: Callable[[], tuple[list[z3.BoolRef], Callable[[], Any]]]
-    # build() -> (assumptions, body); body runs the model on symbolic values and returns the goal
-    # (a z3 Bool or Python bool); any revert of body on a feasible path is a violation.
-    replay: Callable[[Any], tuple[bool, str]] | None = None
-    # replay(z3 model of a counterexample) -> (the goal fails when the model functions run on those
-    # concrete inputs, a description): the concrete replay of a lemma's counterexample.
 
 
 def _setup() -> tuple[U256, z3.ArithRef, list[z3.BoolRef]]:

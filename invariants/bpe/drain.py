@@ -463,8 +463,8 @@ class EscrowBufferProver(Prover):
     the loop STEP lemmas (against the system's EscrowBuffer model class), and a drain result that rests
     on a lemma not PROVED is INCONCLUSIVE, never PROVED."""
 
-    def __init__(self, system: System, *, timeout_ms: int = 30_000):
-        super().__init__(system, timeout_ms=timeout_ms)
+    def __init__(self, system: System, *, environment: list[str], timeout_ms: int = 30_000):
+        super().__init__(system, environment=environment, timeout_ms=timeout_ms, task_weights={"drain": 4})
         self.world_hook = summary_hook
         self.cex_preferences = cex_preferences
         self.cex_concretize = cex_concretize

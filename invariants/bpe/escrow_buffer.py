@@ -32,7 +32,7 @@ from invariants.registry import Call, invariant, step_invariant
 
 
 @step_invariant(
-    "BPE-BUFFER-001", contract="EscrowBuffer",
+    "BPE-BUFFER-001", contract="EscrowBuffer", proved_by="escrow_buffer",
     statement="Invariant: for every task type, every call leaves bufferLevel' <= max(bufferMax', bufferLevel) "
               "(the step form of bufferLevel <= max(bufferMax, levelWhenLowered), PROTOCOL.md section 8).",
     why="B_max is the backpressure bound: a buffer above it holds work the sinks cannot absorb; lowering "
@@ -58,7 +58,7 @@ def queue_sum(eb, t) -> Int:  # type: ignore[no-untyped-def]
 
 
 @invariant(
-    "BPE-BUFFER-002", contract="EscrowBuffer",
+    "BPE-BUFFER-002", contract="EscrowBuffer", proved_by="escrow_buffer",
     statement="Invariant: for every task type, head <= tail and bufferLevel equals the sum of the queued "
               "remainders entryAmount[head..tail).",
     why="The level is what the bound and the drain rate are computed from; it must be exactly what the "
@@ -76,7 +76,7 @@ def level_is_sum_of_queue(s, taskTypeId: Bytes32):  # type: ignore[no-untyped-de
 
 
 @invariant(
-    "BPE-BUFFER-004", contract="EscrowBuffer", strengthening=True,
+    "BPE-BUFFER-004", contract="EscrowBuffer", strengthening=True, proved_by="escrow_buffer",
     statement="Invariant: for every task type, every queue entry below the head is 0 (entryAmount[i] == 0 for "
               "i < head).",
     why="Strengthening that makes BPE-BUFFER-003 inductive: an entry the head has passed was drained in full "
@@ -90,7 +90,7 @@ def consumed_entries_are_zero(s, taskTypeId: Bytes32, index: U256):  # type: ign
 
 
 @step_invariant(
-    "BPE-BUFFER-003", contract="EscrowBuffer",
+    "BPE-BUFFER-003", contract="EscrowBuffer", proved_by=("escrow_buffer", "pipeline"),
     statement="Invariant: drains leave in FIFO order and nothing is drained twice: head and tail never move "
               "back; only a deposit moves tail (by one, appending its amount); entries below the new head are "
               "0; no entry below the old tail grows; entries strictly between the new head and the old tail "

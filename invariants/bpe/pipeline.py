@@ -60,11 +60,13 @@ from specs.kernel import (
     U256, Address, Bool, Bytes32, Error, Explorer, Int, Msg, Revert, SolidityError, define, fresh, is_sym, term,
 )
 from specs.bpe.pipeline import MAX_STAGES, Pipeline
+from specs.bpe.suite import SUITE
 from specs.bpe.system import GOVERNANCE, SUPERFLUID, System, addresses
 import invariants.bpe.escrow_buffer  # noqa: F401  (registers BPE-BUFFER-001..004)
 from invariants.bpe.escrow_buffer import fifo_nothing_twice
+from invariants.bpe.proofs import ENVIRONMENT
 from invariants.prover import (
-    ENVIRONMENT, INCONCLUSIVE, PROVED, VIOLATED, Counterexample, ObligationResult, Prover, check_success_paths,
+    INCONCLUSIVE, PROVED, VIOLATED, Counterexample, ObligationResult, Prover, check_success_paths,
     evaluate, evaluate_fn, replay_on_model, symbolic_system,
 )
 from invariants.registry import REGISTRY, STEP_REGISTRY, Call, Invariant, StepInvariant
@@ -579,7 +581,7 @@ def prove_pipeline(jobs: int = 1, timeout_ms: int = 30_000, *,
     eb: list[ObligationResult] = done[-1]
     lem = {LEMMAS[i].id: done[i] for i in range(len(LEMMAS))}
     init = Prover(pipeline_system(overrides), invariants=[PIPE_001], step_invariants=[],
-                  timeout_ms=timeout_ms).prove_init(PIPE_001)
+                  environment=[*SUITE.proof_environment, *GUARANTEES], timeout_ms=timeout_ms).prove_init(PIPE_001)
     out: list[ObligationResult] = [r for r in eb if r.id.startswith("BPE-BUFFER-ROW-001/")]
     out += list(lem.values())
     out.append(init)

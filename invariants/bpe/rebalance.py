@@ -82,11 +82,10 @@ from specs.kernel import (
     I128, U128, U256, U32, Address, Block, Bool, Bytes32, Contract, Error, Mapping, Msg, Revert, World, _Store,
     define, flat_key, fresh, is_sym, truth, view,
 )
-from specs.bpe.system import GOVERNANCE, SUPERFLUID, addresses, build_system
+from specs.bpe.system import GOVERNANCE, SUPERFLUID, addresses
 from invariants.bpe.bpe_math import Lemma
-from invariants.prover import (
-    ENVIRONMENT, INCONCLUSIVE, PROVED, PROVED_DEPLOYMENTS, VIOLATED, ObligationResult, Prover,
-)
+from invariants.bpe.proofs import ENVIRONMENT, system_prover
+from invariants.prover import INCONCLUSIVE, PROVED, VIOLATED, ObligationResult, Prover
 import invariants.bpe.capacity_registry  # noqa: F401,E402  (registers BPE-REBAL-003)
 from invariants.registry import REGISTRY, Invariant
 
@@ -876,8 +875,7 @@ LIST_INVARIANTS = [
 def prove_registry_lists(*, jobs: int = 1, timeout_ms: int = 30_000) -> list[ObligationResult]:
     """BPE-REBAL-LIST-001/002 (with BPE-REBAL-003) inductive over every transition of the proved system."""
     rebal003 = REGISTRY.invariants["BPE-REBAL-003"]
-    p = Prover(build_system(deployments=PROVED_DEPLOYMENTS), [rebal003, *LIST_INVARIANTS], timeout_ms=timeout_ms,
-               step_invariants=[])
+    p = system_prover(timeout_ms=timeout_ms, invariants=[rebal003, *LIST_INVARIANTS], step_invariants=[])
     out = []
     for r in p.run(jobs=jobs):
         if r.id.startswith("BPE-REBAL-003"):

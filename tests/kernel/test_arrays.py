@@ -176,7 +176,7 @@ INVARIANTS = [
 
 
 def _prove(model):
-    return Prover(model_system("Entries", 0xC0FFEE, model), INVARIANTS, step_invariants=[]).run()
+    return Prover(model_system("Entries", 0xC0FFEE, model), INVARIANTS, environment=(), step_invariants=[]).run()
 
 
 def test_prover_proves_index_quantified_invariants_over_arrays():

@@ -156,7 +156,7 @@ def total_is_sum_of_deposits(s):
 def test_prover_reports_payable_functions_and_eth_transfers_unsupported_and_proves_the_rest():
     inv = Invariant("KERNEL-ETH-001", "Vault", "Invariant: total is the sum of the deposits.",
                     "withdrawals are paid from total", "a deposit left unbacked", total_is_sum_of_deposits)
-    results = Prover(model_system("Vault", VAULT, VaultModel), [inv], step_invariants=[]).run()
+    results = Prover(model_system("Vault", VAULT, VaultModel), [inv], environment=(), step_invariants=[]).run()
     status = {r.id: (r.status, r.details.get("message", "")) for r in results}
     assert status["KERNEL-ETH-001/init"][0] == "PROVED"
     assert status["KERNEL-ETH-001/Vault.ping"][0] == "PROVED"

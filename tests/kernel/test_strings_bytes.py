@@ -87,7 +87,7 @@ def version_is_small(s):
 
 def test_prover_reports_string_and_bytes_unsupported_by_name():
     inv = Invariant("KERNEL-BYTES-001", "Names", "Invariant: the version fits a uint8.", "w", "e", version_is_small)
-    results = Prover(model_system("Names", 0xC0FFEE, NamesModel), [inv], step_invariants=[]).run()
+    results = Prover(model_system("Names", 0xC0FFEE, NamesModel), [inv], environment=(), step_invariants=[]).run()
     steps = [r for r in results if r.id.startswith("KERNEL-BYTES-001/Names.")]
     assert steps and {r.status for r in steps} == {"UNSUPPORTED"}
     message = {r.id.split("/")[1]: r.details["message"] for r in steps}

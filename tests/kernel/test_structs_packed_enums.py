@@ -262,7 +262,7 @@ INVARIANTS = [
 
 
 def _prove(model):
-    return Prover(model_system("Providers", 0xC0FFEE, model), INVARIANTS, step_invariants=[]).run()
+    return Prover(model_system("Providers", 0xC0FFEE, model), INVARIANTS, environment=(), step_invariants=[]).run()
 
 
 def test_prover_proves_invariants_over_struct_members_and_an_enum():
@@ -333,7 +333,7 @@ def test_a_storage_field_without_an_encoding_is_reported_unsupported_naming_it()
     class WithOpaque(ProvidersModel):
         blob: object = storage(Opaque)
 
-    results = Prover(model_system("Providers", 0xC0FFEE, WithOpaque), INVARIANTS[:1], step_invariants=[]).run(
+    results = Prover(model_system("Providers", 0xC0FFEE, WithOpaque), INVARIANTS[:1], environment=(), step_invariants=[]).run(
         only=lambda tr: tr.function == "bump")
     steps = [r for r in results if r.id.endswith("Providers.bump")]
     assert steps and {r.status for r in steps} == {"UNSUPPORTED"}

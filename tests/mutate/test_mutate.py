@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from harness.evm.compile import REPO, compile_contracts
+from tests.bpe import bpe_artifacts, deploy_bpe
 from harness.mutate.operators import MUTATED_SOURCES, NOT_MUTATED, generate
 from harness.mutate.report import checks_from_results, score
 from harness.mutate.run import (
@@ -211,13 +212,12 @@ FORMER_SURVIVORS = [
 
 
 def _rule_once(artifacts, rule, kwargs):
-    from harness.evm.fixture import deploy_suite
     from harness.fuzz.bpe import system
     import invariants.bpe.all  # noqa: F401  (registers every invariant)
     from invariants.registry import REGISTRY
     from specs.bpe.system import build_system
 
-    fixture = deploy_suite("pyrevm", artifacts)
+    fixture = deploy_bpe("pyrevm", artifacts)
     system.SystemMachine.configure(fixture, lambda: build_system({}), REGISTRY.for_contracts(set(fixture.addrs)))
     machine = system.SystemMachine()
     kw = {k: ({"sink": system.SINKS, "src": system.SOURCES}[k][v] if k in ("sink", "src") else
@@ -231,10 +231,9 @@ def _rule_once(artifacts, rule, kwargs):
 @pytest.mark.slow
 @pytest.mark.catches("mutation")
 def test_a_focused_rule_kills_a_former_survivor(build, mutants, mutant_id, rule, kwargs, seen):
-    from harness.evm.fixture import suite_artifacts
     from harness.fuzz.differential import Mismatch
 
-    original = suite_artifacts(build)
+    original = bpe_artifacts(build)
     log = _rule_once(original, rule, kwargs)  # the original agrees with the models
     assert len(log) >= 2
     _base, overrides = materialize(mutants[mutant_id])
@@ -243,7 +242,7 @@ def test_a_focused_rule_kills_a_former_survivor(build, mutants, mutant_id, rule,
         broken[name] = compile_contracts([path], cache_dir=SOLC_CACHE).get(name)
     with pytest.raises(Mismatch) as e:
         _rule_once(broken, rule, kwargs)
-    assert any(seen in d for d in e.value.differences), e.value.render()
+    assert any(seen in d.render() for d in e.value.differences), e.value.render()
 
 
 def test_a_torn_last_verdict_is_dropped_and_a_corrupt_one_is_one_line_and_exit_3(tmp_path, capsys):

@@ -8,11 +8,12 @@ from __future__ import annotations
 import pytest
 
 import invariants.bpe.all  # noqa: F401
-from harness.evm.fixture import deploy_suite, suite_artifacts
+from tests.bpe import bpe_artifacts, deploy_bpe
 from harness.fuzz.evm_replay import replay_on_evm
 from invariants.bpe.assume_guarantee import ESCROW_TRANSITIONS, GUARANTEES, escrow_buffer_prover
-from invariants.prover import unsupported_obligations
-from invariants.registry import REGISTRY, STEP_REGISTRY
+from invariants.bpe.proofs import unsupported_obligations
+from invariants.suite import coverage, declared_parts, suite_invariants
+from specs.bpe.suite import SUITE as BPE
 from tests.bpe.fixtures.broken_invariant_models import ESCROW_TWINS
 
 
@@ -35,12 +36,12 @@ def test_broken_escrow_buffer_is_violated_and_replays_on_both_evms(twin):
     assert hit.status == "VIOLATED"
     cex = hit.counterexample
     assert cex is not None and cex.confirmed_on_model, cex and (cex.model_outcome, cex.note)
-    artifacts = suite_artifacts(overrides={contract: source})
+    artifacts = bpe_artifacts(overrides={contract: source})
     for engine in ("pyrevm", "py-evm"):
-        replay = replay_on_evm(cex, deploy_suite(engine, artifacts))
+        replay = replay_on_evm(cex, deploy_bpe(engine, artifacts))
         assert replay.confirmed, replay.detail
     # and the same pre-state and call do not break anything on the correct contract
-    assert not replay_on_evm(cex, deploy_suite("pyrevm", suite_artifacts())).confirmed
+    assert not replay_on_evm(cex, deploy_bpe("pyrevm", bpe_artifacts())).confirmed
 
 
 @pytest.mark.slow
@@ -56,12 +57,12 @@ def test_the_whole_suite_leaves_nothing_out(proof_parts):
     # transactions (invariants/bpe/pipeline.py)
     unsupported = {r.id for r in results if r.status == "UNSUPPORTED"}
     assert unsupported == {r.id for r in unsupported_obligations()}
-    assert not any(i.startswith(("BPE-BUFFER-001", "BPE-BUFFER-002")) for i in unsupported)
-    # and every registered invariant (state or step) has results: proofs, or an UNSUPPORTED row
-    registered = set(REGISTRY.invariants) | set(STEP_REGISTRY.invariants)
-    assert registered - {r.id.split("/")[0] for r in results} == set()
-    for inv in ("BPE-BUFFER-001", "BPE-BUFFER-002", "BPE-BUFFER-003", "BPE-BUFFER-004"):
-        assert any(r.id == f"{inv}/EscrowBuffer.drain" and r.status == "PROVED" for r in results), inv
+    # and every registered invariant (state or step) is covered, by exactly the parts it declares
+    # (proved_by): the coverage check adds no row
+    assert coverage(BPE, proof_parts, unsupported_obligations()) == []
+    for inv in suite_invariants(BPE):
+        if "escrow_buffer" in declared_parts(BPE, inv):
+            assert any(r.id == f"{inv.id}/EscrowBuffer.drain" and r.status == "PROVED" for r in results), inv.id
     assert any(r.id == "VACUITY/EscrowBuffer.drain" and r.status == "PROVED" for r in results)
     for fn in ("deposit", "drain"):
         assert any(r.id == f"BPE-BUFFER-003/Pipeline.{fn}" and r.status == "PROVED" for r in results), fn

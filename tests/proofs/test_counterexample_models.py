@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 import invariants.bpe.all  # noqa: F401
-from invariants.prover import OTHER_MODELS, PROVED_DEPLOYMENTS, Prover
-from specs.bpe.system import build_system
+from invariants.bpe.proofs import system_prover
+from invariants.prover import OTHER_MODELS, Prover
 from tests.bpe.fixtures.broken_invariant_models import TWINS
 
 TWIN = "capacity_registry_window_off_by_one"
@@ -24,7 +24,7 @@ def _violation(prover: Prover):  # type: ignore[no-untyped-def]
 
 def _prover() -> Prover:
     contract, model, *_ = TWINS[TWIN]
-    return Prover(build_system({contract: model}, PROVED_DEPLOYMENTS))
+    return system_prover({contract: model})
 
 
 def _unrealisable(cex):  # type: ignore[no-untyped-def]

@@ -17,14 +17,18 @@ from invariants import loops
 from invariants.bpe.assume_guarantee import GUARANTEES, escrow_buffer_system
 from invariants.bpe.bpe_math import Lemma
 from invariants.bpe.drain import LOOP_LEMMAS, FixedPool, prove_drain, prove_loop_lemma
-from invariants.prover import Prover, replay_on_model
+from invariants.bpe.proofs import system_prover
+from invariants.prover import replay_on_model
 from invariants.registry import REGISTRY, STEP_REGISTRY
+from invariants.suite import declared_parts, suite_invariants
+from specs.bpe.suite import SUITE as BPE
 from specs.bpe.escrow_buffer import MAX_DRAIN_ENTRIES, Drained, EscrowBuffer
 from specs.kernel import U256, Address, Bytes32, Msg
 from tests.checkers import tiered
 from tests.bpe.fixtures.broken_drain_models import DRAIN_TWINS, LOOP_BODY_TWINS
 
-DRAIN_INVARIANTS = ("BPE-BUFFER-001", "BPE-BUFFER-002", "BPE-BUFFER-003", "BPE-BUFFER-004")
+# the invariants the escrow-buffer part proves across every EscrowBuffer call, drain included (their proved_by)
+DRAIN_INVARIANTS = [i.id for i in suite_invariants(BPE) if "escrow_buffer" in declared_parts(BPE, i)]
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +40,7 @@ def test_every_drain_obligation_is_proved_not_vacuously_and_quickly(drain_result
     by_id = {r.id: r for r in drain_results}
     bad = [(r.id, r.status, r.details.get("message")) for r in drain_results if r.status != "PROVED"]
     assert not bad
+    assert DRAIN_INVARIANTS
     for inv in DRAIN_INVARIANTS:
         r = by_id[f"{inv}/EscrowBuffer.drain"]
         assert set(GUARANTEES) <= set(r.details["environment"])
@@ -47,7 +52,8 @@ def test_every_drain_obligation_is_proved_not_vacuously_and_quickly(drain_result
     assert {lm.id for lm in loops.SUM_LEMMAS} <= set(by_id)
     assert by_id["VACUITY/EscrowBuffer.drain"].status == "PROVED"
     assert all(r.seconds < 20 for r in drain_results), [(r.id, r.seconds) for r in drain_results]
-    for inv in DRAIN_INVARIANTS:  # the invariants are proved, no longer fuzzer-only
+    assert len(DRAIN_INVARIANTS) == 4
+    for inv in DRAIN_INVARIANTS:  # the generic prover (the escrow-buffer one) takes them
         i = REGISTRY.invariants.get(inv) or STEP_REGISTRY.invariants[inv]
         assert i.proof == "inductive"
 
@@ -60,7 +66,7 @@ def _wrong_head_unfolding():
 
 
 def test_the_sum_lemmas_are_not_trivially_true():
-    r = Prover().prove_lemma(Lemma("LEMMA-SUM-WRONG", "EscrowBuffer", "Lemma: wrong on purpose.", _wrong_head_unfolding))
+    r = system_prover().prove_lemma(Lemma("LEMMA-SUM-WRONG", "EscrowBuffer", "Lemma: wrong on purpose.", _wrong_head_unfolding))
     assert r.status == "VIOLATED"
 
 
@@ -92,6 +98,7 @@ def test_a_broken_loop_body_is_caught_by_its_step_lemma_and_nothing_rests_on_it(
     r = prove_loop_lemma(step, model)
     assert r.status == "VIOLATED" and r.details["counterexample"]
     results = prove_drain({"EscrowBuffer": model})
+    assert DRAIN_INVARIANTS
     for inv in DRAIN_INVARIANTS:
         assert next(x for x in results if x.id == f"{inv}/EscrowBuffer.drain").status != "PROVED"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from invariants.prover import Prover
+from invariants.bpe.proofs import system_prover
 from invariants.bpe.superfluid import LEMMAS
 from specs.bpe import superfluid as sf
 from tests.bpe.fixtures.broken_invariant_models import GDA_FUNCTION_TWINS
@@ -16,7 +16,7 @@ from tests.bpe.fixtures.broken_invariant_models import GDA_FUNCTION_TWINS
 def test_every_flow_lemma_is_proved_and_not_vacuous():
     assert LEMMAS
     for lemma in LEMMAS:
-        r = Prover().prove_lemma(lemma)
+        r = system_prover().prove_lemma(lemma)
         assert r.status == "PROVED", (lemma.id, r.details)
         assert r.details["paths"] > 0
 
@@ -26,7 +26,7 @@ def test_every_flow_lemma_is_proved_and_not_vacuous():
 def test_a_broken_gda_function_violates_its_lemma_with_a_replaying_counterexample(twin, monkeypatch):
     fn, broken, lemma_id = GDA_FUNCTION_TWINS[twin]
     monkeypatch.setattr(sf, fn, broken)
-    r = Prover().prove_lemma(next(lm for lm in LEMMAS if lm.id == lemma_id))
+    r = system_prover().prove_lemma(next(lm for lm in LEMMAS if lm.id == lemma_id))
     assert r.status == "VIOLATED", r.details
     assert r.details.get("confirmed"), r.details
 

@@ -40,6 +40,7 @@ def test_a_killed_solver_stops_the_prover_with_the_tool_error(monkeypatch):
 
     monkeypatch.setattr(prover.Prover, "run_task", killed)
     p = prover.Prover.__new__(prover.Prover)
+    p.task_weights = {}
     monkeypatch.setattr(p, "tasks", lambda **_k: [("init", "A"), ("init", "B")], raising=False)
     with pytest.raises(SolverCrashed, match="died before answering"):
         p.run(jobs=2)

@@ -16,7 +16,7 @@ import types
 import pytest
 
 import invariants.bpe.all  # noqa: F401
-from harness.evm.fixture import deploy_suite, suite_artifacts
+from tests.bpe import bpe_artifacts, deploy_bpe
 from harness.fuzz.differential import Mismatch
 from harness.fuzz.runner import REPLAY_SCHEMA, replay
 from harness.fuzz.bpe.system import E18, PREPARE, SOURCES, T1, call
@@ -148,16 +148,16 @@ def test_broken_twin_realises_on_the_model_and_both_evms(tmp_path):
     steps = [PREPARE, call("Pipeline", "createPipeline", GOVERNANCE, [T1, T1], [5000, 5000]),
              call("Pipeline", "deposit", SOURCES[0], 2, 10 * E18)]
     path.write_text(json.dumps({"schema": REPLAY_SCHEMA, "suite": "bpe", "steps": steps}))
-    artifacts = suite_artifacts(overrides={"Pipeline": sol})
+    artifacts = bpe_artifacts(overrides={"Pipeline": sol})
     for engine in ("pyrevm", "py-evm"):
         try:
-            found = replay(path, deploy_suite(engine, artifacts), {"Pipeline": cls}, out=lambda *_: None)
+            found = replay(path, deploy_bpe(engine, artifacts), {"Pipeline": cls}, out=lambda *_: None)
         except Mismatch as m:
             found = m
         text = str(found)
         assert found is not None and "BPE-BUFFER-003 fails across Pipeline.deposit" in text, (engine, text)
         assert "on the model state" in text and "on the EVM state" in text, (engine, text)
-    assert replay(path, deploy_suite("pyrevm", suite_artifacts()), out=lambda *_: None) is None
+    assert replay(path, deploy_bpe("pyrevm", bpe_artifacts()), out=lambda *_: None) is None
 
 
 # -- the model split: _depositStage / _drainStage behave exactly like the inline loops they replaced ---------

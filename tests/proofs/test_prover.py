@@ -11,15 +11,18 @@ import invariants.bpe.all  # noqa: F401
 from harness.evm.fixture import deploy_suite, suite_artifacts
 from harness.fuzz.evm_replay import replay_on_evm
 from invariants.bpe.all import LEMMAS
-from invariants.prover import PROVED_DEPLOYMENTS, Prover, holds_everywhere, known_keys, unsupported_obligations
+from invariants.bpe.proofs import system_prover, unsupported_obligations
+from invariants.prover import holds_everywhere, known_keys
 from invariants.registry import REGISTRY, STEP_REGISTRY, Call, step_failures
+from invariants.suite import declared_parts, suite_invariants
 from specs.kernel import Address, Msg
+from specs.bpe.suite import PROVED_DEPLOYMENTS, SUITE as BPE
 from specs.bpe.system import build_system
 from tests.checkers import tiered
 from tests.bpe.fixtures.broken_invariant_models import TWINS
 
-FAMILIES = ("BPE-CAP-001", "BPE-CAP-002", "BPE-STAKE-001", "BPE-STAKE-002", "BPE-STAKE-003", "BPE-COMMIT-001",
-            "BPE-COMMIT-002", "BPE-EWMA-001", "BPE-REBAL-003")
+# the invariants the "system" part proves, from the registry (their proved_by, or BPE's default part)
+FAMILIES = [i.id for i in suite_invariants(BPE) if "system" in declared_parts(BPE, i)]
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +35,7 @@ def test_every_obligation_of_the_proved_system_is_proved_and_not_vacuous(results
     bad = [(r.id, r.status, r.details.get("message")) for r in results if r.status != "PROVED"]
     assert not bad
     ids = {r.id for r in results}
+    assert FAMILIES
     for inv in FAMILIES:
         assert any(i.startswith(inv + "/") for i in ids), inv
     for fn in ("registerSink", "deregisterSink", "commitCapacity", "revealCapacity", "registerTaskType", "setEwmaAlpha"):
@@ -48,17 +52,17 @@ def test_every_obligation_of_the_proved_system_is_proved_and_not_vacuous(results
 @pytest.mark.slow
 def test_parallel_results_equal_the_sequential_ones_in_order():
     only = lambda tr: tr.contract == "CapacityRegistry" and tr.function in ("commitCapacity", "setEwmaAlpha")  # noqa: E731
-    seq = Prover().run(only=only)
-    par = Prover().run(only=only, jobs=2)
+    seq = system_prover().run(only=only)
+    par = system_prover().run(only=only, jobs=2)
     assert [(r.id, r.status) for r in seq] == [(r.id, r.status) for r in par]
 
 
 def test_nothing_is_left_unsupported_and_a_row_would_be_listed_with_what_checks_it_instead(monkeypatch):
-    import invariants.prover as prover
+    import invariants.bpe.proofs as proofs
 
     assert unsupported_obligations() == []  # the README: "Not proved yet: no registered invariant"
     row = ("BPE-STAKE-001", "StakeManager", "Invariant: a statement.", "the encoder lacks a construct", "FUZZ-SYSTEM")
-    monkeypatch.setattr(prover, "UNSUPPORTED_OBLIGATIONS", (row,))
+    monkeypatch.setattr(proofs, "UNSUPPORTED_OBLIGATIONS", (row,))
     (r,) = unsupported_obligations()
     assert (r.id, r.status, r.contract) == ("BPE-STAKE-001/*", "UNSUPPORTED", "StakeManager")
     assert r.details == {"message": "not proved: the encoder lacks a construct", "covered_by": "FUZZ-SYSTEM"}
@@ -73,7 +77,7 @@ def test_broken_twin_is_violated_with_a_counterexample_replayed_on_model_and_bot
     # Finding the model of a nonlinear violation (EWMA of the raw capacity against a sqrt cap) takes the
     # solver about 35 s on this machine, more under load: the twins get a budget that does not make the
     # test depend on the machine's load (verify keeps 30 s per query; its twins are not broken).
-    prover = Prover(build_system({contract: model}, PROVED_DEPLOYMENTS), timeout_ms=120_000)
+    prover = system_prover({contract: model}, timeout_ms=120_000)
     results = prover.run(only=lambda tr: tr.name == function)
     hit = [r for r in results if r.id == f"{invariant}/{function}"]
     assert hit and hit[0].status == "VIOLATED", [(r.id, r.status) for r in results]
@@ -89,7 +93,7 @@ def test_broken_twin_is_violated_with_a_counterexample_replayed_on_model_and_bot
 @pytest.mark.slow
 def test_a_counterexample_does_not_replay_on_the_correct_contracts():
     contract, model, _, invariant, function = TWINS["capacity_registry_window_off_by_one"]
-    results = Prover(build_system({contract: model}, PROVED_DEPLOYMENTS)).run(only=lambda tr: tr.name == function)
+    results = system_prover({contract: model}).run(only=lambda tr: tr.name == function)
     cex = next(r for r in results if r.id == f"{invariant}/{function}").counterexample
     fx = deploy_suite("pyrevm", suite_artifacts(deployments=PROVED_DEPLOYMENTS), deployments=PROVED_DEPLOYMENTS)
     assert not replay_on_evm(cex, fx).confirmed  # the correct registry reverts CommitExpired
@@ -171,7 +175,7 @@ def setup_governance() -> int:
 def test_a_vacuous_step_is_never_reported_proved():
     """A transition whose success paths are all infeasible under the invariants: its VACUITY check
     fails and none of its obligations counts as PROVED."""
-    prover = Prover(build_system({"CapacityRegistry": AlphaNeverSettable}, PROVED_DEPLOYMENTS))
+    prover = system_prover({"CapacityRegistry": AlphaNeverSettable})
     results = prover.run(only=lambda tr: tr.name == "CapacityRegistry.setEwmaAlpha")
     vac = next(r for r in results if r.id == "VACUITY/CapacityRegistry.setEwmaAlpha")
     assert vac.status == "VIOLATED"

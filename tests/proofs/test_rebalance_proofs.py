@@ -10,13 +10,14 @@ import json
 import pytest
 
 import invariants.bpe.all  # noqa: F401
-from harness.evm.fixture import deploy_suite, suite_artifacts
+from tests.bpe import bpe_artifacts, deploy_bpe
 from harness.fuzz.differential import Mismatch
 from harness.fuzz.runner import REPLAY_SCHEMA, replay
 from harness.fuzz.bpe.stake_manager import SINKS
 from harness.fuzz.bpe.system import KEEPER, PREPARE, T1, T2, call
 from invariants.bpe.rebalance import COMPOSITION, GUARANTEES, LIST_INVARIANTS, prove_rebalance
-from invariants.registry import REGISTRY, STEP_REGISTRY
+from invariants.suite import declared_parts, suite_invariants
+from specs.bpe.suite import SUITE as BPE
 from specs.bpe import superfluid as sf
 from specs.kernel import I128, I256, U32
 from tests.checkers import tiered
@@ -48,9 +49,8 @@ def test_rebalance_obligations_are_proved_not_vacuously(results):
 
 def test_the_rebal_invariants_stay_out_of_the_generic_provers():
     # a Prover over BackpressurePool (the EscrowBuffer one) would take "inductive" invariants as hypotheses
-    for i in ("BPE-REBAL-002", "BPE-REBAL-004"):
-        assert REGISTRY.invariants[i].proof == "concrete"
-    assert STEP_REGISTRY.invariants["BPE-REBAL-001"].proof == "concrete"
+    rebal = [i for i in suite_invariants(BPE) if declared_parts(BPE, i) == ("rebalance",)]
+    assert rebal and all(i.proof == "concrete" for i in rebal)
 
 
 @pytest.mark.catches("prover-rebalance")
@@ -86,16 +86,16 @@ def test_broken_rebalance_realises_on_the_model_and_both_evms(twin, tmp_path):
     cls, sol, _lemma, _proofs = REBALANCE_TWINS[twin]
     path = tmp_path / f"{twin}.json"
     path.write_text(json.dumps({"schema": REPLAY_SCHEMA, "suite": "bpe", "steps": SEQUENCES[twin]}))
-    artifacts = suite_artifacts(overrides={"BackpressurePool": sol})
+    artifacts = bpe_artifacts(overrides={"BackpressurePool": sol})
     for engine in ("pyrevm", "py-evm"):
         try:
-            found = replay(path, deploy_suite(engine, artifacts), {"BackpressurePool": cls}, out=lambda *_: None)
+            found = replay(path, deploy_bpe(engine, artifacts), {"BackpressurePool": cls}, out=lambda *_: None)
         except Mismatch as m:  # the prepared state's own rebalance already fails
             found = m
         text = str(found)
         assert found is not None and "BPE-REBAL-00" in text, (engine, text)
         assert "fails on the model state" in text and "fails on the evm state" in text, (engine, text)
-    assert replay(path, deploy_suite("pyrevm", suite_artifacts()), out=lambda *_: None) is None
+    assert replay(path, deploy_bpe("pyrevm", bpe_artifacts()), out=lambda *_: None) is None
 
 
 def test_flow_bound_is_the_sum_over_the_units_changes_not_the_final_total():

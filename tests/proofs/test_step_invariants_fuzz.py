@@ -11,8 +11,9 @@ import inspect
 import pytest
 
 import invariants.bpe.all  # noqa: F401
-from harness.evm.fixture import deploy_suite, suite_artifacts
+from tests.bpe import bpe_artifacts, deploy_bpe
 from harness.fuzz import differential as dmod
+from harness.fuzz.difference import Difference
 from harness.fuzz.runner import run_fuzz
 from harness.fuzz.stateview import read_system
 from harness.fuzz.bpe.system import SystemMachine
@@ -37,8 +38,10 @@ def _checking_step(original, checked: list[int]):  # type: ignore[no-untyped-def
         keys = self.key_sets()
         post_evm = read_system(self.fixture, self.model, keys)
         invs = STEP_REGISTRY.for_contracts(set(self.model.addrs))
-        fails = [f"model: {f}" for f in step_failures(invs, pre_model, self.model, call, keys)]
-        fails += [f"evm: {f}" for f in step_failures(invs, pre_evm, post_evm, call, keys)]
+        fails = [Difference("step-invariant", i, f, None, text=f"model: {f}")
+                 for i, f in step_failures(invs, pre_model, self.model, call, keys, with_ids=True)]
+        fails += [Difference("step-invariant", i, None, f, text=f"evm: {f}")
+                  for i, f in step_failures(invs, pre_evm, post_evm, call, keys, with_ids=True)]
         checked[0] += 1
         if fails:
             raise dmod.Mismatch(self.index, st, fails, "state above", "state above")
@@ -50,7 +53,7 @@ def _checking_step(original, checked: list[int]):  # type: ignore[no-untyped-def
 def test_step_invariants_hold_on_model_and_evm_during_system_fuzzing(monkeypatch, tmp_path):
     checked = [0]
     monkeypatch.setattr(dmod.Differential, "step", _checking_step(dmod.Differential.step, checked))
-    fixture = deploy_suite("pyrevm", suite_artifacts())
+    fixture = deploy_bpe("pyrevm", bpe_artifacts())
     r = run_fuzz(fixture, machine=SystemMachine, max_examples=12, step_count=30, replay_dir=tmp_path)
     assert r.status == "PASSED", r.mismatch or r.message
     assert checked[0] > 100
@@ -76,7 +79,7 @@ def test_the_step_check_catches_a_broken_twin_the_differential_cannot(monkeypatc
     contract, model, source, invariant, _ = TWINS["capacity_registry_window_off_by_one"]
     checked = [0]
     monkeypatch.setattr(dmod.Differential, "step", _checking_step(dmod.Differential.step, checked))
-    fixture = deploy_suite("pyrevm", suite_artifacts(overrides={contract: source}))
+    fixture = deploy_bpe("pyrevm", bpe_artifacts(overrides={contract: source}))
     diff = prepared_differential(fixture, lambda: build_system({contract: model}),
                                  REGISTRY.for_contracts(set(fixture.addrs)))
     sink, nonce, capacity = SINKS[0], b"\x07" * 32, 5 * 10**18

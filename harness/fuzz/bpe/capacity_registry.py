@@ -10,33 +10,30 @@ What this module adds to harness/fuzz/differential.py (`RegistryDifferential`):
 - views with bytes32 / uint256 parameters and two return values (getCommit), compared at the
   registered task types plus an unknown one, for every sink and the stranger;
 - structural checks of the sink list (not yet registered invariants).
-A deployment tuple (DEPLOYMENTS) extends specs.bpe.system.CORE_DEPLOYMENTS (token and StakeManager); `run_fuzz` / `replay_sequences` /
-`replay` here are runner.py's, for this machine and these deployments (runner.py builds the default
-deployments' system).
+A deployment tuple (DEPLOYMENTS) extends specs.bpe.system.CORE_DEPLOYMENTS (token and StakeManager);
+`deploy` deploys it. The machine runs on harness/fuzz/runner.py's generic functions:
+`run_fuzz(deploy(engine), machine=CapacityRegistryMachine)`, `replay_sequences(..., machine=...)`,
+`replay(file, fixture, machine=...)`; the runner builds the models for the fixture's deployments.
+Its replay files name this machine, so `harness.cli replay` (which deploys the whole suite) refuses them.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import time
 from pathlib import Path
 from typing import Any, ClassVar
 
 from hypothesis import strategies as st
-from hypothesis.errors import Flaky
-from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from harness.evm.compile import compile_contracts
 from harness.evm.fixture import Fixture, deploy_suite, suite_artifacts
-from harness.files import write_text_atomic
-from harness.fuzz.campaign import Campaign, add_evaluations
-from harness.fuzz.differential import Differential, Mismatch, _show, format_step, model_args, plain
-from harness.fuzz.profiles import profile
-from harness.fuzz.runner import REPLAY_SCHEMA, FuzzResult, campaign_invariant_ids, no_local_constants, shrink_budget
+from harness.fuzz.campaign import Campaign
+from harness.fuzz.difference import Difference, value_difference
+from harness.fuzz.differential import Differential, _show, model_args, plain
 import invariants.bpe.all  # noqa: F401  (registers every invariant)
 from invariants.bpe.capacity_registry import protocol_commit_hash
-from invariants.registry import REGISTRY, STEP_REGISTRY, Invariant
+from invariants.registry import STEP_REGISTRY, Invariant
 from specs.bpe.capacity_registry import CapacityRegistry
 from specs.kernel import U256, Address, Bytes32
 from specs.bpe.system import CORE_DEPLOYMENTS as BASE_DEPLOYMENTS
@@ -47,7 +44,6 @@ DEPLOYMENTS: tuple[Deployment, ...] = BASE_DEPLOYMENTS + (
     Deployment("CapacityRegistry", CapacityRegistry, lambda a: (a["StakeManager"], GOVERNANCE), ("address", "address")),
 )
 SOURCES = ("contracts/bpe/test/TestToken.sol", "contracts/bpe/StakeManager.sol", "contracts/bpe/CapacityRegistry.sol")
-REPLAY_DIR = Path(__file__).resolve().parents[3] / "reports" / "replays"
 
 SINKS = [0xA11CE00000000000000000000000000000000001, 0xB0B0000000000000000000000000000000000002,
          0xCA7000000000000000000000000000000000C003]
@@ -135,7 +131,9 @@ class RegistryDifferential(Differential):
     def make(cls, fixture: Fixture, model: System, invariants: list[Invariant]) -> "RegistryDifferential":
         return cls(fixture, model, ACTORS, invariants, extra_keys={Bytes32: TASK_TYPE_KEYS, U256: INDEX_KEYS},
                    observers=[lambda d: d.compare_registry_views(), lambda d: [
-                       f"sink list: {x}" for x in registry_structure(d.model)]],
+                       # a structural check of the model's state (not a registered invariant yet)
+                       Difference("invariant", "sink list", x, None, text=f"sink list: {x}")
+                       for x in registry_structure(d.model)]],
                    step_invariants=STEP_REGISTRY.for_contracts(set(model.addrs)))
 
     def step(self, step: dict) -> None:
@@ -155,7 +153,7 @@ class RegistryDifferential(Differential):
         ev = tuple(e.returned) if e.ok else ("revert", e.error.name)
         return mv, ev
 
-    def compare_registry_views(self) -> list[str]:
+    def compare_registry_views(self) -> list[Difference]:
         """Every registry view with bytes32 / uint256 parameters, at the task types that are registered
         plus one that is not (TT_UNKNOWN) and every sink and the stranger. getSmoothedCapacity depends
         on stakes and is compared after every step; the plain getters (their storage is compared
@@ -171,7 +169,8 @@ class RegistryDifferential(Differential):
         if registry_step:
             for fn in ("stakeManager", "governance"):
                 if tuple(reg.view(fn).returned) != (getattr(model, fn).v,):
-                    diffs.append(f"CapacityRegistry.{fn}(): model {getattr(model, fn).v:#x}, evm {reg.view(fn).returned}")
+                    diffs.append(value_difference("view", f"CapacityRegistry.{fn}()", f"{getattr(model, fn).v:#x}",
+                                                  reg.view(fn).returned))
             for tt in TASK_TYPES:
                 calls += [("isTaskType", tt)]
             for tt in tts:
@@ -186,7 +185,7 @@ class RegistryDifferential(Differential):
         for fn, *args in calls:
             mv, ev = self._view(fn, *args)
             if mv != ev:
-                diffs.append(f"CapacityRegistry.{fn}({', '.join(_show(a) for a in args)}): model {mv}, evm {ev}")
+                diffs.append(value_difference("view", f"CapacityRegistry.{fn}({', '.join(_show(a) for a in args)})", mv, ev))
         return diffs
 
 
@@ -422,102 +421,3 @@ class CapacityRegistryMachine(RuleBasedStateMachine):
     @rule(blocks=st.sampled_from([1, 1, 2, 5, 19, 20, 21, 30]))
     def advance_blocks(self, blocks: int) -> None:
         self.advance(blocks)
-
-
-# ---------------------------------------------------------------------------------------------
-# Running (runner.py's run_fuzz / replay, for this machine and these deployments)
-# ---------------------------------------------------------------------------------------------
-
-
-def run_fuzz(fixture: Fixture, *, profile_name: str = "ci", max_examples: int | None = None,
-             step_count: int | None = None, model_overrides: dict | None = None,
-             source_overrides: dict[str, str] | None = None, replay_dir: Path = REPLAY_DIR,
-             shrink_seconds: int = 30) -> FuzzResult:
-    invariants = REGISTRY.for_contracts(set(fixture.addrs))
-    overrides = dict(model_overrides or {})
-    M = CapacityRegistryMachine
-    M.configure(fixture, lambda: build(overrides), invariants)
-    kw: dict[str, Any] = {}
-    if max_examples is not None:
-        kw["max_examples"] = max_examples
-    if step_count is not None:
-        kw["stateful_step_count"] = step_count
-    s = profile(profile_name, **kw)
-    t0 = time.perf_counter()
-    res = FuzzResult("PASSED", fixture.engine.name, 0, s.max_examples, 0.0, profile_name)
-    res.expect_evaluations(campaign_invariant_ids(fixture))
-    try:
-        with shrink_budget(shrink_seconds), no_local_constants():
-            run_state_machine_as_test(M, settings=s)
-    except Mismatch as m:
-        res.status, res.mismatch = "VIOLATED", m.render()
-        res.shrunk_steps, res.trace = list(M.last_log), list(M.last_trace)
-        res.replay_file = str(save_replay(res.shrunk_steps, fixture.engine.name, res.mismatch,
-                                          source_overrides or {}, list(overrides), replay_dir))
-    except Flaky as e:
-        res.status, res.message = "ERROR", f"flaky: a failure did not reproduce ({e})"
-    except Exception as e:  # engine or model failure: a tool error, never a pass
-        res.status, res.message = "ERROR", f"{type(e).__name__}: {e}"
-        res.shrunk_steps = list(M.last_log)
-    res.seconds = time.perf_counter() - t0
-    res.steps, res.sequences = M.steps_run, M.sequences
-    res.all_sequences = [list(seq) for seq in M.all_logs]
-    res.calls, res.reverts = dict(M.calls), dict(M.reverts)
-    res.coverage = dict(M.coverage)  # type: ignore[attr-defined]
-    add_evaluations(res.evaluations, M.evaluations)
-    res.fail_if_unevaluated()
-    return res
-
-
-def run_steps(fixture: Fixture, steps: list[dict], model_overrides: dict | None = None,
-              evaluations: dict[str, dict[str, int]] | None = None) -> Mismatch | None:
-    """One sequence on the model and the fixture's EVM, from the deployed state; the invariant
-    evaluation counts are added into `evaluations` when given."""
-    diff = CapacityRegistryMachine.start(fixture, lambda: build(model_overrides), REGISTRY.for_contracts(set(fixture.addrs)))
-    try:
-        for step in steps:
-            diff.step(step)
-    except Mismatch as m:
-        return m
-    finally:
-        if evaluations is not None:
-            add_evaluations(evaluations, diff.evaluations)
-    return None
-
-
-def replay_sequences(fixture: Fixture, sequences: list[list[dict]]) -> FuzzResult:
-    """Recorded sequences (from another engine's campaign) on this fixture, differentially."""
-    res = FuzzResult("PASSED", fixture.engine.name, 0, len(sequences), 0.0, "replayed")
-    res.expect_evaluations(campaign_invariant_ids(fixture))
-    t0 = time.perf_counter()
-    for seq in sequences:
-        res.sequences += 1
-        res.steps += len(seq)
-        m = run_steps(fixture, seq, evaluations=res.evaluations)
-        if m is not None:
-            res.status, res.mismatch = "VIOLATED", m.render() + "\n  (sequence replayed from another engine)"
-            res.shrunk_steps = seq[: m.index]
-            break
-    res.seconds = time.perf_counter() - t0
-    res.fail_if_unevaluated()
-    return res
-
-
-def save_replay(steps: list[dict], engine: str, mismatch: str, source_overrides: dict[str, str],
-                model_overrides: list[str], replay_dir: Path) -> Path:
-    doc = {"schema": REPLAY_SCHEMA, "engine": engine, "actors": [hex(a) for a in ACTORS], "suite": "bpe",
-           "machine": "CapacityRegistry",
-           "source_overrides": source_overrides, "model_overrides": model_overrides,
-           "mismatch": mismatch, "steps": steps}
-    text = json.dumps(doc, indent=2, sort_keys=True) + "\n"
-    path = replay_dir / f"{engine}-{hashlib.sha256(text.encode()).hexdigest()[:12]}.json"
-    return write_text_atomic(path, text)  # never a half-written replay file
-
-
-def replay(path: Path, fixture: Fixture, model_overrides: dict | None = None, out: Any = print) -> Mismatch | None:
-    doc = json.loads(Path(path).read_text())
-    if doc.get("schema") != REPLAY_SCHEMA or doc.get("machine") != "CapacityRegistry":
-        raise ValueError(f"{path}: not a replay file of the CapacityRegistry machine")
-    for step in doc["steps"]:
-        out(f"  {format_step(step)}")
-    return run_steps(fixture, doc["steps"], model_overrides)

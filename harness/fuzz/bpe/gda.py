@@ -34,7 +34,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from harness.evm import superfluid as sf
 from harness.evm.engine import Snapshot
-from harness.fuzz.differential import plain
+from harness.fuzz.difference import Difference, value_difference
+from harness.fuzz.differential import Mismatch, plain
 from harness.fuzz.profiles import profile
 from harness.fuzz.runner import no_local_constants, shrink_budget
 from specs.bpe import superfluid as model
@@ -85,10 +86,6 @@ def to_model(t: Any, v: Any) -> Any:
     if t is Bool:
         return Bool(bool(v))
     return t(v)
-
-
-class Mismatch(AssertionError):
-    pass
 
 
 @dataclass
@@ -176,8 +173,9 @@ class GdaDifferential:
         self.compare_state(step)
         return e
 
-    def fail(self, step: dict, diffs: list[str]) -> None:
-        raise Mismatch(f"step {self.index}: {step}\n" + "\n".join(f"  differs: {d}" for d in diffs))
+    def fail(self, step: dict, diffs: list[Difference], model: str = "state above", evm: str = "state above") -> None:
+        """The shared Mismatch (harness/fuzz/differential.py), with this machine's records."""
+        raise Mismatch(self.index, step, diffs, model, evm)
 
     def compare_outcome(self, step: dict, m: Any, e: Any) -> None:
         diffs = []
@@ -185,20 +183,22 @@ class GdaDifferential:
         e_events = tuple((ev.address, ev.name, tuple(ev.args)) for ev in e.events
                          if ev.name in KEEP_EVENTS.get(self.kinds.get(ev.address, "?"), ()))
         if m.ok != e.ok:
-            diffs.append(f"success: model {m.ok} ({m.error}), evm {e.ok} ({e.error if not e.ok else ''})")
+            diffs.append(value_difference("outcome", "success", f"{m.ok} ({m.error})",
+                                          f"{e.ok} ({e.error if not e.ok else ''})"))
         elif not m.ok:
             m_err = (m.error.abi_name(), plain(m.error.args()))
             if m_err != (e.error.name, tuple(e.error.args)):
-                diffs.append(f"error: model {m_err}, evm {(e.error.name, tuple(e.error.args))}")
+                diffs.append(value_difference("outcome", "error", m_err, (e.error.name, tuple(e.error.args))))
         else:
             m_ret = plain(m.returned)
             m_ret = () if m_ret is None else (m_ret if isinstance(m_ret, tuple) else (m_ret,))
             if m_ret != tuple(e.returned):
-                diffs.append(f"returned: model {m_ret}, evm {tuple(e.returned)}")
+                diffs.append(value_difference("return", "returned", m_ret, tuple(e.returned)))
             if m_events != e_events:
-                diffs.append(f"events:\n    model {m_events}\n    evm   {e_events}")
+                diffs.append(Difference("events", "events", str(m_events), str(e_events),
+                                        text=f"events:\n    model {m_events}\n    evm   {e_events}"))
         if diffs:
-            self.fail(step, diffs)
+            self.fail(step, diffs, "ok" if m.ok else f"reverted {m.error}", "ok" if e.ok else f"reverted {e.error}")
 
     # -- state comparison -------------------------------------------------------------------------
     def view_pairs(self) -> list[tuple[str, int, str, tuple]]:
@@ -269,8 +269,9 @@ class GdaDifferential:
             e = self.evm_contract(addr).view(fn, *args)
             ev = tuple(e.returned) if e.ok else ("revert", e.error.name, tuple(e.error.args))
             if mv != ev:
-                diffs.append(f"{label} {fn}{tuple(hex(a) if isinstance(a, int) and a > 2**40 else a for a in args)}: "
-                             f"model {mv}, evm {ev}")
+                diffs.append(value_difference(
+                    "external", f"{label} {fn}{tuple(hex(a) if isinstance(a, int) and a > 2**40 else a for a in args)}",
+                    mv, ev))
         if diffs:
             self.fail(step, diffs)
 
@@ -457,6 +458,7 @@ class GdaFuzzResult:
     steps: int
     seconds: float
     message: str = ""
+    differences: list[Difference] = field(default_factory=list)  # the mismatch's records, when VIOLATED
     shrunk_steps: list[dict] = field(default_factory=list)
     calls: dict[str, int] = field(default_factory=dict)
     reverts: dict[str, int] = field(default_factory=dict)
@@ -474,7 +476,7 @@ def run_gda_fuzz(engine_name: str = "pyrevm", *, max_examples: int = 20, step_co
         with shrink_budget(shrink_seconds), no_local_constants():
             run_state_machine_as_test(GdaMachine, settings=s)
     except Mismatch as m:
-        res.status, res.message = "VIOLATED", str(m)
+        res.status, res.message, res.differences = "VIOLATED", m.render(), list(m.differences)
         res.shrunk_steps = list(GdaMachine.last_log)
     except Exception as e:  # model or engine failure: a tool error, never a pass
         res.status, res.message = "ERROR", f"{type(e).__name__}: {e}"

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import rule
 
 from harness.evm.fixture import Fixture
+from harness.fuzz.difference import Difference, value_difference
 from harness.fuzz.differential import Differential, Mismatch, plain
 from harness.fuzz.bpe.stake_manager import MIN, SINKS, SLASHER, STRANGER, StakeManagerMachine
 from invariants.bpe.capacity_registry import protocol_commit_hash
@@ -126,7 +127,7 @@ def _view_both(diff: Differential, address: int, handle: Any, fn: str, *args: An
     return mv, ev
 
 
-def superfluid_observer(diff: Differential) -> list[str]:
+def superfluid_observer(diff: Differential) -> list[Difference]:
     """Differences in the Superfluid state the suite relies on (model views against EVM views)."""
     fx, model = diff.fixture, diff.model
     fw = fx.framework
@@ -134,11 +135,11 @@ def superfluid_observer(diff: Differential) -> list[str]:
     st_handle = fx.contracts["SuperToken"]
     fwd = fx.contracts["GDAv1Forwarder"]
     accounts = known_accounts(model)
-    out: list[str] = []
+    out: list[Difference] = []
 
     def check(label: str, pair: tuple[Any, Any]) -> None:
         if pair[0] != pair[1]:
-            out.append(f"{label}: model {pair[0]}, evm {pair[1]}")
+            out.append(value_difference("external", label, pair[0], pair[1]))
 
     for a in accounts:
         check(f"SuperToken.realtimeBalanceOfNow({a:#x})",
@@ -166,7 +167,7 @@ def superfluid_observer(diff: Differential) -> list[str]:
     return out
 
 
-def keyed_view_observer(diff: Differential) -> list[str]:
+def keyed_view_observer(diff: Differential) -> list[Difference]:
     """The suite's views that take a task type (not covered by the single-address view sweep)."""
     model, fx = diff.model, diff.fixture
     out = []
@@ -181,7 +182,7 @@ def keyed_view_observer(diff: Differential) -> list[str]:
             mv = (plain(m.returned),) if m.ok else ("revert", m.error.abi_name())
             ev = tuple(e.returned) if e.ok else ("revert", e.error.name)
             if mv != ev:
-                out.append(f"{name}.{fn}{tuple(plain(a) for a in args)}: model {mv}, evm {ev}")
+                out.append(value_difference("view", f"{name}.{fn}{tuple(plain(a) for a in args)}", mv, ev))
     return out
 
 
@@ -280,14 +281,16 @@ def prepared_differential(fixture: Fixture, model_factory: Any, invariants: list
                 if outcome.startswith("reverted"):
                     raise SetupRejected(
                         diff.index, step,
-                        [f"set-up step {diff.index} of the prepared state {outcome} on the model and on "
-                         f"{fixture.engine.name} alike; PROTOCOL.md has it succeed (contract and model share a "
-                         "mistake, or the protocol's rule was not implemented)"],
+                        [Difference("setup", f"{step['contract']}.{step['function']}", outcome, outcome,
+                                    text=f"set-up step {diff.index} of the prepared state {outcome} on the model and on "
+                                    f"{fixture.engine.name} alike; PROTOCOL.md has it succeed (contract and model share "
+                                    "a mistake, or the protocol's rule was not implemented)")],
                         outcome, outcome)
             diff.finish()
         except Mismatch as m:
             m.replay_steps = [dict(PREPARE)]  # type: ignore[attr-defined]
-            m.differences.append("(while building the prepared state every sequence starts from)")
+            m.add(Difference("note", "prepared state", None, None,
+                             text="(while building the prepared state every sequence starts from)"))
             raise
         cache[key] = (fixture.engine.snapshot(), model.clone(), model_factory)
     snapshot, template, _keep = cache[key]
@@ -296,7 +299,14 @@ def prepared_differential(fixture: Fixture, model_factory: Any, invariants: list
 
 
 class SystemMachine(StakeManagerMachine):
-    """The whole suite. Inherits the StakeManager rules (stake, unstake, slash at the edges)."""
+    """The whole suite. Inherits the StakeManager rules (stake, unstake, slash at the edges) and, named
+    below, its initialize rule `setup`."""
+
+    # The StakeManager machine's initialize rule, kept on purpose: after the prepared state, every
+    # sequence opens by appointing the slasher again (or not) and funding and approving the three sinks
+    # at the edges. The same function object, so the same rule drawn the same way; hypothesis runs
+    # initialize rules before any other rule.
+    setup = StakeManagerMachine.setup
 
     @classmethod
     def start(cls, fixture: Fixture, model_factory: Any, invariants: list[Invariant]) -> Differential:

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from harness.fuzz.bpe import capacity_registry as crf
+from harness.fuzz.runner import replay, replay_sequences, run_fuzz
 from specs.bpe.capacity_registry import CHAIN_ID, commit_hash
 from specs.kernel import U256, Address, Bytes32
 from specs.bpe.system import GOVERNANCE, addresses
@@ -15,6 +16,7 @@ from tests.bpe.fixtures.broken_capacity_registry_models import BROKEN_MODELS
 from tests.bpe.fixtures.broken_models import BROKEN
 
 E18 = 10**18
+MACHINE = crf.CapacityRegistryMachine
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +31,7 @@ def pyevm():
 
 @pytest.fixture(scope="module")
 def campaign(pyrevm, tmp_path_factory):
-    return crf.run_fuzz(pyrevm, max_examples=100, step_count=30, replay_dir=tmp_path_factory.mktemp("replays"))
+    return run_fuzz(pyrevm, machine=MACHINE, max_examples=100, step_count=30, replay_dir=tmp_path_factory.mktemp("replays"))
 
 
 REVERTS = [
@@ -62,7 +64,7 @@ def test_fuzzing_passes_on_pyrevm_and_reaches_every_rule(campaign):
 
 @pytest.mark.slow
 def test_the_same_sequences_pass_on_pyevm(campaign, pyevm):
-    again = crf.replay_sequences(pyevm, campaign.all_sequences[::34])
+    again = replay_sequences(pyevm, campaign.all_sequences[::34], machine=MACHINE)
     assert again.status == "PASSED", again.mismatch
     assert again.sequences >= 3
 
@@ -117,22 +119,22 @@ VARIANTS = {  # fixture -> what the mismatch must mention
 def test_fuzzer_catches_a_broken_contract_with_a_replayable_sequence(variant, pyrevm, tmp_path):
     path = BROKEN / f"{variant}.sol"
     broken = crf.deploy("pyrevm", {"CapacityRegistry": path})
-    r = crf.run_fuzz(broken, max_examples=100, step_count=30, replay_dir=tmp_path, shrink_seconds=2,
-                     source_overrides={"CapacityRegistry": str(path)})
+    r = run_fuzz(broken, machine=MACHINE, max_examples=100, step_count=30, replay_dir=tmp_path, shrink_seconds=2,
+                 source_overrides={"CapacityRegistry": str(path)})
     assert r.status == "VIOLATED", r.message or f"not caught in {r.sequences} sequences"
     assert VARIANTS[variant] in r.mismatch, r.mismatch
     doc = json.loads(open(r.replay_file).read())
     assert doc["steps"] == r.shrunk_steps
     quiet = lambda *_: None  # noqa: E731
-    assert crf.replay(r.replay_file, broken, out=quiet) is not None
-    assert crf.replay(r.replay_file, pyrevm, out=quiet) is None  # the correct contract passes it
+    assert replay(r.replay_file, broken, out=quiet, machine=MACHINE) is not None
+    assert replay(r.replay_file, pyrevm, out=quiet, machine=MACHINE) is None  # the correct contract passes it
 
 
 @pytest.mark.parametrize("variant", sorted(BROKEN_MODELS))
 @pytest.mark.catches("differential-model")
 def test_fuzzer_catches_a_broken_model(variant, pyrevm, tmp_path):
-    r = crf.run_fuzz(pyrevm, max_examples=100, step_count=30, replay_dir=tmp_path, shrink_seconds=2,
-                     model_overrides={"CapacityRegistry": BROKEN_MODELS[variant]})
+    r = run_fuzz(pyrevm, machine=MACHINE, max_examples=100, step_count=30, replay_dir=tmp_path, shrink_seconds=2,
+                 model_overrides={"CapacityRegistry": BROKEN_MODELS[variant]})
     assert r.status == "VIOLATED", r.message or f"not caught in {r.sequences} sequences"
     assert "getSmoothedCapacity" in r.mismatch
-    assert crf.replay(r.replay_file, pyrevm, out=lambda *_: None) is None  # the correct model passes it
+    assert replay(r.replay_file, pyrevm, out=lambda *_: None, machine=MACHINE) is None  # the correct model passes it

@@ -6,7 +6,8 @@ import json
 import pytest
 
 from harness import cli
-from harness.evm.fixture import deploy_suite, suite_artifacts
+from tests.bpe import bpe_artifacts, deploy_bpe
+from harness.fuzz.bpe.stake_manager import StakeManagerMachine
 from harness.fuzz.runner import replay, replay_sequences, run_fuzz
 from tests.checkers import tiered
 from tests.bpe.fixtures.broken_models import BROKEN
@@ -14,7 +15,7 @@ from tests.bpe.fixtures.broken_models import BROKEN
 
 @pytest.mark.slow
 def test_fuzzing_passes_on_pyrevm_and_the_same_sequences_pass_on_pyevm(pyrevm_suite, pyevm_suite, tmp_path):
-    r = run_fuzz(pyrevm_suite, max_examples=12, step_count=30, replay_dir=tmp_path)
+    r = run_fuzz(pyrevm_suite, machine=StakeManagerMachine, max_examples=12, step_count=30, replay_dir=tmp_path)
     assert r.status == "PASSED", r.mismatch or r.message
     assert r.sequences == 12 and r.steps > 100
     for fn in ("StakeManager.stake", "StakeManager.unstake", "TestToken.mint", "TestToken.approve"):
@@ -40,9 +41,9 @@ def broken_runs(tmp_path_factory):
     def run(variant):
         if variant not in runs:
             path = BROKEN / f"{variant}.sol"
-            fixture = deploy_suite("pyrevm", suite_artifacts(overrides={"StakeManager": path}))
+            fixture = deploy_bpe("pyrevm", bpe_artifacts(overrides={"StakeManager": path}))
             runs[variant] = (path, fixture, run_fuzz(
-                fixture, max_examples=300, step_count=25, replay_dir=tmp_path_factory.mktemp("replays"),
+                fixture, machine=StakeManagerMachine, max_examples=300, step_count=25, replay_dir=tmp_path_factory.mktemp("replays"),
                 shrink_seconds=20, source_overrides={"StakeManager": str(path.relative_to(cli.REPO))}))
         return runs[variant]
 
@@ -62,10 +63,10 @@ def test_fuzzer_reports_a_broken_contract_with_a_replayable_shrunk_sequence(vari
     assert any(ev.startswith("Staked(sink=0x") for t in r.trace for ev in t["events"])
     # the replay file reproduces the mismatch on the broken contract, on both engines ...
     assert replay(r.replay_file, fixture, out=lambda *_: None) is not None
-    pyevm = deploy_suite("py-evm", suite_artifacts(overrides={"StakeManager": path}))
+    pyevm = deploy_bpe("py-evm", bpe_artifacts(overrides={"StakeManager": path}))
     assert replay(r.replay_file, pyevm, out=lambda *_: None) is not None
     # ... and not on the correct one
-    assert replay(r.replay_file, deploy_suite("pyrevm", suite_artifacts()), out=lambda *_: None) is None
+    assert replay(r.replay_file, deploy_bpe("pyrevm", bpe_artifacts()), out=lambda *_: None) is None
 
 
 def test_replay_command_exits_1_when_the_mismatch_reproduces(broken_runs, capsys):

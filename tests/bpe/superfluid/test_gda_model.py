@@ -143,3 +143,5 @@ def test_differential_machine_on_pyevm(superfluid_package):
 def test_broken_variant_is_caught(superfluid_package, name):
     res = gda.run_gda_fuzz("pyrevm", max_examples=25, step_count=20, classes=BROKEN[name], shrink_seconds=5)
     assert res.status == "VIOLATED", (name, res.status, res.message)
+    # the shared Mismatch's records (harness/fuzz/difference.py), one per "differs:" line of the message
+    assert res.differences and all(f"  differs: {d.render()}" in res.message for d in res.differences)

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from harness import cli
-from harness.evm.fixture import deploy_suite, suite_artifacts
+from tests.bpe import bpe_artifacts, deploy_bpe
 from harness.fuzz.runner import campaign_invariant_ids, replay, replay_sequences, run_fuzz
 from harness.fuzz.bpe.system import PREPARE, SystemMachine
 from tests.bpe.fixtures.broken_gda import AdjustmentFlowDropped, RemainderFromDistributor
@@ -36,7 +36,7 @@ MUST_REVERT = (
 
 @pytest.fixture(scope="module")
 def campaign(tmp_path_factory):
-    fixture = deploy_suite("pyrevm", suite_artifacts())
+    fixture = deploy_bpe("pyrevm", bpe_artifacts())
     return fixture, run_fuzz(fixture, machine=SystemMachine, max_examples=80, step_count=40,
                              replay_dir=tmp_path_factory.mktemp("replays"))
 
@@ -61,7 +61,7 @@ def test_the_campaign_evaluated_every_registered_invariant_on_both_sides(campaig
 
 def test_the_same_sequences_pass_on_pyevm(campaign, tmp_path):
     _, r = campaign
-    pyevm = deploy_suite("py-evm", suite_artifacts())
+    pyevm = deploy_bpe("py-evm", bpe_artifacts())
     # py-evm runs the Superfluid framework ~200x slower: outcomes, events and the suite's state are
     # compared after every step, the Superfluid views at the end of each sequence.
     again = replay_sequences(pyevm, r.all_sequences[::40], replay_dir=tmp_path, observe_each_step=False)
@@ -86,7 +86,7 @@ def broken_runs(tmp_path_factory):
     runs = {}
     for variant, (contract, _) in CONTRACT_VARIANTS.items():
         path = BROKEN / f"{variant}.sol"
-        fixture = deploy_suite("pyrevm", suite_artifacts(overrides={contract: path}))
+        fixture = deploy_bpe("pyrevm", bpe_artifacts(overrides={contract: path}))
         runs[variant] = (path, fixture, run_fuzz(
             fixture, machine=SystemMachine, max_examples=200, step_count=30, shrink_seconds=30,
             replay_dir=tmp_path_factory.mktemp("replays"),
@@ -104,13 +104,13 @@ def test_system_fuzzer_catches_a_broken_contract_with_a_replayable_sequence(vari
     doc = json.loads(open(r.replay_file).read())
     assert doc["steps"] == r.shrunk_steps and doc["steps"][0] == PREPARE
     assert replay(r.replay_file, fixture, out=lambda *_: None) is not None
-    assert replay(r.replay_file, deploy_suite("pyrevm", suite_artifacts()), out=lambda *_: None) is None
+    assert replay(r.replay_file, deploy_bpe("pyrevm", bpe_artifacts()), out=lambda *_: None) is None
 
 
 @pytest.mark.parametrize("broken", [RemainderFromDistributor, AdjustmentFlowDropped])
 @pytest.mark.catches("differential-model")
 def test_system_fuzzer_catches_a_broken_gda_model(broken, tmp_path):
-    fixture = deploy_suite("pyrevm", suite_artifacts())
+    fixture = deploy_bpe("pyrevm", bpe_artifacts())
     r = run_fuzz(fixture, machine=SystemMachine, max_examples=200, step_count=30, shrink_seconds=30,
                  replay_dir=tmp_path, model_overrides={"GeneralDistributionAgreementV1": broken})
     assert r.status == "VIOLATED", r.message
@@ -124,4 +124,4 @@ def test_regression_flow_conservation_counts_members_without_a_settled_entry():
     from pathlib import Path
 
     path = Path(__file__).parent / "regressions" / "flow002_unsettled_member.json"
-    assert replay(path, deploy_suite("pyrevm", suite_artifacts()), out=lambda *_: None) is None
+    assert replay(path, deploy_bpe("pyrevm", bpe_artifacts()), out=lambda *_: None) is None

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from harness.sim.chain import MAX, Chain, task_id
+from harness.sim.bpe.chain import MAX, Chain, task_id
 
 E18 = 10**18
 

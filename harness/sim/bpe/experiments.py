@@ -14,12 +14,12 @@ import math
 import time
 from typing import Any
 
-from harness.sim import gas as gasmod
-from harness.sim.policies import policy as make_policy
-from harness.sim.processes import generate
-from harness.sim.progress import Progress
-from harness.sim.runner import Run, RunResult, run
-from harness.sim.scenario import Scenario
+from harness.sim.bpe import gas as gasmod
+from harness.sim.bpe.policies import policy as make_policy
+from harness.sim.bpe.processes import generate
+from harness.sim.bpe.progress import Progress
+from harness.sim.bpe.runner import Run, RunResult, run
+from harness.sim.bpe.scenario import Scenario
 
 E18 = 10**18
 

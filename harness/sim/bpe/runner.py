@@ -10,7 +10,7 @@ funded sources, one commit-reveal round and a rebalance), then steps block by bl
   4. the keeper rebalances (by its policy and cadence) and drains (Pipeline.drain for pipelines,
      EscrowBuffer.drain for the other task types); each Drained event assigns work to a sink;
   5. sinks serve their backlog at their true capacity.
-Every chain action is a transaction on the models (`harness/sim/chain.py`).
+Every chain action is a transaction on the models (`harness/sim/bpe/chain.py`).
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from harness.sim import metrics
-from harness.sim.agents import Keeper, SinkAgent, SourceAgent, to_fixed
-from harness.sim.chain import KEEPER, MAX, UNBOUNDED, Chain, sink_address, source_address, task_id
-from harness.sim.policies import Policy, policy as make_policy, static_reveals
-from harness.sim.processes import E18, Exogenous, generate
-from harness.sim.scenario import Scenario
+from harness.sim.bpe import metrics
+from harness.sim.bpe.agents import Keeper, SinkAgent, SourceAgent, to_fixed
+from harness.sim.bpe.chain import KEEPER, MAX, UNBOUNDED, Chain, sink_address, source_address, task_id
+from harness.sim.bpe.policies import Policy, policy as make_policy, static_reveals
+from harness.sim.bpe.processes import E18, Exogenous, generate
+from harness.sim.bpe.scenario import Scenario
 from specs.bpe.system import GOVERNANCE, SUPERFLUID
 
 

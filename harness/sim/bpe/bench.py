@@ -10,13 +10,13 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from harness.sim import scenario as scenario_mod
-from harness.sim.policies import policy
-from harness.sim.processes import generate
-from harness.sim.runner import Run
+from harness.sim.bpe import scenario as scenario_mod
+from harness.sim.bpe.policies import policy
+from harness.sim.bpe.processes import generate
+from harness.sim.bpe.runner import Run
 from specs.kernel import World
 
-DEFAULT = Path(__file__).resolve().parents[2] / "scenarios" / "heterogeneous.toml"
+DEFAULT = Path(__file__).resolve().parents[3] / "scenarios" / "bpe" / "heterogeneous.toml"
 
 
 def bench(path: str | Path = DEFAULT, blocks: int = 500, pol: str = "protocol") -> dict:

@@ -6,7 +6,7 @@ pipelines, the protocol parameters (EWMA alpha, rebalance threshold, commit-reve
 keeper (rebalance policy and cadence, drain cadence), and the experiments to run (policy comparison,
 threshold sweep, load sweep). Money is in tokens (18 decimals on chain), capacity in capacity units
 (1 unit = 1e18 on chain), time in blocks of `block_seconds`. Every field is documented in
-`harness/sim/README.md`; `load()` rejects unknown keys so a typo never silently changes a run.
+`harness/sim/bpe/README.md`; `load()` rejects unknown keys so a typo never silently changes a run.
 """
 
 from __future__ import annotations

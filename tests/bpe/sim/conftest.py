@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.sim.scenario import parse
+from harness.sim.bpe.scenario import parse
 
 SMALL = {
     "name": "small", "seed": 42, "steps": 60, "block_seconds": 12, "load": 0.8,

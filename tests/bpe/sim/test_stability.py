@@ -3,7 +3,7 @@ region, the static equal split does not (its slow sink is overloaded from load 0
 
 from __future__ import annotations
 
-from harness.sim import experiments, metrics, report
+from harness.sim.bpe import experiments, metrics, report
 
 
 def test_backpressure_stable_inside_the_region_static_split_not(stability):

@@ -3,7 +3,7 @@ models in one World, `specs.bpe.system.build_system`), driven only through `Worl
 
 Every state change of a run is a transaction on the models, recorded as a step in the fuzzer's JSON
 format (`{"op": "call", "contract", "function", "sender", "args"}` / `{"op": "advance", ...}`), so a
-run's log replays on the models (tests) and on an EVM (gas figures, `harness/sim/gas.py`) unchanged.
+run's log replays on the models (tests) and on an EVM (gas figures, `harness/sim/bpe/gas.py`) unchanged.
 Reads for metrics are direct storage reads (no transaction, no clone).
 """
 

@@ -1,11 +1,11 @@
-"""`python -m harness.sim run scenarios/*.toml` runs scenarios on the models and writes reports/sim/;
-`python -m harness.sim bench` prints the simulator's speed.
+"""`python -m harness.sim.bpe run scenarios/bpe/*.toml` runs scenarios on the models and writes reports/sim/;
+`python -m harness.sim.bpe bench` prints the simulator's speed.
 
 run     every experiment of each scenario (policy comparison, threshold sweep, misreport counterfactual,
         load sweep, EVM gas sample), then reports/sim/results.json, results.md and PNG plots per scenario.
         --quick: a quarter of the blocks and half the sweep loads (smoke runs, tests).
         --gas-engine py-evm|pyrevm|none (default py-evm: exact gas per transaction).
-bench   agent-steps per second on one scenario (default scenarios/heterogeneous.toml).
+bench   agent-steps per second on one scenario (default scenarios/bpe/heterogeneous.toml).
 Exit codes: 0 done; 3 a tool error (a scenario file missing, not TOML or invalid: one line naming the
 file and the field; a model/EVM disagreement in the gas replay; an internal error, whose traceback
 `--debug` shows).
@@ -21,12 +21,12 @@ from pathlib import Path
 
 from specs.errors import ArgumentParser
 from harness.files import write_text_atomic
-from harness.sim import experiments, plots, report
-from harness.sim.bench import DEFAULT, bench, format_bench
-from harness.sim.gas import ReplayMismatch
-from harness.sim.processes import generate
-from harness.sim.progress import Progress
-from harness.sim.scenario import ScenarioError, load
+from harness.sim.bpe import experiments, plots, report
+from harness.sim.bpe.bench import DEFAULT, bench, format_bench
+from harness.sim.bpe.gas import ReplayMismatch
+from harness.sim.bpe.processes import generate
+from harness.sim.bpe.progress import Progress
+from harness.sim.bpe.scenario import ScenarioError, load
 
 EXIT_TOOL_ERROR = 3
 
@@ -99,7 +99,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = ArgumentParser(prog="python -m harness.sim", description=__doc__,
+    ap = ArgumentParser(prog="python -m harness.sim.bpe", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
     sub = ap.add_subparsers(dest="cmd", required=True)

@@ -13,7 +13,7 @@ import math
 import random
 from dataclasses import dataclass
 
-from harness.sim.scenario import CapacityProcess, Scenario
+from harness.sim.bpe.scenario import CapacityProcess, Scenario
 
 E18 = 10**18
 

@@ -1,5 +1,5 @@
 """Gas figures: a run's transaction log replayed on an EVM (the compiled suite on the real Superfluid
-framework, `harness.evm.fixture.deploy_suite`), for a sample of blocks.
+framework, `harness.evm.fixture.deploy`), for a sample of blocks.
 
 The replay is also a check: every call must succeed or revert on the EVM exactly as it did on the
 models, and at the end of the sample the buffer levels and pool units must agree. Gas is the
@@ -44,9 +44,10 @@ _FIXTURES: dict[str, Any] = {}
 def fixture_for(engine: str) -> Any:
     """One deployed suite per engine and process, reset to its post-deployment snapshot per replay."""
     if engine not in _FIXTURES:
-        from harness.evm.fixture import deploy_suite, suite_artifacts
+        from harness.evm.fixture import deploy
+        from specs.suite import get_suite
 
-        _FIXTURES[engine] = deploy_suite(engine, suite_artifacts())
+        _FIXTURES[engine] = deploy(engine, get_suite("bpe"))
     fx = _FIXTURES[engine]
     fx.reset()
     return fx

@@ -2,7 +2,7 @@
 proposal can be checked against the survivors it is meant for before it goes into the machine that
 `make verify` and tests/system run (mutants/SURVIVORS.md says which):
 
-    .venv/bin/python -m harness.mutate run --resume --only <ids> --machine harness.mutate.proposed_rules:ProposedMachine
+    .venv/bin/python -m harness.mutate run --resume --only <ids> --machine harness.mutate.bpe.proposed_rules:ProposedMachine
 
 Every rule proposed here so far is merged into SystemMachine (its "focused rules"); the class is the
 place for the next proposal.

@@ -7,16 +7,16 @@ import glob
 
 import pytest
 
-from harness.sim import gas
-from harness.sim.chain import Chain
-from harness.sim.policies import policy
-from harness.sim.processes import generate
-from harness.sim.runner import Run, run
-from harness.sim.scenario import ScenarioError, load, parse
+from harness.sim.bpe import gas
+from harness.sim.bpe.chain import Chain
+from harness.sim.bpe.policies import policy
+from harness.sim.bpe.processes import generate
+from harness.sim.bpe.runner import Run, run
+from harness.sim.bpe.scenario import ScenarioError, load, parse
 from specs.kernel import U256, Address, Bytes32, Msg
 from specs.bpe.system import build_system
 
-from tests.sim.conftest import SMALL
+from tests.bpe.sim.conftest import SMALL
 
 
 def direct_replay(log: list[dict]) -> Chain:
@@ -131,7 +131,7 @@ def test_gas_replay_detects_a_disagreement(small):
 
 
 def test_shipped_scenarios_load():
-    paths = sorted(glob.glob("scenarios/*.toml"))
+    paths = sorted(glob.glob("scenarios/bpe/*.toml"))
     assert len(paths) >= 3
     for p in paths:
         sc = load(p)
@@ -153,7 +153,7 @@ def test_scenario_rejects_unknown_keys_and_policies():
     ('[[task_types]]\nname = "a"\nunit_price = "cheap"\n', "task_types[0].unit_price"),
 ])
 def test_a_bad_scenario_file_is_one_line_naming_the_file_and_exit_3(text, expected, tmp_path, capsys):
-    from harness.sim.__main__ import main
+    from harness.sim.bpe.__main__ import main
     from tests.one_line import one_line
 
     path = tmp_path / "scenario.toml"

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.sim.scenario import Scenario
+from harness.sim.bpe.scenario import Scenario
 
 
 @dataclass(frozen=True)
