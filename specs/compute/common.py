@@ -167,7 +167,9 @@ def records(default_factory=dict):  # noqa: ANN001, ANN201
     """A mapping of records holding strings or bytes (`mapping(uint256 => Provider)`), which kernel
     structs cannot hold: a dict from id to a frozen record, replaced on every write (never mutated in
     place, so a reverted transaction's clone shares it safely). It is not a kernel storage field: the
-    state view cannot read it, and the differential tests compare it through the contract's getter."""
+    state view cannot read it, and the fuzz machine's observer (harness/fuzz/compute/observers.py, which
+    the differential tests use too) compares it through the contract's getter; the prover reports any
+    read of it UNSUPPORTED (invariants/prover.py Unencoded)."""
     from dataclasses import field
 
     return field(default_factory=default_factory, metadata={"records": True})
@@ -188,5 +190,6 @@ class HasRecords(Contract):
 
         for f in dataclasses.fields(self):
             if f.metadata.get("records"):
-                object.__setattr__(c, f.name, dict(getattr(self, f.name)))
+                # a copy of the dict (or of the prover's stand-in for it, invariants/prover.py Unencoded)
+                object.__setattr__(c, f.name, getattr(self, f.name).copy())
         return c
