@@ -123,3 +123,10 @@ def with_identity_registry() -> tuple[Deployment, ...]:
                            lambda a: (OWNER, a["ComputeStaking"], a["AgentIdentityMock"]), d.ctor_types)
         out.append(d)
     return tuple(out)
+
+
+def build_suite_system(overrides: dict[str, type[Contract]] | None = None,
+                       deployments: tuple[Deployment, ...] = TEST_DEPLOYMENTS) -> System:
+    """build_system on the suite's declared deployments by default (specs/compute/suite.py: the suite and
+    the adversarial mocks): the models' world the fuzz runner builds for the suite's fixture."""
+    return build_system(overrides, deployments)

@@ -11,6 +11,7 @@ from typing import Any
 
 from harness.evm.compile import compile_contracts
 from harness.evm.fixture import deploy_suite, suite_artifacts
+from harness.fuzz.compute.observers import records_differences
 from harness.fuzz.stateview import diff_systems, read_system
 from specs.compute.compute_staking import StakeRole
 from specs.compute.inference_serving import model_key
@@ -226,21 +227,8 @@ class Suite:
         evm = read_system(self.fx, self.system, self.keys())
         self.evm_system = evm
         out = diff_systems(self.system, evm)
-        # records holding strings, through their getters (ids 1..count)
-        for name, getter, count in (("ComputeRegistry", "getProvider", "providerCount"),
-                                    ("ComputeRental", "getSession", "sessionCount"),
-                                    ("TriggerRegistry", "getTrigger", "triggerCount")):
-            c = self.world.contracts[self.system.addrs[name]]
-            n = getattr(c, count).v
-            e_n = self.fx.contracts[name].view(count).returned[0]
-            if n != e_n:
-                out.append(f"{name}.{count}: model {n}, evm {e_n}")
-                continue
-            for i in range(1, n + 1):
-                m = plain(self.world.view(self.system.addrs[name], getter, U256(i), clone=False).returned)
-                e = evm_plain(tuple(self.fx.contracts[name].view(getter, i).returned))[0]
-                if m != e:
-                    out.append(f"{name}.{getter}({i}): model {m}, evm {e}")
+        # records holding strings, through their getters: the fuzz machine's observer
+        out += [d.render() for d in records_differences(self.system, self.fx)]
         return out
 
 
