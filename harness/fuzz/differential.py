@@ -352,7 +352,8 @@ class Differential:
                                        self.model_returned(step["contract"], step["function"], len(step["args"]),
                                                            m.returned))
         m_err = None if m.ok else (m.error.abi_name(), plain(m.error.args()))
-        e_err = None if e.ok else (e.error.name, tuple(e.error.args))
+        # a bare revert (no data): the model's EmptyRevert is named "", the decoder's None
+        e_err = None if e.ok else ("" if e.error.name is None else e.error.name, tuple(e.error.args))
         m_events = tuple((r.address, r.event.abi_name(), plain(r.event.args())) for r in m.events)
         keep = self.event_filter or (lambda ev: True)
         e_events = tuple((ev.address, ev.name, tuple(ev.args)) for ev in e.events if keep(ev))
@@ -409,7 +410,7 @@ class Differential:
                                               clone=False)
                     e = self.fixture.contracts[name].view(fname, *combo)
                     mv = self.model_returned(name, fname, nparams, m.returned) if m.ok else ("revert", m.error.abi_name())
-                    ev = tuple(e.returned) if e.ok else ("revert", e.error.name)
+                    ev = tuple(e.returned) if e.ok else ("revert", e.error.name or "")
                     if mv != ev:
                         diffs.append(value_difference("view", f"{name}.{fname}({', '.join(_show(k) for k in combo)})",
                                                       mv, ev))
