@@ -395,8 +395,7 @@ class Differential:
     def model_returned(self, contract: str, fn: str, nargs: int, returned: Any) -> tuple:
         """A model's return value as the EVM's tuple of outputs: a function with several outputs returns
         them as a Python tuple (compared element by element), any other returns its one value."""
-        outputs = self.fixture.contracts[contract].abi.function(fn, nargs).outputs
-        if len(outputs) > 1 and isinstance(returned, tuple):
+        if isinstance(returned, tuple) and len(self.fixture.contracts[contract].abi.function(fn, nargs).outputs) > 1:
             return plain(returned)
         return (plain(returned),)
 
