@@ -1710,9 +1710,9 @@ class World:
     def _move(self, frm: Any, to: Any, amount: Any) -> None:
         f, t = _address_int(frm, "ETH transfer from"), _address_int(to, "ETH transfer to")
         v = term(amount)
-        self._check_balances()
         if is_sym(v) or is_sym(f) or is_sym(t):
             raise Unsupported("ETH transfer of a symbolic amount (msg.value, balances)")
+        self._check_balances()
         if v == 0:
             return
         if self.balances.get(f, 0) < v:
