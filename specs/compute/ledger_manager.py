@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from specs.compute.common import InsufficientBalance, ReentrancyGuard, ZeroAddress, ZeroAmount
 from specs.kernel import (
-    U256, Address, Event, Mapping, Msg, Revert, SolidityError, ZERO_ADDRESS, external, payable, storage, view,
+    U256, Address, EmptyRevert, Event, Mapping, Msg, Revert, SolidityError, ZERO_ADDRESS, external, is_sym, payable,
+    storage, view,
 )
 
 
@@ -72,7 +73,12 @@ class LedgerManager(ReentrancyGuard):
             raise Revert(ZeroAddress())
         if amount == 0:
             raise Revert(ZeroAmount())
-        t = self.world.at(token)
+        if not is_sym(token.v) and not callable(getattr(self.world.contracts.get(token.v), "balanceOf", None)):
+            # IERC20(token).balanceOf on an address without code succeeds with no return data, which
+            # the ABI decoder rejects (a revert without data); a contract without balanceOf reverts
+            # without data too (no function matches the selector, no fallback)
+            raise Revert(EmptyRevert())
+        t = self.world.at(token)  # a symbolic token: Unsupported (the prover names the construct)
         before = t.balanceOf(self.this_msg(), self.address)
         if not t.transferFrom(self.this_msg(), msg.sender, self.address, amount):
             raise Revert(SafeERC20FailedOperation(token))

@@ -124,7 +124,8 @@ class Suite:
             diffs.append(f"success: model {m.ok} ({m.error}), evm {e.ok} ({e.error})")
         elif not m.ok:
             m_err = (m.error.abi_name(), plain(m.error.args()))
-            e_err = (e.error.name, evm_plain(tuple(e.error.args)))
+            # a bare revert: the model's EmptyRevert is named "", the decoder's None
+            e_err = (e.error.name or "", evm_plain(tuple(e.error.args)))
             if m_err != e_err:
                 diffs.append(f"error: model {m_err}, evm {e_err}")
         else:

@@ -65,3 +65,12 @@ def test_reentering_receiver_cannot_withdraw_twice(s):
     s.ok(w, "setReenter", A, U8(0))
     s.ok(w, "withdraw", A, U256(ETH))
     assert s.view(LED, "getBalance", wallet) == ETH and s.view(w, "received") == ETH
+
+
+def test_a_token_without_code_or_without_balance_of_reverts_without_data(s):
+    """depositToken of an address that is no token (an EOA: empty return data the ABI decoder rejects;
+    a contract without balanceOf: no function matches) reverts without data on both sides; found by the
+    fuzz machine (harness/fuzz/compute/machine.py), whose model had no case for it."""
+    for token in (Address(0x5700), Address(s.system.addrs["ComputeStaking"])):
+        s.expect("", LED, "depositToken", A, token, U256(5))
+        s.expect("InsufficientBalance", LED, "withdrawToken", A, token, U256(5))
