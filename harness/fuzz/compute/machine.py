@@ -427,10 +427,14 @@ class DeployedComputeMachine(RuleBasedStateMachine):
     def approve_provider(self, who: int, provider: int, amount: int) -> None:
         self.call("InferenceServing", "approveProvider", who, provider, amount)
 
-    @rule(who=people, model=models, inp=st.sampled_from([2, 0, 1, 10**18, 10**18 + 1]),
-          out=st.sampled_from([3, 0, 10**18, 10**18 + 1]))
-    def set_model_price(self, who: int, model: str, inp: int, out: int) -> None:
-        self.call("InferenceServing", "setModelPrice", who, model, inp, out)
+    @rule(who=st.sampled_from(PROVIDERS[:2] * 3 + [PROVIDERS[2], STRANGER]),
+          model=st.sampled_from(MODELS * 3 + ["", "m" * 64, "m" * 65, LONG]),
+          price=st.sampled_from([(2, 3), (2, 0), (0, 3), (0, 0), (1, 1), (10**18, 10**18), (10**18 + 1, 1),
+                                 (1, 10**18 + 1)]))
+    def set_model_price(self, who: int, model: str, price: tuple[int, int]) -> None:
+        """Prices from the registered providers mostly, at every corner of R-5.2: one side zero, both
+        zero, at and above MAX_PRICE_PER_TOKEN."""
+        self.call("InferenceServing", "setModelPrice", who, model, *price)
 
     @rule(who=st.sampled_from(PROVIDERS + [STRANGER]), user=st.sampled_from(RENTERS + [STRANGER, 0]),
           inp=st.sampled_from([100, 0, 1, 10**12, 10**12 + 1, MAX]), out=st.sampled_from([50, 0, 10**12]),
