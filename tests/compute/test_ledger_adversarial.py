@@ -72,5 +72,5 @@ def test_a_token_without_code_or_without_balance_of_reverts_without_data(s):
     a contract without balanceOf: no function matches) reverts without data on both sides; found by the
     fuzz machine (harness/fuzz/compute/machine.py), whose model had no case for it."""
     for token in (Address(0x5700), Address(s.system.addrs["ComputeStaking"])):
-        s.expect("", LED, "depositToken", A, token, U256(5))
-        s.expect("InsufficientBalance", LED, "withdrawToken", A, token, U256(5))
+        assert s.expect("", LED, "depositToken", A, token, U256(5)) == ()
+        assert s.expect("InsufficientBalance", LED, "withdrawToken", A, token, U256(5)) == (0, 5)
