@@ -181,12 +181,44 @@ def state_json(system: System) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 
+class Unencoded:
+    """State a model keeps outside its storage fields (`storage_fields()` leaves it out: for instance
+    the compute suite's records with string members, specs/compute/common.py `records()`), put in place
+    of that state in a symbolic system. It has no encoding: any read raises Unsupported naming it, so a
+    transition or an invariant that touches it is UNSUPPORTED, never proved over an empty stand-in; one
+    that does not touch it is proved as usual. Copies are itself (nothing to copy)."""
+
+    def __init__(self, where: str):
+        self.where = where
+
+    def copy(self) -> "Unencoded":
+        return self
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise Unsupported("state outside the storage fields (records with string or bytes members)", self.where)
+
+    __getitem__ = __setitem__ = __contains__ = __iter__ = __len__ = __bool__ = _refuse
+    get = items = keys = values = _refuse
+
+
+def _unencoded_fields(c: Any, name: str) -> None:
+    """Put an Unencoded stand-in in place of every field of `c` that is neither immutable nor one of its
+    storage fields."""
+    kept = {f.name for f in c.storage_fields()}
+    for f in dataclasses.fields(c):
+        if f.name not in kept and not f.metadata.get("immutable"):
+            setattr(c, f.name, Unencoded(f"{name}.{f.name}"))
+
+
 def symbolic_system(system: System, tag: str) -> tuple[System, list[z3.BoolRef]]:
-    """A copy of `system` whose storage is unknown: fresh arrays and variables with range facts."""
+    """A copy of `system` whose storage is unknown: fresh arrays and variables with range facts; state
+    outside the storage fields becomes Unencoded."""
     sym = system.clone()
+    sym.world.balances_unknown = "ETH balances of a symbolic state"
     facts: list[z3.BoolRef] = []
     for name, addr in system.addrs.items():
         c = sym.world.contracts[addr]
+        _unencoded_fields(c, name)
         for f in c.storage_fields():
             v = getattr(c, f.name)
             vname = f"{tag}.{name}.{f.name}"
@@ -214,6 +246,7 @@ def initial_symbolic_system(system: System) -> System:
     sym = system.clone()
     for name, addr in system.addrs.items():
         c = sym.world.contracts[addr]
+        _unencoded_fields(c, name)
         for f in c.storage_fields():
             v = getattr(c, f.name)
             if isinstance(v, (Mapping, Array)):

@@ -1689,10 +1689,19 @@ class World:
         self.logs: list[EventRecord] = []
         self.block = Block()
         self.balances: dict[int, int] = {}  # ETH (wei) of every account the model tracks; absent = 0
+        # Set (to what stands in for them) when `balances` are not the state's: a symbolic world, whose
+        # storage is unknown, holds only the deployed state's ETH, and reading it would mix the two
+        # (invariants/prover.py symbolic_system). Any ETH read or move then raises Unsupported.
+        self.balances_unknown = ""
 
     # -- ETH ---------------------------------------------------------------------------------
+    def _check_balances(self) -> None:
+        if getattr(self, "balances_unknown", ""):
+            raise Unsupported("ETH balances (no symbolic encoding)", self.balances_unknown)
+
     def balance(self, a: Any) -> U256:
         """`address(a).balance`."""
+        self._check_balances()
         return U256(self.balances.get(_address_int(a, "balance of"), 0))
 
     def set_balance(self, a: Any, wei: int) -> None:
@@ -1703,6 +1712,7 @@ class World:
         v = term(amount)
         if is_sym(v) or is_sym(f) or is_sym(t):
             raise Unsupported("ETH transfer of a symbolic amount (msg.value, balances)")
+        self._check_balances()
         if v == 0:
             return
         if self.balances.get(f, 0) < v:
@@ -1754,8 +1764,8 @@ class World:
 
     def at(self, address: Address) -> Contract:
         a = address.v if isinstance(address, Address) else address
-        if is_sym(a):
-            raise ModelBug("call to a symbolic address")
+        if is_sym(a):  # an external contract chosen by an argument or by storage: no encoding
+            raise Unsupported("call to a symbolic address (a callee chosen by an argument or by storage)")
         if a not in self.contracts:
             raise ModelBug(f"no model deployed at {a:#x}")
         return self.contracts[a]
@@ -1764,6 +1774,7 @@ class World:
         w = World()
         w.block = Block(self.block.number, self.block.timestamp)
         w.balances = dict(self.balances)
+        w.balances_unknown = getattr(self, "balances_unknown", "")
         for a, c in self.contracts.items():
             c2 = c.clone()
             c2.attach(w, Address(a))

@@ -24,6 +24,7 @@ from specs.errors import InputError, WorkbenchError
 # The registry: suite name -> the reference of its declaration. One line per suite.
 SUITES: dict[str, str] = {
     "bpe": "specs.bpe.suite:SUITE",
+    "compute": "specs.compute.suite:SUITE",
 }
 
 

@@ -16,9 +16,10 @@ from specs.suite import Suite, get_suite, resolve, suite_names, suite_of_contrac
 REPO = Path(__file__).resolve().parents[1]
 
 
-def test_bpe_is_registered():
-    assert suite_names() == ["bpe"]
+def test_the_registered_suites():
+    assert suite_names() == ["bpe", "compute"]
     assert get_suite("bpe").title.startswith("BPE")
+    assert get_suite("compute").title.startswith("Compute")
 
 
 @pytest.mark.parametrize("name", suite_names())
@@ -63,7 +64,7 @@ def test_a_suites_solidity_lives_in_its_own_folder(name):
 
 
 def test_an_unknown_suite_is_an_input_error_naming_the_registered_ones():
-    with pytest.raises(InputError, match=r"--suite nope: no such suite \(registered: bpe\)"):
+    with pytest.raises(InputError, match=r"--suite nope: no such suite \(registered: bpe, compute\)"):
         get_suite("nope")
     with pytest.raises(InputError):
         suites(["bpe", "nope"])

@@ -3,7 +3,8 @@
 A step is a JSON-able dict, so the fuzzer, the replay files and the replay command share one format:
   {"op": "call", "contract": "StakeManager", "function": "stake", "sender": 0xa1, "args": [10**20]}
   {"op": "advance", "blocks": 3, "seconds": 36}
-Arguments are plain JSON values: ints (uints and addresses), bools, and "0x..." strings for bytes32.
+Arguments are plain JSON values: ints (uints, enums and addresses), bools, "0x..." strings for bytes32
+and `bytes`, and strings for `string`. A call step may carry "value" (msg.value in wei, default 0).
 
 After a call the comparison covers: success or revert and which error (name and arguments), return
 values, events (emitter, name, arguments, in order), the storage of every contract at every known
@@ -23,7 +24,7 @@ from harness.evm.fixture import Fixture
 from harness.fuzz.difference import Difference, value_difference
 from harness.fuzz.stateview import read_system, state_differences
 from invariants.registry import Invariant
-from specs.kernel import U256, Address, Bool, Bytes32, Msg, Outcome, Sint, Uint
+from specs.kernel import U256, Address, Bool, Bytes32, DynBytes, Enum, Msg, Outcome, Sint, String, Uint
 from specs.deploy import System
 
 
@@ -62,18 +63,25 @@ def format_step(step: dict) -> str:
     if "contract" not in step:  # a step of another shape (the GDA machine's: "to", "fn"): as recorded
         return str(step)
     args = ", ".join(_show(a) for a in step["args"])
-    return f"{step['contract']}.{step['function']}({args}) from {_show(step['sender'])}"
+    paid = f" value {step['value']}" if step.get("value") else ""
+    return f"{step['contract']}.{step['function']}({args}) from {_show(step['sender'])}{paid}"
 
 
 def _show(v: Any) -> str:
     if isinstance(v, int) and not isinstance(v, bool) and v >= 1 << 40:
         return hex(v)
+    if isinstance(v, str) and len(v) > 80:  # a 10 kB string argument: its length and head
+        return f"{v[:32]!r}...({len(v)} chars)"
     return repr(v) if isinstance(v, str) else str(v)
 
 
 def plain(v: Any) -> Any:
     """A model value as the ABI decoder gives it: ints, bools, bytes, str, tuples."""
-    if isinstance(v, (Uint, Sint, Address)):
+    if isinstance(v, (Uint, Sint, Address, Enum)):
+        return v.v
+    if isinstance(v, String):
+        return str(v)
+    if isinstance(v, DynBytes):
         return v.v
     if isinstance(v, Bool):
         return bool(v.v)
@@ -114,6 +122,10 @@ def model_value(t: Any, a: Any) -> Any:
         return Bool(bool(a))
     if t is bytes:
         return bytes.fromhex(a[2:]) if isinstance(a, str) else bytes(a)
+    if t is String:
+        return String(a)
+    if isinstance(t, type) and issubclass(t, DynBytes):  # `bytes`: hex in the step
+        return t(bytes.fromhex(a[2:]) if isinstance(a, str) else bytes(a))
     if get_origin(t) in (list, tuple):
         (inner,) = get_args(t)[:1]
         return [model_value(inner, x) for x in a]
@@ -216,8 +228,11 @@ class Differential:
         pre = None
         if self.step_invariants and self.state_each_step:
             pre = (self.model.clone(), read_system(self.fixture, self.model, self.key_sets()))
-        m = self.model.world.transact(self.model.address_of(name), fn_name, Msg(Address(step["sender"])), *margs)
-        e = self.fixture.contracts[name].transact(fn_name, *(plain(a) for a in margs), sender=step["sender"])
+        value = step.get("value", 0)
+        m = self.model.world.transact(self.model.address_of(name), fn_name, Msg(Address(step["sender"]), U256(value)),
+                                      *margs)
+        e = self.fixture.contracts[name].transact(fn_name, *(plain(a) for a in margs), sender=step["sender"],
+                                                  value=value)
         self.trace.append({"outcome": "ok " + repr(tuple(e.returned)) if e.ok else f"reverted {e.error}",
                            "events": [self.format_event(ev) for ev in e.events]})
         key = f"{name}.{fn_name}"
@@ -333,9 +348,12 @@ class Differential:
         return f"{ev.name}({', '.join(parts)}) @{ev.address:#042x}"
 
     def compare_outcomes(self, step: dict, m: Outcome, e: Any) -> None:
-        m_ret = None if not m.ok else (() if m.returned is None else (plain(m.returned),))
+        m_ret = None if not m.ok else (() if m.returned is None else
+                                       self.model_returned(step["contract"], step["function"], len(step["args"]),
+                                                           m.returned))
         m_err = None if m.ok else (m.error.abi_name(), plain(m.error.args()))
-        e_err = None if e.ok else (e.error.name, tuple(e.error.args))
+        # a bare revert (no data): the model's EmptyRevert is named "", the decoder's None
+        e_err = None if e.ok else ("" if e.error.name is None else e.error.name, tuple(e.error.args))
         m_events = tuple((r.address, r.event.abi_name(), plain(r.event.args())) for r in m.events)
         keep = self.event_filter or (lambda ev: True)
         e_events = tuple((ev.address, ev.name, tuple(ev.args)) for ev in e.events if keep(ev))
@@ -374,6 +392,13 @@ class Differential:
             raise Mismatch(self.index, step, diffs, "state above", "state above")
         return evm_state
 
+    def model_returned(self, contract: str, fn: str, nargs: int, returned: Any) -> tuple:
+        """A model's return value as the EVM's tuple of outputs: a function with several outputs returns
+        them as a Python tuple (compared element by element), any other returns its one value."""
+        if isinstance(returned, tuple) and len(self.fixture.contracts[contract].abi.function(fn, nargs).outputs) > 1:
+            return plain(returned)
+        return (plain(returned),)
+
     def compare_views(self, keys: list[int]) -> list[Difference]:
         diffs = []
         for name in self.model.addrs:  # the suite; external (Superfluid) state is compared by observers
@@ -383,8 +408,8 @@ class Differential:
                     m = self.model.world.view(self.model.addrs[name], fname, *(Address(k) for k in combo),
                                               clone=False)
                     e = self.fixture.contracts[name].view(fname, *combo)
-                    mv = (plain(m.returned),) if m.ok else ("revert", m.error.abi_name())
-                    ev = tuple(e.returned) if e.ok else ("revert", e.error.name)
+                    mv = self.model_returned(name, fname, nparams, m.returned) if m.ok else ("revert", m.error.abi_name())
+                    ev = tuple(e.returned) if e.ok else ("revert", e.error.name or "")
                     if mv != ev:
                         diffs.append(value_difference("view", f"{name}.{fname}({', '.join(_show(k) for k in combo)})",
                                                       mv, ev))

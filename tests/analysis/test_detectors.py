@@ -62,8 +62,15 @@ def test_detector_flags_nothing_in_its_negative_fixture(argument):
 
 
 def test_custom_detectors_flag_nothing_in_the_current_suite(suite_run):
+    """Nothing in the suites' protocol contracts; in their test doubles (contracts/<suite>/test/: the
+    compute ledger's mocks have open setters on purpose) only what the triage file accepts."""
+    from harness.analysis.slither_run import load_triage
+
     custom = {cls.ARGUMENT for cls in CUSTOM_DETECTORS}
-    assert [f["id"] for f in suite_run.findings if f["detector"] in custom] == []
+    flagged = [f for f in suite_run.findings if f["detector"] in custom]
+    assert [f["id"] for f in flagged if "/test/" not in f["file"]] == []
+    accepted = {e.id for e in load_triage()}
+    assert [f["id"] for f in flagged if f["id"] not in accepted] == []
     assert set(suite_run.custom_detectors) == custom
 
 

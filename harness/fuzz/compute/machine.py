@@ -1,0 +1,557 @@
+"""Differential fuzzing of the compute marketplace (specs/compute/PROTOCOL.md): one hypothesis state
+machine over the six contracts, their test token and, when the deployment includes them, the
+adversarial mocks of contracts/compute/test/LedgerMocks.sol.
+
+Actors: three providers, two renters who are also inference and ledger users, a guardian, an
+attester, a trigger executor, a stranger holding no role, the owner and the treasury; adversarial ones
+are the reentering wallet (a contract receiving the ledger's ETH and calling back into it), the
+fee-on-transfer token and the token whose transfers return false.
+
+Every rule is one or a few `Differential.step`s: the call runs on the model and on the EVM, and the
+outcome, return value, events, storage at every known key, views, the records holding strings
+(through their getters: harness/fuzz/compute/observers.py) and every registered compute invariant are
+compared after it. Inputs mix what the protocol accepts with its edges and with bad inputs: zero and
+maximal values, durations whose cost overflows (durationHours x price), empty, over-long and 10 kB
+strings, a msg.value one wei off or sent to a function that is not payable, unknown ids (0, count + 1,
+2**256 - 1), a second registration, calls from the wrong role, malformed calldata (an enum out of
+range, truncated arguments). Time moves across session boundaries: to a live session's endTime
+exactly, one second before and one after, across the unstake delay and the attestation TTL.
+
+A value no sender can pay is not a revert but a transaction that cannot be sent: such calls are sent
+with msg.value 0 instead (every actor holds ETHER_EACH, so it is rare).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from eth_abi import encode
+from eth_utils import keccak
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, precondition, rule
+
+from harness.evm.fixture import Fixture
+from harness.fuzz.campaign import Campaign
+from harness.fuzz.compute.observers import records_observer
+from harness.fuzz.difference import Difference
+from harness.fuzz.differential import Differential, Mismatch
+from invariants.registry import STEP_REGISTRY, Invariant
+from specs.compute.compute_staking import StakeRole
+from specs.compute.inference_serving import model_key
+from specs.compute.system import OWNER, TREASURY
+from specs.kernel import U256, Address, Bytes32, String
+
+ETH = 10**18
+HOUR = 3600
+MAX = 2**256 - 1
+ETHER_EACH = 1_000 * ETH  # every actor's ETH at the start of a sequence, on both sides
+
+PROVIDERS = [0x9001, 0x9002, 0x9003]
+RENTERS = [0xA1, 0xB2]  # renters, inference users and ledger users
+GUARDIAN, ATTESTER, EXECUTOR, STRANGER = 0x6001, 0x7001, 0xE001, 0x5700
+PEOPLE = PROVIDERS + RENTERS + [GUARDIAN, ATTESTER, EXECUTOR, STRANGER]
+ACTORS = PEOPLE + [OWNER, TREASURY]
+MOCKS = ("FeeOnTransferToken", "FalseReturnToken", "ReenteringWallet")
+
+MODELS = ["llama-70b", "gpt-x"]
+# strings at the protocol's length edges and beyond: empty, ordinary, 256/257 bytes, 10 kB
+LONG = "x" * 10_240
+STRINGS = ["e", "", "https://p.example", "a" * 256, "a" * 257, LONG]
+ATTESTATIONS = ["quote-1", "quote-2", "", "q" * 4096, "q" * 4097, LONG]
+REASONS = ["r", "", "r" * 256, "r" * 257, LONG]
+PRICES = [10**15 + 7, 1, 10**24, 0, 10**24 + 1, MAX]
+HOURS = [1, 2, 0, 3, 8760, 8761, 2**255, MAX]
+
+people = st.sampled_from(PEOPLE)
+anyone = st.sampled_from(ACTORS + [0])
+roles = st.sampled_from([0, 1, 2])  # StakeRole: User, Provider, Guardian
+amounts = st.sampled_from([ETH // 100, ETH // 10, ETH, 0, 1, ETH // 100 - 1, ETH // 10 - 1, 10 * ETH, MAX])
+strings = st.sampled_from(STRINGS)
+models = st.sampled_from(MODELS + ["", "m" * 64, "m" * 65, LONG])
+
+PREPARE = {"op": "prepare", "setup": "compute/1"}
+
+
+def cron(seconds: int) -> str:
+    """A cron trigger's config: the interval as one 32-byte word, hex."""
+    return "0x" + seconds.to_bytes(32, "big").hex()
+
+
+def setup_steps(addrs: dict[str, int]) -> list[dict]:
+    """The calls of the prepared state, every one of which PROTOCOL.md has succeed: the roles appointed,
+    a guardian staked, two providers registered (staking through register, R-3.1) at an odd and at the
+    minimal price, a user staked, a model priced, an inference deposit with an allowance for the
+    first provider, a two-hour session, a funded cron trigger, the ledger's test token minted."""
+    def call(contract: str, function: str, sender: int, *args: Any, value: int = 0) -> dict:
+        step = {"op": "call", "contract": contract, "function": function, "sender": sender, "args": list(args)}
+        if value:
+            step["value"] = value
+        return step
+
+    p1, p2 = PROVIDERS[:2]
+    a = RENTERS[0]
+    steps = [
+        call("ComputeStaking", "setGuardian", OWNER, GUARDIAN, True),
+        call("ComputeStaking", "stake", GUARDIAN, 2, value=ETH),
+        call("ComputeRegistry", "setAttester", OWNER, ATTESTER, True),
+        call("TriggerRegistry", "setExecutor", OWNER, EXECUTOR, True),
+        call("ComputeRegistry", "register", p1, "https://p1.example", "quote-1", 10**15 + 7, value=ETH // 10),
+        call("ComputeRegistry", "register", p2, "https://p2.example", "quote-2", 1, value=ETH // 10),
+        call("ComputeStaking", "stake", a, 0, value=ETH // 100),
+        call("InferenceServing", "setModelPrice", p1, "llama-70b", 2, 3),
+        call("InferenceServing", "deposit", a, value=ETH),
+        call("InferenceServing", "approveProvider", a, p1, 10**6),
+        call("ComputeRental", "createSession", a, 1, 2, "ssh-ed25519 AAAA", value=2 * (10**15 + 7)),
+        call("TriggerRegistry", "createTrigger", a, 0, cron(60)),
+        call("TriggerRegistry", "fundTrigger", a, 1, value=ETH // 1000),
+        call("ComputeTestToken", "mint", a, a, 10**6),
+    ]
+    return steps
+
+
+class SetupRejected(Mismatch):
+    """A step of the prepared state reverted on the model and on the EVM alike: PROTOCOL.md has every one
+    succeed, so contract and model share a mistake (a finding, not an engine error)."""
+
+
+def funded_differential(fixture: Fixture, model: Any, invariants: list[Invariant]) -> Differential:
+    """The deployed state with every actor holding ETHER_EACH on both sides, compared with the compute
+    observers and step invariants; its known keys follow the ids handed out (`track_keys`)."""
+    for a in ACTORS:
+        model.world.set_balance(a, ETHER_EACH)
+        fixture.engine.set_balance(a, ETHER_EACH)
+    diff = Differential(fixture, model, list(ACTORS), invariants, observers=[records_observer],
+                        step_invariants=STEP_REGISTRY.for_contracts(set(model.addrs)), before_step=[track_keys])
+    track_keys(diff)
+    return diff
+
+
+def track_keys(diff: Differential) -> None:
+    """The keys the storage and the invariants are read at: stake roles, ids 0 to the largest count + 1,
+    the priced models' keys, the tokens and the wallet (addresses of the deployment)."""
+    m = diff.model
+    counts = [getattr(m.world.contracts[m.addrs[n]], c).v for n, c in
+              (("ComputeRegistry", "providerCount"), ("ComputeRental", "sessionCount"),
+               ("TriggerRegistry", "triggerCount")) if n in m.addrs]
+    diff.extra_keys[StakeRole] = [0, 1, 2]
+    diff.extra_keys[U256] = list(range(0, max(counts, default=0) + 2))
+    diff.extra_keys[Bytes32] = [int.from_bytes(model_key(String(x)).to_bytes(), "big") for x in MODELS]
+
+
+def prepared_differential(fixture: Fixture, model_factory: Any, invariants: list[Invariant]) -> Differential:
+    """A Differential at the prepared state: the set-up run differentially once per fixture and model
+    factory, then both sides kept (engine snapshot, model clone) for every later sequence. A mismatch
+    while building it, or a set-up step both sides reject (SetupRejected), carries `replay_steps`."""
+    cache = fixture.__dict__.setdefault("_compute_prepared", {})
+    key = id(model_factory)
+    if key not in cache:
+        fixture.reset()
+        diff = funded_differential(fixture, model_factory(), invariants)
+        try:
+            for step in setup_steps(fixture.addrs):
+                diff.step(step)
+                outcome = diff.trace[-1]["outcome"]
+                if outcome.startswith("reverted"):
+                    raise SetupRejected(
+                        diff.index, step,
+                        [Difference("setup", f"{step['contract']}.{step['function']}", outcome, outcome,
+                                    text=f"set-up step {diff.index} of the prepared state {outcome} on the model and "
+                                    f"on {fixture.engine.name} alike; PROTOCOL.md has it succeed")],
+                        outcome, outcome)
+            diff.finish()
+        except Mismatch as m:
+            m.replay_steps = [dict(PREPARE)]  # type: ignore[attr-defined]
+            raise
+        cache[key] = (fixture.engine.snapshot(), diff.model.clone(), model_factory)
+    snapshot, template, _keep = cache[key]
+    fixture.engine.revert(snapshot)
+    diff = Differential(fixture, template.clone(), list(ACTORS), invariants, observers=[records_observer],
+                        step_invariants=STEP_REGISTRY.for_contracts(set(template.addrs)), before_step=[track_keys])
+    track_keys(diff)
+    return diff
+
+
+class DeployedComputeMachine(RuleBasedStateMachine):
+    """The compute rules from the deployed state (actors funded, no role appointed, nothing registered).
+    Configured by `configure()` before a run (the runner's machine protocol, harness/fuzz/runner.py)."""
+
+    campaign: ClassVar[Campaign]
+    last_log: ClassVar[list[dict]] = []
+    last_trace: ClassVar[list[dict]] = []
+    all_logs: ClassVar[list[list[dict]]] = []
+    all_traces: ClassVar[list[list[dict]]] = []
+    steps_run: ClassVar[int] = 0
+    sequences: ClassVar[int] = 0
+    calls: ClassVar[dict[str, int]] = {}
+    reverts: ClassVar[dict[str, int]] = {}
+    evaluations: ClassVar[dict[str, dict[str, int]]] = {}
+
+    @classmethod
+    def configure(cls, fixture: Fixture, model_factory: Any, invariants: list[Invariant], progress: Any = None) -> None:
+        cls.campaign = Campaign(fixture, model_factory, list(invariants), progress)
+        cls.last_log, cls.last_trace, cls.steps_run, cls.sequences, cls.calls, cls.reverts = [], [], 0, 0, {}, {}
+        cls.all_logs, cls.all_traces, cls.evaluations = [], [], {}
+
+    @classmethod
+    def start(cls, fixture: Fixture, model_factory: Any, invariants: list[Invariant]) -> Differential:
+        fixture.reset()
+        return funded_differential(fixture, model_factory(), invariants)
+
+    def opening_log(self) -> list[dict]:
+        return []
+
+    def __init__(self) -> None:
+        super().__init__()
+        c = self.campaign
+        self.diff = self.start(c.fixture, c.model_factory, c.state_invariants)
+        self.log: list[dict] = self.opening_log()
+        cls = type(self)
+        cls.last_log, cls.last_trace = self.log, self.diff.trace
+        cls.all_logs.append(self.log)
+        cls.all_traces.append(self.diff.trace)
+        cls.sequences += 1
+        if self.campaign.progress:
+            self.campaign.progress(cls.sequences)
+
+    def teardown(self) -> None:
+        try:
+            self.diff.finish()
+        finally:
+            self.diff.drain_counts(type(self).calls, type(self).reverts, type(self).evaluations)
+
+    # -- helpers ---------------------------------------------------------------------------------
+    @property
+    def fixture(self) -> Fixture:
+        return self.campaign.fixture
+
+    @property
+    def model(self) -> Any:
+        return self.diff.model
+
+    def has(self, name: str) -> bool:
+        return name in self.fixture.addrs
+
+    def addr(self, name: str) -> int:
+        return self.fixture.addrs[name]
+
+    def do(self, step: dict) -> None:
+        self.log.append(step)
+        type(self).steps_run += 1
+        try:
+            self.diff.step(step)
+        finally:
+            self.diff.drain_counts(type(self).calls, type(self).reverts, type(self).evaluations)
+
+    def call(self, contract: str, function: str, sender: int, *args: Any, value: int = 0) -> None:
+        if value and value > self.model.world.balance(sender).v:
+            value = 0  # a transaction the sender cannot pay is never sent (module docstring)
+        step = {"op": "call", "contract": contract, "function": function, "sender": sender, "args": list(args)}
+        if value:
+            step["value"] = value
+        self.do(step)
+
+    def count(self, contract: str, counter: str) -> int:
+        return getattr(self.model.world.contracts[self.addr(contract)], counter).v
+
+    def some_id(self, contract: str, counter: str, choice: str) -> int:
+        """An id: a known one most of the time, else 0, count + 1 or 2**256 - 1."""
+        n = self.count(contract, counter)
+        return {"known": max(n, 1), "first": 1, "zero": 0, "next": n + 1, "max": MAX}[choice]
+
+    def price_of(self, pid: int) -> int:
+        p = self.model.registry.providers.get(pid)
+        return p.pricePerHour.v if p is not None else 1
+
+    def session(self, sid: int) -> Any:
+        return self.model.rental.sessions.get(sid)
+
+    ids = st.sampled_from(["known", "known", "first", "zero", "next", "max"])
+
+    # -- ComputeStaking --------------------------------------------------------------------------
+    @rule(who=people, role=roles, value=amounts)
+    def stake(self, who: int, role: int, value: int) -> None:
+        self.call("ComputeStaking", "stake", who, role, value=value)
+
+    @rule(who=people, account=anyone, role=roles, value=amounts)
+    def stake_for(self, who: int, account: int, role: int, value: int) -> None:
+        self.call("ComputeStaking", "stakeFor", who, account, role, value=value)
+
+    @rule(who=people, role=roles, choice=st.sampled_from(["all", "one", "leave-min", "leave-min-1", "all+1", "zero", "max"]))
+    def request_unstake(self, who: int, role: int, choice: str) -> None:
+        cur = self.model.staking.stakes[who][role].v
+        minimum = (ETH // 100, ETH // 10, ETH)[role]
+        amount = {"all": cur, "one": 1, "leave-min": cur - minimum, "leave-min-1": cur - minimum + 1,
+                  "all+1": cur + 1, "zero": 0, "max": MAX}[choice]
+        self.call("ComputeStaking", "requestUnstake", who, role, max(amount, 0))
+
+    @rule(who=people, role=roles)
+    def withdraw_unstaked(self, who: int, role: int) -> None:
+        self.call("ComputeStaking", "withdrawUnstaked", who, role)
+
+    @rule(who=st.sampled_from([GUARDIAN, GUARDIAN, OWNER, STRANGER]), account=anyone, role=roles,
+          amount=amounts, reason=st.sampled_from(REASONS))
+    def slash(self, who: int, account: int, role: int, amount: int, reason: str) -> None:
+        self.call("ComputeStaking", "slash", who, account, role, amount, reason)
+
+    @rule(who=st.sampled_from([OWNER, OWNER, STRANGER]), account=st.sampled_from([GUARDIAN, STRANGER, 0]),
+          enabled=st.booleans())
+    def set_guardian(self, who: int, account: int, enabled: bool) -> None:
+        self.call("ComputeStaking", "setGuardian", who, account, enabled)
+
+    @rule(who=people)
+    def sweep(self, who: int) -> None:
+        self.call("ComputeStaking", "sweepToTreasury", who)
+
+    @rule(contract=st.sampled_from(["ComputeStaking", "ComputeRegistry", "TriggerRegistry"]),
+          who=st.sampled_from([OWNER, STRANGER]), to=st.sampled_from([OWNER, STRANGER, 0]), accept=st.booleans())
+    def ownership(self, contract: str, who: int, to: int, accept: bool) -> None:
+        """Two-step ownership transfers, from the owner and from a stranger, accepted or not."""
+        self.call(contract, "transferOwnership", who, to)
+        if accept:
+            self.call(contract, "acceptOwnership", to or STRANGER)
+
+    # -- ComputeRegistry -------------------------------------------------------------------------
+    @rule(who=people, endpoint=strings, attestation=st.sampled_from(ATTESTATIONS), price=st.sampled_from(PRICES),
+          value=st.sampled_from([ETH // 10, 0, ETH // 10 - 1, ETH]))
+    def register(self, who: int, endpoint: str, attestation: str, price: int, value: int) -> None:
+        """Registration, repeated registration included (AlreadyRegistered)."""
+        self.call("ComputeRegistry", "register", who, endpoint, attestation, price, value=value)
+
+    @rule(who=people, price=st.sampled_from(PRICES))
+    def update_pricing(self, who: int, price: int) -> None:
+        self.call("ComputeRegistry", "updatePricing", who, price)
+
+    @rule(who=people, active=st.booleans())
+    def set_active(self, who: int, active: bool) -> None:
+        self.call("ComputeRegistry", "setActive", who, active)
+
+    @rule(who=people, endpoint=strings)
+    def update_endpoint(self, who: int, endpoint: str) -> None:
+        self.call("ComputeRegistry", "updateEndpoint", who, endpoint)
+
+    @rule(who=people, attestation=st.sampled_from(ATTESTATIONS))
+    def update_attestation(self, who: int, attestation: str) -> None:
+        self.call("ComputeRegistry", "updateAttestation", who, attestation)
+
+    @rule(who=people, gpus=st.sampled_from([1, 8, 0, 1024, 1025, MAX]),
+          model=st.sampled_from(["H100", "", "g" * 64, "g" * 65, LONG]))
+    def set_hardware(self, who: int, gpus: int, model: str) -> None:
+        self.call("ComputeRegistry", "setHardware", who, gpus, model)
+
+    @rule(who=people, agent=st.sampled_from([1, 0, MAX]))
+    def link_agent(self, who: int, agent: int) -> None:
+        self.call("ComputeRegistry", "linkAgent", who, agent)
+
+    @rule(who=st.sampled_from([OWNER, OWNER, STRANGER]), account=st.sampled_from([ATTESTER, STRANGER, 0]),
+          enabled=st.booleans())
+    def set_attester(self, who: int, account: int, enabled: bool) -> None:
+        self.call("ComputeRegistry", "setAttester", who, account, enabled)
+
+    @rule(who=st.sampled_from([ATTESTER, ATTESTER, STRANGER]), pid=ids,
+          quote=st.sampled_from(["current", "quote-1", "other"]), tee=st.sampled_from([1, 2, 0, 3, 4]),
+          expiry=st.sampled_from(["ttl", "hour", "now", "ttl+1", "zero"]))
+    def attest(self, who: int, pid: str, quote: str, tee: int, expiry: str) -> None:
+        """Attestations whose hash matches the provider's current attestation or not, at the TTL's edges."""
+        p = self.some_id("ComputeRegistry", "providerCount", pid)
+        rec = self.model.registry.providers.get(p)
+        text = {"current": str(rec.hardwareAttestation) if rec else "", "quote-1": "quote-1", "other": "x"}[quote]
+        now = self.model.world.block.timestamp
+        at = {"ttl": now + 30 * 86400, "hour": now + HOUR, "now": now, "ttl+1": now + 30 * 86400 + 1, "zero": 0}[expiry]
+        self.call("ComputeRegistry", "attest", who, p, "0x" + keccak(text.encode()).hex(), tee, at % 2**64)
+
+    @rule(who=st.sampled_from([ATTESTER, STRANGER]), pid=ids)
+    def revoke_attestation(self, who: int, pid: str) -> None:
+        self.call("ComputeRegistry", "revokeAttestation", who, self.some_id("ComputeRegistry", "providerCount", pid))
+
+    # -- ComputeRental ---------------------------------------------------------------------------
+    @rule(who=st.sampled_from(RENTERS + [RENTERS[0], PROVIDERS[0], STRANGER]), pid=ids, hours=st.sampled_from(HOURS),
+          pay=st.sampled_from(["exact", "exact", "exact", "one-less", "one-more", "zero"]),
+          key=st.sampled_from(["ssh-ed25519 AAAA", "", "k" * 4096, "k" * 4097, LONG]))
+    def create_session(self, who: int, pid: str, hours: int, pay: str, key: str) -> None:
+        """Sessions at the duration bounds, with durations whose cost overflows (the exact cost is then
+        not representable: the value sent is capped at what the renter holds) and a wrong msg.value."""
+        p = self.some_id("ComputeRegistry", "providerCount", pid)
+        cost = hours * self.price_of(p)
+        value = {"exact": cost, "one-less": cost - 1, "one-more": cost + 1, "zero": 0}[pay]
+        self.call("ComputeRental", "createSession", who, p, hours, key, value=min(max(value, 0), MAX))
+
+    @rule(who=st.sampled_from(RENTERS + [STRANGER]), sid=ids, hours=st.sampled_from(HOURS),
+          pay=st.sampled_from(["exact", "exact", "one-less", "one-more", "zero"]))
+    def extend_session(self, who: int, sid: str, hours: int, pay: str) -> None:
+        s = self.some_id("ComputeRental", "sessionCount", sid)
+        price = self.model.rental.sessionPrice[s].v if s < 2**255 else 1
+        cost = hours * price
+        value = {"exact": cost, "one-less": cost - 1, "one-more": cost + 1, "zero": 0}[pay]
+        self.call("ComputeRental", "extendSession", who, s, hours, value=min(max(value, 0), MAX))
+
+    @rule(who=st.sampled_from(["renter", "provider", "stranger"]), sid=ids)
+    def terminate_session(self, who: str, sid: str) -> None:
+        s = self.some_id("ComputeRental", "sessionCount", sid)
+        rec = self.session(s)
+        sender = STRANGER
+        if rec is not None and who == "renter":
+            sender = rec.renter.v
+        elif rec is not None and who == "provider":
+            sender = self.model.registry.providers[rec.providerId.v].owner.v
+        self.call("ComputeRental", "terminateSession", sender, s)
+
+    @rule(who=people)
+    def rental_withdraw(self, who: int) -> None:
+        self.call("ComputeRental", "withdraw", who)
+
+    @rule(sid=ids, edge=st.sampled_from([0, -1, 1]))
+    def to_session_end(self, sid: str, edge: int) -> None:
+        """Time to a session's endTime exactly, one second before or one after (when still ahead)."""
+        rec = self.session(self.some_id("ComputeRental", "sessionCount", sid))
+        now = self.model.world.block.timestamp
+        if rec is None or rec.endTime.v + edge <= now:
+            self.do({"op": "advance", "blocks": 1, "seconds": 1})
+            return
+        self.do({"op": "advance", "blocks": 1, "seconds": rec.endTime.v + edge - now})
+
+    @rule(seconds=st.sampled_from([1, 59, 60, 61, HOUR - 1, HOUR, HOUR + 1, 7 * 86400, 30 * 86400 + 1]))
+    def advance(self, seconds: int) -> None:
+        """Time across the cron interval, the hour, the unstake delay and the attestation TTL."""
+        self.do({"op": "advance", "blocks": 1, "seconds": seconds})
+
+    # -- InferenceServing ------------------------------------------------------------------------
+    @rule(who=people, value=amounts)
+    def inference_deposit(self, who: int, value: int) -> None:
+        self.call("InferenceServing", "deposit", who, value=value)
+
+    @rule(who=people, amount=amounts)
+    def inference_withdraw(self, who: int, amount: int) -> None:
+        self.call("InferenceServing", "withdraw", who, amount)
+
+    @rule(who=people, provider=st.sampled_from(PROVIDERS + [STRANGER, 0]), amount=st.sampled_from([10**6, 0, 1, MAX]))
+    def approve_provider(self, who: int, provider: int, amount: int) -> None:
+        self.call("InferenceServing", "approveProvider", who, provider, amount)
+
+    @rule(who=st.sampled_from(PROVIDERS[:2] * 3 + [PROVIDERS[2], STRANGER]),
+          model=st.sampled_from(MODELS * 3 + ["", "m" * 64, "m" * 65, LONG]),
+          price=st.sampled_from([(2, 3), (2, 0), (0, 3), (0, 0), (1, 1), (10**18, 10**18), (10**18 + 1, 1),
+                                 (1, 10**18 + 1)]))
+    def set_model_price(self, who: int, model: str, price: tuple[int, int]) -> None:
+        """Prices from the registered providers mostly, at every corner of R-5.2: one side zero, both
+        zero, at and above MAX_PRICE_PER_TOKEN."""
+        self.call("InferenceServing", "setModelPrice", who, model, *price)
+
+    @rule(who=st.sampled_from(PROVIDERS + [STRANGER]), user=st.sampled_from(RENTERS + [STRANGER, 0]),
+          inp=st.sampled_from([100, 0, 1, 10**12, 10**12 + 1, MAX]), out=st.sampled_from([50, 0, 10**12]),
+          model=models)
+    def record_usage(self, who: int, user: int, inp: int, out: int, model: str) -> None:
+        self.call("InferenceServing", "recordUsage", who, user, inp, out, model)
+
+    @rule(who=people)
+    def withdraw_earnings(self, who: int) -> None:
+        self.call("InferenceServing", "withdrawEarnings", who)
+
+    # -- LedgerManager and the tokens ------------------------------------------------------------
+    @rule(who=people, value=amounts)
+    def ledger_deposit(self, who: int, value: int) -> None:
+        self.call("LedgerManager", "deposit", who, value=value)
+
+    @rule(who=people, amount=amounts)
+    def ledger_withdraw(self, who: int, amount: int) -> None:
+        self.call("LedgerManager", "withdraw", who, amount)
+
+    def tokens(self) -> list[str]:
+        return ["ComputeTestToken"] + [t for t in MOCKS[:2] if self.has(t)]
+
+    @rule(who=st.sampled_from(RENTERS + [STRANGER]), token=st.integers(0, 3), amount=st.sampled_from([1000, 0, 1, 10**6, MAX]))
+    def token_funds(self, who: int, token: int, amount: int) -> None:
+        """Mint and approve the ledger (the test token or an adversarial one)."""
+        names = self.tokens()
+        name = names[token % len(names)]
+        self.call(name, "mint", who, who, amount)
+        self.call(name, "approve", who, self.addr("LedgerManager"), amount)
+
+    @rule(who=st.sampled_from(RENTERS + [STRANGER]), token=st.integers(0, 4), amount=st.sampled_from([1000, 0, 1, 10**6, MAX]),
+          withdraw=st.booleans())
+    def ledger_token(self, who: int, token: int, amount: int, withdraw: bool) -> None:
+        """Token deposits and withdrawals; token 3 and 4 are no token at all (an EOA, address 0)."""
+        names = self.tokens()
+        address = self.addr(names[token]) if token < len(names) else (STRANGER if token == 3 else 0)
+        self.call("LedgerManager", "withdrawToken" if withdraw else "depositToken", who, address, amount)
+
+    @precondition(lambda self: self.has("FeeOnTransferToken"))
+    @rule(who=people, percent=st.sampled_from([1, 0, 50, 100, 101]))
+    def set_fee(self, who: int, percent: int) -> None:
+        self.call("FeeOnTransferToken", "setFeePercent", who, percent)
+
+    @precondition(lambda self: self.has("FalseReturnToken"))
+    @rule(who=people, failing=st.booleans())
+    def set_failing(self, who: int, failing: bool) -> None:
+        self.call("FalseReturnToken", "setFailing", who, failing)
+
+    @precondition(lambda self: self.has("ReenteringWallet"))
+    @rule(who=st.sampled_from(RENTERS), mode=st.sampled_from([0, 1, 2]),
+          value=st.sampled_from([ETH, 0, 1]), amount=st.sampled_from([ETH, 1, 0, 2 * ETH]))
+    def reentering_wallet(self, who: int, mode: int, value: int, amount: int) -> None:
+        """The wallet deposits into the ledger, then withdraws with its receive hook reentering the
+        ledger (mode 1: withdraw again, 2: deposit) or not (0)."""
+        self.call("ReenteringWallet", "setReenter", who, mode)
+        self.call("ReenteringWallet", "depositAll", who, value=value)
+        self.call("ReenteringWallet", "withdraw", who, amount)
+
+    # -- TriggerRegistry -------------------------------------------------------------------------
+    @rule(who=people, kind=st.sampled_from([0, 1, 2]),
+          config=st.sampled_from([cron(60), cron(HOUR), cron(59), cron(61), cron(365 * 86400), cron(365 * 86400 + 1),
+                                  "0x", "0x01", "0x" + "ab" * 1024, "0x" + "ab" * 1025, "0x" + "00" * 10_240]))
+    def create_trigger(self, who: int, kind: int, config: str) -> None:
+        self.call("TriggerRegistry", "createTrigger", who, kind, config)
+
+    @rule(who=people, tid=ids, value=st.sampled_from([ETH // 1000, 5 * 10**14, 0, 1]))
+    def fund_trigger(self, who: int, tid: str, value: int) -> None:
+        self.call("TriggerRegistry", "fundTrigger", who, self.some_id("TriggerRegistry", "triggerCount", tid), value=value)
+
+    @rule(who=st.sampled_from([EXECUTOR, EXECUTOR, STRANGER]), tid=ids,
+          data=st.sampled_from(["0x696e", "0x", "0x" + "cd" * 1024, "0x" + "cd" * 1025]))
+    def execute_trigger(self, who: int, tid: str, data: str) -> None:
+        self.call("TriggerRegistry", "executeTrigger", who, self.some_id("TriggerRegistry", "triggerCount", tid), data)
+
+    @rule(who=st.sampled_from(["agent", "stranger"]), tid=ids)
+    def deactivate_trigger(self, who: str, tid: str) -> None:
+        t = self.some_id("TriggerRegistry", "triggerCount", tid)
+        rec = self.model.triggers.triggers.get(t)
+        self.call("TriggerRegistry", "deactivateTrigger", rec.agent.v if rec is not None and who == "agent" else STRANGER, t)
+
+    @rule(who=st.sampled_from([OWNER, OWNER, STRANGER]), account=st.sampled_from([EXECUTOR, STRANGER, 0]),
+          enabled=st.booleans())
+    def set_executor(self, who: int, account: int, enabled: bool) -> None:
+        self.call("TriggerRegistry", "setExecutor", who, account, enabled)
+
+    @rule(who=people)
+    def trigger_withdraw(self, who: int) -> None:
+        self.call("TriggerRegistry", "withdraw", who)
+
+    # -- wrong msg.value and malformed calldata --------------------------------------------------
+    @rule(who=people, fn=st.sampled_from([("ComputeStaking", "sweepToTreasury"), ("ComputeRental", "withdraw"),
+                                               ("InferenceServing", "withdrawEarnings"), ("TriggerRegistry", "withdraw")]))
+    def value_to_non_payable(self, who: int, fn: tuple[str, str]) -> None:
+        """ETH sent to a function that is not payable: reverted without data on both sides."""
+        self.call(fn[0], fn[1], who, value=1)
+
+    @rule(who=people, kind=st.sampled_from(["role-out-of-range", "truncated", "no-arguments"]))
+    def malformed(self, who: int, kind: str) -> None:
+        """Calldata the ABI decoder must reject: stake(uint8) with an enum value 3 (StakeRole has three
+        members), requestUnstake with its amount cut short, createTrigger without arguments."""
+        if kind == "role-out-of-range":
+            contract, data = "ComputeStaking", keccak(b"stake(uint8)")[:4] + encode(["uint256"], [3])
+        elif kind == "truncated":
+            contract, data = "ComputeStaking", keccak(b"requestUnstake(uint8,uint256)")[:4] + encode(["uint8"], [0]) + b"\x01"
+        else:
+            contract, data = "TriggerRegistry", keccak(b"createTrigger(uint8,bytes)")[:4]
+        self.do({"op": "raw", "contract": contract, "data": "0x" + data.hex(), "sender": who, "why": kind})
+
+
+class ComputeMachine(DeployedComputeMachine):
+    """The compute rules from the prepared state (PREPARE: roles appointed, providers registered, a live
+    session, a funded trigger...), so that most calls get past the first checks."""
+
+    @classmethod
+    def start(cls, fixture: Fixture, model_factory: Any, invariants: list[Invariant]) -> Differential:
+        return prepared_differential(fixture, model_factory, invariants)
+
+    def opening_log(self) -> list[dict]:
+        return [dict(PREPARE)]

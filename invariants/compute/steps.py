@@ -1,0 +1,94 @@
+"""Step invariants of the compute suite (PROTOCOL.md section 10, kind "step"): predicates over the
+states before and after one successful call, and the call."""
+
+from __future__ import annotations
+
+from invariants.registry import Call, step_invariant
+from specs.kernel import U256, Address
+
+PENDING_ROLES = (0, 1, 2)
+
+
+@step_invariant(
+    "COMP-RENT-003", contract="ComputeRental", proof="concrete",
+    statement="Invariant: a terminated session stays terminated, and its record, split and terminatedAt "
+              "never change again.",
+    why="The escrow is split once (R-4.7); the terminated record is the receipt of what was paid for.",
+    exploit="Reopening or rewriting a terminated session would let its deposit be split twice.",
+)
+def terminated_is_final(pre, post, call: Call, sessionId: U256) -> bool:  # type: ignore[no-untyped-def]
+    before = pre.rental.sessions.get(sessionId.v)
+    if before is None or before.active:
+        return True
+    a, b = pre.rental, post.rental
+    return (b.sessions.get(sessionId.v) == before and a.terminatedAt[sessionId] == b.terminatedAt[sessionId]
+            and a.providerPaymentOf[sessionId] == b.providerPaymentOf[sessionId]
+            and a.refundOf[sessionId] == b.refundOf[sessionId])
+
+
+@step_invariant(
+    "COMP-INF-005", contract="InferenceServing", proof="concrete",
+    statement="Invariant: getUsage is monotone: a user's totalTokens and totalCost never decrease.",
+    why="getUsage is the cumulative record of what a user was billed (R-5.8).",
+    exploit="A usage record that can shrink hides billing from the user it was charged to.",
+)
+def usage_monotone(pre, post, call: Call, user: Address) -> bool:  # type: ignore[no-untyped-def]
+    a, b = pre.inference, post.inference
+    return b.usageTokens[user] >= a.usageTokens[user] and b.usageCost[user] >= a.usageCost[user]
+
+
+@step_invariant(
+    "COMP-STAKE-003", contract="ComputeStaking", proof="concrete",
+    statement="Invariant: a slash takes at most the account's stake + pending for that role, at most the "
+              "amount asked, and treasuryBalance rises by exactly what was taken.",
+    why="Slashed funds move from the staker to the treasury balance and nowhere else (R-7.5).",
+    exploit="A slash that credits more than it takes mints treasury funds out of other stakers' ETH.",
+)
+def slash_moves_to_treasury(pre, post, call: Call) -> bool:  # type: ignore[no-untyped-def]
+    if not call.is_("ComputeStaking", "slash"):
+        return True
+    acct, role = call.args["account"], call.args["role"]
+    a, b = pre.staking, post.staking
+    held_before = a.stakes[acct][role].v + a.pending[acct][role].v
+    held_after = b.stakes[acct][role].v + b.pending[acct][role].v
+    taken = held_before - held_after
+    return 0 < taken <= call.args["amount"].v and b.treasuryBalance.v - a.treasuryBalance.v == taken
+
+
+@step_invariant(
+    "COMP-STAKE-004", contract="ComputeStaking", proof="concrete",
+    statement="Invariant: pending stake decreases only by withdrawUnstaked at or after unlockAt (to 0) or by "
+              "a slash.",
+    why="The unstake delay keeps a leaving stake slashable for a week (R-7.4).",
+    exploit="Pending stake leaving early lets an offender escape a slash it has seen coming.",
+)
+def pending_leaves_late(pre, post, call: Call, account: Address) -> bool:  # type: ignore[no-untyped-def]
+    for role in PENDING_ROLES:
+        before, after = pre.staking.pending[account][role], post.staking.pending[account][role]
+        if after >= before:
+            continue
+        if call.is_("ComputeStaking", "slash"):
+            continue
+        if not (call.is_("ComputeStaking", "withdrawUnstaked") and after == 0 and call.sender == account
+                and post.world.block.timestamp >= pre.staking.unlockTimes[account][role].v):
+            return False
+    return True
+
+
+@step_invariant(
+    "COMP-TRIG-004", contract="TriggerRegistry", proof="concrete",
+    statement="Invariant: an execution happens at or after the trigger's nextDueAt: a cron trigger never "
+              "before createdAt + interval (then lastExecuted + interval), no trigger twice at one timestamp.",
+    why="Cron is enforced on chain and executions are bounded to one per timestamp (R-8.4, R-8.5).",
+    exploit="Early or repeated executions collect sponsored fees for work that was not due.",
+)
+def executes_when_due(pre, post, call: Call, triggerId: U256) -> bool:  # type: ignore[no-untyped-def]
+    a, b = pre.triggers, post.triggers
+    if b.executionCountOf[triggerId] == a.executionCountOf[triggerId]:
+        return True
+    now = post.world.block.timestamp
+    if a.executionCountOf[triggerId] == 0:
+        due = a.createdAtOf[triggerId].v + a.cronIntervalOf[triggerId].v
+    else:
+        due = a.lastExecutedOf[triggerId].v + max(a.cronIntervalOf[triggerId].v, 1)
+    return now >= due and b.executionCountOf[triggerId].v == a.executionCountOf[triggerId].v + 1

@@ -1,0 +1,89 @@
+"""Models of contracts/compute/test/LedgerMocks.sol: the adversarial tokens and the reentering wallet
+the ledger's tests use (not part of the protocol)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from specs.bpe.test_token import TestToken
+from specs.kernel import (
+    U8, U256, Address, Bool, Contract, Error, Msg, Revert, ZERO_ADDRESS, external, immutable, payable, storage,
+)
+
+
+@dataclass
+class FeeOnTransferToken(TestToken):
+    """Burns feePercent of every transfer between two accounts."""
+
+    feePercent: U256 = storage(lambda: U256(1))
+    _name: str = immutable(default="Fee Token")
+    _symbol: str = immutable(default="FEE")
+
+    @external
+    def setFeePercent(self, msg: Msg, percent: U256) -> None:
+        if percent > 100:
+            raise Revert(Error("fee"))
+        self.feePercent = percent
+
+    def _update(self, from_: Address, to: Address, value: U256) -> None:
+        if from_ != ZERO_ADDRESS and to != ZERO_ADDRESS:
+            fee = value * self.feePercent // 100
+            super()._update(from_, ZERO_ADDRESS, fee)
+            super()._update(from_, to, value - fee)
+        else:
+            super()._update(from_, to, value)
+
+
+@dataclass
+class FalseReturnToken(TestToken):
+    """transfer and transferFrom return false, moving nothing, while `failing` is set."""
+
+    failing: Bool = storage(lambda: Bool(False))
+    _name: str = immutable(default="False Token")
+    _symbol: str = immutable(default="FALSE")
+
+    @external
+    def setFailing(self, msg: Msg, failing: Bool) -> None:
+        self.failing = failing
+
+    @external
+    def transfer(self, msg: Msg, to: Address, value: U256) -> Bool:
+        if self.failing:
+            return Bool(False)
+        return super().transfer(msg, to, value)
+
+    @external
+    def transferFrom(self, msg: Msg, from_: Address, to: Address, value: U256) -> Bool:
+        if self.failing:
+            return Bool(False)
+        return super().transferFrom(msg, from_, to, value)
+
+
+@dataclass
+class ReenteringWallet(Contract):
+    reenter: U8 = storage(lambda: U8(0))
+    received: U256 = storage(lambda: U256(0))
+    target: Address = immutable(default=ZERO_ADDRESS)
+
+    @classmethod
+    def construct(cls, target: Address) -> "ReenteringWallet":
+        return cls(target=target)
+
+    @external
+    def setReenter(self, msg: Msg, reenter: U8) -> None:
+        self.reenter = reenter
+
+    @payable
+    def depositAll(self, msg: Msg) -> None:
+        self.world.call(self.address, self.target, "deposit", value=msg.value)
+
+    @external
+    def withdraw(self, msg: Msg, amount: U256) -> None:
+        self.world.call(self.address, self.target, "withdraw", amount)
+
+    def receive(self, msg: Msg) -> None:
+        self.received = self.received + msg.value
+        if self.reenter == 1:
+            self.world.call(self.address, self.target, "withdraw", msg.value)
+        if self.reenter == 2:
+            self.world.call(self.address, self.target, "deposit", value=msg.value)
