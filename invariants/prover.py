@@ -21,8 +21,13 @@ statement may be assumed); sums over mappings are ghost variables updated by eve
 fact that the touched entries, counted once each, add up to at most the sum. A struct-valued mapping
 is one array per leaf member ('Contract.field.member'), a struct state variable one term per leaf,
 an enum an Int below its number of members, a storage array a mapping from the index plus a length
-term. Constructs without an encoding (payable functions and ETH, string and bytes) make the kernel
-raise `Unsupported`, and every obligation of that task is UNSUPPORTED with the construct named.
+term. ETH balances are one more array ('ETH.balance', from address); a payable function gets a symbolic
+msg.value the sender holds. ETH sent to an account outside the system runs code the prover does not
+know, which may call back into the system: both its refusal and its acceptance are explored, every
+state invariant must hold at the send, and no storage an invariant reads may be written after it
+(`Prover._prove_callback_points`). Constructs without an encoding (string and bytes values, a callee
+chosen by an argument) make the kernel raise `Unsupported`, and every obligation of that task is
+UNSUPPORTED with the construct named.
 
 The prover knows no suite: it is given the system (a suite's `build_system` on the deployments it
 proves, or any `specs.deploy.System`) and the environment assumptions the caller's proof rests on (a
@@ -37,6 +42,7 @@ concrete pre-state and call, and replayed on the model here; the harness replays
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import inspect
 import itertools
@@ -48,9 +54,10 @@ import z3
 
 from specs.kernel import (
     KECCAK_FUNCTIONS, SCALAR_TYPES, U256, Address, Array, Block, Bool, Bytes32, DynBytes, Enum, Explorer, Mapping,
-    ModelBug, Msg, Sint, Struct, Uint, Unsupported, abi_field_range, flat_key, is_scalar_type, is_sym, keccak256_abi,
+    ModelBug, Msg, Sint, Struct, Uint, Unsupported, World, abi_field_range, flat_key, is_scalar_type, is_sym, keccak256_abi,
     term,
 )
+from specs import kernel
 from specs.deploy import System
 from invariants.registry import REGISTRY, STEP_REGISTRY, Call, Invariant, StepInvariant, step_failures
 
@@ -67,6 +74,7 @@ SYMBOLIC_TYPES = (U256, Address, Bool, Bytes32)
 SYMBOLIC_VALUE_TYPES = SCALAR_TYPES
 
 AnyInvariant = Any  # Invariant | StepInvariant
+ETH_BALANCE = "ETH.balance"  # the name of the accounts' ETH balances among a symbolic system's mappings
 
 
 @dataclass
@@ -101,6 +109,7 @@ class Counterexample:
     block: tuple[int, int] | None = None
     step: bool = False
     model_label: str = ""  # which z3 model it was concretised from (Prover._counterexample's attempts)
+    value: int = 0  # msg.value of the call (wei)
     broken_before: list[str] = field(default_factory=list)  # the invariants its pre-state breaks
 
     def known(self) -> list[Address]:
@@ -139,6 +148,11 @@ class Counterexample:
         }
         if self.block is not None:
             out["call"]["block"] = {"number": self.block[0], "timestamp": self.block[1]}
+        if self.value:
+            out["call"]["value"] = str(self.value)
+        balances = {f"{a:#x}": str(w) for a, w in sorted(self.pre.world.balances.items()) if w}
+        if balances:
+            out["pre_state"]["ETH.balance"] = balances
         return out
 
 
@@ -214,7 +228,7 @@ def symbolic_system(system: System, tag: str) -> tuple[System, list[z3.BoolRef]]
     """A copy of `system` whose storage is unknown: fresh arrays and variables with range facts; state
     outside the storage fields becomes Unencoded."""
     sym = system.clone()
-    sym.world.balances_unknown = "ETH balances of a symbolic state"
+    sym.world.balances = Mapping(Address, U256).symbolize(f"{tag}.{ETH_BALANCE}")
     facts: list[z3.BoolRef] = []
     for name, addr in system.addrs.items():
         c = sym.world.contracts[addr]
@@ -244,6 +258,7 @@ def symbolic_system(system: System, tag: str) -> tuple[System, list[z3.BoolRef]]
 def initial_symbolic_system(system: System) -> System:
     """The deployed (concrete) state, with mappings as arrays so symbolic keys can read them."""
     sym = system.clone()
+    sym.world.balances = _eth_mapping(sym.world.balances).to_symbolic(f"init.{ETH_BALANCE}")
     for name, addr in system.addrs.items():
         c = sym.world.contracts[addr]
         _unencoded_fields(c, name)
@@ -254,10 +269,82 @@ def initial_symbolic_system(system: System) -> System:
     return sym
 
 
+@dataclass
+class CallbackPoint:
+    """A moment of a symbolic path where ETH goes to an account outside the system: the world then,
+    the path condition and definitions up to it, and the sending contract's name."""
+
+    world: World
+    conditions: list
+    definitions: list
+    where: str
+
+
+def _contract_name(system: System, a: Any) -> str:
+    v = a.v if isinstance(a, Address) else getattr(getattr(a, "address", None), "v", a)
+    return next((n for n, x in system.addrs.items() if not is_sym(v) and x == v), str(v))
+
+
+def _state_terms(v: Any) -> list:
+    """The terms (or plain values) a storage value is made of, to tell whether it was written."""
+    if isinstance(v, Mapping):
+        return [t for m in v.leaf_mappings().values() for t in (m.store.array, m.store.ghost, m.store.data)]
+    if isinstance(v, Array):
+        return _state_terms(v.data) + [v._length]
+    if isinstance(v, Struct):
+        return [term(v.get_leaf(p)) for p, _ in v.leaves()]
+    return [term(v)]
+
+
+def _same_terms(x: Any, y: Any) -> bool:
+    a, b = _state_terms(x), _state_terms(y)
+    if len(a) != len(b):
+        return False
+    for p, q in zip(a, b):
+        if is_sym(p) or is_sym(q):
+            if not (is_sym(p) and is_sym(q) and z3.eq(p, q)):
+                return False
+        elif p != q:
+            return False
+    return True
+
+
+def _constant_names(terms: list) -> set[str]:
+    """The names of the uninterpreted constants (variables, arrays) in z3 terms."""
+    seen: set[int] = set()
+    out: set[str] = set()
+    todo = [t for t in terms if is_sym(t)]
+    while todo:
+        e = todo.pop()
+        if e.get_id() in seen:
+            continue
+        seen.add(e.get_id())
+        if z3.is_quantifier(e):
+            todo.append(e.body())
+            continue
+        if z3.is_const(e) and e.decl().kind() == z3.Z3_OP_UNINTERPRETED:
+            out.add(e.decl().name())
+        todo.extend(e.children())
+    return out
+
+
+def _eth_mapping(balances: Any) -> Mapping:
+    """The ETH balances of a world as a `Mapping(Address, U256)` (a concrete world keeps a dict)."""
+    if isinstance(balances, Mapping):
+        return balances
+    m = Mapping(Address, U256)
+    for a, wei in sorted(balances.items()):
+        m[Address(a)] = U256(wei)
+    return m
+
+
 def _mappings(system: System) -> dict[str, Mapping]:
     """Every scalar-valued mapping of storage, by 'Contract.field'; a struct-valued mapping is one
-    mapping per leaf member, by 'Contract.field.member' (`Mapping.leaf_mappings`)."""
+    mapping per leaf member, by 'Contract.field.member' (`Mapping.leaf_mappings`); in a symbolic
+    system, the accounts' ETH balances too, as 'ETH.balance'."""
     out = {}
+    if isinstance(system.world.balances, Mapping):
+        out[ETH_BALANCE] = system.world.balances
     for name, addr in system.addrs.items():
         c = system.world.contracts[addr]
         for f in c.storage_fields():
@@ -273,8 +360,8 @@ def _stores(system: System) -> dict[str, Any]:
 
 
 def _key_types(system: System) -> dict[str, tuple[type, ...]]:
-    """The key type of every level of every mapping, by 'Contract.field'."""
-    out = {}
+    """The key type of every level of every mapping, by 'Contract.field' (and the ETH balances')."""
+    out: dict[str, tuple[type, ...]] = {ETH_BALANCE: (Address,)}
     for n, m in _mappings(system).items():
         ts: list[type] = []
         t: Any = m
@@ -365,6 +452,8 @@ def transitions(system: System) -> list[Transition]:
                             isinstance(t, type) and issubclass(t, DynBytes)):  # reported UNSUPPORTED
                         raise ModelBug(f"{name}.{fname}: parameter {p} of type {t} has no symbolic encoding")
                 out.append(Transition(name, fname, params))
+        if callable(getattr(cls, "receive", None)):  # any account may send it ETH: a transition too
+            out.append(Transition(name, "receive", ()))
     return sorted(out, key=lambda t: (list(system.addrs).index(t.contract), t.function))
 
 
@@ -448,8 +537,10 @@ class Prover:
         """Every invariant (state and step) across one transition, plus the vacuity check of that
         transition. The call runs at a block and time at or after the pre-state's (any advance)."""
         t_start = time.perf_counter()
-        if getattr(getattr(self.system.models[tr.contract], tr.function), "is_payable", False):
-            raise Unsupported("payable function (msg.value and ETH balances)", tr.name)
+        if tr.function == "receive":
+            raise Unsupported("receive function (ETH sent to the contract by any account, plain or during a "
+                              "callback)", tr.name)
+        payable = getattr(getattr(self.system.models[tr.contract], tr.function), "is_payable", False)
         for p, t in tr.params:
             if isinstance(t, type) and issubclass(t, DynBytes):
                 raise Unsupported(f"{t.SOLIDITY} parameter", f"{tr.name}({p})")
@@ -465,15 +556,31 @@ class Prover:
         base += [b0.v >= 1, b1.v >= b0.v, t1.v >= t0_.v]  # block numbers start at 1; time moves forward
         base += [sender.v != a for a in self.system.addrs.values()]  # environment assumption
         base.append(sender.v != 0)  # no transaction comes from address(0)
+        value = U256.symbolic(f"{tag}.msg.value") if payable else U256(0)
+        if payable:  # any value the sender holds (a sender short of it sends no transaction at all)
+            base += value.range_constraints()
+            base.append(value.v <= pre.world.balance(sender).v)
         call = Call(tr.contract, tr.function, sender, {p: a for (p, _), a in zip(tr.params, args)})
         key_types = _key_types(self.system)
 
         def run() -> System:
             post = pre.clone()
             post.world.block = Block(b1.v, t1.v)
+            points: list[CallbackPoint] = []
+
+            def on_external_call(world: World, frm: Any) -> None:
+                oracle = kernel._ORACLES[-1]
+                points.append(CallbackPoint(world.clone(), list(oracle.conditions), list(oracle.definitions),
+                                            _contract_name(post, frm)))
+
+            post.world.on_external_call = on_external_call
+            post.world.callback_log = points  # type: ignore[attr-defined]
             if self.world_hook is not None:
                 self.world_hook(post.world)
-            getattr(post.world.at(Address(post.addrs[tr.contract])), tr.function)(Msg(sender), *args)
+            target = post.addrs[tr.contract]
+            if payable:
+                post.world._move(sender, target, value)
+            getattr(post.world.at(Address(target)), tr.function)(Msg(sender, value), *args)
             return post
 
         explorer = Explorer(base, timeout_ms=self.timeout_ms)
@@ -543,7 +650,7 @@ class Prover:
             for inv in all_invs:
                 rec = per_inv[inv.id]
                 rec["paths"] += 1
-                if rec["status"] == VIOLATED:
+                if rec["status"] in (VIOLATED, UNSUPPORTED):
                     continue  # one confirmed counterexample per obligation is enough
                 step = isinstance(inv, StepInvariant)
                 # goal: the invariant after the call at fresh keys k0, state invariants assumed before
@@ -590,11 +697,16 @@ class Prover:
                 rec["stats"].append(_stats(s))
                 if r == z3.sat:
                     rec["status"] = VIOLATED
-                    rec["cex"] = self._counterexample(inv, tr, s, pre, sender, args, keys, goal_touched, (b1, t1))
+                    rec["cex"] = self._counterexample(inv, tr, s, pre, sender, args, keys, goal_touched, (b1, t1),
+                                                      value=value)
                 elif r == z3.unknown and rec["status"] == PROVED:
                     rec["status"] = INCONCLUSIVE
                     rec["message"] = f"solver returned unknown ({s.reason_unknown()}) on a path"
                 s.pop(scopes)
+            # ETH sent to an account outside the system on this path: the invariants at each send
+            points: list[CallbackPoint] = getattr(post.world, "callback_log", [])
+            if points:
+                self._prove_callback_points(tr, pre, post, points, base, hyps, hyp_defs, candidates, touched, per_inv)
 
         results = []
         share = explore_seconds / max(1, len(all_invs))
@@ -609,6 +721,10 @@ class Prover:
                        "paths_proved_from_fewer_hypotheses": rec.get("quick", 0)}
             if rec["message"]:
                 details["message"] = rec["message"]
+            if rec["status"] == UNSUPPORTED:
+                details["construct"] = rec["message"]
+            if rec.get("callback_points"):  # also proved where ETH went to an account outside the system
+                details["callback_points"] = rec["callback_points"]
             cex = rec["cex"]
             if cex is not None:
                 details["counterexample"] = cex.to_json()
@@ -696,6 +812,106 @@ class Prover:
                     touched.setdefault(n, []).extend(ks)
         return out, defs, by_inv
 
+    # -- ETH sent to accounts outside the system ----------------------------------------------
+    def _prove_callback_points(self, tr: Transition, pre: System, post: System, points: list["CallbackPoint"],
+                               base: list, hyps: list, hyp_defs: list, candidates: dict[type, list[Any]],
+                               touched: dict[str, list[tuple]], per_inv: dict[str, dict]) -> None:
+        """One success path that sends ETH to an account outside the system, whose code runs at that
+        moment and may call any function of the system, any number of times, before the path goes on.
+
+        Argued by induction over the depth of such callbacks: (a) every state invariant holds in the
+        state at each such send (an obligation per invariant, from the pre-state hypotheses and the
+        path up to the send); then every callback, a transition proved on its own, starts and ends
+        in a state satisfying the invariants; (b) after the first send the path writes no storage that
+        an invariant reads, so the state at the end satisfies them too whatever the callbacks did.
+        (b) failing makes every invariant not VIOLATED UNSUPPORTED (callbacks interleaved with later
+        writes have no encoding); a step invariant across such a transition is UNSUPPORTED (the
+        callbacks are part of the step). Runs after the path's own obligations, whose counterexamples
+        (replayable) take precedence over a violation at a send (which has none)."""
+        for inv in self.step_invariants:
+            rec = per_inv[inv.id]
+            if rec["status"] == PROVED:
+                rec["status"] = UNSUPPORTED
+                rec["message"] = ("a step across ETH sent to an account outside the system: the receiver's code may "
+                                  "call back, and its calls are part of the step (no encoding)")
+        for point in points:
+            at_send = copy.copy(post)  # the suite's System (its named contracts), on the world at the send
+            at_send.world = point.world
+            for inv in self.invariants:
+                rec = per_inv[inv.id]
+                if rec["status"] == VIOLATED:
+                    continue
+                keys, kfacts = self._fresh_keys(inv, f"cb{self.counter[0]}")
+                self.counter[0] += 1
+                ev = evaluate(inv, at_send, keys, self.counter)
+                goal_touched = {n: list(ks) for n, ks in touched.items()}
+                for n, tk in ev.touched.items():
+                    goal_touched.setdefault(n, []).extend(tk)
+                fresh: dict[type, list[Any]] = {}
+                for k in keys:
+                    fresh.setdefault(type(k), []).append(k)
+                extra, extra_defs, _ = self._hypotheses(pre, fresh, goal_touched, others=candidates)
+                t0 = time.perf_counter()
+                q = self._solver()
+                q.add(*base, *hyps, *kfacts, *extra, *point.definitions, *point.conditions, *ev.definitions,
+                      *_sqrt_congruence(point.definitions + hyp_defs + extra_defs + ev.definitions),
+                      *self._store_facts(pre, goal_touched), z3.Not(ev.formula))
+                r = q.check()
+                rec["seconds"] += time.perf_counter() - t0
+                rec["stats"].append(_stats(q))
+                rec["callback_points"] = rec.get("callback_points", 0) + 1
+                if r == z3.sat:
+                    m = q.model()
+                    rec["status"] = VIOLATED
+                    rec["message"] = (f"does not hold when {point.where} sends ETH to an account outside the system "
+                                      f"in {tr.name}: that account's code runs in this state and may call back "
+                                      "(reentrancy); " + ", ".join(f"{d}={m[d]}" for d in sorted(
+                                          m.decls(), key=str) if d.arity() == 0 and ("arg" in str(d) or "msg" in str(d))))
+                elif r == z3.unknown and rec["status"] == PROVED:
+                    rec["status"] = INCONCLUSIVE
+                    rec["message"] = (f"solver returned unknown ({q.reason_unknown()}) on the invariant at an ETH "
+                                      "transfer to an account outside the system")
+        written = self._written_after(points[0].world, post.world, post.addrs)
+        if written:
+            why = ("storage read by an invariant and written after ETH is sent to an account outside the system, "
+                   f"whose code may call back in between ({', '.join(written)}; {tr.name}, after the transfer from "
+                   f"{points[0].where})")
+            for inv in self.invariants:
+                rec = per_inv[inv.id]
+                if rec["status"] != VIOLATED:
+                    rec["status"], rec["message"] = UNSUPPORTED, why
+
+    def _invariant_reads(self) -> set[str]:
+        """The storage every state invariant reads, as the names of the symbolic pre-state's terms
+        ('reads.Contract.field...', 'reads.ETH.balance')."""
+        if getattr(self, "_reads", None) is None:
+            sym, _ = symbolic_system(self.system, "reads")
+            names: set[str] = set()
+            for inv in self.invariants:
+                keys, _ = self._fresh_keys(inv, "reads")
+                ev = evaluate(inv, sym, keys, self.counter)
+                names |= _constant_names([ev.formula, *ev.definitions])
+            self._reads = names
+        return self._reads
+
+    def _written_after(self, at_send: World, end: World, addrs: dict[str, int]) -> list[str]:
+        """The storage read by an invariant whose terms differ between the world at a send and at the
+        end of the path (a write, or a term rebuilt: either counts)."""
+        reads = self._invariant_reads()
+
+        def read(name: str) -> bool:
+            return any(n == f"reads.{name}" or n.startswith(f"reads.{name}.") for n in reads)
+
+        out = []
+        for name, addr in addrs.items():
+            a, b = at_send.contracts[addr], end.contracts[addr]
+            for f in a.storage_fields():
+                if read(f"{name}.{f.name}") and not _same_terms(getattr(a, f.name), getattr(b, f.name)):
+                    out.append(f"{name}.{f.name}")
+        if read(ETH_BALANCE) and not _same_terms(at_send.balances, end.balances):
+            out.append(ETH_BALANCE)
+        return out
+
     def _store_facts(self, pre: System, touched: dict[str, list[tuple]]) -> list[z3.BoolRef]:
         """Range of every pre-state entry read; for summed mappings, the distinct touched entries add
         up to at most the ghost sum (true of every real state, since entries are non-negative)."""
@@ -718,7 +934,7 @@ class Prover:
 
     def _counterexample(self, inv: AnyInvariant, tr: Transition, s: z3.Solver, pre: System, sender: Address,
                         args: tuple, keys: tuple, touched: dict[str, list[tuple]],
-                        block: tuple[U256, U256]) -> Counterexample:
+                        block: tuple[U256, U256], *, value: U256 = U256(0)) -> Counterexample:
         """Concretise the model and replay it on the model. Models are tried in order of preference: one
         where the touched entries are the whole of every summed mapping (no filler account needed) plus
         the prover's own preferences (cex_preferences), then one with those preferences alone, each
@@ -744,13 +960,13 @@ class Prover:
                 if model is None:
                     break
                 name = label if attempt == 0 else f"{label}, model {attempt + 1}"
-                cex = self._concretise(model, name, inv, tr, s, pre, sender, args, keys, touched, block)
+                cex = self._concretise(model, name, inv, tr, s, pre, sender, args, keys, touched, block, value=value)
                 if cex.confirmed_on_model:
                     return cex
                 tried.append(cex)
                 blocked.append(z3.Not(z3.And(*[t == model.eval(t, model_completion=True) for t in read])))
         cex = self._concretise(found, "the violation's own model", inv, tr, s, pre, sender, args, keys,
-                               touched, block)
+                               touched, block, value=value)
         if cex.confirmed_on_model or not tried:
             return cex
         first = tried[0]
@@ -761,7 +977,7 @@ class Prover:
 
     def _concretise(self, model: z3.ModelRef, label: str, inv: AnyInvariant, tr: Transition, s: z3.Solver,
                     pre: System, sender: Address, args: tuple, keys: tuple, touched: dict[str, list[tuple]],
-                    block: tuple[U256, U256]) -> Counterexample:
+                    block: tuple[U256, U256], *, value: U256 = U256(0)) -> Counterexample:
         """The concrete pre-state, call and block of one z3 model, replayed on the model."""
         note: list[str] = []
 
@@ -812,6 +1028,13 @@ class Prover:
                     setattr(c, f.name, cs)
                 elif isinstance(v, (SYMBOLIC_TYPES, SYMBOLIC_VALUE_TYPES)) and is_sym(term(v)):
                     setattr(c, f.name, type(v)(ev(term(v))))
+        if isinstance(pre.world.balances, Mapping):  # the ETH balances the path read
+            st = pre.world.balances.store
+            concrete.world.balances = {}
+            for key in _dedup_keys(touched.get(ETH_BALANCE, [])):
+                wei = ev(z3.Select(st.initial_array, flat_key(key)))
+                if wei:
+                    concrete.world.balances[ev(key[0])] = wei
         # only hash-valued arguments (commitHash) are hashes; task type ids and nonces are not
         cargs = tuple(type(a)(fix(ev(term(a))) if isinstance(a, Bytes32) and "hash" in p.lower() else ev(term(a)))
                       for (p, _), a in zip(tr.params, args))
@@ -824,7 +1047,7 @@ class Prover:
             note += self.cex_concretize(ev, concrete, pre, s, touched)
         cex = Counterexample(inv.id, concrete, tr.contract, tr.function, ev(sender.v), cargs, ckeys,
                              note="; ".join(note), block=cblock, step=isinstance(inv, StepInvariant),
-                             model_label=label)
+                             model_label=label, value=ev(value.v))
         replay_on_model(cex, self.invariants, self.step_invariants)
         return cex
 
@@ -1034,7 +1257,8 @@ def replay_on_model(cex: Counterexample, invariants: list[Invariant],
     post = pre.clone()
     if cex.block is not None:
         post.world.block = Block(*cex.block)
-    outcome = post.world.transact(post.addrs[cex.contract], cex.function, Msg(Address(cex.sender)), *cex.args)
+    outcome = post.world.transact(post.addrs[cex.contract], cex.function, Msg(Address(cex.sender), U256(cex.value)),
+                                  *cex.args)
     if not outcome.ok:
         cex.model_outcome = f"reverted with {outcome.error}"
         cex.confirmed_on_model = False

@@ -1688,63 +1688,84 @@ class World:
         self.contracts: dict[int, Contract] = {}
         self.logs: list[EventRecord] = []
         self.block = Block()
-        self.balances: dict[int, int] = {}  # ETH (wei) of every account the model tracks; absent = 0
-        # Set (to what stands in for them) when `balances` are not the state's: a symbolic world, whose
-        # storage is unknown, holds only the deployed state's ETH, and reading it would mix the two
-        # (invariants/prover.py symbolic_system). Any ETH read or move then raises Unsupported.
-        self.balances_unknown = ""
+        # ETH (wei) of every account: a dict from address to int in a concrete world (absent = 0); a
+        # `Mapping(Address, U256)` in a symbolic one (invariants/prover.py symbolic_system), so that
+        # balances, msg.value and transfers are terms like any other storage.
+        self.balances: "dict[int, int] | Mapping" = {}
+        # Set by the prover in a symbolic world: called with the world when ETH goes to an account
+        # outside the system, whose code (unknown) runs there and may call back into the system.
+        # None in a concrete world, where an account without a model is an EOA.
+        self.on_external_call: Callable[["World", Any], None] | None = None
 
     # -- ETH ---------------------------------------------------------------------------------
-    def _check_balances(self) -> None:
-        if getattr(self, "balances_unknown", ""):
-            raise Unsupported("ETH balances (no symbolic encoding)", self.balances_unknown)
+    def _wei(self, a: Any) -> Any:
+        """The balance of address `a` (an int or a term) as an int or a term."""
+        if isinstance(self.balances, Mapping):
+            return self.balances[Address(a)].v
+        if is_sym(a):
+            raise ModelBug("symbolic address into the concrete ETH balances")
+        return self.balances.get(a, 0)
+
+    def _set_wei(self, a: Any, wei: Any) -> None:
+        if isinstance(self.balances, Mapping):
+            self.balances[Address(a)] = U256(wei)
+        else:
+            self.balances[a] = wei
 
     def balance(self, a: Any) -> U256:
         """`address(a).balance`."""
-        self._check_balances()
-        return U256(self.balances.get(_address_int(a, "balance of"), 0))
+        return U256(self._wei(_address_int(a, "balance of")))
 
     def set_balance(self, a: Any, wei: int) -> None:
-        self.balances[_address_int(a, "balance of")] = U256(wei).v
+        self._set_wei(_address_int(a, "balance of"), U256(wei).v)
 
     def _move(self, frm: Any, to: Any, amount: Any) -> None:
+        """Move `amount` wei from `frm` to `to`; not enough balance reverts without data."""
         f, t = _address_int(frm, "ETH transfer from"), _address_int(to, "ETH transfer to")
         v = term(amount)
-        if is_sym(v) or is_sym(f) or is_sym(t):
-            raise Unsupported("ETH transfer of a symbolic amount (msg.value, balances)")
-        self._check_balances()
-        if v == 0:
+        if not is_sym(v) and v == 0:
             return
-        if self.balances.get(f, 0) < v:
+        have = self._wei(f)
+        if truth(have < v):
             raise Revert(EmptyRevert())
-        self.balances[f] -= v
-        self.balances[t] = self.balances.get(t, 0) + v
+        self._set_wei(f, have - v)
+        self._set_wei(t, self._wei(t) + v)  # read after the write: `to` may be `frm`
 
-    def call(self, frm: Any, to: Any, fn: str, *args: Any, value: Any = 0) -> Any:
-        """A high-level call `Contract(to).fn{value: v}(args)` from contract `frm`: the value moves
-        first (a non-payable function reverts), a revert of the callee propagates."""
-        callee = getattr(self.at(Address(to) if not isinstance(to, Address) else to), fn)
-        if is_sym(term(value)):
-            raise Unsupported("call with a symbolic msg.value", fn)
-        if term(value) != 0 and not getattr(callee, "is_payable", False):
-            raise Revert(EmptyRevert())
-        self._move(frm, to, value)
-        return callee(Msg(Address(_address_int(frm, "call from")), U256(term(value))), *args)
+    def _receiver(self, t: Any) -> "Contract | None":
+        """The model at address `t`, None for an account outside the system. A symbolic `t` is
+        compared with every model's address (one path each; the prover prunes those its assumptions
+        exclude)."""
+        if not is_sym(t):
+            return self.contracts.get(t)
+        for a, c in self.contracts.items():
+            if truth(t == a):
+                return c
+        return None
 
     def send_value(self, frm: Any, to: Any, amount: Any) -> bool:
         """`to.call{value: amount}("")` from contract `frm`: True on success; on failure (not enough
         balance, a contract without `receive`, a reverting `receive`) False, with every change the
-        call made undone. The receiver's `receive(msg)` runs with all the world, so it may reenter."""
+        call made undone. The receiver's `receive(msg)` runs with all the world, so it may reenter.
+
+        An account outside the system: in a concrete world an EOA (it accepts). In a symbolic world
+        its code is unknown: it may refuse (both outcomes are explored) and, when it accepts, it runs
+        in the state of that moment and may call back into the system, which `on_external_call` is
+        told of."""
         snap = self.clone()
         n_logs = len(self.logs)
         try:
             self._move(frm, to, amount)
             t = _address_int(to, "ETH transfer to")
-            if t in self.contracts:
-                receive = getattr(self.contracts[t], "receive", None)
+            target = self._receiver(t)
+            if target is not None:
+                receive = getattr(target, "receive", None)
                 if receive is None:
                     raise Revert(EmptyRevert())
                 receive(Msg(Address(_address_int(frm, "call from")), U256(term(amount))))
+            elif self.on_external_call is not None:
+                if not truth(fresh("eth.receiver.accepts", z3.BoolSort())):
+                    raise Revert(EmptyRevert())
+                self.on_external_call(self, frm)
             return True
         except Revert:
             self.balances = snap.balances
@@ -1754,6 +1775,15 @@ class World:
                         object.__setattr__(c, f.name, getattr(snap.contracts[a], f.name))
             del self.logs[n_logs:]
             return False
+
+    def call(self, frm: Any, to: Any, fn: str, *args: Any, value: Any = 0) -> Any:
+        """A high-level call `Contract(to).fn{value: v}(args)` from contract `frm`: the value moves
+        first (a non-payable function reverts), a revert of the callee propagates."""
+        callee = getattr(self.at(Address(to) if not isinstance(to, Address) else to), fn)
+        if not getattr(callee, "is_payable", False) and truth(term(value) != 0):
+            raise Revert(EmptyRevert())
+        self._move(frm, to, value)
+        return callee(Msg(Address(_address_int(frm, "call from")), U256(term(value))), *args)
 
     def deploy(self, address: int, contract: Contract) -> Contract:
         if address in self.contracts:
@@ -1773,8 +1803,8 @@ class World:
     def clone(self) -> "World":
         w = World()
         w.block = Block(self.block.number, self.block.timestamp)
-        w.balances = dict(self.balances)
-        w.balances_unknown = getattr(self, "balances_unknown", "")
+        w.balances = self.balances.copy()
+        w.on_external_call = self.on_external_call
         for a, c in self.contracts.items():
             c2 = c.clone()
             c2.attach(w, Address(a))
@@ -1793,7 +1823,7 @@ class World:
             if value != 0:
                 if not getattr(target, "is_payable", False):
                     raise Revert(EmptyRevert())
-                if trial.balances.get(_address_int(msg.sender, "sender"), 0) < value:
+                if trial._wei(_address_int(msg.sender, "sender")) < value:
                     raise ModelBug(f"sender {term(msg.sender):#x} cannot send {value} wei (a transaction, not a revert)")
                 trial._move(msg.sender, to, value)
             returned = target(msg, *args)

@@ -33,7 +33,8 @@ def replay_on_evm(cex: Counterexample, fixture: Any) -> EvmReplay:
         _establish_stub_guarantees(cex, fixture)
         known = cex.known_keys()
         before = read_system(fixture, cex.pre, known)
-        out = fixture.contracts[cex.contract].transact(cex.function, *(plain(a) for a in cex.args), sender=cex.sender)
+        out = fixture.contracts[cex.contract].transact(cex.function, *(plain(a) for a in cex.args), sender=cex.sender,
+                                                       value=cex.value)
         if not out.ok:
             return EvmReplay(name, False, f"the call reverted on {name} with {out.error}")
         after = read_system(fixture, cex.pre, known)

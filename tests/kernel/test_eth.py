@@ -13,7 +13,9 @@ from harness.evm.engine import deploy_contract, make_engine
 from harness.fuzz.stateview import diff_systems, read_system, write_system
 from invariants.prover import Prover
 from invariants.registry import Invariant
-from specs.kernel import U256, Address, Block, Contract, EmptyRevert, Error, ModelBug, Msg, Revert, World, storage
+from specs.kernel import (
+    U256, Address, Block, Contract, EmptyRevert, Error, ModelBug, Msg, Revert, World, payable, require, storage,
+)
 from specs.deploy import DEPLOYER, GENESIS_BLOCK, GENESIS_TIMESTAMP, System, create_address
 from tests.kernel.evm_pair import ViewFixture, artifact, error_of, model_system
 from tests.kernel.vault_model import ReentererModel, RejecterModel, VaultModel, VaultWithdrawForgetsTotal
@@ -153,14 +155,79 @@ def total_is_sum_of_deposits(s):
     return v.deposits.sum() == v.total
 
 
-def test_prover_reports_payable_functions_and_eth_transfers_unsupported_and_proves_the_rest():
-    inv = Invariant("KERNEL-ETH-001", "Vault", "Invariant: total is the sum of the deposits.",
-                    "withdrawals are paid from total", "a deposit left unbacked", total_is_sum_of_deposits)
-    results = Prover(model_system("Vault", VAULT, VaultModel), [inv], environment=(), step_invariants=[]).run()
-    status = {r.id: (r.status, r.details.get("message", "")) for r in results}
-    assert status["KERNEL-ETH-001/init"][0] == "PROVED"
-    assert status["KERNEL-ETH-001/Vault.ping"][0] == "PROVED"
-    dep, wd = status["KERNEL-ETH-001/Vault.deposit"], status["KERNEL-ETH-001/Vault.withdraw"]
-    assert dep[0] == "UNSUPPORTED" and "payable function (msg.value and ETH balances)" in dep[1]
-    assert wd[0] == "UNSUPPORTED" and "ETH transfer of a symbolic amount" in wd[1]
-    assert status["VACUITY/Vault.withdrawAll"][0] == "UNSUPPORTED"
+def vault_is_solvent(s):
+    v = s.world.contracts[s.addrs["Vault"]]
+    return s.world.balance(v.address) >= v.total
+
+
+TOTAL = Invariant("KERNEL-ETH-001", "Vault", "Invariant: total is the sum of the deposits.",
+                  "withdrawals are paid from total", "a deposit left unbacked", total_is_sum_of_deposits)
+SOLVENT = Invariant("KERNEL-ETH-002", "Vault", "Invariant: the Vault's ETH balance is at least total.",
+                    "every deposit can be withdrawn", "a withdrawal that pays more than it books", vault_is_solvent)
+
+
+def _prove(model=VaultModel, invariants=(TOTAL, SOLVENT)):
+    results = Prover(model_system("Vault", VAULT, model), list(invariants), environment=(), step_invariants=[]).run()
+    return {r.id: r for r in results}
+
+
+def test_prover_proves_payable_deposits_and_a_withdrawal_that_books_before_it_pays():
+    """msg.value and the ETH balances are terms: deposit (payable) and withdraw (effects, then the
+    transfer to msg.sender, whose code may call back) preserve both invariants."""
+    r = _prove()
+    for inv in ("KERNEL-ETH-001", "KERNEL-ETH-002"):
+        for ob in ("init", "Vault.deposit", "Vault.withdraw", "Vault.ping"):
+            assert r[f"{inv}/{ob}"].status == "PROVED", (inv, ob, r[f"{inv}/{ob}"].details.get("message"))
+    assert r["KERNEL-ETH-002/Vault.withdraw"].details["callback_points"] >= 1
+    assert r["VACUITY/Vault.deposit"].status == "PROVED"
+
+
+def test_prover_finds_the_reentrancy_of_a_withdrawal_that_pays_before_it_books():
+    """withdrawAll sends before it books: at the send the balance is below total, and the receiver's
+    code runs in that state (the Reenterer drains the Vault that way on both EVMs). Solvency is
+    VIOLATED there; the writes after the send make the rest UNSUPPORTED, never PROVED."""
+    r = _prove()
+    solvent = r["KERNEL-ETH-002/Vault.withdrawAll"]
+    assert solvent.status == "VIOLATED" and "reentrancy" in solvent.details["message"]
+    only_total = _prove(invariants=(TOTAL,))["KERNEL-ETH-001/Vault.withdrawAll"]
+    assert only_total.status == "UNSUPPORTED"
+    assert "written after ETH is sent to an account outside the system" in only_total.details["message"]
+    assert "Vault.deposits" in only_total.details["message"] and "Vault.total" in only_total.details["message"]
+
+
+def test_prover_catches_a_withdrawal_that_forgets_total_with_a_counterexample_carrying_eth():
+    r = _prove(VaultWithdrawForgetsTotal)["KERNEL-ETH-001/Vault.withdraw"]
+    assert r.status == "VIOLATED"
+    cex = r.counterexample
+    assert cex is not None and cex.confirmed_on_model, cex and cex.note
+    solvent = _prove(VaultWithdrawForgetsTotal, (SOLVENT,))["KERNEL-ETH-002/Vault.withdraw"]
+    assert solvent.status == "VIOLATED"
+
+
+def test_prover_counterexample_of_a_deposit_carries_msg_value_and_balances():
+    """A model whose deposit books twice the value: the counterexample has a nonzero msg.value, the
+    sender's balance to pay it, and is confirmed by replaying it on the model."""
+
+    @dataclass
+    class VaultDepositBooksTwice(VaultModel):
+        @payable
+        def deposit(self, msg: Msg) -> None:
+            require(msg.value > 0, Error("zero"))
+            self.deposits[msg.sender] = self.deposits[msg.sender] + msg.value
+            self.total = self.total + msg.value + msg.value
+
+    r = _prove(VaultDepositBooksTwice, (SOLVENT,))["KERNEL-ETH-002/Vault.deposit"]
+    assert r.status == "VIOLATED"
+    cex = r.counterexample
+    assert cex.value > 0 and cex.pre.world.balances.get(cex.sender, 0) >= cex.value
+    assert cex.confirmed_on_model, cex.note
+    assert cex.to_json()["call"]["value"] == str(cex.value)
+
+
+def test_a_contract_with_receive_has_that_transition_reported_unsupported():
+    """Any account may send ETH to a contract with receive, so receive is a transition of the system;
+    the prover has no encoding for it and says so rather than leaving it out."""
+    r = {x.id: x for x in Prover(model_system("Reenterer", REENTERER, ReentererModel), [], environment=(),
+                                 step_invariants=[]).run()}
+    assert r["VACUITY/Reenterer.receive"].status == "UNSUPPORTED"
+    assert "receive function" in r["VACUITY/Reenterer.receive"].details["message"]
