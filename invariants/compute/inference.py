@@ -7,7 +7,7 @@ from specs.kernel import Int
 
 
 @invariant(
-    "COMP-INF-001", contract="InferenceServing", proof="concrete",
+    "COMP-INF-001", contract="InferenceServing",
     statement="Invariant: the ETH balance of InferenceServing is at least the sum of user balances plus the "
               "sum of provider earnings.",
     why="Usage moves value from a balance to earnings, never out of the contract (R-5.7, R-5.9).",

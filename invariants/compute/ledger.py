@@ -7,7 +7,7 @@ from specs.kernel import Int
 
 
 @invariant(
-    "COMP-LEDGER-001", contract="LedgerManager", proof="concrete",
+    "COMP-LEDGER-001", contract="LedgerManager",
     statement="Invariant: the ETH balance of LedgerManager is at least the sum of user ETH balances.",
     why="Every ETH balance is withdrawable by its user (R-6.2).",
     exploit="An insolvent ledger pays early withdrawers with later users' ETH.",

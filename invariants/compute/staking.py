@@ -7,7 +7,7 @@ from specs.kernel import Int
 
 
 @invariant(
-    "COMP-STAKE-001", contract="ComputeStaking", proof="concrete",
+    "COMP-STAKE-001", contract="ComputeStaking",
     statement="Invariant: the ETH balance of ComputeStaking is at least the sum of active stakes plus the "
               "sum of pending unstakes plus treasuryBalance.",
     why="Every active and pending stake must be withdrawable and every slashed wei sweepable (R-7.4, R-7.5).",

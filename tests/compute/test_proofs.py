@@ -1,17 +1,22 @@
-"""The compute suite's proofs (invariants/compute/proofs.py): the generic prover runs on the suite and
-names what it cannot encode (the records with strings, ETH balances, payable functions, string and bytes
-parameters, a callee chosen by an argument) as UNSUPPORTED, never proving over a stand-in; the
+"""The compute suite's proofs (invariants/compute/proofs.py): the generic prover runs on the suite,
+proves the ETH solvency invariants (msg.value, balances, ETH sent to accounts whose code may call back)
+and names what it cannot encode (the records with strings, string and bytes parameters, a callee chosen
+by an argument) as UNSUPPORTED, never proving over a stand-in; broken ledger models are caught; the
 evaluate-only invariants all come back as UNSUPPORTED rows with their reason; linkAgent, which has no
 success path in the suite's deployment, is reported with that reason only when the prover finds exactly
 that."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 
 from invariants.compute import proofs
 from invariants.prover import PROVED, UNSUPPORTED, VIOLATED
 from invariants.suite import coverage
+from specs.compute.ledger_manager import InsufficientBalance, LedgerManager, Withdrawn
+from specs.kernel import Msg, Revert, U256, external
 from specs.suite import get_suite
 
 SUITE = get_suite("compute")
@@ -35,17 +40,78 @@ def test_the_prover_names_every_construct_it_cannot_encode():
     expected = {
         "ComputeRegistry.setActive": "records with string or bytes members) (ComputeRegistry.providers)",
         "ComputeRental.terminateSession": "(ComputeRental.sessions)",
-        "ComputeStaking.stake": "payable function",
         "ComputeStaking.slash": "string parameter (ComputeStaking.slash(reason))",
         "TriggerRegistry.createTrigger": "bytes parameter",
-        "InferenceServing.withdraw": "ETH balances",
         "LedgerManager.depositToken": "call to a symbolic address",
     }
     for name, construct in expected.items():
         assert got[name][0] == UNSUPPORTED and construct in got[name][1], (name, got[name])
-    # what it can encode, it checks
-    assert got["ComputeStaking.requestUnstake"][0] == PROVED
-    assert got["InferenceServing.approveProvider"][0] == PROVED
+    # what it can encode, it checks: a payable function, one that sends ETH, one without either
+    for name in ("ComputeStaking.stake", "InferenceServing.withdraw", "ComputeStaking.requestUnstake",
+                 "InferenceServing.approveProvider"):
+        assert got[name][0] == PROVED, (name, got[name])
+
+
+ETH_SOLVENCY = ("COMP-STAKE-001", "COMP-INF-001", "COMP-LEDGER-001")
+
+
+def ledger_results(ledger_model=None) -> dict:
+    from invariants.prover import Prover
+    from invariants.registry import REGISTRY
+    from specs.compute.system import build_system
+
+    SUITE.register_invariants()
+    overrides = {"LedgerManager": ledger_model} if ledger_model else None
+    p = Prover(build_system(overrides, deployments=proofs.PROVED_DEPLOYMENTS),
+               [REGISTRY.invariants[i] for i in ETH_SOLVENCY], environment=SUITE.proof_environment,
+               step_invariants=[], timeout_ms=10_000)
+    return {r.id: r for r in p.run(only=lambda tr: tr.contract == "LedgerManager"
+                                   and tr.function in ("deposit", "withdraw"))}
+
+
+def test_the_eth_solvency_invariants_are_proved_across_deposits_and_withdrawals():
+    r = ledger_results()
+    for inv in ETH_SOLVENCY:
+        for fn in ("deposit", "withdraw"):
+            assert r[f"{inv}/LedgerManager.{fn}"].status == PROVED, r[f"{inv}/LedgerManager.{fn}"].details
+    # the withdrawal pays msg.sender, whose code may call back: the invariant was proved at that send too
+    assert r["COMP-LEDGER-001/LedgerManager.withdraw"].details["callback_points"] >= 1
+
+
+@dataclass
+class WithdrawKeepsEthBalance(LedgerManager):
+    """Pays without debiting the user's ETH balance."""
+
+    @external
+    def withdraw(self, msg: Msg, amount: U256) -> None:
+        self._enter()
+        balance = self.ethBalances[msg.sender]
+        if amount > balance:
+            raise Revert(InsufficientBalance(balance, amount))
+        self.emit(Withdrawn(msg.sender, amount))
+        self._sendValue(msg.sender, amount)
+        self._exit()
+
+@dataclass
+class WithdrawPaysFirst(LedgerManager):
+    """Pays, then debits: the receiver's code runs while the ledger owes more than it holds."""
+
+    @external
+    def withdraw(self, msg: Msg, amount: U256) -> None:
+        balance = self.ethBalances[msg.sender]
+        if amount > balance:
+            raise Revert(InsufficientBalance(balance, amount))
+        self._sendValue(msg.sender, amount)
+        self.ethBalances[msg.sender] = balance - amount
+        self.emit(Withdrawn(msg.sender, amount))
+
+
+def test_broken_ledger_withdrawals_are_caught_by_the_prover():
+    keeps = ledger_results(WithdrawKeepsEthBalance)["COMP-LEDGER-001/LedgerManager.withdraw"]
+    assert keeps.status == VIOLATED
+    assert keeps.counterexample is not None and keeps.counterexample.confirmed_on_model, keeps.counterexample.note
+    first = ledger_results(WithdrawPaysFirst)["COMP-LEDGER-001/LedgerManager.withdraw"]
+    assert first.status == VIOLATED and "reentrancy" in first.details["message"]
 
 
 def test_link_agent_is_explained_only_when_it_has_no_success_path(monkeypatch):
@@ -66,11 +132,12 @@ def test_every_evaluate_only_invariant_is_listed_with_its_reason():
     ids = {r.id.removesuffix("/*") for r in rows}
     assert ids == set(proofs.WHY_NOT_PROVED)
     assert all(r.status == UNSUPPORTED and "no encoding for" in r.details["message"] for r in rows)
-    # with the rows, the coverage check of the proof runner finds nothing uncovered
-    assert coverage(SUITE, {"system": []}, rows) == []
+    # with the rows and the proof part's results, the coverage check of the proof runner finds nothing
+    # uncovered
+    assert coverage(SUITE, {"system": proofs.prove_system()}, rows) == []
 
 
 def test_an_evaluate_only_invariant_without_a_reason_is_refused(monkeypatch):
-    monkeypatch.delitem(proofs.WHY_NOT_PROVED, "COMP-STAKE-001")
-    with pytest.raises(ValueError, match="COMP-STAKE-001"):
+    monkeypatch.delitem(proofs.WHY_NOT_PROVED, "COMP-STAKE-003")
+    with pytest.raises(ValueError, match="COMP-STAKE-003"):
         proofs.unsupported_obligations()
