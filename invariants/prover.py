@@ -25,9 +25,11 @@ term. ETH balances are one more array ('ETH.balance', from address); a payable f
 msg.value the sender holds. ETH sent to an account outside the system runs code the prover does not
 know, which may call back into the system: both its refusal and its acceptance are explored, every
 state invariant must hold at the send, and no storage an invariant reads may be written after it
-(`Prover._prove_callback_points`). Constructs without an encoding (string and bytes values, a callee
-chosen by an argument) make the kernel raise `Unsupported`, and every obligation of that task is
-UNSUPPORTED with the construct named.
+(`Prover._prove_callback_points`). A string or bytes parameter is an unknown content of unknown
+length; its keccak256 is an uninterpreted function, made the real hash of real bytes in a
+counterexample. Constructs without an encoding (string and bytes storage values, a callee chosen by
+an argument) make the kernel raise `Unsupported`, and every obligation of that task is UNSUPPORTED
+with the construct named.
 
 The prover knows no suite: it is given the system (a suite's `build_system` on the deployments it
 proves, or any `specs.deploy.System`) and the environment assumptions the caller's proof rests on (a
@@ -51,11 +53,12 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, get_type_hints
 
 import z3
+from eth_utils import keccak
 
 from specs.kernel import (
-    KECCAK_FUNCTIONS, SCALAR_TYPES, U256, Address, Array, Block, Bool, Bytes32, DynBytes, Enum, Explorer, Mapping,
-    ModelBug, Msg, Sint, Struct, Uint, Unsupported, World, abi_field_range, flat_key, is_scalar_type, is_sym, keccak256_abi,
-    term,
+    BYTES_CONTENT, KECCAK_FUNCTIONS, SCALAR_TYPES, U256, Address, Array, Block, Bool, Bytes32, DynBytes, Enum,
+    Explorer, Mapping, ModelBug, Msg, Sint, Struct, Uint, Unsupported, World, abi_field_range, concrete_bytes,
+    flat_key, is_scalar_type, is_sym, keccak256_abi, term,
 )
 from specs import kernel
 from specs.deploy import System
@@ -541,9 +544,6 @@ class Prover:
             raise Unsupported("receive function (ETH sent to the contract by any account, plain or during a "
                               "callback)", tr.name)
         payable = getattr(getattr(self.system.models[tr.contract], tr.function), "is_payable", False)
-        for p, t in tr.params:
-            if isinstance(t, type) and issubclass(t, DynBytes):
-                raise Unsupported(f"{t.SOLIDITY} parameter", f"{tr.name}({p})")
         tag = f"pre.{tr.name}"
         pre, facts = symbolic_system(self.system, tag)
         sender = Address.symbolic(f"{tag}.msg.sender")
@@ -995,6 +995,7 @@ class Prover:
             return hashes.get(v, v) if isinstance(v, int) and not isinstance(v, bool) else v
 
         concrete = self.system.clone()
+        key_types = _key_types(pre)
         for name, addr in concrete.addrs.items():
             c = concrete.world.contracts[addr]
             pc = pre.world.contracts[addr]
@@ -1008,8 +1009,10 @@ class Prover:
                     for suffix, leaf in (v.data if isinstance(v, Array) else v).leaf_mappings().items():
                         st = leaf.store
                         m = cleaves[suffix]
+                        kts = key_types.get(f"{name}.{f.name}{suffix}", ())
                         for key in _dedup_keys(touched.get(f"{name}.{f.name}{suffix}", [])):
-                            ck = tuple(ev(k) for k in key)
+                            # a bytes32 key may be a hash (of a string argument): its real value
+                            ck = tuple(fix(ev(k)) if kt is Bytes32 else ev(k) for kt, k in zip(kts, key))
                             val = ev(z3.Select(st.initial_array, flat_key(key)))
                             m.store.set(ck, fix(val) if m.leaf_type() is Bytes32 else val)
                         if st.summed:
@@ -1036,8 +1039,16 @@ class Prover:
                 if wei:
                     concrete.world.balances[ev(key[0])] = wei
         # only hash-valued arguments (commitHash) are hashes; task type ids and nonces are not
-        cargs = tuple(type(a)(fix(ev(term(a))) if isinstance(a, Bytes32) and "hash" in p.lower() else ev(term(a)))
-                      for (p, _), a in zip(tr.params, args))
+        def arg(p: str, a: Any) -> Any:
+            if isinstance(a, DynBytes):  # the bytes its content id and length stand for
+                n = ev(a._length)
+                if n > MAX_CONCRETE_BYTES:
+                    note.append(f"{p}: a {a.SOLIDITY} of {n} bytes is too long to build; replayed with {MAX_CONCRETE_BYTES}")
+                    n = MAX_CONCRETE_BYTES
+                return type(a)(concrete_bytes(ev(a.content), n))
+            return type(a)(fix(ev(term(a))) if isinstance(a, Bytes32) and "hash" in p.lower() else ev(term(a)))
+
+        cargs = tuple(arg(p, a) for (p, _), a in zip(tr.params, args))
         ckeys = tuple(type(k)(ev(term(k))) for k in keys)
         cblock = (ev(block[0].v), ev(block[1].v))
         concrete.world.block = Block(*cblock)
@@ -1355,10 +1366,16 @@ def _keccak_substitution(s: z3.Solver, ev: Callable[[Any], Any]) -> dict[int, in
     for e in apps.values():
         types = KECCAK_FUNCTIONS[e.decl()]
         values = [ev(e.arg(i)) for i in range(e.num_args())]
+        if types == BYTES_CONTENT:  # keccak256 of a symbolic bytes value: the bytes it is made concrete as
+            content, length = values
+            if 0 <= content and 0 <= length <= MAX_CONCRETE_BYTES:
+                out[ev(e)] = Bytes32(keccak(concrete_bytes(content, length))).v
+            continue
         if not all(lo <= v <= hi for v, (lo, hi) in zip(values, map(abi_field_range, types))):
             continue  # not a value of its ABI type: no real hash to replace it by
         out[ev(e)] = keccak256_abi(types, values).v
     return out
+MAX_CONCRETE_BYTES = 4096  # the longest bytes or string argument a counterexample is built with
 SMALL_BOUND = 1 << 96
 QUICK_MS = 2_000
 FIRST_ATTEMPT_MS = 5_000

@@ -1448,48 +1448,108 @@ class _Store:
 # ---------------------------------------------------------------------------------------------
 
 
-class DynBytes:
-    """A Solidity `bytes` value (storage or memory), concrete only: the Python bytes it holds. `String`
-    is `string`, the same bytes read as UTF-8. No symbolic encoding: the prover reports a storage field
-    or a parameter of these types UNSUPPORTED."""
+# The uninterpreted function standing for keccak256 of a symbolic bytes or string value, applied to the
+# value's content id and length; `concrete_bytes` gives the bytes a content id and length stand for
+# when a counterexample is made concrete (invariants/prover.py replaces the function's values by the
+# real hashes of those bytes). Registered in KECCAK_FUNCTIONS with this signature.
+BYTES_CONTENT = ("<bytes content>",)
+KECCAK_BYTES = z3.Function("keccak256_bytes", z3.IntSort(), z3.IntSort(), z3.IntSort())
+KECCAK_FUNCTIONS[KECCAK_BYTES] = BYTES_CONTENT
+MAX_SYMBOLIC_BYTES = (1 << 32) - 1  # the longest symbolic bytes value: calldata is bounded by gas long before
 
-    __slots__ = ("v",)
+
+def concrete_bytes(content: int, length: int) -> bytes:
+    """The bytes a symbolic value of this content id and length is made concrete as: printable ASCII
+    (lowercase letters), a different string for each content id below 26**length."""
+    out = bytearray()
+    c = content
+    for _ in range(length):
+        out.append(0x61 + c % 26)
+        c //= 26
+    return bytes(out)
+
+
+class DynBytes:
+    """A Solidity `bytes` value (storage or memory). `String` is `string`, the same bytes read as UTF-8.
+
+    Concrete: the Python bytes it holds (`v`). Symbolic (`DynBytes.symbolic`, a transition's parameter
+    in the prover): an unknown content (an Int id) of unknown length; what a model may do with it is
+    read its length, hash it (`keccak()`: the uninterpreted KECCAK_BYTES of content and length) and
+    pass it on (events, errors). Anything else (comparing, concatenating, indexing a symbolic value)
+    raises Unsupported. A storage field of these types has no symbolic encoding (UNSUPPORTED)."""
+
+    __slots__ = ("v", "content", "_length")
     SOLIDITY: ClassVar[str] = "bytes"
 
     def __init__(self, v: "bytes | str | DynBytes" = b""):
         if isinstance(v, DynBytes):
+            if v.is_symbolic:
+                raise ModelBug(f"{type(self).__name__}() of a symbolic value: pass the value itself")
             v = v.v
         if isinstance(v, str):
             v = v.encode("utf-8")
         if not isinstance(v, (bytes, bytearray)):
             raise ModelBug(f"{type(self).__name__}({v!r}): not bytes")
-        self.v = bytes(v)
+        self.v: bytes | None = bytes(v)
+        self.content: Any = None
+        self._length: Any = None
+
+    @classmethod
+    def symbolic(cls, name: str) -> "DynBytes":
+        b = cls.__new__(cls)
+        b.v = None
+        b.content = z3.Int(f"{name}.content")
+        b._length = z3.Int(f"{name}.length")
+        return b
+
+    @property
+    def is_symbolic(self) -> bool:
+        return self.v is None
+
+    def range_constraints(self) -> list[z3.BoolRef]:
+        if not self.is_symbolic:
+            return []
+        h = KECCAK_BYTES(self.content, self._length)
+        return [self.content >= 0, self._length >= 0, self._length <= MAX_SYMBOLIC_BYTES, h >= 0, h < (1 << 256)]
+
+    def _concrete(self, what: str) -> bytes:
+        if self.is_symbolic:
+            raise Unsupported(f"{what} of a symbolic {self.SOLIDITY} value (only its length and hash are encoded)")
+        return self.v  # type: ignore[return-value]
 
     def length(self) -> "U256":
         """`bytes(s).length` (bytes, not characters)."""
-        return U256(len(self.v))
+        return U256(self._length) if self.is_symbolic else U256(len(self.v))  # type: ignore[arg-type]
+
+    def keccak(self) -> "Bytes32":
+        """`keccak256(bytes(s))`."""
+        if self.is_symbolic:
+            return Bytes32(KECCAK_BYTES(self.content, self._length))
+        return Bytes32(keccak(self.v))
 
     def __len__(self) -> int:
-        return len(self.v)
+        return len(self._concrete("len()"))
 
     def __add__(self, other: "DynBytes") -> "DynBytes":
         """`bytes.concat` / `string.concat`."""
         if type(other) is not type(self):
             raise ModelBug(f"concatenating {type(self).__name__} and {type(other).__name__}")
-        return type(self)(self.v + other.v)
+        return type(self)(self._concrete("concatenation") + other._concrete("concatenation"))
 
     def __eq__(self, other: object) -> bool:  # type: ignore[override]
         if type(other) is not type(self):
             raise ModelBug(f"comparing {type(self).__name__} with {other!r}")
-        return self.v == other.v  # type: ignore[attr-defined]
+        return self._concrete("comparison") == other._concrete("comparison")  # type: ignore[attr-defined]
 
     def __hash__(self) -> int:
-        return hash(self.v)
+        return hash(self._concrete("hash()"))
 
     def copy(self) -> "DynBytes":
         return self
 
     def __repr__(self) -> str:
+        if self.is_symbolic:
+            return f"{type(self).__name__}(<symbolic {self.content}, length {self._length}>)"
         return f"{type(self).__name__}({self.v!r})"
 
 
@@ -1497,9 +1557,13 @@ class String(DynBytes):
     SOLIDITY = "string"
 
     def __str__(self) -> str:
-        return self.v.decode("utf-8", errors="replace")
+        if self.is_symbolic:
+            return repr(self)
+        return self.v.decode("utf-8", errors="replace")  # type: ignore[union-attr]
 
     def __repr__(self) -> str:
+        if self.is_symbolic:
+            return super().__repr__()
         return f"String({str(self)!r})"
 
 

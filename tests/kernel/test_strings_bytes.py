@@ -1,6 +1,6 @@
 """`string` and `bytes` state variables: the kernel concretely, the state reader in solc's short
 (<= 31 bytes, in the slot) and long (data from keccak(slot)) forms on both EVMs, planted differences
-named, and the prover reporting the construct UNSUPPORTED by name.
+named, and the prover reporting string and bytes storage UNSUPPORTED by name.
 Contract: tests/kernel/contracts/Names.sol; model: tests/kernel/names_model.py."""
 
 from __future__ import annotations
@@ -85,11 +85,13 @@ def version_is_small(s):
     return s.world.contracts[s.addrs["Names"]].version <= 255
 
 
-def test_prover_reports_string_and_bytes_unsupported_by_name():
+def test_prover_reports_string_and_bytes_storage_unsupported_by_name():
+    """String and bytes parameters have an encoding (tests/kernel/test_string_params.py); string and
+    bytes storage values do not, and every step over a contract holding one says so."""
     inv = Invariant("KERNEL-BYTES-001", "Names", "Invariant: the version fits a uint8.", "w", "e", version_is_small)
     results = Prover(model_system("Names", 0xC0FFEE, NamesModel), [inv], environment=(), step_invariants=[]).run()
     steps = [r for r in results if r.id.startswith("KERNEL-BYTES-001/Names.")]
     assert steps and {r.status for r in steps} == {"UNSUPPORTED"}
     message = {r.id.split("/")[1]: r.details["message"] for r in steps}
-    assert "string parameter" in message["Names.setName"] and "bytes parameter" in message["Names.appendData"]
-    assert "string storage value" in message["Names.clearData"]
+    assert set(message) == {"Names.setName", "Names.appendData", "Names.clearData"}
+    assert all("string storage value (Names.name)" in m for m in message.values())
