@@ -2,11 +2,12 @@
 
 The one proof part, "system", runs `invariants.prover.Prover` on the six contracts and the test token
 (specs/compute/suite.py PROVED_DEPLOYMENTS) with the suite's environment assumptions. It proves the ETH
-solvency invariants of ComputeStaking, InferenceServing and LedgerManager (msg.value, ETH balances and
-ETH sent to accounts whose code may call back have an encoding) across every transition it can run
-symbolically, with the vacuity check of each. For every other transition it gives UNSUPPORTED rows
-naming the construct: a string or bytes parameter, a read of the records with string or bytes members
-(invariants/prover.py Unencoded), a call to an address given as an argument. The other invariants are
+solvency invariants of ComputeStaking, InferenceServing and LedgerManager and the step invariants of
+staking and inference (msg.value, ETH balances, ETH sent to accounts whose code may call back and
+string parameters have an encoding) across every transition it can run symbolically, with the vacuity
+check of each. For every other transition it gives UNSUPPORTED rows naming the construct: a read of
+the records with string or bytes members (invariants/prover.py Unencoded), a call to an address given
+as an argument; a step invariant across ETH sent to an account that may call back is UNSUPPORTED too. The other invariants are
 evaluate-only (`proof="concrete"`: the fuzzer and the differential tests evaluate them on the model and
 the EVM after every step), because each reads a construct the encoding does not have: the records
 (providers, sessions, triggers) or a quantification over a mapping's entries. They come back from
@@ -28,8 +29,6 @@ ENTRIES = "a quantification over the entries of a mapping (sums grouped by key, 
 # Per evaluate-only invariant: the constructs it reads that the prover has no encoding for, and what
 # checks it instead. An evaluate-only compute invariant missing here is a workbench error (see below).
 WHY_NOT_PROVED: dict[str, tuple[str, ...]] = {
-    "COMP-STAKE-003": ("step invariant over slash, whose reason parameter is a string",),
-    "COMP-STAKE-004": ("step invariant across stake and stakeFor, which are payable (msg.value)",),
     "COMP-REG-002": (RECORDS,),
     "COMP-REG-003": (RECORDS,),
     "COMP-REG-004": (RECORDS,),
@@ -39,7 +38,6 @@ WHY_NOT_PROVED: dict[str, tuple[str, ...]] = {
     "COMP-RENT-003": (RECORDS,),
     "COMP-RENT-004": (RECORDS,),
     "COMP-RENT-005": (RECORDS,),
-    "COMP-INF-005": ("step invariant across recordUsage, whose model parameter is a string",),
     "COMP-LEDGER-002": (ENTRIES,),
     "COMP-TRIG-001": (RECORDS,),
     "COMP-TRIG-002": (RECORDS,),

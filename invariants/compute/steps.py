@@ -4,7 +4,7 @@ states before and after one successful call, and the call."""
 from __future__ import annotations
 
 from invariants.registry import Call, step_invariant
-from specs.kernel import U256, Address
+from specs.kernel import U256, Address, Int
 
 PENDING_ROLES = (0, 1, 2)
 
@@ -27,7 +27,7 @@ def terminated_is_final(pre, post, call: Call, sessionId: U256) -> bool:  # type
 
 
 @step_invariant(
-    "COMP-INF-005", contract="InferenceServing", proof="concrete",
+    "COMP-INF-005", contract="InferenceServing",
     statement="Invariant: getUsage is monotone: a user's totalTokens and totalCost never decrease.",
     why="getUsage is the cumulative record of what a user was billed (R-5.8).",
     exploit="A usage record that can shrink hides billing from the user it was charged to.",
@@ -38,7 +38,7 @@ def usage_monotone(pre, post, call: Call, user: Address) -> bool:  # type: ignor
 
 
 @step_invariant(
-    "COMP-STAKE-003", contract="ComputeStaking", proof="concrete",
+    "COMP-STAKE-003", contract="ComputeStaking",
     statement="Invariant: a slash takes at most the account's stake + pending for that role, at most the "
               "amount asked, and treasuryBalance rises by exactly what was taken.",
     why="Slashed funds move from the staker to the treasury balance and nowhere else (R-7.5).",
@@ -49,14 +49,15 @@ def slash_moves_to_treasury(pre, post, call: Call) -> bool:  # type: ignore[no-u
         return True
     acct, role = call.args["account"], call.args["role"]
     a, b = pre.staking, post.staking
-    held_before = a.stakes[acct][role].v + a.pending[acct][role].v
-    held_after = b.stakes[acct][role].v + b.pending[acct][role].v
+    held_before = Int(a.stakes[acct][role]) + Int(a.pending[acct][role])
+    held_after = Int(b.stakes[acct][role]) + Int(b.pending[acct][role])
     taken = held_before - held_after
-    return 0 < taken <= call.args["amount"].v and b.treasuryBalance.v - a.treasuryBalance.v == taken
+    return (taken > 0 and taken <= Int(call.args["amount"])
+            and Int(b.treasuryBalance) - Int(a.treasuryBalance) == taken)
 
 
 @step_invariant(
-    "COMP-STAKE-004", contract="ComputeStaking", proof="concrete",
+    "COMP-STAKE-004", contract="ComputeStaking",
     statement="Invariant: pending stake decreases only by withdrawUnstaked at or after unlockAt (to 0) or by "
               "a slash.",
     why="The unstake delay keeps a leaving stake slashable for a week (R-7.4).",
@@ -70,7 +71,7 @@ def pending_leaves_late(pre, post, call: Call, account: Address) -> bool:  # typ
         if call.is_("ComputeStaking", "slash"):
             continue
         if not (call.is_("ComputeStaking", "withdrawUnstaked") and after == 0 and call.sender == account
-                and post.world.block.timestamp >= pre.staking.unlockTimes[account][role].v):
+                and U256(post.world.block.timestamp) >= pre.staking.unlockTimes[account][role]):
             return False
     return True
 

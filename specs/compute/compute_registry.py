@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from eth_utils import keccak
 
 from specs.compute.common import HasRecords, Ownable2Step, ZeroAddress, check_length, records
 from specs.compute.compute_staking import StakeRole
@@ -60,7 +59,7 @@ class Provider:
 
 
 def keccak_bytes(data: String) -> Bytes32:
-    return Bytes32(keccak(data.v))
+    return data.keccak()
 
 
 # -- errors -------------------------------------------------------------------------------------

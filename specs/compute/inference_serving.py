@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eth_utils import keccak
 
 from specs.compute.common import (
     InsufficientBalance, InvalidLength, NothingToWithdraw, ReentrancyGuard, ZeroAddress, ZeroAmount,
@@ -32,7 +31,7 @@ class ModelPrice(Struct):
 
 
 def model_key(model: String) -> Bytes32:
-    return Bytes32(keccak(model.v))
+    return model.keccak()
 
 
 # -- errors -------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ sessions by the hour, users prepay inference, agents sponsor triggers, a ledger 
 
 from __future__ import annotations
 
-from specs.compute.system import DEPLOYMENTS, OWNER, TEST_DEPLOYMENTS, TREASURY
+from specs.compute.system import DEPLOYMENTS, OWNER, TREASURY
 from specs.deploy import DEPLOYER, GENESIS_BLOCK, GENESIS_TIMESTAMP
 from specs.suite import ProofPart, Suite
 

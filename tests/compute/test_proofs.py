@@ -1,7 +1,8 @@
 """The compute suite's proofs (invariants/compute/proofs.py): the generic prover runs on the suite,
 proves the ETH solvency invariants (msg.value, balances, ETH sent to accounts whose code may call back)
-and names what it cannot encode (the records with strings, string and bytes parameters, a callee chosen
-by an argument) as UNSUPPORTED, never proving over a stand-in; broken ledger models are caught; the
+and the step invariants of staking and inference (string parameters have an encoding), and names what
+it cannot encode (the records with strings, a callee chosen by an argument, a step across ETH sent to
+an account that may call back) as UNSUPPORTED, never proving over a stand-in; broken ledger models are caught; the
 evaluate-only invariants all come back as UNSUPPORTED rows with their reason; linkAgent, which has no
 success path in the suite's deployment, is reported with that reason only when the prover finds exactly
 that."""
@@ -15,8 +16,9 @@ import pytest
 from invariants.compute import proofs
 from invariants.prover import PROVED, UNSUPPORTED, VIOLATED
 from invariants.suite import coverage
+from specs.compute.compute_staking import ComputeStaking, StakeRole
 from specs.compute.ledger_manager import InsufficientBalance, LedgerManager, Withdrawn
-from specs.kernel import Msg, Revert, U256, external
+from specs.kernel import Address, Msg, Revert, String, U256, external
 from specs.suite import get_suite
 
 SUITE = get_suite("compute")
@@ -40,15 +42,15 @@ def test_the_prover_names_every_construct_it_cannot_encode():
     expected = {
         "ComputeRegistry.setActive": "records with string or bytes members) (ComputeRegistry.providers)",
         "ComputeRental.terminateSession": "(ComputeRental.sessions)",
-        "ComputeStaking.slash": "string parameter (ComputeStaking.slash(reason))",
-        "TriggerRegistry.createTrigger": "bytes parameter",
+        "TriggerRegistry.createTrigger": "(TriggerRegistry.triggers)",
         "LedgerManager.depositToken": "call to a symbolic address",
     }
     for name, construct in expected.items():
         assert got[name][0] == UNSUPPORTED and construct in got[name][1], (name, got[name])
     # what it can encode, it checks: a payable function, one that sends ETH, one without either
+    # a string parameter (slash's reason: its length is checked)
     for name in ("ComputeStaking.stake", "InferenceServing.withdraw", "ComputeStaking.requestUnstake",
-                 "InferenceServing.approveProvider"):
+                 "InferenceServing.approveProvider", "ComputeStaking.slash"):
         assert got[name][0] == PROVED, (name, got[name])
 
 
@@ -138,6 +140,36 @@ def test_every_evaluate_only_invariant_is_listed_with_its_reason():
 
 
 def test_an_evaluate_only_invariant_without_a_reason_is_refused(monkeypatch):
-    monkeypatch.delitem(proofs.WHY_NOT_PROVED, "COMP-STAKE-003")
-    with pytest.raises(ValueError, match="COMP-STAKE-003"):
+    monkeypatch.delitem(proofs.WHY_NOT_PROVED, "COMP-REG-002")
+    with pytest.raises(ValueError, match="COMP-REG-002"):
         proofs.unsupported_obligations()
+
+
+@dataclass
+class SlashCreditsTheAmountAsked(ComputeStaking):
+    """Credits the treasury with the amount asked rather than what was taken: a slash of more than
+    the stake mints treasury funds (COMP-STAKE-003, and with it solvency, COMP-STAKE-001)."""
+
+    @external
+    def slash(self, msg: Msg, account: Address, role: StakeRole, amount: U256, reason: String) -> None:
+        before = self.treasuryBalance
+        super().slash(msg, account, role, amount, reason)
+        self.treasuryBalance = before + amount
+
+
+def test_a_broken_slash_is_caught_by_the_step_invariant_with_a_string_argument():
+    from invariants.prover import Prover
+    from invariants.registry import REGISTRY, STEP_REGISTRY
+    from specs.compute.system import build_system
+
+    SUITE.register_invariants()
+    p = Prover(build_system({"ComputeStaking": SlashCreditsTheAmountAsked}, deployments=proofs.PROVED_DEPLOYMENTS),
+               [REGISTRY.invariants["COMP-STAKE-001"]], environment=SUITE.proof_environment,
+               step_invariants=[STEP_REGISTRY.invariants["COMP-STAKE-003"]], timeout_ms=10_000)
+    r = {x.id: x for x in p.run(only=lambda tr: tr.name == "ComputeStaking.slash")}
+    step = r["COMP-STAKE-003/ComputeStaking.slash"]
+    assert step.status == VIOLATED
+    cex = step.counterexample
+    assert cex is not None and cex.confirmed_on_model, cex and cex.note
+    assert isinstance(dict(zip(cex.arg_names(), cex.args))["reason"], String)
+    assert r["COMP-STAKE-001/ComputeStaking.slash"].status == VIOLATED
