@@ -27,9 +27,10 @@ know, which may call back into the system: both its refusal and its acceptance a
 state invariant must hold at the send, and no storage an invariant reads may be written after it
 (`Prover._prove_callback_points`). A string or bytes parameter is an unknown content of unknown
 length; its keccak256 is an uninterpreted function, made the real hash of real bytes in a
-counterexample. Constructs without an encoding (string and bytes storage values, a callee chosen by
-an argument) make the kernel raise `Unsupported`, and every obligation of that task is UNSUPPORTED
-with the construct named.
+counterexample; a string or bytes storage value likewise. Constructs without an encoding
+(concatenating or comparing symbolic bytes, strings inside records, a callee chosen by an argument)
+make the kernel raise `Unsupported`, and every obligation of that task is UNSUPPORTED with the
+construct named.
 
 The prover knows no suite: it is given the system (a suite's `build_system` on the deployments it
 proves, or any `specs.deploy.System`) and the environment assumptions the caller's proof rests on (a
@@ -170,6 +171,8 @@ def _json_value(v: Any) -> Any:
         return str(v.v)
     if isinstance(v, Struct):
         return {".".join(p): _json_value(v.get_leaf(p)) for p, _ in v.leaves()}
+    if isinstance(v, DynBytes):  # a string as its text, bytes as hex
+        return str(v) if v.SOLIDITY == "string" else "0x" + v.v.hex()
     return v
 
 
@@ -249,8 +252,10 @@ def symbolic_system(system: System, tag: str) -> tuple[System, list[z3.BoolRef]]
                 s = type(v).symbolic(vname)
                 facts += s.range_constraints()
                 setattr(c, f.name, s)
-            elif isinstance(v, DynBytes):
-                raise Unsupported(f"{v.SOLIDITY} storage value", f"{name}.{f.name}")
+            elif isinstance(v, DynBytes):  # an unknown content of unknown length, like a parameter
+                s = type(v).symbolic(vname)
+                facts += s.range_constraints()
+                setattr(c, f.name, s)
             elif isinstance(v, (int, str, bytes, bool)):  # constants held in storage (token name, symbol)
                 continue
             else:
@@ -296,6 +301,8 @@ def _state_terms(v: Any) -> list:
         return _state_terms(v.data) + [v._length]
     if isinstance(v, Struct):
         return [term(v.get_leaf(p)) for p, _ in v.leaves()]
+    if isinstance(v, DynBytes):
+        return [v.content, v._length] if v.is_symbolic else [v.v]
     return [term(v)]
 
 
@@ -1031,6 +1038,11 @@ class Prover:
                     setattr(c, f.name, cs)
                 elif isinstance(v, (SYMBOLIC_TYPES, SYMBOLIC_VALUE_TYPES)) and is_sym(term(v)):
                     setattr(c, f.name, type(v)(ev(term(v))))
+                elif isinstance(v, DynBytes) and v.is_symbolic:
+                    setattr(c, f.name, type(v)(concrete_bytes(ev(v.content), min(ev(v._length), MAX_CONCRETE_BYTES))))
+                    if ev(v._length) > MAX_CONCRETE_BYTES:
+                        note.append(f"{name}.{f.name}: a {v.SOLIDITY} of {ev(v._length)} bytes, built with "
+                                    f"{MAX_CONCRETE_BYTES}")
         if isinstance(pre.world.balances, Mapping):  # the ETH balances the path read
             st = pre.world.balances.store
             concrete.world.balances = {}

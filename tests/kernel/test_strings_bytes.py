@@ -1,9 +1,11 @@
 """`string` and `bytes` state variables: the kernel concretely, the state reader in solc's short
 (<= 31 bytes, in the slot) and long (data from keccak(slot)) forms on both EVMs, planted differences
-named, and the prover reporting string and bytes storage UNSUPPORTED by name.
+named, and the prover over string storage (a concatenation, which it cannot encode, UNSUPPORTED by name).
 Contract: tests/kernel/contracts/Names.sol; model: tests/kernel/names_model.py."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import pytest
 
@@ -11,7 +13,7 @@ from specs.errors import WorkbenchError
 from harness.fuzz.stateview import array_data_slot, write_system
 from invariants.prover import Prover
 from invariants.registry import Invariant
-from specs.kernel import DynBytes, ModelBug, String
+from specs.kernel import DynBytes, ModelBug, Msg, String, external
 from tests.kernel.evm_pair import Pair, error_of, model_system
 from tests.kernel.names_model import AppendDropsFirstByte, NamesModel
 
@@ -81,17 +83,42 @@ def test_write_system_writes_both_forms():
     assert error_of(m) is None and error_of(e) is None and pair.diff([A]) == []
 
 
-def version_is_small(s):
-    return s.world.contracts[s.addrs["Names"]].version <= 255
+def name_is_short(s):
+    return s.world.contracts[s.addrs["Names"]].name.length() <= 100
 
 
-def test_prover_reports_string_and_bytes_storage_unsupported_by_name():
-    """String and bytes parameters have an encoding (tests/kernel/test_string_params.py); string and
-    bytes storage values do not, and every step over a contract holding one says so."""
-    inv = Invariant("KERNEL-BYTES-001", "Names", "Invariant: the version fits a uint8.", "w", "e", version_is_small)
-    results = Prover(model_system("Names", 0xC0FFEE, NamesModel), [inv], environment=(), step_invariants=[]).run()
-    steps = [r for r in results if r.id.startswith("KERNEL-BYTES-001/Names.")]
-    assert steps and {r.status for r in steps} == {"UNSUPPORTED"}
-    message = {r.id.split("/")[1]: r.details["message"] for r in steps}
-    assert set(message) == {"Names.setName", "Names.appendData", "Names.clearData"}
-    assert all("string storage value (Names.name)" in m for m in message.values())
+NAME_SHORT = Invariant("KERNEL-BYTES-002", "Names", "Invariant: the name is at most 100 bytes long.", "w", "e",
+                       name_is_short)
+
+
+def test_prover_proves_over_string_storage_and_names_the_concatenation_it_cannot_encode():
+    """A string or bytes storage value is an unknown content of unknown length: setName (a string
+    parameter stored) and clearData are proved; appendData concatenates, which has no encoding, and
+    every obligation of it is UNSUPPORTED naming that."""
+    results = Prover(model_system("Names", 0xC0FFEE, NamesModel), [NAME_SHORT], environment=(),
+                     step_invariants=[]).run()
+    r = {x.id: x for x in results}
+    for ob in ("init", "Names.setName", "Names.clearData"):
+        assert r[f"KERNEL-BYTES-002/{ob}"].status == "PROVED", r[f"KERNEL-BYTES-002/{ob}"].details
+    append = r["KERNEL-BYTES-002/Names.appendData"]
+    assert append.status == "UNSUPPORTED" and "concatenation of a symbolic bytes value" in append.details["message"]
+
+
+def test_prover_catches_a_name_stored_unchecked_with_a_concrete_long_name():
+    @dataclass
+    class SetNameUnchecked(NamesModel):
+        @external
+        def setName(self, msg: Msg, n: String) -> None:
+            self.name = n
+            self.version = self.version + 1
+
+    r = {x.id: x for x in Prover(model_system("Names", 0xC0FFEE, SetNameUnchecked), [NAME_SHORT], environment=(),
+                                 step_invariants=[]).run()}
+    bad = r["KERNEL-BYTES-002/Names.setName"]
+    assert bad.status == "VIOLATED"
+    (name,) = bad.counterexample.args
+    assert 100 < name.length().v <= 4096 and bad.counterexample.confirmed_on_model, bad.counterexample.note
+    assert bad.counterexample.to_json()["call"]["args"]["n"] == str(name)
+
+
+
