@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from specs.bpe.test_token import TestToken
+from specs.compute.test_token import ComputeTestToken
 from specs.kernel import (
     U8, U256, Address, Bool, Contract, Error, Msg, Revert, ZERO_ADDRESS, external, immutable, payable, storage,
 )
 
 
 @dataclass
-class FeeOnTransferToken(TestToken):
+class FeeOnTransferToken(ComputeTestToken):
     """Burns feePercent of every transfer between two accounts."""
 
     feePercent: U256 = storage(lambda: U256(1))
@@ -35,7 +35,7 @@ class FeeOnTransferToken(TestToken):
 
 
 @dataclass
-class FalseReturnToken(TestToken):
+class FalseReturnToken(ComputeTestToken):
     """transfer and transferFrom return false, moving nothing, while `failing` is set."""
 
     failing: Bool = storage(lambda: Bool(False))
