@@ -1815,8 +1815,7 @@ class World:
         its code is unknown: it may refuse (both outcomes are explored) and, when it accepts, it runs
         in the state of that moment and may call back into the system, which `on_external_call` is
         told of."""
-        snap = self.clone()
-        n_logs = len(self.logs)
+        snap, n_logs = self.clone(), len(self.logs)
         try:
             self._move(frm, to, amount)
             t = _address_int(to, "ETH transfer to")
@@ -1832,13 +1831,29 @@ class World:
                 self.on_external_call(self, frm)
             return True
         except Revert:
-            self.balances = snap.balances
-            for a, c in self.contracts.items():
-                if a in snap.contracts:
-                    for f in dataclasses.fields(c):
-                        object.__setattr__(c, f.name, getattr(snap.contracts[a], f.name))
-            del self.logs[n_logs:]
+            self._undo(snap, n_logs)
             return False
+
+    def try_call(self, frm: Any, to: Any, fn: str, *args: Any, value: Any = 0) -> tuple[bool, Any]:
+        """`try Contract(to).fn{value: v}(args) returns (r) { ... } catch { ... }` from contract `frm`:
+        (True, returned) on success; (False, the revert's error) when the callee reverts, with every
+        change the call made undone (its frame's, as the EVM does), the caller going on."""
+        snap, n_logs = self.clone(), len(self.logs)
+        try:
+            return True, self.call(frm, to, fn, *args, value=value)
+        except Revert as r:
+            self._undo(snap, n_logs)
+            return False, r.error
+
+    def _undo(self, snap: "World", n_logs: int) -> None:
+        """Back to `snap` (a clone taken before a call frame), keeping the contract objects: storage,
+        balances and the logs emitted since."""
+        self.balances = snap.balances
+        for a, c in self.contracts.items():
+            if a in snap.contracts:
+                for f in dataclasses.fields(c):
+                    object.__setattr__(c, f.name, getattr(snap.contracts[a], f.name))
+        del self.logs[n_logs:]
 
     def call(self, frm: Any, to: Any, fn: str, *args: Any, value: Any = 0) -> Any:
         """A high-level call `Contract(to).fn{value: v}(args)` from contract `frm`: the value moves

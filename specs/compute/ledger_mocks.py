@@ -87,3 +87,41 @@ class ReenteringWallet(Contract):
             self.world.call(self.address, self.target, "withdraw", msg.value)
         if self.reenter == 2:
             self.world.call(self.address, self.target, "deposit", value=msg.value)
+
+
+@dataclass
+class CallbackToken(ComputeTestToken):
+    """After every transfer between two accounts, while `hook` is 1 the token deposits `hookAmount` of
+    its own balance into the ledger (approving it first, without an event), while 2 it withdraws that
+    much; a callback the ledger refuses is caught (try/catch: its changes undone) and counted."""
+
+    hook: U8 = storage(lambda: U8(0))
+    hookAmount: U256 = storage(lambda: U256(0))
+    hookFailures: U256 = storage(lambda: U256(0))
+    inHook: Bool = storage(lambda: Bool(False))
+    ledger: Address = immutable(default=ZERO_ADDRESS)
+    _name: str = immutable(default="Callback Token")
+    _symbol: str = immutable(default="CALL")
+
+    @classmethod
+    def construct(cls, ledger: Address) -> "CallbackToken":
+        return cls(ledger=ledger)
+
+    @external
+    def setHook(self, msg: Msg, hook: U8, amount: U256) -> None:
+        self.hook = hook
+        self.hookAmount = amount
+
+    def _update(self, from_: Address, to: Address, value: U256) -> None:
+        super()._update(from_, to, value)
+        if self.hook == 0 or self.inHook or from_ == ZERO_ADDRESS or to == ZERO_ADDRESS:
+            return
+        self.inHook = Bool(True)
+        if self.hook == 1:
+            self._approve(self.address, self.ledger, self.hookAmount, False)
+            ok, _ = self.world.try_call(self.address, self.ledger, "depositToken", self.address, self.hookAmount)
+        else:
+            ok, _ = self.world.try_call(self.address, self.ledger, "withdrawToken", self.address, self.hookAmount)
+        if not ok:
+            self.hookFailures = self.hookFailures + 1
+        self.inHook = Bool(False)

@@ -24,7 +24,8 @@ SUITE = Suite(
     name="compute",
     title="Compute marketplace (staking, registry, rental, inference, ledger, triggers)",
     # the suite and, deployed after it (its addresses unchanged), the adversarial mocks the fuzz machine
-    # drives: a fee-on-transfer token, a token whose transfers return false, a reentering wallet
+    # drives: a fee-on-transfer token, a token whose transfers return false, a reentering wallet, a token
+    # whose transfers call back into the ledger
     deployments="specs.compute.system:TEST_DEPLOYMENTS",
     proved_deployments="specs.compute.suite:PROVED_DEPLOYMENTS",
     build_system="specs.compute.system:build_suite_system",
@@ -47,9 +48,10 @@ SUITE = Suite(
         "contracts/compute/interfaces/*.sol": "interfaces: declarations only, nothing executable to mutate",
         "contracts/compute/test/ComputeTestToken.sol": "the ledger's test token (OpenZeppelin's ERC20 plus a "
                                                        "faucet), not one of the protocol's contracts",
-        "contracts/compute/test/LedgerMocks.sol": "adversarial test doubles (fee-on-transfer and false-returning "
-                                                  "tokens, a reentering wallet) the checks use against the "
-                                                  "ledger; a mutant of one tests the test, not the protocol",
+        "contracts/compute/test/LedgerMocks.sol": "adversarial test doubles (fee-on-transfer, false-returning "
+                                                  "and calling-back tokens, a reentering wallet) the checks use "
+                                                  "against the ledger; a mutant of one tests the test, not the "
+                                                  "protocol",
         "contracts/compute/test/AgentIdentityMock.sol": "the identity registry stand-in of the linkAgent tests "
                                                         "(an ERC721 ownerOf), not deployed by the suite",
     },

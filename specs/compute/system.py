@@ -98,12 +98,13 @@ def build_system(overrides: dict[str, type[Contract]] | None = None,
 
 
 def _mocks() -> tuple[Deployment, ...]:
-    from specs.compute.ledger_mocks import FalseReturnToken, FeeOnTransferToken, ReenteringWallet
+    from specs.compute.ledger_mocks import CallbackToken, FalseReturnToken, FeeOnTransferToken, ReenteringWallet
 
     return (
         Deployment("FeeOnTransferToken", FeeOnTransferToken),
         Deployment("FalseReturnToken", FalseReturnToken),
         Deployment("ReenteringWallet", ReenteringWallet, lambda a: (a["LedgerManager"],), ("address",)),
+        Deployment("CallbackToken", CallbackToken, lambda a: (a["LedgerManager"],), ("address",)),
     )
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 
 from specs.compute.compute_staking import StakeRole
-from specs.compute.system import OWNER
+from specs.compute.system import OWNER, TEST_DEPLOYMENTS
 from specs.compute.trigger_registry import TriggerType
-from specs.kernel import U256, Address, Bool, DynBytes, String
+from specs.kernel import U8, U256, Address, Bool, DynBytes, String
 from tests.compute.fixtures import broken_models as bm
 from tests.compute.fixtures.broken_contracts import BROKEN
 from tests.compute.pair import A, B, ETH, G, HOUR, P, X, Mismatch, Suite
@@ -162,3 +162,27 @@ def test_a_pair_broken_alike_is_caught_by_a_step_invariant():
     assert len(lines) == 2 and all(x.startswith("COMP-TRIG-004 fails across TriggerRegistry.executeTrigger")
                                    for x in lines), lines
     assert lines[0].endswith("(model)") and lines[1].endswith("(EVM)")
+
+
+def callback_deposit(s):
+    """A token deposit whose token deposits its own balance from inside the transfer."""
+    cb, led = "CallbackToken", "LedgerManager"
+    tok = Address(s.system.addrs[cb])
+    s.ok(cb, "mint", A, Address(A), U256(1000))
+    s.ok(cb, "approve", A, Address(s.system.addrs[led]), U256(1000))
+    s.ok(cb, "mint", A, tok, U256(300))
+    s.ok(cb, "setHook", A, U8(1), U256(300))
+    s.ok(led, "depositToken", A, tok, U256(1000))
+    assert s.view(led, "getTokenBalance", Address(A), tok) == 1000
+
+
+@pytest.mark.catches("differential")
+def test_a_reentrant_token_deposit_is_caught_with_a_callback_token():
+    """Without its guard, depositToken lets the token's own deposit run inside the transfer, and the
+    outer deposit credits what both moved: the user is credited 1300 for 1000."""
+    callback_deposit(Suite("pyrevm", deployments=TEST_DEPLOYMENTS))
+    variant = "LedgerManager_deposit_token_reentrant"
+    s = Suite("pyrevm", deployments=TEST_DEPLOYMENTS,
+              contract_overrides={"LedgerManager": str(BROKEN / f"{variant}.sol")})
+    with pytest.raises(Mismatch, match="LedgerManager.tokenBalances"):
+        callback_deposit(s)

@@ -74,3 +74,25 @@ def test_a_token_without_code_or_without_balance_of_reverts_without_data(s):
     for token in (Address(0x5700), Address(s.system.addrs["ComputeStaking"])):
         assert s.expect("", LED, "depositToken", A, token, U256(5)) == ()
         assert s.expect("InsufficientBalance", LED, "withdrawToken", A, token, U256(5)) == (0, 5)
+
+
+def test_a_token_calling_back_into_the_ledger_is_refused_inside_and_served_outside(s):
+    """CallbackToken deposits (hook 1) or withdraws (hook 2) its own balance from inside each of its
+    transfers. Inside a ledger call the guard refuses (R-6.5): the token's try/catch counts the failure
+    and the user is credited exactly what arrived; a plain transfer outside any ledger call lets the
+    token's callback through."""
+    cb = "CallbackToken"
+    tok = funded(s, cb)
+    me = Address(s.system.addrs[cb])
+    s.ok(cb, "mint", A, me, U256(500))
+    s.ok(cb, "setHook", A, U8(1), U256(200))
+    s.ok(cb, "transfer", A, Address(0x5700), U256(1))  # outside the ledger: the token deposits 200
+    assert s.view(LED, "getTokenBalance", me, tok) == 200 and s.view(cb, "hookFailures") == 0
+    s.ok(LED, "depositToken", A, tok, U256(1000))  # inside: its deposit is refused, caught, counted
+    assert s.view(LED, "getTokenBalance", Address(A), tok) == 1000 and s.view(cb, "hookFailures") == 1
+    assert s.view(cb, "balanceOf", Address(s.system.addrs[LED])) == 1200
+    s.ok(cb, "setHook", A, U8(2), U256(200))
+    s.ok(LED, "withdrawToken", A, tok, U256(400))  # inside: its withdrawal is refused alike
+    assert s.view(cb, "hookFailures") == 2 and s.view(LED, "getTokenBalance", me, tok) == 200
+    s.ok(cb, "transfer", A, Address(0x5700), U256(1))  # outside: the token withdraws its 200
+    assert s.view(LED, "getTokenBalance", me, tok) == 0 and s.view(cb, "balanceOf", me) == 500

@@ -34,7 +34,7 @@ def fx():
 def test_the_suite_declares_the_machines_and_deploys_the_mocks(fx):
     assert SUITE.resolve(SUITE.fuzz_machine) is ComputeMachine
     assert SUITE.resolve(SUITE.deployed_machine) is DeployedComputeMachine
-    assert {"FeeOnTransferToken", "FalseReturnToken", "ReenteringWallet"} <= set(fx.addrs)
+    assert {"FeeOnTransferToken", "FalseReturnToken", "ReenteringWallet", "CallbackToken"} <= set(fx.addrs)
 
 
 def test_a_short_campaign_passes_and_evaluates_every_invariant(fx, tmp_path):

@@ -92,3 +92,47 @@ contract ReenteringWallet {
         if (reenter == 2) target.deposit{value: msg.value}();
     }
 }
+
+interface ITokenLedger {
+    function depositToken(address token, uint256 amount) external;
+    function withdrawToken(address token, uint256 amount) external;
+}
+
+/// @title CallbackToken: an ERC20 whose transfers call back into the ledger, as a token with transfer
+///        hooks does (ERC777-style): after every transfer between two accounts, while `hook` is 1 the
+///        token deposits `hookAmount` of its own balance into the ledger, while 2 it withdraws that much.
+///        The callback is a try/catch: one the ledger refuses (its guard, inside a ledger call) is
+///        counted in `hookFailures` and the transfer goes on. Test mock for LedgerManager (R-6.5).
+contract CallbackToken is ERC20 {
+    ITokenLedger public immutable ledger;
+    uint8 public hook;
+    uint256 public hookAmount;
+    uint256 public hookFailures;
+    bool private inHook;
+
+    constructor(ITokenLedger ledger_) ERC20("Callback Token", "CALL") {
+        ledger = ledger_;
+    }
+
+    function mint(address to, uint256 amount) external {
+        _mint(to, amount);
+    }
+
+    function setHook(uint8 hook_, uint256 amount) external {
+        hook = hook_;
+        hookAmount = amount;
+    }
+
+    function _update(address from, address to, uint256 value) internal override {
+        super._update(from, to, value);
+        if (hook == 0 || inHook || from == address(0) || to == address(0)) return;
+        inHook = true;
+        if (hook == 1) {
+            _approve(address(this), address(ledger), hookAmount, false);
+            try ledger.depositToken(address(this), hookAmount) {} catch { hookFailures += 1; }
+        } else {
+            try ledger.withdrawToken(address(this), hookAmount) {} catch { hookFailures += 1; }
+        }
+        inHook = false;
+    }
+}

@@ -5,7 +5,8 @@ adversarial mocks of contracts/compute/test/LedgerMocks.sol.
 Actors: three providers, two renters who are also inference and ledger users, a guardian, an
 attester, a trigger executor, a stranger holding no role, the owner and the treasury; adversarial ones
 are the reentering wallet (a contract receiving the ledger's ETH and calling back into it), the
-fee-on-transfer token and the token whose transfers return false.
+fee-on-transfer token, the token whose transfers return false and the token whose transfers call back
+into the ledger (deposit or withdraw, from inside a ledger call or from a plain transfer).
 
 Every rule is one or a few `Differential.step`s: the call runs on the model and on the EVM, and the
 outcome, return value, events, storage at every known key, views, the records holding strings
@@ -51,7 +52,7 @@ RENTERS = [0xA1, 0xB2]  # renters, inference users and ledger users
 GUARDIAN, ATTESTER, EXECUTOR, STRANGER = 0x6001, 0x7001, 0xE001, 0x5700
 PEOPLE = PROVIDERS + RENTERS + [GUARDIAN, ATTESTER, EXECUTOR, STRANGER]
 ACTORS = PEOPLE + [OWNER, TREASURY]
-MOCKS = ("FeeOnTransferToken", "FalseReturnToken", "ReenteringWallet")
+MOCKS = ("FeeOnTransferToken", "FalseReturnToken", "ReenteringWallet", "CallbackToken")
 
 MODELS = ["llama-70b", "gpt-x"]
 # strings at the protocol's length edges and beyond: empty, ordinary, 256/257 bytes, 10 kB
@@ -493,6 +494,25 @@ class DeployedComputeMachine(RuleBasedStateMachine):
         self.call("ReenteringWallet", "setReenter", who, mode)
         self.call("ReenteringWallet", "depositAll", who, value=value)
         self.call("ReenteringWallet", "withdraw", who, amount)
+
+    @precondition(lambda self: self.has("CallbackToken"))
+    @rule(who=st.sampled_from(RENTERS + [STRANGER]), hook=st.sampled_from([1, 2, 0]),
+          hook_amount=st.sampled_from([100, 0, 1, MAX]), amount=st.sampled_from([1000, 1, 0]),
+          outside=st.booleans(), withdraw=st.booleans())
+    def callback_token(self, who: int, hook: int, hook_amount: int, amount: int, outside: bool,
+                       withdraw: bool) -> None:
+        """A token whose transfers call back into the ledger (hook 1: the token deposits its own
+        balance, 2: withdraws it): from a plain transfer (outside any ledger call) or from inside a
+        token deposit or withdrawal, where the ledger's guard refuses it."""
+        token, ledger = self.addr("CallbackToken"), self.addr("LedgerManager")
+        self.call("CallbackToken", "mint", who, who, amount)
+        self.call("CallbackToken", "mint", who, token, 100)
+        self.call("CallbackToken", "approve", who, ledger, amount)
+        self.call("CallbackToken", "setHook", who, hook, hook_amount)
+        if outside:
+            self.call("CallbackToken", "transfer", who, STRANGER, amount)
+        else:
+            self.call("LedgerManager", "withdrawToken" if withdraw else "depositToken", who, token, amount)
 
     # -- TriggerRegistry -------------------------------------------------------------------------
     @rule(who=people, kind=st.sampled_from([0, 1, 2]),
