@@ -288,6 +288,43 @@ class CallbackPoint:
     where: str
 
 
+_WATCHED: dict[type, type] = {}
+
+
+def _watch_reads(world: World, addrs: dict[str, int], log: set[str]) -> None:
+    """From now on, log every storage field of the system's contracts that the running path reads (an
+    attribute access, which mapping reads and writes go through too) as 'Contract.field': each
+    contract's class is swapped for a subclass that logs, until `_unwatch_reads`. Clones made meanwhile
+    (snapshots) do not log."""
+    for name, a in addrs.items():
+        c = world.contracts[a]
+        cls = type(c)
+        watched = _WATCHED.get(cls)
+        if watched is None:
+            fields = frozenset(f.name for f in dataclasses.fields(cls) if not f.metadata.get("immutable"))
+
+            def __getattribute__(self: Any, attr: str, _fields: frozenset = fields) -> Any:
+                if attr in _fields:
+                    watch = object.__getattribute__(self, "__dict__").get("_reads_after_send")
+                    if watch is not None:
+                        watch[0].add(f"{watch[1]}.{attr}")
+                return object.__getattribute__(self, attr)
+
+            watched = type(cls.__name__, (cls,), {"__getattribute__": __getattribute__, "_watched_base": cls})
+            _WATCHED[cls] = watched
+        c.__dict__["_reads_after_send"] = (log, name)
+        c.__class__ = watched
+
+
+def _unwatch_reads(world: World, addrs: dict[str, int]) -> None:
+    for a in addrs.values():
+        c = world.contracts[a]
+        base = type(c).__dict__.get("_watched_base")
+        if base is not None:
+            c.__class__ = base
+        c.__dict__.pop("_reads_after_send", None)
+
+
 def _contract_name(system: System, a: Any) -> str:
     v = a.v if isinstance(a, Address) else getattr(getattr(a, "address", None), "v", a)
     return next((n for n, x in system.addrs.items() if not is_sym(v) and x == v), str(v))
@@ -579,6 +616,10 @@ class Prover:
                 oracle = kernel._ORACLES[-1]
                 points.append(CallbackPoint(world.clone(), list(oracle.conditions), list(oracle.definitions),
                                             _contract_name(post, frm)))
+                if len(points) == 1:  # from now on, every storage access of the path is logged
+                    _watch_reads(world, post.addrs, reads)
+
+            reads: set[str] = set()
 
             post.world.on_external_call = on_external_call
             post.world.callback_log = points  # type: ignore[attr-defined]
@@ -588,6 +629,12 @@ class Prover:
             if payable:
                 post.world._move(sender, target, value)
             getattr(post.world.at(Address(target)), tr.function)(Msg(sender, value), *args)
+            if points:
+                _unwatch_reads(post.world, post.addrs)
+                if isinstance(post.world.balances, Mapping) and (
+                        len(post.world.balances.store.touched) > len(points[0].world.balances.store.touched)):
+                    reads.add(ETH_BALANCE)
+                post.world.reads_after_send = sorted(reads)  # type: ignore[attr-defined]
             return post
 
         explorer = Explorer(base, timeout_ms=self.timeout_ms)
@@ -830,7 +877,9 @@ class Prover:
         state at each such send (an obligation per invariant, from the pre-state hypotheses and the
         path up to the send); then every callback, a transition proved on its own, starts and ends
         in a state satisfying the invariants; (b) after the first send the path writes no storage that
-        an invariant reads, so the state at the end satisfies them too whatever the callbacks did.
+        an invariant reads and reads no storage at all (its branches and values after the send would
+        depend on what the callbacks changed, which the path, run without them, does not see), so the
+        state at the end satisfies the invariants too whatever the callbacks did.
         (b) failing makes every invariant not VIOLATED UNSUPPORTED (callbacks interleaved with later
         writes have no encoding); a step invariant across such a transition is UNSUPPORTED (the
         callbacks are part of the step). Runs after the path's own obligations, whose counterexamples
@@ -879,10 +928,13 @@ class Prover:
                     rec["message"] = (f"solver returned unknown ({q.reason_unknown()}) on the invariant at an ETH "
                                       "transfer to an account outside the system")
         written = self._written_after(points[0].world, post.world, post.addrs)
-        if written:
-            why = ("storage read by an invariant and written after ETH is sent to an account outside the system, "
-                   f"whose code may call back in between ({', '.join(written)}; {tr.name}, after the transfer from "
-                   f"{points[0].where})")
+        read = getattr(post.world, "reads_after_send", [])
+        if written or read:
+            why = ("storage " + (f"read by an invariant and written ({', '.join(written)})" if written else "")
+                   + (" and " if written and read else "")
+                   + (f"accessed ({', '.join(read)})" if read else "")
+                   + " after ETH is sent to an account outside the system, whose code may call back in between "
+                   f"and change what the rest of the call sees ({tr.name}, after the transfer from {points[0].where})")
             for inv in self.invariants:
                 rec = per_inv[inv.id]
                 if rec["status"] != VIOLATED:

@@ -14,7 +14,8 @@ from harness.fuzz.stateview import diff_systems, read_system, write_system
 from invariants.prover import Prover
 from invariants.registry import Invariant
 from specs.kernel import (
-    U256, Address, Block, Contract, EmptyRevert, Error, ModelBug, Msg, Revert, World, payable, require, storage,
+    U256, Address, Block, Bool, Contract, EmptyRevert, Error, ModelBug, Msg, Revert, World, external, payable,
+    require, storage,
 )
 from specs.deploy import DEPLOYER, GENESIS_BLOCK, GENESIS_TIMESTAMP, System, create_address
 from tests.kernel.evm_pair import ViewFixture, artifact, error_of, model_system
@@ -191,8 +192,37 @@ def test_prover_finds_the_reentrancy_of_a_withdrawal_that_pays_before_it_books()
     assert solvent.status == "VIOLATED" and "reentrancy" in solvent.details["message"]
     only_total = _prove(invariants=(TOTAL,))["KERNEL-ETH-001/Vault.withdrawAll"]
     assert only_total.status == "UNSUPPORTED"
-    assert "written after ETH is sent to an account outside the system" in only_total.details["message"]
-    assert "Vault.deposits" in only_total.details["message"] and "Vault.total" in only_total.details["message"]
+    message = only_total.details["message"]
+    assert "written (Vault.deposits, Vault.total)" in message
+    assert "after ETH is sent to an account outside the system" in message
+
+
+@dataclass
+class VaultBonusAfterSend(VaultModel):
+    """withdraw clears `bonus` before the send and books a bonus after it only if `bonus` is set: run
+    without callbacks that branch is dead, but a callback may call arm() in between."""
+
+    bonus: Bool = storage(lambda: Bool(False))
+
+    @external
+    def arm(self, msg: Msg) -> None:
+        self.bonus = Bool(True)
+
+    @external
+    def withdraw(self, msg: Msg, amount: U256) -> None:
+        self.deposits[msg.sender] = self.deposits[msg.sender] - amount
+        self.total = self.total - amount
+        self.bonus = Bool(False)
+        require(self.world.send_value(self.address, msg.sender, amount), Error("send"))
+        if self.bonus:
+            self.total = self.total + 1
+
+
+def test_prover_does_not_prove_a_path_that_reads_storage_after_the_send():
+    """After the send the path runs on what the callbacks left: reading storage there (the bonus flag)
+    is UNSUPPORTED, never PROVED from the run without callbacks, where the bonus branch is dead."""
+    r = _prove(VaultBonusAfterSend, (TOTAL,))["KERNEL-ETH-001/Vault.withdraw"]
+    assert r.status == "UNSUPPORTED" and "accessed (Vault.bonus)" in r.details["message"]
 
 
 def test_prover_catches_a_withdrawal_that_forgets_total_with_a_counterexample_carrying_eth():
