@@ -57,7 +57,7 @@ import z3
 from eth_utils import keccak
 
 from specs.kernel import (
-    BYTES_CONTENT, KECCAK_FUNCTIONS, SCALAR_TYPES, U256, Address, Array, Block, Bool, Bytes32, DynBytes, Enum,
+    BYTES_CONTENT, KECCAK_BYTES, KECCAK_FUNCTIONS, SCALAR_TYPES, U256, Address, Array, Block, Bool, Bytes32, DynBytes, Enum,
     Explorer, Mapping, ModelBug, Msg, Sint, Struct, Uint, Unsupported, World, abi_field_range, concrete_bytes,
     flat_key, is_scalar_type, is_sym, keccak256_abi, term,
 )
@@ -1070,8 +1070,10 @@ class Prover:
                         m = cleaves[suffix]
                         kts = key_types.get(f"{name}.{f.name}{suffix}", ())
                         for key in _dedup_keys(touched.get(f"{name}.{f.name}{suffix}", [])):
-                            # a bytes32 key may be a hash (of a string argument): its real value
-                            ck = tuple(fix(ev(k)) if kt is Bytes32 else ev(k) for kt, k in zip(kts, key))
+                            # a key that is the hash of a string or bytes value: the real hash of the bytes
+                            # it is made concrete as (other keys are kept as the solver gave them)
+                            ck = tuple(fix(ev(k)) if kt is Bytes32 and z3.is_app(k) and k.decl() == KECCAK_BYTES
+                                       else ev(k) for kt, k in zip(kts, key))
                             val = ev(z3.Select(st.initial_array, flat_key(key)))
                             m.store.set(ck, fix(val) if m.leaf_type() is Bytes32 else val)
                         if st.summed:
