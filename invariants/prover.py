@@ -546,6 +546,7 @@ class Prover:
         self.cex_concretize: Callable[..., list[str]] | None = None
         self.timeout_ms = timeout_ms
         self.counter = [0]
+        self._reads: set[str] | None = None  # what the state invariants read (`_invariant_reads`), once
 
     # -- helpers -----------------------------------------------------------------------------
     def _solver(self) -> z3.Solver:
@@ -943,7 +944,7 @@ class Prover:
     def _invariant_reads(self) -> set[str]:
         """The storage every state invariant reads, as the names of the symbolic pre-state's terms
         ('reads.Contract.field...', 'reads.ETH.balance')."""
-        if getattr(self, "_reads", None) is None:
+        if self._reads is None:
             sym, _ = symbolic_system(self.system, "reads")
             names: set[str] = set()
             for inv in self.invariants:
@@ -1053,6 +1054,13 @@ class Prover:
         def fix(v: Any) -> Any:
             return hashes.get(v, v) if isinstance(v, int) and not isinstance(v, bool) else v
 
+        def concrete_dynbytes(where: str, b: DynBytes) -> DynBytes:
+            """The bytes a symbolic value's content id and length stand for (at most MAX_CONCRETE_BYTES)."""
+            n = ev(b._length)
+            if n > MAX_CONCRETE_BYTES:
+                note.append(f"{where}: a {b.SOLIDITY} of {n} bytes is too long to build; built with {MAX_CONCRETE_BYTES}")
+            return type(b)(concrete_bytes(ev(b.content), min(n, MAX_CONCRETE_BYTES)))
+
         concrete = self.system.clone()
         key_types = _key_types(pre)
         for name, addr in concrete.addrs.items():
@@ -1093,10 +1101,7 @@ class Prover:
                 elif isinstance(v, (SYMBOLIC_TYPES, SYMBOLIC_VALUE_TYPES)) and is_sym(term(v)):
                     setattr(c, f.name, type(v)(ev(term(v))))
                 elif isinstance(v, DynBytes) and v.is_symbolic:
-                    setattr(c, f.name, type(v)(concrete_bytes(ev(v.content), min(ev(v._length), MAX_CONCRETE_BYTES))))
-                    if ev(v._length) > MAX_CONCRETE_BYTES:
-                        note.append(f"{name}.{f.name}: a {v.SOLIDITY} of {ev(v._length)} bytes, built with "
-                                    f"{MAX_CONCRETE_BYTES}")
+                    setattr(c, f.name, concrete_dynbytes(f"{name}.{f.name}", v))
         if isinstance(pre.world.balances, Mapping):  # the ETH balances the path read
             st = pre.world.balances.store
             concrete.world.balances = {}
@@ -1106,12 +1111,8 @@ class Prover:
                     concrete.world.balances[ev(key[0])] = wei
         # only hash-valued arguments (commitHash) are hashes; task type ids and nonces are not
         def arg(p: str, a: Any) -> Any:
-            if isinstance(a, DynBytes):  # the bytes its content id and length stand for
-                n = ev(a._length)
-                if n > MAX_CONCRETE_BYTES:
-                    note.append(f"{p}: a {a.SOLIDITY} of {n} bytes is too long to build; replayed with {MAX_CONCRETE_BYTES}")
-                    n = MAX_CONCRETE_BYTES
-                return type(a)(concrete_bytes(ev(a.content), n))
+            if isinstance(a, DynBytes):
+                return concrete_dynbytes(p, a)
             return type(a)(fix(ev(term(a))) if isinstance(a, Bytes32) and "hash" in p.lower() else ev(term(a)))
 
         cargs = tuple(arg(p, a) for (p, _), a in zip(tr.params, args))
