@@ -39,7 +39,9 @@ ENGINES = ("pyrevm", "py-evm")
 # the fuzzing volume; py-evm (for BPE, with the Superfluid framework in the loop, about 10x slower per
 # differential step even when it compares the framework's views only at the end of each sequence)
 # replays every PYEVM_SHARE-th of the same sequences as the second, independent engine.
-FUZZ_BUDGET = {"max_examples": 120, "step_count": 40}
+# The budget is split in `shards` campaigns of their own seeds, run side by side (one process per shard, at
+# most one per core): the same sequences on any machine, in less wall time where there are cores.
+FUZZ_BUDGET = {"max_examples": 120, "step_count": 40, "shards": 2}
 PYEVM_SHARE = 20
 # make verify runs this fixed, seeded sample of mutants (harness/mutate); `make mutate` the whole campaign
 MUTATION_SAMPLE = {"n": 12, "seed": 6, "jobs": 2}
@@ -143,8 +145,6 @@ def verify_suite(results: Any, suite: Any, build: Any, *, engines: tuple[str, ..
     mutation sample. Every check added here names the suite, in its `suite` field and in the ids of
     the checks that are not an obligation or a mutant of its own (`suite_check_id`)."""
     from harness.evm.fixture import deploy, suite_artifacts
-    from harness.fuzz.coverage import coverage_report, record
-    from harness.fuzz.runner import replay_sequences, run_fuzz
     from harness.report.results import Check
 
     def add(check: Any) -> None:
@@ -172,42 +172,10 @@ def verify_suite(results: Any, suite: Any, build: Any, *, engines: tuple[str, ..
         add(Check(suite_check_id(suite, "PROVER"), "proof", "*", "ERROR", time.perf_counter() - t0,
                   "The prover ran to completion.", {"message": f"{type(e).__name__}: {e}"}))
 
-    # 3. fuzz: hypothesis on the first engine, a fixed share of its sequences replayed on the others
-    machine = suite.resolve(suite.fuzz_machine)
-
-    sequences: list[list[dict]] = []
-    for i, (eng, fx) in enumerate(fixtures.items()):
-        coverage = None
-        if i == 0:
-            log(f"[3/4] differential fuzzing on {eng} ({budget['max_examples']} sequences of up to "
-                f"{budget['step_count']} steps, profile {profile_name})")
-            r = run_fuzz(fx, profile_name=profile_name, max_examples=budget["max_examples"],
-                         step_count=budget["step_count"], machine=machine,
-                         progress=progress("sequences (shrinking may add more)", budget["max_examples"]))
-            sequences, traces, first = r.all_sequences, r.all_traces, eng
-            origin = "hypothesis"
-        else:
-            share = sequences[::PYEVM_SHARE]
-            log(f"[3/4] replaying {len(share)} of those {len(sequences)} sequences on {eng}")
-            if eng == "py-evm":  # coverage from py-evm's opcode trace and the source maps
-                with record(fx.engine) as rec:
-                    r = replay_sequences(fx, share, progress=progress("sequences", len(share)),
-                                         observe_each_step=False, reference_traces=traces[::PYEVM_SHARE],
-                                         reference_engine=first)
-                coverage = coverage_report(fx.artifacts, build.solc_output, rec.hits(fx.addrs))
-            else:
-                r = replay_sequences(fx, share, progress=progress("sequences", len(share)),
-                                     reference_traces=traces[::PYEVM_SHARE], reference_engine=first)
-            origin = f"every {PYEVM_SHARE}th sequence of the {list(fixtures)[0]} campaign"
-            if eng == "py-evm":
-                origin += ("; the Superfluid state (views) compared at the end of each sequence, everything "
-                           "else after every step")
-        check = fuzz_check(r, eng, origin, profile_name, suite)
-        if coverage is not None:
-            check.details["coverage"] = coverage
-        add(check)
-        if i > 0:
-            add(engines_check(r, first, eng, suite))
+    # 3. fuzz: hypothesis on the first engine, a fixed share of its sequences replayed on the others, the
+    # budget split in shards run side by side (harness/fuzz/shards.py)
+    if fixtures:
+        fuzz_into(add, suite, build, artifacts, tuple(fixtures), profile_name=profile_name, budget=budget)
 
     # 4. mutation testing: a fixed, seeded sample of mutants must be killed by the checks above
     if mutation_sample:
@@ -226,12 +194,48 @@ def verify_suite(results: Any, suite: Any, build: Any, *, engines: tuple[str, ..
                       {"message": f"{type(e).__name__}: {e}"}))
 
 
+def fuzz_into(add: Any, suite: Any, build: Any, artifacts: dict, engines: tuple[str, ...], *, profile_name: str,
+              budget: dict) -> None:
+    """A suite's differential campaign on `engines` (the first carries hypothesis), its checks handed to
+    `add`: one per engine against the model, one per other engine against the first."""
+    from harness.fuzz.coverage import coverage_report
+    from harness.fuzz.shards import run_campaign, workers_for
+
+    shards = budget.get("shards", 1)
+    workers = budget.get("workers") or workers_for(shards)
+    first = engines[0]
+    log(f"[3/4] differential fuzzing on {first} ({budget['max_examples']} sequences of up to "
+        f"{budget['step_count']} steps, profile {profile_name}, {shards} shard(s) on {workers} process(es)); "
+        f"every {PYEVM_SHARE}th sequence replayed on {', '.join(engines[1:]) or 'no other engine'}")
+    c = run_campaign(suite.name, engines, artifacts, profile_name=profile_name, max_examples=budget["max_examples"],
+                     step_count=budget["step_count"], share=PYEVM_SHARE, shards=shards, workers=workers)
+    for i, eng in enumerate(engines):
+        r = c.results[eng]
+        if i == 0:
+            origin = "hypothesis"
+        else:
+            origin = f"every {PYEVM_SHARE}th sequence of each shard of the {first} campaign"
+            if eng == "py-evm":
+                origin += ("; the Superfluid state (views) compared at the end of each sequence, everything "
+                           "else after every step")
+        check = fuzz_check(r, eng, origin, profile_name, suite)
+        check.details["shards"] = c.shards
+        check.details["campaign_seconds"] = c.seconds
+        if eng == "py-evm":  # coverage from py-evm's opcode trace and the source maps
+            check.details["coverage"] = coverage_report(artifacts, build.solc_output, c.hits)
+        add(check)
+        if i > 0:
+            add(engines_check(r, first, eng, suite))
+
+
 def fuzz_check(r: Any, eng: str, origin: str, profile_name: str, suite: Any) -> Any:
     from harness.report.results import Check
 
     details: dict[str, Any] = {"engine": eng, "origin": origin, "steps": r.steps, "budget": r.budget,
                                "sequences": r.sequences, "steps_per_second": round(r.steps_per_second, 1),
-                               "profile": r.profile, "seed": "derandomized" if profile_name == "ci" else "random",
+                               "profile": r.profile,
+                               "seed": ("derandomized: each shard's seed is its index (details.shards)"
+                                        if profile_name == "ci" else "random"),
                                "calls": r.calls, "reverts": r.reverts, "successes": r.successes,
                                "invariant_evaluations": r.evaluations}
     if r.mismatch:

@@ -13,6 +13,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from harness.files import write_text_atomic
+
 WRAPPER = """// SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
@@ -45,7 +47,7 @@ def wrapper_source(library: Path, directory: Path) -> Path:
     rel = os.path.relpath(library.resolve(), directory.resolve())
     text = WRAPPER.format(library=rel if rel.startswith(".") else "./" + rel)
     if not path.exists() or path.read_text() != text:
-        path.write_text(text)
+        write_text_atomic(path, text)  # concurrent processes may write the same wrapper
     return path
 
 
