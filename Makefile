@@ -39,18 +39,24 @@ verify: setup
 	  echo "make verify: harness.cli verify exited $$rc (1 VIOLATED, 2 INCONCLUSIVE, 3 tool error: reports/README.md)" >&2; \
 	fi; exit $$rc
 
+# the test targets spread the tests over TEST_WORKERS processes (pytest-xdist; default: one per core),
+# a file's tests kept together so that its module fixtures are built once; TEST_WORKERS=0 runs them in
+# this process
+TEST_WORKERS ?= auto
+XDIST := -n $(TEST_WORKERS) --dist loadfile
+
 ## test: the fast tier (the README's test command): everything not marked slow, a test per checker
 ## catching a deliberately broken contract or model included (tests/test_tiers.py keeps it so)
 test: setup
-	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -q $(XDIST) -m "not slow"
 
 ## test-slow: the second tier: long fuzz campaigns, whole proof suites, the SDK against a real anvil
 test-slow: setup
-	$(PY) -m pytest -q -m slow
+	$(PY) -m pytest -q $(XDIST) -m slow
 
 ## test-all: both tiers in one session
 test-all: setup
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q $(XDIST)
 
 ## bench: throughput figures per suite (engine calls/s, differential steps/s, proof times: reports/bench.json; simulated agent-steps/s)
 bench: setup
