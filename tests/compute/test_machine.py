@@ -14,7 +14,7 @@ from eth_utils import keccak
 
 from harness.evm.fixture import deploy
 from harness.fuzz.compute.observers import records_differences
-from harness.fuzz.compute.machine import LONG, PREPARE, PROVIDERS, ComputeMachine, DeployedComputeMachine
+from harness.fuzz.compute.machine import HOUR, LONG, PREPARE, PROVIDERS, ComputeMachine, DeployedComputeMachine
 from harness.fuzz.differential import Mismatch
 from harness.fuzz.runner import campaign_invariant_ids, run_fuzz, start_differential
 from invariants.registry import REGISTRY
@@ -38,11 +38,41 @@ def test_the_suite_declares_the_machines_and_deploys_the_mocks(fx):
 
 
 def test_a_short_campaign_passes_and_evaluates_every_invariant(fx, tmp_path):
-    r = run_fuzz(fx, max_examples=6, step_count=15, replay_dir=tmp_path)
+    r = run_fuzz(fx, max_examples=10, step_count=20, replay_dir=tmp_path)
     assert r.status == "PASSED", r.mismatch or r.message
     assert r.steps > 30 and sum(r.calls.values()) > 15
+    # the flows reach the protocol's deep paths, not only its first checks
+    deep = ["ComputeRental.createSession", "ComputeRental.terminateSession", "InferenceServing.recordUsage",
+            "ComputeStaking.withdrawUnstaked", "TriggerRegistry.executeTrigger", "LedgerManager.withdraw"]
+    assert sum(r.successes.get(f, 0) > 0 for f in deep) >= 4, {f: r.successes.get(f, 0) for f in deep}
     ids = campaign_invariant_ids(fx)
     assert ids and all(r.evaluations[i]["model"] > 0 and r.evaluations[i]["evm"] > 0 for i in ids)
+
+
+@pytest.fixture(scope="module")
+def flow_fx():
+    return deploy("pyrevm", SUITE)  # its own: a machine's prepared state takes the engine's snapshots over
+
+
+@pytest.mark.parametrize("flow, kwargs", [
+    ("rental_flow", dict(renter=0xB2, pid=1, hours=2, extend=1, served=HOUR + 1, by="provider")),
+    ("rental_flow", dict(renter=0xA1, pid=2, hours=1, extend=0, served="past-end", by="anyone")),
+    ("usage_flow", dict(provider=PROVIDERS[1], user=0xB2, model="gpt-x", price=(2, 3), tokens=(100, 50), deposit=10**18,
+                        allowance="exact", payout="half")),
+    ("ledger_flow", dict(who=0xB2, value=10**15 + 3, back="half")),
+    ("unstake_flow", dict(who=0xB2, role=1, part="above-min", wait=7 * 86400, slashed=1)),
+    ("trigger_flow", dict(agent=0xB2, interval=60, fund=10**15, waits=[60, HOUR], stop=True)),
+])
+def test_each_flow_walks_its_path_with_every_call_succeeding(flow_fx, flow, kwargs):
+    """The flows' inputs are valid ones: from the prepared state, with the values that matter in range,
+    every call of the flow succeeds on the model and on the EVM (and they agree: each is a step)."""
+    fx = flow_fx
+    ComputeMachine.configure(fx, SUITE.resolve(SUITE.build_system), REGISTRY.for_contracts(set(fx.addrs)))
+    m = ComputeMachine()
+    before = len(m.diff.trace)
+    getattr(m, flow)(**kwargs)
+    outcomes = [t["outcome"] for t in m.diff.trace[before:] if not t["outcome"].startswith("block ")]  # not time
+    assert len(outcomes) >= 2 and all(o.startswith("ok") for o in outcomes), " | ".join(outcomes)
 
 
 @dataclass

@@ -102,7 +102,7 @@ def test_a_shard_that_fails_to_run_is_an_error_of_every_engine(tmp_path):
 def test_a_broken_contract_is_caught_by_a_shard_with_a_replay_file(build, tmp_path):
     arts = suite_artifacts(build, {"LedgerManager": BROKEN / "LedgerManager_deposit_keeps_a_wei.sol"},
                            deployments=COMPUTE.resolve(COMPUTE.deployments))
-    c = run_campaign("compute", ("pyrevm",), arts, profile_name="ci", max_examples=8, step_count=30, share=20,
+    c = run_campaign("compute", ("pyrevm",), arts, profile_name="ci", max_examples=12, step_count=30, share=20,
                      shards=2, workers=1, replay_dir=tmp_path, log_progress=False, shrink_seconds=5)
     r = c.results["pyrevm"]
     assert r.status == "VIOLATED", r.message

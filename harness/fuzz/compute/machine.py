@@ -40,7 +40,7 @@ from invariants.registry import STEP_REGISTRY, Invariant
 from specs.compute.compute_staking import StakeRole
 from specs.compute.inference_serving import model_key
 from specs.compute.system import OWNER, TREASURY
-from specs.kernel import U256, Address, Bytes32, String
+from specs.kernel import U256, Bytes32, String
 
 ETH = 10**18
 HOUR = 3600
@@ -544,6 +544,127 @@ class DeployedComputeMachine(RuleBasedStateMachine):
     @rule(who=people)
     def trigger_withdraw(self, who: int) -> None:
         self.call("TriggerRegistry", "withdraw", who)
+
+    # -- the protocol's flows --------------------------------------------------------------------
+    # The rules above vary every input, edges and bad values included, so a call whose every input is
+    # valid is rare; deep states (a session served, ended and paid out, usage billed, an unstake
+    # completed, a trigger executed) are rarer still. Each flow below walks one such path with valid
+    # inputs, the values that matter varied, so that every state-changing branch is reached often.
+    # Every call is still one compared step; a step a flow expects to succeed may revert (another rule
+    # changed the state), which is compared like any other outcome.
+
+    def staked(self, who: int, role: int) -> None:
+        """Stake `who`'s minimum for `role` unless already staked."""
+        minimum = (ETH // 100, ETH // 10, ETH)[role]
+        if self.model.staking.stakes[who][role].v < minimum:
+            self.call("ComputeStaking", "stake", who, role, value=minimum)
+
+    @rule(renter=st.sampled_from(RENTERS), pid=st.sampled_from([1, 2, 3]), hours=st.sampled_from([1, 2, 3, 24]),
+          extend=st.sampled_from([0, 0, 1, 2]),
+          served=st.sampled_from([0, 1, HOUR - 1, HOUR, HOUR + 1, 2 * HOUR + 7, "end", "past-end"]),
+          by=st.sampled_from(["renter", "provider", "anyone", "nobody"]))
+    def rental_flow(self, renter: int, pid: int, hours: int, extend: int, served: Any, by: str) -> None:
+        """A session paid exactly, maybe extended, served for a while (to its end or past it), terminated
+        by the renter, by the provider, by anyone (a stranger: allowed once the session has ended) or by
+        nobody, then each side owed something withdraws it."""
+        self.staked(renter, 0)
+        pid = min(pid, max(self.count("ComputeRegistry", "providerCount"), 1))
+        self.call("ComputeRental", "createSession", renter, pid, hours, "ssh-ed25519 AAAA",
+                  value=hours * self.price_of(pid))
+        sid = self.count("ComputeRental", "sessionCount")
+        rec = self.session(sid)
+        if rec is None:
+            return
+        if extend:
+            self.call("ComputeRental", "extendSession", rec.renter.v, sid, extend,
+                      value=extend * self.model.rental.sessionPrice[sid].v)
+        now = self.model.world.block.timestamp
+        end = self.session(sid).endTime.v
+        seconds = {"end": end - now, "past-end": end - now + 1}.get(served, served)
+        if seconds > 0:
+            self.do({"op": "advance", "blocks": 1, "seconds": seconds})
+        owner = self.model.registry.providers[rec.providerId.v].owner.v
+        if by != "nobody":
+            who = {"renter": rec.renter.v, "provider": owner, "anyone": STRANGER}[by]
+            self.call("ComputeRental", "terminateSession", who, sid)
+        for who in (owner, rec.renter.v):
+            if self.model.rental.withdrawable[who].v:
+                self.call("ComputeRental", "withdraw", who)
+
+    @rule(provider=st.sampled_from(PROVIDERS[:2]), user=st.sampled_from(RENTERS), model=st.sampled_from(MODELS),
+          price=st.sampled_from([(2, 3), (1, 0), (0, 5), (10**9, 10**9), (10**18, 10**18)]),
+          tokens=st.sampled_from([(100, 50), (1, 0), (0, 1), (10**6, 10**6), (10**12, 10**12)]),
+          deposit=st.sampled_from([ETH, ETH // 100, 10**9, 0]),
+          allowance=st.sampled_from(["exact", "more", "less", "keep"]),
+          payout=st.sampled_from(["all", "half", "none"]))
+    def usage_flow(self, provider: int, user: int, model: str, price: tuple[int, int], tokens: tuple[int, int],
+                   deposit: int, allowance: str, payout: str) -> None:
+        """A model priced, a deposit, an allowance of exactly the cost (or more, less, unchanged), usage
+        recorded, then the provider's earnings and some of the user's balance withdrawn."""
+        self.call("InferenceServing", "setModelPrice", provider, model, *price)
+        if deposit:
+            self.call("InferenceServing", "deposit", user, value=deposit)
+        cost = tokens[0] * price[0] + tokens[1] * price[1]
+        if allowance != "keep":
+            amount = {"exact": cost, "more": cost * 2 + 1, "less": max(cost - 1, 0)}[allowance]
+            self.call("InferenceServing", "approveProvider", user, provider, amount)
+        self.call("InferenceServing", "recordUsage", provider, user, tokens[0], tokens[1], model)
+        if payout != "none":
+            self.call("InferenceServing", "withdrawEarnings", provider)
+            balance = self.model.inference.balances[user].v
+            if balance:
+                self.call("InferenceServing", "withdraw", user, balance if payout == "all" else balance // 2)
+
+    @rule(who=st.sampled_from(RENTERS + [STRANGER]), value=st.sampled_from([ETH, 1, 10**15 + 3]),
+          back=st.sampled_from(["all", "half", "one", "all+1"]))
+    def ledger_flow(self, who: int, value: int, back: str) -> None:
+        """A ledger deposit and a withdrawal of all of it, half, one wei, or one wei too many."""
+        self.call("LedgerManager", "deposit", who, value=value)
+        balance = self.model.ledger.ethBalances[who].v
+        amount = {"all": balance, "half": balance // 2, "one": 1, "all+1": balance + 1}[back]
+        if amount:
+            self.call("LedgerManager", "withdraw", who, amount)
+
+    @rule(who=st.sampled_from(RENTERS + [GUARDIAN, STRANGER]), role=roles,
+          part=st.sampled_from(["all", "above-min", "one"]),
+          wait=st.sampled_from([7 * 86400, 7 * 86400 - 1, 7 * 86400 + 1, 0]),
+          slashed=st.sampled_from([0, 0, 1, ETH // 200]))
+    def unstake_flow(self, who: int, role: int, part: str, wait: int, slashed: int) -> None:
+        """Stake the minimum, ask to unstake all of it, the part above the minimum or one wei, wait the
+        delay (one second short of it, or not at all), maybe get slashed meanwhile, withdraw."""
+        self.staked(who, role)
+        if role != 2 and part == "above-min":
+            self.call("ComputeStaking", "stake", who, role, value=ETH // 100)
+        cur = self.model.staking.stakes[who][role].v
+        minimum = (ETH // 100, ETH // 10, ETH)[role]
+        amount = {"all": cur, "above-min": cur - minimum, "one": 1}[part]
+        if amount:
+            self.call("ComputeStaking", "requestUnstake", who, role, amount)
+        if slashed:
+            self.call("ComputeStaking", "slash", GUARDIAN, who, role, slashed, "r")
+        if wait:
+            self.do({"op": "advance", "blocks": 1, "seconds": wait})
+        self.call("ComputeStaking", "withdrawUnstaked", who, role)
+
+    @rule(agent=st.sampled_from(RENTERS), interval=st.sampled_from([60, HOUR, 59]),
+          fund=st.sampled_from([ETH // 1000, 5 * 10**14, 5 * 10**14 - 1]),
+          waits=st.lists(st.sampled_from([60, 59, HOUR, 1]), min_size=1, max_size=3),
+          stop=st.booleans())
+    def trigger_flow(self, agent: int, interval: int, fund: int, waits: list[int], stop: bool) -> None:
+        """A cron trigger created and funded (for two executions, one, or a wei short of one), executed
+        by the executor after each wait (due or not yet), maybe deactivated (the rest refunded to the
+        agent), then each side owed something withdraws it."""
+        self.call("TriggerRegistry", "createTrigger", agent, 0, cron(interval))
+        tid = self.count("TriggerRegistry", "triggerCount")
+        self.call("TriggerRegistry", "fundTrigger", agent, tid, value=fund)
+        for w in waits:
+            self.do({"op": "advance", "blocks": 1, "seconds": w})
+            self.call("TriggerRegistry", "executeTrigger", EXECUTOR, tid, "0x696e")
+        if stop:
+            self.call("TriggerRegistry", "deactivateTrigger", agent, tid)
+        for who in (EXECUTOR, agent):
+            if self.model.triggers.withdrawable[who].v:
+                self.call("TriggerRegistry", "withdraw", who)
 
     # -- wrong msg.value and malformed calldata --------------------------------------------------
     @rule(who=people, fn=st.sampled_from([("ComputeStaking", "sweepToTreasury"), ("ComputeRental", "withdraw"),
