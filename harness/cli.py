@@ -235,7 +235,7 @@ def fuzz_check(r: Any, eng: str, origin: str, profile_name: str, suite: Any) -> 
                                "sequences": r.sequences, "steps_per_second": round(r.steps_per_second, 1),
                                "profile": r.profile,
                                "seed": ("derandomized: each shard's seed is its index (details.shards)"
-                                        if profile_name == "ci" else "random"),
+                                        if profile_name == "ci" else "random: each shard's in details.shards"),
                                "calls": r.calls, "reverts": r.reverts, "successes": r.successes,
                                "invariant_evaluations": r.evaluations}
     if r.mismatch:

@@ -2,8 +2,8 @@
 with its own recorded seed, run side by side in worker processes, their results merged.
 
 A shard is a whole campaign of its own on fresh engines: it deploys the suite on every engine, fuzzes
-on the first (hypothesis, seed = the shard's index, so a derandomized campaign is the same on any
-machine whatever its number of cores), shrinks and saves its own failure, then replays every `share`-th
+on the first (hypothesis; under a derandomized profile the seed is the shard's index, so the campaign
+is the same on any machine whatever its number of cores; otherwise a random seed, recorded), shrinks and saves its own failure, then replays every `share`-th
 of its own sequences on the other engines (py-evm with coverage recorded). The number of shards is part
 of the budget, not of the machine: the same budget gives the same sequences with one worker or eight;
 only the wall time changes.
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import random
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -54,11 +55,23 @@ def workers_for(shards: int, cpus: int | None = None) -> int:
     return max(1, min(shards, cpus if cpus is not None else (os.cpu_count() or 1)))
 
 
+def shard_seeds(profile_name: str, shards: int, rng: random.Random | None = None) -> list[int]:
+    """Each shard's hypothesis seed: its index under a derandomized profile (`ci`: the same campaign on
+    every run), else fresh random ones (recorded with the shard's figures, so a run can be repeated)."""
+    from harness.fuzz.profiles import profile
+
+    if profile(profile_name).derandomize:
+        return list(range(shards))
+    rng = rng or random.SystemRandom()
+    return [rng.getrandbits(64) for _ in range(shards)]
+
+
 def run_shard(suite_name: str, shard: int, engines: tuple[str, ...], artifacts: dict, *, profile_name: str,
               max_examples: int, step_count: int, share: int, log_progress: bool = True,
-              replay_dir: Path = REPLAY_DIR, shrink_seconds: int = 60) -> dict:
-    """One shard, in its own process (or in this one): deploy, fuzz on engines[0] with seed `shard`,
-    replay every `share`-th sequence on the others. Returns {"results": {engine: FuzzResult}, "hits"}."""
+              replay_dir: Path = REPLAY_DIR, shrink_seconds: int = 60, seed: int | None = None) -> dict:
+    """One shard, in its own process (or in this one): deploy, fuzz on engines[0] with `seed` (default:
+    the shard's index), replay every `share`-th sequence on the others. Returns {"results": {engine:
+    FuzzResult}, "hits"}."""
     from harness.evm.fixture import deploy
     from harness.fuzz.coverage import record
     from harness.fuzz.runner import replay_sequences, run_fuzz
@@ -81,7 +94,7 @@ def run_shard(suite_name: str, shard: int, engines: tuple[str, ...], artifacts: 
     machine = suite.resolve(suite.fuzz_machine)
     first = engines[0]
     r = run_fuzz(fixtures[first], profile_name=profile_name, max_examples=max_examples, step_count=step_count,
-                 machine=machine, seed=shard, progress=progress("sequences", max_examples),
+                 machine=machine, seed=shard if seed is None else seed, progress=progress("sequences", max_examples),
                  require_every_invariant=False, replay_dir=replay_dir, shrink_seconds=shrink_seconds)
     results = {first: r}
     hits: dict[str, dict] = {}
@@ -156,10 +169,12 @@ def run_campaign(suite_name: str, engines: tuple[str, ...], artifacts: dict, *, 
     one per shard, at most one per core; one worker runs the shards in this process, one after the
     other). A shard whose process fails is an ERROR of every engine, never a pass."""
     sizes = split(max_examples, shards)
+    seeds = shard_seeds(profile_name, shards)
     workers = workers_for(shards) if workers is None else max(1, workers)
     t0 = time.perf_counter()
     kwargs = [dict(profile_name=profile_name, max_examples=n, step_count=step_count, share=share,
-                   replay_dir=replay_dir, log_progress=log_progress, shrink_seconds=shrink_seconds) for n in sizes]
+                   replay_dir=replay_dir, log_progress=log_progress, shrink_seconds=shrink_seconds, seed=seed)
+              for n, seed in zip(sizes, seeds)]
     outcomes: list[dict | BaseException] = []
     if workers == 1:
         for k in range(shards):
@@ -186,13 +201,13 @@ def run_campaign(suite_name: str, engines: tuple[str, ...], artifacts: dict, *, 
                 failed = FuzzResult("ERROR", eng, 0, n, 0.0, profile_name)
                 failed.message = f"shard {k}: {type(o).__name__}: {o}"
                 per_engine[eng].append(failed)
-            figures.append({"shard": k, "seed": k, "budget": n, "status": "ERROR"})
+            figures.append({"shard": k, "seed": seeds[k], "budget": n, "status": "ERROR"})
             continue
         for eng in engines:
             per_engine[eng].append(o["results"][eng])
         merge_hits(hits, o["hits"])
         first = o["results"][engines[0]]
-        figures.append({"shard": k, "seed": k, "budget": n, "status": first.status, "sequences": first.sequences,
+        figures.append({"shard": k, "seed": seeds[k], "budget": n, "status": first.status, "sequences": first.sequences,
                         "steps": first.steps, "seconds": round(first.seconds, 1),
                         **{f"{eng}_steps": o["results"][eng].steps for eng in engines[1:]}})
     return Campaign({eng: merge(parts, workers > 1) for eng, parts in per_engine.items()}, hits, figures,

@@ -12,7 +12,7 @@ import pytest
 from harness.evm.compile import compile_contracts
 from harness.evm.fixture import suite_artifacts
 from harness.fuzz.runner import FuzzResult
-from harness.fuzz.shards import merge, merge_hits, run_campaign, split, workers_for
+from harness.fuzz.shards import merge, merge_hits, run_campaign, shard_seeds, split, workers_for
 from specs.suite import get_suite
 from tests.compute.fixtures.broken_contracts import BROKEN
 
@@ -26,6 +26,12 @@ def test_the_budget_is_split_by_the_shard_count_alone():
     with pytest.raises(ValueError):
         split(10, 0)
     assert workers_for(2, cpus=8) == 2 and workers_for(4, cpus=2) == 2 and workers_for(3, cpus=1) == 1
+
+
+def test_shard_seeds_are_their_indexes_when_derandomized_and_random_otherwise():
+    assert shard_seeds("ci", 3) == [0, 1, 2]
+    a, b = shard_seeds("nightly", 2), shard_seeds("nightly", 2)
+    assert len(a) == 2 and a != b
 
 
 def result(status: str, **kw) -> FuzzResult:
