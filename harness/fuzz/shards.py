@@ -3,8 +3,9 @@ with its own recorded seed, run side by side in worker processes, their results 
 
 A shard is a whole campaign of its own on fresh engines: it deploys the suite on every engine, fuzzes
 on the first (hypothesis; under a derandomized profile the seed is the shard's index, so the campaign
-is the same on any machine whatever its number of cores; otherwise a random seed, recorded), shrinks and saves its own failure, then replays every `share`-th
-of its own sequences on the other engines (py-evm with coverage recorded). The number of shards is part
+is the same on any machine whatever its number of cores; otherwise a random seed, recorded), shrinks
+and saves its own failure, then replays every `share`-th of its own sequences on the other engines
+(py-evm with coverage recorded). The number of shards is part
 of the budget, not of the machine: the same budget gives the same sequences with one worker or eight;
 only the wall time changes.
 
@@ -111,7 +112,7 @@ def run_shard(suite_name: str, shard: int, engines: tuple[str, ...], artifacts: 
         else:
             results[eng] = replay_sequences(fx, share_seqs, progress=progress(f"{eng} replay", len(share_seqs)),
                                             reference_traces=share_traces, reference_engine=first,
-                                            require_every_invariant=False, replay_dir=replay_dir, shrink_seconds=shrink_seconds)
+                                            require_every_invariant=False, replay_dir=replay_dir)
     return {"results": results, "hits": hits}
 
 

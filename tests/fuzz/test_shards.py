@@ -116,3 +116,10 @@ def test_a_broken_contract_is_caught_by_a_shard_with_a_replay_file(build, tmp_pa
     doc = json.loads(open(r.replay_file).read())
     assert doc["suite"] == "compute" and doc["steps"] == r.shrunk_steps
     assert "VIOLATED" in [s["status"] for s in c.shards]
+
+
+def test_a_second_engine_other_than_py_evm_replays_the_share(build, tmp_path):
+    arts = suite_artifacts(build, deployments=COMPUTE.resolve(COMPUTE.deployments))
+    c = run_campaign("compute", ("pyrevm", "pyrevm"), arts, profile_name="ci", max_examples=2, step_count=5,
+                     share=1, shards=1, workers=1, replay_dir=tmp_path, log_progress=False)
+    assert c.shards[0]["status"] != "ERROR" and c.results["pyrevm"].steps > 0
