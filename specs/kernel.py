@@ -154,6 +154,14 @@ def fresh(name: str, sort: z3.SortRef | None = None) -> z3.ExprRef:
     return _ORACLES[-1].fresh(name, sort if sort is not None else z3.IntSort())  # a z3 sort has no truth value
 
 
+def assume(cond: z3.BoolRef) -> None:
+    """Restrict the current path to states where `cond` holds (an environment assumption the prover
+    states in its results, never a branch of the model)."""
+    if not _ORACLES:
+        raise ModelBug("assumption outside of an Explorer run")
+    _ORACLES[-1].conditions.append(cond)
+
+
 def define(term: z3.BoolRef) -> None:
     """Add a definition of a fresh variable, guarded by the current path condition."""
     if not _ORACLES:
@@ -1005,14 +1013,16 @@ class Struct:
 
     Subclasses declare their members as annotations, in Solidity declaration order (the order solc
     lays them out in storage): `class Terms(Struct): fee: U64; open: Bool`. A member is a kernel
-    scalar (`is_scalar_type`) or another Struct; anything else is refused when the class is made.
+    scalar (`is_scalar_type`), a `String` or `DynBytes`, or another Struct; anything else is refused
+    when the class is made.
     `Provider(stake=U128(5))` leaves the other members zero. Assigning a member checks its type (a
     plain int literal is converted). A struct held in a mapping is read and written through a
     `StructRef` (storage semantics); a struct state variable is a Struct instance on the model and
     assignments to its members change it in place, as Solidity storage does.
 
     Symbolically a struct is its leaves: one z3 term per scalar member (nested structs flattened),
-    `Struct.symbolic(name)`; in a mapping, one z3 array per leaf (`Mapping`)."""
+    `Struct.symbolic(name)`; in a mapping, one z3 array per leaf (`Mapping`), and two for a string or
+    bytes member (its content id and its length, see `bytes_id`)."""
 
     FIELDS: ClassVar[tuple[tuple[str, type], ...]] = ()
 
@@ -1034,9 +1044,9 @@ class Struct:
         fields = []
         for n in own:
             t = hints[n]
-            if not (is_scalar_type(t) or (isinstance(t, type) and issubclass(t, Struct))):
+            if not (is_scalar_type(t) or (isinstance(t, type) and issubclass(t, (Struct, DynBytes)))):
                 raise Unsupported(f"struct member type {getattr(t, '__name__', t)}",
-                                  f"{cls.__name__}.{n}: structs hold kernel scalars and structs only")
+                                  f"{cls.__name__}.{n}: structs hold kernel scalars, string, bytes and structs")
             fields.append((n, t))
         if not fields:
             raise ModelBug(f"struct {cls.__name__} has no members")
@@ -1045,7 +1055,7 @@ class Struct:
     def __init__(self, **members: Any):
         for n, t in self.FIELDS:
             v = members.pop(n, None)
-            object.__setattr__(self, n, t() if v is None and issubclass(t, Struct) else
+            object.__setattr__(self, n, t() if v is None and issubclass(t, (Struct, DynBytes)) else
                                zero_of(t) if v is None else _coerce(t, v, f"{type(self).__name__}.{n}"))
         if members:
             raise ModelBug(f"{type(self).__name__} has no members {sorted(members)}")
@@ -1103,6 +1113,10 @@ class Struct:
     def __eq__(self, other: object) -> Any:  # type: ignore[override]
         raise ModelBug("Solidity has no == on structs: compare members")
 
+    def as_tuple(self) -> tuple:
+        """The members in declaration order (what a getter returning the struct gives)."""
+        return tuple(getattr(self, n) for n, _ in self.FIELDS)
+
     def __repr__(self) -> str:
         inner = ", ".join(f"{n}={getattr(self, n)!r}" for n, _ in self.FIELDS)
         return f"{type(self).__name__}({inner})"
@@ -1112,6 +1126,12 @@ def _coerce(t: type, v: Any, where: str) -> Any:
     """`v` as a value of kernel type `t` (plain int and bool literals converted; a StructRef loaded)."""
     if isinstance(v, StructRef):
         v = v.load()
+    if isinstance(t, type) and issubclass(t, DynBytes):
+        if type(v) is t:
+            return v
+        if isinstance(v, (str, bytes)):
+            return t(v)
+        raise ModelBug(f"{where}: {v!r} is not a {t.__name__}")
     if isinstance(v, t):
         return v.copy() if isinstance(v, Struct) else v
     if t is Bool and isinstance(v, bool):
@@ -1133,12 +1153,28 @@ class StructRef:
         object.__setattr__(self, "_sr_type", struct_type)
         object.__setattr__(self, "_sr_path", path)
 
+    def _get_leaf(self, path: tuple[str, ...], t: type) -> Any:
+        leaves = self._sr_mapping._leaves
+        if issubclass(t, DynBytes):
+            return bytes_value(t, leaves[path + (BYTES_CONTENT_LEAF,)].store.get(self._sr_key),
+                               leaves[path + (BYTES_LENGTH_LEAF,)].store.get(self._sr_key))
+        return _wrap(t, leaves[path].store.get(self._sr_key))
+
+    def _set_leaf(self, path: tuple[str, ...], t: type, v: Any) -> None:
+        leaves = self._sr_mapping._leaves
+        if issubclass(t, DynBytes):
+            content, length = bytes_parts(v)
+            leaves[path + (BYTES_CONTENT_LEAF,)].store.set(self._sr_key, content)
+            leaves[path + (BYTES_LENGTH_LEAF,)].store.set(self._sr_key, length)
+        else:
+            leaves[path].store.set(self._sr_key, v.v)
+
     def __getattr__(self, name: str) -> Any:
         t = self._sr_type.field_type(name)
         path = self._sr_path + (name,)
         if issubclass(t, Struct):
             return StructRef(self._sr_mapping, self._sr_key, t, path)
-        return _wrap(t, self._sr_mapping._leaves[path].store.get(self._sr_key))
+        return self._get_leaf(path, t)
 
     def __setattr__(self, name: str, value: Any) -> None:
         t = self._sr_type.field_type(name)
@@ -1147,20 +1183,24 @@ class StructRef:
         if issubclass(t, Struct):
             StructRef(self._sr_mapping, self._sr_key, t, path).store(v)
         else:
-            self._sr_mapping._leaves[path].store.set(self._sr_key, v.v)
+            self._set_leaf(path, t, v)
 
     def load(self) -> Struct:
         """A memory copy (`Provider memory p = providers[a];`)."""
         s = self._sr_type()
         for path, t in self._sr_type.leaves():
-            s.set_leaf(path, _wrap(t, self._sr_mapping._leaves[self._sr_path + path].store.get(self._sr_key)))
+            s.set_leaf(path, self._get_leaf(self._sr_path + path, t))
         return s
 
     def store(self, value: Struct) -> None:
         """Assign a whole struct (`providers[a] = p;`)."""
         value = _coerce(self._sr_type, value, self._sr_type.__name__)
-        for path, _ in self._sr_type.leaves():
-            self._sr_mapping._leaves[self._sr_path + path].store.set(self._sr_key, value.get_leaf(path).v)
+        for path, t in self._sr_type.leaves():
+            self._set_leaf(self._sr_path + path, t, value.get_leaf(path))
+
+    def as_tuple(self) -> tuple:
+        """The members in declaration order, read now (what a getter returning the struct gives)."""
+        return tuple(getattr(self, n) for n, _ in self._sr_type.FIELDS)
 
     def __eq__(self, other: object) -> Any:  # type: ignore[override]
         raise ModelBug("Solidity has no == on structs: compare members")
@@ -1188,6 +1228,9 @@ class Mapping:
     Struct values (`Mapping(Address, Provider)`): one scalar mapping per leaf member of the struct
     (`leaf_mappings()`, nested structs flattened), each with its own store (dict, or z3 array when
     symbolic); `m[k]` is a `StructRef`, `m[k].stake = x` writes one leaf, `m[k] = Provider(...)` all.
+    A string or bytes member is two scalar leaves, `.name.#content` and `.name.#length` (the value's
+    content id, `bytes_id`, and its length in bytes): the prover reads and writes them like any other
+    leaf, and reading the member assembles the value again (`bytes_value`).
     `summed=("stake",)` keeps the ghost sum of the named leaves (`m.sum("stake")`).
     """
 
@@ -1201,8 +1244,13 @@ class Mapping:
         if isinstance(leaf, type) and issubclass(leaf, Struct):
             if _leaves is None:
                 names = _summed_leaves(leaf, summed)
-                _leaves = {path: _nested_mapping(self.key_types(), t, ".".join(path) in names)
-                           for path, t in leaf.leaves()}
+                _leaves = {}
+                for path, t in leaf.leaves():
+                    if issubclass(t, DynBytes):  # a string or bytes member: its content id and its length
+                        _leaves[path + (BYTES_CONTENT_LEAF,)] = _nested_mapping(self.key_types(), U256, False)
+                        _leaves[path + (BYTES_LENGTH_LEAF,)] = _nested_mapping(self.key_types(), U256, False)
+                    else:
+                        _leaves[path] = _nested_mapping(self.key_types(), t, ".".join(path) in names)
             self._leaves: dict | None = _leaves
             self._store = None
         else:
@@ -1337,7 +1385,7 @@ def _summed_leaves(struct: type, summed: Any) -> set[str]:
     if summed is True or isinstance(summed, str):
         raise ModelBug("summed of a struct-valued mapping names the summed members: summed=('stake',)")
     names = set(summed)
-    leaves = {".".join(p) for p, _ in struct.leaves()}
+    leaves = {".".join(p) for p, t in struct.leaves() if not issubclass(t, DynBytes)}
     if names - leaves:
         raise ModelBug(f"{struct.__name__} has no members {sorted(names - leaves)} to sum")
     return names
@@ -1455,6 +1503,8 @@ class _Store:
 BYTES_CONTENT = ("<bytes content>",)
 KECCAK_BYTES = z3.Function("keccak256_bytes", z3.IntSort(), z3.IntSort(), z3.IntSort())
 KECCAK_FUNCTIONS[KECCAK_BYTES] = BYTES_CONTENT
+# `abi.decode(b, (uint256))` of a symbolic 32-byte value, applied to its content id
+ABI_WORD = z3.Function("abi_decode_uint256", z3.IntSort(), z3.IntSort())
 MAX_SYMBOLIC_BYTES = (1 << 32) - 1  # the longest symbolic bytes value: calldata is bounded by gas long before
 
 
@@ -1469,6 +1519,64 @@ def concrete_bytes(content: int, length: int) -> bytes:
     return bytes(out)
 
 
+# A string or bytes member of a struct held in a mapping or array is two scalar leaves: its content id
+# and its length in bytes.
+BYTES_CONTENT_LEAF = "#content"
+BYTES_LENGTH_LEAF = "#length"
+
+# Content ids of concrete values that `concrete_bytes` does not produce, id -> bytes (see `bytes_id`).
+_INTERNED_BYTES: dict[int, bytes] = {}
+
+
+def _letters_id(data: bytes) -> "int | None":
+    """The id `concrete_bytes` makes `data` from, when there is one below 2**256."""
+    if len(data) > 54 or any(not 0x61 <= b <= 0x7A for b in data):  # 26**54 < 2**256 < 26**55
+        return None
+    c = 0
+    for b in reversed(data):
+        c = c * 26 + (b - 0x61)
+    return c
+
+
+def bytes_id(data: bytes) -> int:
+    """The content id of concrete bytes, below 2**256 and one per value of a given length: the id
+    `concrete_bytes` makes the value from, for short lowercase text (so a counterexample's strings
+    keep their ids), otherwise keccak256 of the bytes, remembered so `bytes_of` can give them back."""
+    c = _letters_id(data)
+    if c is not None:
+        return c
+    c = int.from_bytes(keccak(data), "big")
+    _INTERNED_BYTES[c] = bytes(data)
+    return c
+
+
+def bytes_of(content: int, length: int) -> bytes:
+    """The bytes a content id and length stand for: a value `bytes_id` gave that id, or else the
+    letters `concrete_bytes` makes (a counterexample's id, chosen by the solver)."""
+    data = _INTERNED_BYTES.get(content)
+    if data is not None and len(data) == length:
+        return data
+    return concrete_bytes(content, length)
+
+
+def bytes_parts(v: "DynBytes") -> tuple[Any, Any]:
+    """(content id, length) of a string or bytes value: terms when symbolic, ints when concrete."""
+    if v.is_symbolic:
+        return v.content, v._length
+    return bytes_id(v.v), len(v.v)  # type: ignore[arg-type]
+
+
+def bytes_value(t: type, content: Any, length: Any) -> "DynBytes":
+    """The value of type `t` (String or DynBytes) with this content id and length."""
+    if is_sym(content) or is_sym(length):
+        b = t.__new__(t)
+        b.v = None
+        b.content = content if is_sym(content) else z3.IntVal(content)
+        b._length = length if is_sym(length) else z3.IntVal(length)
+        return b
+    return t(bytes_of(content, length))
+
+
 class DynBytes:
     """A Solidity `bytes` value (storage or memory). `String` is `string`, the same bytes read as UTF-8.
 
@@ -1476,7 +1584,8 @@ class DynBytes:
     in the prover): an unknown content (an Int id) of unknown length; what a model may do with it is
     read its length, hash it (`keccak()`: the uninterpreted KECCAK_BYTES of content and length) and
     pass it on (events, errors). Anything else (comparing, concatenating, indexing a symbolic value)
-    raises Unsupported. A storage field of these types has no symbolic encoding (UNSUPPORTED)."""
+    raises Unsupported. In storage (a state variable, or a struct member in a mapping or array) it is
+    symbolic the same way: a content id and a length."""
 
     __slots__ = ("v", "content", "_length")
     SOLIDITY: ClassVar[str] = "bytes"
@@ -1524,8 +1633,33 @@ class DynBytes:
     def keccak(self) -> "Bytes32":
         """`keccak256(bytes(s))`."""
         if self.is_symbolic:
-            return Bytes32(KECCAK_BYTES(self.content, self._length))
+            h = KECCAK_BYTES(self.content, self._length)
+            if _ORACLES:  # a value read from storage has no range facts of its own: the hash's, here
+                define(z3.And(h >= 0, h < (1 << 256)))
+            return Bytes32(h)
         return Bytes32(keccak(self.v))
+
+    def same(self, other: "DynBytes") -> "Bool":
+        """`keccak256(a) == keccak256(b)`, the way Solidity compares bytes: the same bytes. Symbolically,
+        the same content id and length (which implies the same bytes)."""
+        if type(other) is not type(self):
+            raise ModelBug(f"comparing {type(self).__name__} with {other!r}")
+        if self.is_symbolic or other.is_symbolic:
+            (c1, l1), (c2, l2) = bytes_parts(self), bytes_parts(other)
+            return Bool(z3.And(c1 == c2, l1 == l2))
+        return Bool(self.v == other.v)
+
+    def decode_uint256(self) -> "U256":
+        """`abi.decode(b, (uint256))` of a value whose length the caller checked is 32: the word it
+        holds. Symbolically, the uninterpreted ABI_WORD of the content id (one word per content),
+        within uint256's range."""
+        if self.is_symbolic:
+            w = ABI_WORD(self.content)
+            define(z3.And(w >= 0, w < (1 << 256)))
+            return U256(w)
+        if len(self.v) != 32:  # type: ignore[arg-type]
+            raise ModelBug(f"decode_uint256 of {len(self.v)} bytes: check the length first")  # type: ignore[arg-type]
+        return U256(int.from_bytes(self.v, "big"))  # type: ignore[arg-type]
 
     def __len__(self) -> int:
         return len(self._concrete("len()"))
@@ -1760,6 +1894,9 @@ class World:
         # outside the system, whose code (unknown) runs there and may call back into the system.
         # None in a concrete world, where an account without a model is an EOA.
         self.on_external_call: Callable[["World", Any], None] | None = None
+        # the prover's environment: the contracts an address chosen by an argument or by storage may be
+        # (addresses; empty: such a call has no encoding, Unsupported)
+        self.callee_candidates: tuple[int, ...] = ()
 
     # -- ETH ---------------------------------------------------------------------------------
     def _wei(self, a: Any) -> Any:
@@ -1873,8 +2010,16 @@ class World:
 
     def at(self, address: Address) -> Contract:
         a = address.v if isinstance(address, Address) else address
-        if is_sym(a):  # an external contract chosen by an argument or by storage: no encoding
-            raise Unsupported("call to a symbolic address (a callee chosen by an argument or by storage)")
+        if is_sym(a):  # an external contract chosen by an argument or by storage
+            if not self.callee_candidates:  # no assumption on what it is: no encoding
+                raise Unsupported("call to a symbolic address (a callee chosen by an argument or by storage)")
+            # the prover's environment assumes it is one of these contracts: that assumption joins the
+            # path condition, and each candidate is a path of its own
+            assume(z3.Or(*[a == c for c in self.callee_candidates]))
+            for c in self.callee_candidates[:-1]:
+                if truth(a == c):
+                    return self.contracts[c]
+            return self.contracts[self.callee_candidates[-1]]
         if a not in self.contracts:
             raise ModelBug(f"no model deployed at {a:#x}")
         return self.contracts[a]
@@ -1884,6 +2029,7 @@ class World:
         w.block = Block(self.block.number, self.block.timestamp)
         w.balances = self.balances.copy()
         w.on_external_call = self.on_external_call
+        w.callee_candidates = self.callee_candidates
         for a, c in self.contracts.items():
             c2 = c.clone()
             c2.attach(w, Address(a))

@@ -6,9 +6,9 @@ compiler's storage layout; mapping entries are read at the keys the caller knows
 and the contracts). Values packed into a shared slot are read at their offset and width, structs
 member by member (nested structs flattened), enums as their member index; a model type that does
 not match the Solidity one (width, signedness, members) raises, as does any construct the view has
-no reader for (arrays, strings and bytes inside mappings or structs). `string` and `bytes`
-state variables are read in solc's short (<= 31 bytes, in the slot) and long (length at the slot,
-data from keccak(slot)) forms. Storage arrays
+no reader for (a mapping or array inside a struct, an array of arrays). `string` and `bytes` values,
+state variables and struct members alike, are read in solc's short (<= 31 bytes, in the slot) and
+long (length at the slot, data from keccak(slot)) forms. Storage arrays
 (`T[N]`, `T[]` of scalars or structs) are read element by element: a fixed one from its slot, a
 dynamic one's length at its slot and its elements from keccak(slot), packed as solc packs them.
 """
@@ -16,13 +16,16 @@ dynamic one's length at its slot and its elements from keccak(slot), packed as s
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from eth_utils import keccak
 
 from harness.fuzz.difference import Difference, value_difference
 from specs.errors import WorkbenchError
-from specs.kernel import SCALAR_TYPES, Address, Array, DynBytes, Bool, Bytes32, Enum, Mapping, Sint, Struct, Uint
+from specs.kernel import (
+    BYTES_CONTENT_LEAF, BYTES_LENGTH_LEAF, SCALAR_TYPES, Address, Array, Bool, Bytes32, DynBytes, Enum, Mapping, Sint,
+    Struct, Uint, bytes_id, bytes_of,
+)
 from specs.deploy import System
 
 
@@ -106,7 +109,8 @@ def _write_packed(eng: Any, addr: int, slot: int, offset: int, nbytes: int, valu
 def struct_leaves(types: dict[str, dict], tid: str, struct: type, where: str
                   ) -> list[tuple[tuple[str, ...], int, int, int, type]]:
     """Where each leaf member of a struct lives, from solc's layout `types`: (member path, slot
-    relative to the struct's first slot, byte offset in the slot, width in bytes, kernel type). The
+    relative to the struct's first slot, byte offset in the slot, width in bytes, kernel type). A
+    string or bytes member has width 0: its slot holds the value in solc's bytes encoding. The
     model's members must be the Solidity members, in order (WorkbenchError naming the difference)."""
     info = types.get(tid, {})
     members = info.get("members")
@@ -120,7 +124,10 @@ def struct_leaves(types: dict[str, dict], tid: str, struct: type, where: str
     out = []
     for m, (n, t) in zip(members, struct.FIELDS):
         base, off = int(m["slot"]), int(m["offset"])
-        if issubclass(t, Struct):
+        if issubclass(t, DynBytes):  # a string or bytes member: its own slot, width 0 marks it
+            _check_bytes(f"{where}.{n}", t(), types.get(m["type"], {}))
+            out.append(((n,), base, 0, 0, t))
+        elif issubclass(t, Struct):
             out += [((n,) + p, base + d, o, nb, lt) for p, d, o, nb, lt in struct_leaves(types, m["type"], t, f"{where}.{n}")]
         else:
             out.append(((n,), base, off, _check_scalar(f"{where}.{n}", t, types.get(m["type"], {})), t))
@@ -171,10 +178,7 @@ def _read_array(eng: Any, addr: int, slot: int, v: Array, plan: tuple, where: st
     leaves = out.data.leaf_mappings()
     for i in range(length):
         for suffix, s, o, nb, t in _element_locations(plan, start, i, v.elem_type):
-            store = leaves[suffix].store
-            val = _decode(f"{where}[{i}]{suffix}", t, _read_packed(eng, addr, s, o, nb), nb)
-            if val != store.zero:
-                store.set((i,), val)
+            _set_leaf(leaves, suffix, (i,), t, _read_leaf(eng, addr, s, o, nb, t, f"{where}[{i}]{suffix}"))
     return out
 
 
@@ -187,7 +191,7 @@ def _write_array(eng: Any, addr: int, slot: int, v: Array, plan: tuple) -> None:
     leaves = v.data.leaf_mappings()
     for i in range(len(v)):
         for suffix, s, o, nb, t in _element_locations(plan, start, i, v.elem_type):
-            _write_packed(eng, addr, s, o, nb, _encode(t, leaves[suffix].store.get((i,)), nb))
+            _write_leaf(eng, addr, s, o, nb, t, _get_leaf(leaves, suffix, (i,), t))
 
 
 MAX_BYTES_READ = 1 << 16  # a longer string or bytes value is not read (WorkbenchError)
@@ -226,6 +230,52 @@ def _write_bytes(eng: Any, addr: int, slot: int, data: bytes) -> None:
         eng.set_storage(addr, start + i, int.from_bytes(padded[32 * i:32 * i + 32], "big"))
 
 
+def _is_bytes(t: Any) -> bool:
+    return isinstance(t, type) and issubclass(t, DynBytes)
+
+
+def _read_leaf(eng: Any, addr: int, slot: int, off: int, nb: int, t: type, where: str) -> Any:
+    """One leaf value from storage: the plain value the kernel holds, or the bytes of a string member."""
+    if _is_bytes(t):
+        return _read_bytes(eng, addr, slot, where)
+    return _decode(where, t, _read_packed(eng, addr, slot, off, nb), nb)
+
+
+def _write_leaf(eng: Any, addr: int, slot: int, off: int, nb: int, t: type, val: Any) -> None:
+    if _is_bytes(t):
+        _write_bytes(eng, addr, slot, val)
+    else:
+        _write_packed(eng, addr, slot, off, nb, _encode(t, val, nb))
+
+
+def _set_leaf(leaves: dict[str, Mapping], suffix: str, key: tuple, t: type, val: Any) -> None:
+    """Put a leaf value read from storage at `key` of a struct mapping's leaves (a string member is
+    its content id and length leaves, see specs/kernel.py Mapping); zero values are left out."""
+    if _is_bytes(t):
+        if val:
+            leaves[f"{suffix}.{BYTES_CONTENT_LEAF}"].store.set(key, bytes_id(val))
+            leaves[f"{suffix}.{BYTES_LENGTH_LEAF}"].store.set(key, len(val))
+        return
+    store = leaves[suffix].store
+    if val != store.zero:
+        store.set(key, val)
+
+
+def _get_leaf(leaves: dict[str, Mapping], suffix: str, key: tuple, t: type) -> Any:
+    if _is_bytes(t):
+        return bytes_of(leaves[f"{suffix}.{BYTES_CONTENT_LEAF}"].store.get(key),
+                        leaves[f"{suffix}.{BYTES_LENGTH_LEAF}"].store.get(key))
+    return leaves[suffix].store.get(key)
+
+
+def _leaf_keys(leaves: dict[str, Mapping], suffix: str, t: type) -> list[tuple]:
+    """The keys at which a leaf holds a nonzero value (a string member: either of its two leaves)."""
+    if _is_bytes(t):
+        return sorted({k for part in (BYTES_CONTENT_LEAF, BYTES_LENGTH_LEAF)
+                       for k, _v in leaves[f"{suffix}.{part}"].items()})
+    return [k for k, _v in leaves[suffix].items()]
+
+
 def key_sets(keys: "Iterable[int] | dict[type, Iterable[int]]") -> dict[type, list[int]]:
     """Known keys per Solidity key type. A plain iterable means addresses (the fuzzer's actors and the
     contracts); task type ids (bytes32) and indices (uint256) are given under their kernel types."""
@@ -257,12 +307,13 @@ def _mapping_value_type(types: dict[str, dict], tid: str, v: Mapping, where: str
 
 
 def _leaf_plan(types: dict[str, dict], tid: str, v: Mapping, where: str) -> list[tuple[str, Mapping, int, int, int, type]]:
-    """(suffix, leaf mapping of `v`, slot delta, offset, width, kernel type) of every value leaf of a mapping."""
+    """(suffix, leaf mapping of `v`, slot delta, offset, width, kernel type) of every value leaf of a
+    mapping; a string or bytes member has no one leaf mapping (None: `_set_leaf`, `_get_leaf`)."""
     vt = _mapping_value_type(types, tid, v, where)
     leaf = v.leaf_type()
     leaves = v.leaf_mappings()
     if isinstance(leaf, type) and issubclass(leaf, Struct):
-        return [("." + ".".join(p), leaves["." + ".".join(p)], d, o, nb, t)
+        return [("." + ".".join(p), None if _is_bytes(t) else leaves["." + ".".join(p)], d, o, nb, t)
                 for p, d, o, nb, t in struct_leaves(types, vt, leaf, where + "[]")]
     return [("", v, 0, 0, _check_scalar(where + "[]", leaf, types.get(vt, {})), leaf)]
 
@@ -281,10 +332,8 @@ def _read_mapping(eng: Any, addr: int, slot: int, v: Mapping, known: dict[type, 
                 walk(s, prefix + (k,))
                 continue
             for suffix, _leaf, delta, off, nb, t in plan:
-                store = out_leaves[suffix].store
-                val = _decode(f"{where}[{k:#x}]{suffix}", t, _read_packed(eng, addr, s + delta, off, nb), nb)
-                if val != store.zero:
-                    store.set(prefix + (k,), val)
+                val = _read_leaf(eng, addr, s + delta, off, nb, t, f"{where}[{k:#x}]{suffix}")
+                _set_leaf(out_leaves, suffix, prefix + (k,), t, val)
 
     walk(slot, ())
     return m
@@ -320,8 +369,7 @@ def read_system(fixture: Any, template: System, keys: "Iterable[int] | dict[type
             elif isinstance(v, Struct):
                 s = type(v)()
                 for path, d, o, nb, t in struct_leaves(types, tid, type(v), where):
-                    raw = _read_packed(eng, addr, slot + d, o, nb)
-                    s.set_leaf(path, t(_decode(f"{where}.{'.'.join(path)}", t, raw, nb)))
+                    s.set_leaf(path, t(_read_leaf(eng, addr, slot + d, o, nb, t, f"{where}.{'.'.join(path)}")))
                 setattr(c, f.name, s)
             elif isinstance(v, SCALAR_TYPES):
                 t = type(v)
@@ -350,12 +398,13 @@ def write_system(fixture: Any, system: System) -> None:
             where = f"{name}.{f.name}"
             v = getattr(c, f.name)
             if isinstance(v, Mapping):
-                for _suffix, leaf, delta, o, nb, t in _leaf_plan(types, tid, v, where):
-                    for key, val in leaf.items():
+                leaves = v.leaf_mappings()
+                for suffix, _leaf, delta, o, nb, t in _leaf_plan(types, tid, v, where):
+                    for key in _leaf_keys(leaves, suffix, t):
                         s = slot
                         for k in key:
                             s = mapping_slot(s, k)
-                        _write_packed(eng, addr, s + delta, o, nb, _encode(t, val, nb))
+                        _write_leaf(eng, addr, s + delta, o, nb, t, _get_leaf(leaves, suffix, key, t))
             elif isinstance(v, DynBytes):
                 _check_bytes(where, v, types.get(tid, {}))
                 _write_bytes(eng, addr, slot, v.v)
@@ -363,7 +412,7 @@ def write_system(fixture: Any, system: System) -> None:
                 _write_array(eng, addr, slot, v, _array_plan(types, tid, v, where))
             elif isinstance(v, Struct):
                 for path, d, o, nb, t in struct_leaves(types, tid, type(v), where):
-                    _write_packed(eng, addr, slot + d, o, nb, _encode(t, v.get_leaf(path).v, nb))
+                    _write_leaf(eng, addr, slot + d, o, nb, t, v.get_leaf(path).v)
             elif isinstance(v, SCALAR_TYPES):
                 nb = _check_scalar(where, type(v), types.get(tid, {}))
                 _write_packed(eng, addr, slot, off, nb, _encode(type(v), v.v, nb))
@@ -387,6 +436,31 @@ def diff_systems(model: System, evm: System) -> list[str]:
     return [d.render() for d in state_differences(model, evm)]
 
 
+def _leaf_differences(where: str, mv: Mapping, ev: Mapping, show_key: Callable[[tuple], str]) -> list[Difference]:
+    """The entries where two mappings (or two arrays' elements) differ, leaf by leaf; a string or bytes
+    member of a struct is compared as its bytes, once, under its own name."""
+    out: list[Difference] = []
+    mleaves, eleaves = mv.leaf_mappings(), ev.leaf_mappings()
+    for suffix, ml in mleaves.items():
+        if suffix.endswith("." + BYTES_LENGTH_LEAF):
+            continue  # compared with its content leaf
+        if suffix.endswith("." + BYTES_CONTENT_LEAF):
+            member = suffix[:-len(BYTES_CONTENT_LEAF) - 1]
+            for key in sorted(set(_leaf_keys(mleaves, member, DynBytes)) | set(_leaf_keys(eleaves, member, DynBytes))):
+                a, b = _get_leaf(mleaves, member, key, DynBytes), _get_leaf(eleaves, member, key, DynBytes)
+                if a != b:
+                    out.append(value_difference("storage", f"{where}[{show_key(key)}]{member}", repr(a), repr(b)))
+            continue
+        el = eleaves[suffix]
+        md, ed = dict(ml.items()), dict(el.items())
+        t = ml.leaf_type()
+        for key in sorted(set(md) | set(ed)):
+            a, b = md.get(key, ml.store.zero), ed.get(key, el.store.zero)
+            if a != b:
+                out.append(value_difference("storage", f"{where}[{show_key(key)}]{suffix}", _show(t, a), _show(t, b)))
+    return out
+
+
 def state_differences(model: System, evm: System) -> list[Difference]:
     """diff_systems as records (kind "storage"; path: the Solidity name, as in diff_systems)."""
     out: list[Difference] = []
@@ -399,33 +473,18 @@ def state_differences(model: System, evm: System) -> list[Difference]:
         for f in mc.storage_fields():
             mv, ev = getattr(mc, f.name), getattr(ec, f.name)
             if isinstance(mv, Mapping):
-                eleaves = ev.leaf_mappings()
-                for suffix, ml in mv.leaf_mappings().items():
-                    el = eleaves[suffix]
-                    md, ed = dict(ml.items()), dict(el.items())
-                    t = ml.leaf_type()
-                    for key in sorted(set(md) | set(ed)):
-                        a, b = md.get(key, ml.store.zero), ed.get(key, el.store.zero)
-                        if a != b:
-                            k = "][".join(f"{x:#x}" for x in key)
-                            out.append(value_difference("storage", f"{name}.{f.name}[{k}]{suffix}", _show(t, a), _show(t, b)))
+                out += _leaf_differences(f"{name}.{f.name}", mv, ev, lambda key: "][".join(f"{x:#x}" for x in key))
             elif isinstance(mv, Array):
                 if concrete_length(mv) != concrete_length(ev):
                     out.append(value_difference("storage", f"{name}.{f.name}.length", concrete_length(mv), concrete_length(ev)))
-                eleaves = ev.data.leaf_mappings()
-                for suffix, ml in mv.data.leaf_mappings().items():
-                    el = eleaves[suffix]
-                    md, ed = dict(ml.items()), dict(el.items())
-                    t = ml.leaf_type()
-                    for key in sorted(set(md) | set(ed)):
-                        a, b = md.get(key, ml.store.zero), ed.get(key, el.store.zero)
-                        if a != b:
-                            out.append(value_difference("storage", f"{name}.{f.name}[{key[0]}]{suffix}", _show(t, a), _show(t, b)))
+                out += _leaf_differences(f"{name}.{f.name}", mv.data, ev.data, lambda key: str(key[0]))
             elif isinstance(mv, Struct):
                 for path, t in mv.leaves():
                     a, b = mv.get_leaf(path).v, ev.get_leaf(path).v
                     if a != b:
-                        out.append(value_difference("storage", f"{name}.{f.name}.{'.'.join(path)}", _show(t, a), _show(t, b)))
+                        out.append(value_difference("storage", f"{name}.{f.name}.{'.'.join(path)}",
+                                                    repr(a) if _is_bytes(t) else _show(t, a),
+                                                    repr(b) if _is_bytes(t) else _show(t, b)))
             elif isinstance(mv, DynBytes):
                 if mv.v != ev.v:
                     out.append(value_difference("storage", f"{name}.{f.name}", repr(mv), repr(ev)))
