@@ -28,7 +28,7 @@ state invariant must hold at the send, and no storage an invariant reads may be 
 (`Prover._prove_callback_points`). A string or bytes parameter is an unknown content of unknown
 length; its keccak256 is an uninterpreted function, made the real hash of real bytes in a
 counterexample; a string or bytes storage value likewise. Constructs without an encoding
-(concatenating or comparing symbolic bytes, strings inside records, a callee chosen by an argument)
+(concatenating or comparing symbolic bytes, a callee chosen by an argument)
 make the kernel raise `Unsupported`, and every obligation of that task is UNSUPPORTED with the
 construct named.
 
@@ -58,7 +58,7 @@ from eth_utils import keccak
 
 from specs.kernel import (
     BYTES_CONTENT, KECCAK_BYTES, KECCAK_FUNCTIONS, SCALAR_TYPES, U256, Address, Array, Block, Bool, Bytes32, DynBytes, Enum,
-    Explorer, Mapping, ModelBug, Msg, Sint, Struct, Uint, Unsupported, World, abi_field_range, concrete_bytes,
+    Explorer, Mapping, ModelBug, Msg, Sint, Struct, Uint, Unsupported, World, abi_field_range, bytes_of,
     flat_key, is_scalar_type, is_sym, keccak256_abi, term,
 )
 from specs import kernel
@@ -202,9 +202,8 @@ def state_json(system: System) -> dict:
 
 
 class Unencoded:
-    """State a model keeps outside its storage fields (`storage_fields()` leaves it out: for instance
-    the compute suite's records with string members, specs/compute/common.py `records()`), put in place
-    of that state in a symbolic system. It has no encoding: any read raises Unsupported naming it, so a
+    """State a model keeps outside its storage fields (a dataclass field that is neither storage nor
+    immutable: `storage_fields()` leaves it out), put in place of that state in a symbolic system. It has no encoding: any read raises Unsupported naming it, so a
     transition or an invariant that touches it is UNSUPPORTED, never proved over an empty stand-in; one
     that does not touch it is proved as usual. Copies are itself (nothing to copy)."""
 
@@ -215,7 +214,7 @@ class Unencoded:
         return self
 
     def _refuse(self, *args: Any, **kwargs: Any) -> Any:
-        raise Unsupported("state outside the storage fields (records with string or bytes members)", self.where)
+        raise Unsupported("state outside the storage fields", self.where)
 
     __getitem__ = __setitem__ = __contains__ = __iter__ = __len__ = __bool__ = _refuse
     get = items = keys = values = _refuse
@@ -524,11 +523,19 @@ class Prover:
     def __init__(self, system: System, invariants: list[Invariant] | None = None,
                  *, environment: "list[str] | tuple[str, ...]", timeout_ms: int = 30_000,
                  step_invariants: list[StepInvariant] | None = None,
-                 task_weights: dict[str, float] | None = None):
+                 task_weights: dict[str, float] | None = None, callees: "tuple[str, ...]" = ()):
         if not isinstance(system, System):
             raise TypeError(f"Prover: the system to prove is a specs.deploy.System, not {type(system).__name__}")
         self.system = system
-        self.environment = [*ASSUMPTIONS, *environment]
+        # contracts of the system an address chosen by an argument or by storage is assumed to be (a call
+        # to such an address is otherwise UNSUPPORTED): stated with the environment in every result
+        unknown = [n for n in callees if n not in system.addrs]
+        if unknown:
+            raise ValueError(f"Prover: callees {unknown} are not contracts of the system")
+        self.system.world.callee_candidates = tuple(system.addrs[n] for n in callees)
+        self.environment = [*ASSUMPTIONS, *environment] + (
+            [f"a contract called at an address chosen by an argument or by storage is one of: {', '.join(callees)}"]
+            if callees else [])
         self.task_weights = dict(task_weights or {})
         names = set(self.system.addrs)
         self.invariants = invariants if invariants is not None else [
@@ -1059,7 +1066,7 @@ class Prover:
             n = ev(b._length)
             if n > MAX_CONCRETE_BYTES:
                 note.append(f"{where}: a {b.SOLIDITY} of {n} bytes is too long to build; built with {MAX_CONCRETE_BYTES}")
-            return type(b)(concrete_bytes(ev(b.content), min(n, MAX_CONCRETE_BYTES)))
+            return type(b)(bytes_of(ev(b.content), min(n, MAX_CONCRETE_BYTES)))
 
         concrete = self.system.clone()
         key_types = _key_types(pre)
@@ -1096,7 +1103,10 @@ class Prover:
                     cs = type(v)()
                     for path, t in v.leaves():
                         x = v.get_leaf(path)
-                        cs.set_leaf(path, t(ev(term(x))) if is_sym(term(x)) else x)
+                        if isinstance(x, DynBytes):
+                            cs.set_leaf(path, concrete_dynbytes(f"{name}.{f.name}.{'.'.join(path)}", x) if x.is_symbolic else x)
+                        else:
+                            cs.set_leaf(path, t(ev(term(x))) if is_sym(term(x)) else x)
                     setattr(c, f.name, cs)
                 elif isinstance(v, (SYMBOLIC_TYPES, SYMBOLIC_VALUE_TYPES)) and is_sym(term(v)):
                     setattr(c, f.name, type(v)(ev(term(v))))
@@ -1436,7 +1446,7 @@ def _keccak_substitution(s: z3.Solver, ev: Callable[[Any], Any]) -> dict[int, in
         if types == BYTES_CONTENT:  # keccak256 of a symbolic bytes value: the bytes it is made concrete as
             content, length = values
             if 0 <= content and 0 <= length <= MAX_CONCRETE_BYTES:
-                out[ev(e)] = Bytes32(keccak(concrete_bytes(content, length))).v
+                out[ev(e)] = Bytes32(keccak(bytes_of(content, length))).v
             continue
         if not all(lo <= v <= hi for v, (lo, hi) in zip(values, map(abi_field_range, types))):
             continue  # not a value of its ABI type: no real hash to replace it by

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from eth_utils import keccak
-
 from invariants.registry import invariant
-from specs.kernel import U256, Address, Msg
+from specs.kernel import U256, Address, Int, Msg, ZERO_ADDRESS
 
-ETHER = 10**18
-MIN_PROVIDER_STAKE = ETHER // 10
+MIN_PROVIDER_STAKE = U256(10**18 // 10)
 PROVIDER_ROLE = 1  # StakeRole.Provider
-MAX_PRICE_PER_HOUR = 10**24
+MAX_PRICE_PER_HOUR = U256(10**24)
 MAX_TTL = 30 * 86400
 
 
-def _record(s, providerId: U256):  # type: ignore[no-untyped-def]
-    return s.registry.providers.get(providerId.v)
+def _known(reg, providerId: U256) -> bool:  # type: ignore[no-untyped-def]
+    return providerId != 0 and providerId <= reg.providerCount
 
 
 @invariant(
-    "COMP-REG-002", contract="ComputeRegistry", proof="concrete",
-    statement="Invariant: provider ids are exactly 1..providerCount, and providerIdOf(owner) == id for every "
-              "provider.",
+    "COMP-REG-002", contract="ComputeRegistry",
+    statement="Invariant: provider ids are exactly 1..providerCount: providerIdOf(owner) == id for every "
+              "provider, and the record of any other id is empty.",
     why="One provider per address, ids never reused (R-3.1, R-1.1); sessions and usage pay the owner an id "
         "names.",
     exploit="Two records for one owner, or an owner mapped to another's id, would route payments and "
@@ -29,14 +26,15 @@ def _record(s, providerId: U256):  # type: ignore[no-untyped-def]
 )
 def ids_and_owners(s, providerId: U256) -> bool:  # type: ignore[no-untyped-def]
     reg = s.registry
-    p = _record(s, providerId)
-    if providerId == 0 or providerId > reg.providerCount:
-        return p is None
-    return p is not None and reg.providerIdOf[p.owner] == providerId
+    p = reg.providers[providerId]
+    if not _known(reg, providerId):
+        return (p.owner == ZERO_ADDRESS and p.pricePerHour == 0 and not p.active
+                and p.endpoint.length() == 0 and p.hardwareAttestation.length() == 0)
+    return reg.providerIdOf[p.owner] == providerId
 
 
 @invariant(
-    "COMP-REG-003", contract="ComputeRegistry", proof="concrete",
+    "COMP-REG-003", contract="ComputeRegistry",
     statement="Invariant: every stored price is in [1, MAX_PRICE_PER_HOUR] and every stored string within "
               "its length bounds.",
     why="The bounds make every product of the protocol overflow-free and every string cheap to copy "
@@ -44,15 +42,17 @@ def ids_and_owners(s, providerId: U256) -> bool:  # type: ignore[no-untyped-def]
     exploit="An out-of-range price overflows session costs; an unbounded string griefs readers.",
 )
 def bounded_records(s, providerId: U256) -> bool:  # type: ignore[no-untyped-def]
-    p = _record(s, providerId)
-    if p is None:
+    reg = s.registry
+    if not _known(reg, providerId):
         return True
-    return (1 <= p.pricePerHour.v <= MAX_PRICE_PER_HOUR and 1 <= len(p.endpoint.v) <= 256
-            and len(p.hardwareAttestation.v) <= 4096 and len(p.gpuModel.v) <= 64 and p.gpuCount.v <= 1024)
+    p = reg.providers[providerId]
+    return (1 <= p.pricePerHour and p.pricePerHour <= MAX_PRICE_PER_HOUR
+            and 1 <= p.endpoint.length() and p.endpoint.length() <= 256
+            and p.hardwareAttestation.length() <= 4096 and p.gpuModel.length() <= 64 and p.gpuCount <= 1024)
 
 
 @invariant(
-    "COMP-REG-004", contract="ComputeRegistry", proof="concrete",
+    "COMP-REG-004", contract="ComputeRegistry",
     statement="Invariant: isAvailable(id) implies the provider is active and its provider stake is at least "
               "MIN_PROVIDER_STAKE.",
     why="Sessions, extensions and usage need an available provider (R-3.3); the stake is what answers for it.",
@@ -61,14 +61,15 @@ def bounded_records(s, providerId: U256) -> bool:  # type: ignore[no-untyped-def
 def available_is_active_and_staked(s, providerId: U256) -> bool:  # type: ignore[no-untyped-def]
     if not s.registry.isAvailable(Msg(Address(0)), providerId):
         return True
-    p = _record(s, providerId)
-    return bool(p.active) and s.staking.stakes[p.owner][PROVIDER_ROLE].v >= MIN_PROVIDER_STAKE
+    p = s.registry.providers[providerId]
+    return bool(p.active) and s.staking.stakes[p.owner][PROVIDER_ROLE] >= MIN_PROVIDER_STAKE
 
 
 @invariant(
-    "COMP-REG-005", contract="ComputeRegistry", proof="concrete",
-    statement="Invariant: isAttested(id) implies the recorded hash is keccak256 of the current attestation "
-              "bytes, now < expiresAt <= attestedAt + 30 days, and the attester is still appointed.",
+    "COMP-REG-005", contract="ComputeRegistry",
+    statement="Invariant: a recorded attestation expires after it was made and at most 30 days after; "
+              "isAttested(id) implies the recorded hash is keccak256 of the current attestation bytes, now < "
+              "expiresAt, and the attester is still appointed.",
     why="What the chain guarantees of an attestation: the bytes attested are the bytes published, it is "
         "fresh, and a removed attester's word no longer counts (R-3.6).",
     exploit="A stale, replaced or revoked attestation counting would let a provider claim a TEE it no "
@@ -76,10 +77,25 @@ def available_is_active_and_staked(s, providerId: U256) -> bool:  # type: ignore
 )
 def attested_is_current(s, providerId: U256) -> bool:  # type: ignore[no-untyped-def]
     reg = s.registry
+    a = reg.attestations[providerId]
+    if a.attester != ZERO_ADDRESS and not (Int(a.attestedAt) < Int(a.expiresAt)
+                                           and Int(a.expiresAt) <= Int(a.attestedAt) + MAX_TTL):
+        return False
     if not reg.isAttested(Msg(Address(0)), providerId):
         return True
-    a = reg.attestations[providerId]
-    p = _record(s, providerId)
-    now = s.world.block.timestamp
-    return (a.attestationHash.to_bytes() == keccak(p.hardwareAttestation.v)
-            and now < a.expiresAt.v <= a.attestedAt.v + MAX_TTL and bool(reg.isAttester[a.attester]))
+    p = reg.providers[providerId]
+    return (a.attestationHash == p.hardwareAttestation.keccak()
+            and Int(s.world.block.timestamp) < Int(a.expiresAt) and bool(reg.isAttester[a.attester]))
+
+
+@invariant(
+    "COMP-REG-006", contract="ComputeRegistry",
+    statement="Invariant: providerIdOf(a) is 0 or an id in 1..providerCount whose provider is owned by a.",
+    why="The id a provider's own calls act on is its own, registered record (R-3.1, R-3.4).",
+    exploit="An address mapped to an id past providerCount, or to another's record, would edit a record "
+            "it does not own or one registration has yet to create.",
+)
+def owner_ids_are_registered(s, a: Address) -> bool:  # type: ignore[no-untyped-def]
+    reg = s.registry
+    providerId = reg.providerIdOf[a]
+    return providerId == 0 or (providerId <= reg.providerCount and reg.providers[providerId].owner == a)

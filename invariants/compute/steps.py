@@ -10,18 +10,21 @@ PENDING_ROLES = (0, 1, 2)
 
 
 @step_invariant(
-    "COMP-RENT-003", contract="ComputeRental", proof="concrete",
+    "COMP-RENT-003", contract="ComputeRental",
     statement="Invariant: a terminated session stays terminated, and its record, split and terminatedAt "
               "never change again.",
     why="The escrow is split once (R-4.7); the terminated record is the receipt of what was paid for.",
     exploit="Reopening or rewriting a terminated session would let its deposit be split twice.",
 )
 def terminated_is_final(pre, post, call: Call, sessionId: U256) -> bool:  # type: ignore[no-untyped-def]
-    before = pre.rental.sessions.get(sessionId.v)
-    if before is None or before.active:
-        return True
     a, b = pre.rental, post.rental
-    return (b.sessions.get(sessionId.v) == before and a.terminatedAt[sessionId] == b.terminatedAt[sessionId]
+    if sessionId == 0 or sessionId > a.sessionCount or a.sessions[sessionId].active:
+        return True
+    x, y = a.sessions[sessionId], b.sessions[sessionId]
+    same_record = (x.renter == y.renter and x.providerId == y.providerId and x.startTime == y.startTime
+                   and x.endTime == y.endTime and x.deposit == y.deposit and not y.active
+                   and x.sshPublicKey.same(y.sshPublicKey))
+    return (same_record and a.terminatedAt[sessionId] == b.terminatedAt[sessionId]
             and a.providerPaymentOf[sessionId] == b.providerPaymentOf[sessionId]
             and a.refundOf[sessionId] == b.refundOf[sessionId])
 
@@ -77,7 +80,7 @@ def pending_leaves_late(pre, post, call: Call, account: Address) -> bool:  # typ
 
 
 @step_invariant(
-    "COMP-TRIG-004", contract="TriggerRegistry", proof="concrete",
+    "COMP-TRIG-004", contract="TriggerRegistry",
     statement="Invariant: an execution happens at or after the trigger's nextDueAt: a cron trigger never "
               "before createdAt + interval (then lastExecuted + interval), no trigger twice at one timestamp.",
     why="Cron is enforced on chain and executions are bounded to one per timestamp (R-8.4, R-8.5).",
@@ -87,9 +90,10 @@ def executes_when_due(pre, post, call: Call, triggerId: U256) -> bool:  # type: 
     a, b = pre.triggers, post.triggers
     if b.executionCountOf[triggerId] == a.executionCountOf[triggerId]:
         return True
-    now = post.world.block.timestamp
+    now, interval = Int(post.world.block.timestamp), Int(a.cronIntervalOf[triggerId])  # interval: 0 unless cron
     if a.executionCountOf[triggerId] == 0:
-        due = a.createdAtOf[triggerId].v + a.cronIntervalOf[triggerId].v
+        due_ok = now >= Int(a.createdAtOf[triggerId]) + interval
     else:
-        due = a.lastExecutedOf[triggerId].v + max(a.cronIntervalOf[triggerId].v, 1)
-    return now >= due and b.executionCountOf[triggerId].v == a.executionCountOf[triggerId].v + 1
+        last = Int(a.lastExecutedOf[triggerId])
+        due_ok = now >= last + interval and now > last
+    return due_ok and Int(b.executionCountOf[triggerId]) == Int(a.executionCountOf[triggerId]) + 1

@@ -161,35 +161,3 @@ class ReentrancyGuard(Contract):
             raise Revert(InsufficientBalance(balance, amount))
         if not self.world.send_value(self.address, to, amount):
             raise Revert(FailedCall())
-
-
-def records(default_factory=dict):  # noqa: ANN001, ANN201
-    """A mapping of records holding strings or bytes (`mapping(uint256 => Provider)`), which kernel
-    structs cannot hold: a dict from id to a frozen record, replaced on every write (never mutated in
-    place, so a reverted transaction's clone shares it safely). It is not a kernel storage field: the
-    state view cannot read it, and the fuzz machine's observer (harness/fuzz/compute/observers.py, which
-    the differential tests use too) compares it through the contract's getter; the prover reports any
-    read of it UNSUPPORTED (invariants/prover.py Unencoded)."""
-    from dataclasses import field
-
-    return field(default_factory=default_factory, metadata={"records": True})
-
-
-class HasRecords(Contract):
-    """A model with `records()` fields: they are left out of the storage the state view reads."""
-
-    def storage_fields(self) -> list:
-        import dataclasses
-
-        return [f for f in dataclasses.fields(self)
-                if not f.metadata.get("immutable") and not f.metadata.get("records")]
-
-    def clone(self) -> "Contract":
-        c = super().clone()
-        import dataclasses
-
-        for f in dataclasses.fields(self):
-            if f.metadata.get("records"):
-                # a copy of the dict (or of the prover's stand-in for it, invariants/prover.py Unencoded)
-                object.__setattr__(c, f.name, getattr(self, f.name).copy())
-        return c

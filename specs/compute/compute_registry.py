@@ -11,15 +11,13 @@ still appointed (R-3.6). linkAgent needs an ERC-721 identity registry (R-3.7).
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
-
-from specs.compute.common import HasRecords, Ownable2Step, ZeroAddress, check_length, records
+from specs.compute.common import Ownable2Step, ZeroAddress, check_length
 from specs.compute.compute_staking import StakeRole
 from specs.kernel import (
     U64, U256, Address, Bool, Bytes32, Enum, Event, Mapping, Msg, Revert, SolidityError, String, Struct,
-    ZERO_ADDRESS, external, immutable, payable, storage, view,
+    StructRef, ZERO_ADDRESS, external, immutable, payable, storage, view,
 )
 
 MAX_ENDPOINT_LENGTH = 256
@@ -42,8 +40,7 @@ class Attestation(Struct):
     expiresAt: U64
 
 
-@dataclass(frozen=True)
-class Provider:
+class Provider(Struct):
     """IComputeRegistry.Provider, as stored."""
 
     owner: Address
@@ -53,9 +50,6 @@ class Provider:
     gpuModel: String
     pricePerHour: U256
     active: Bool
-
-    def as_tuple(self) -> tuple:
-        return tuple(getattr(self, f.name) for f in dataclasses.fields(self))
 
 
 def keccak_bytes(data: String) -> Bytes32:
@@ -196,8 +190,8 @@ class AgentLinked(Event):
 
 
 @dataclass
-class ComputeRegistry(HasRecords, Ownable2Step):
-    providers: dict = records()  # providerId -> Provider
+class ComputeRegistry(Ownable2Step):
+    providers: Mapping = storage(lambda: Mapping(U256, Provider))
     providerIdOf: Mapping = storage(lambda: Mapping(Address, U256))
     providerCount: U256 = storage(lambda: U256(0))
     attestations: Mapping = storage(lambda: Mapping(U256, Attestation))
@@ -222,9 +216,6 @@ class ComputeRegistry(HasRecords, Ownable2Step):
             raise Revert(NotProvider(msg.sender))
         return providerId
 
-    def _set(self, providerId: U256, **changes) -> None:  # noqa: ANN003
-        self.providers = {**self.providers, providerId.v: dataclasses.replace(self.providers[providerId.v], **changes)}
-
     # -- providers ------------------------------------------------------------------------------
     @payable
     def register(self, msg: Msg, endpoint: String, hardwareAttestation: String, pricePerHour: U256) -> U256:
@@ -236,9 +227,9 @@ class ComputeRegistry(HasRecords, Ownable2Step):
         providerId = self.providerCount + 1
         self.providerCount = providerId
         self.providerIdOf[msg.sender] = providerId
-        self.providers = {**self.providers, providerId.v: Provider(
+        self.providers[providerId] = Provider(
             owner=msg.sender, endpoint=endpoint, hardwareAttestation=hardwareAttestation, gpuCount=U256(0),
-            gpuModel=String(""), pricePerHour=pricePerHour, active=Bool(True))}
+            gpuModel=String(""), pricePerHour=pricePerHour, active=Bool(True))
         self.emit(ProviderRegistered(providerId, msg.sender, endpoint, pricePerHour, msg.value))
         if msg.value > 0:
             self.world.call(self.address, self.staking, "stakeFor", msg.sender, StakeRole.Provider, value=msg.value)
@@ -249,8 +240,8 @@ class ComputeRegistry(HasRecords, Ownable2Step):
     def updatePricing(self, msg: Msg, pricePerHour: U256) -> None:
         providerId = self._onlyProvider(msg)
         self._checkPrice(pricePerHour)
-        oldPrice = self.providers[providerId.v].pricePerHour
-        self._set(providerId, pricePerHour=pricePerHour)
+        oldPrice = self.providers[providerId].pricePerHour
+        self.providers[providerId].pricePerHour = pricePerHour
         self.emit(PricingUpdated(providerId, oldPrice, pricePerHour))
 
     @external
@@ -258,21 +249,21 @@ class ComputeRegistry(HasRecords, Ownable2Step):
         providerId = self._onlyProvider(msg)
         if active:
             self._checkProviderStake(msg.sender)
-        self._set(providerId, active=active)
+        self.providers[providerId].active = active
         self.emit(ActiveSet(providerId, active))
 
     @external
     def updateEndpoint(self, msg: Msg, endpoint: String) -> None:
         providerId = self._onlyProvider(msg)
         check_length(endpoint, 1, MAX_ENDPOINT_LENGTH)
-        self._set(providerId, endpoint=endpoint)
+        self.providers[providerId].endpoint = endpoint
         self.emit(EndpointUpdated(providerId, endpoint))
 
     @external
     def updateAttestation(self, msg: Msg, hardwareAttestation: String) -> None:
         providerId = self._onlyProvider(msg)
         check_length(hardwareAttestation, 0, MAX_ATTESTATION_LENGTH)
-        self._set(providerId, hardwareAttestation=hardwareAttestation)
+        self.providers[providerId].hardwareAttestation = hardwareAttestation
         self.emit(AttestationUpdated(providerId, keccak_bytes(hardwareAttestation)))
 
     @external
@@ -281,7 +272,9 @@ class ComputeRegistry(HasRecords, Ownable2Step):
         if gpuCount > MAX_GPU_COUNT:
             raise Revert(InvalidGpuCount(gpuCount))
         check_length(gpuModel, 0, MAX_GPU_MODEL_LENGTH)
-        self._set(providerId, gpuCount=gpuCount, gpuModel=gpuModel)
+        p = self.providers[providerId]
+        p.gpuCount = gpuCount
+        p.gpuModel = gpuModel
         self.emit(HardwareSet(providerId, gpuCount, gpuModel))
 
     @external
@@ -313,11 +306,12 @@ class ComputeRegistry(HasRecords, Ownable2Step):
             raise Revert(AttestationMismatch(attestationHash, current))
         if teeType == TeeType.None_:
             raise Revert(InvalidTeeType())
-        now = self.world.block.timestamp
-        if expiresAt.v <= now or expiresAt.v > now + MAX_ATTESTATION_TTL:
-            raise Revert(InvalidExpiry(U256(expiresAt.v)))
+        now = U256(self.world.block.timestamp)
+        expires = U256(expiresAt.v)  # uint64 widened to uint256, as Solidity compares them
+        if expires <= now or expires > now + MAX_ATTESTATION_TTL:
+            raise Revert(InvalidExpiry(expires))
         self.attestations[providerId] = Attestation(attestationHash=attestationHash, teeType=teeType,
-                                                    attester=msg.sender, attestedAt=U64(now), expiresAt=expiresAt)
+                                                    attester=msg.sender, attestedAt=U64(now.v), expiresAt=expiresAt)
         self.emit(Attested(providerId, msg.sender, attestationHash, teeType, expiresAt))
 
     @external
@@ -338,7 +332,7 @@ class ComputeRegistry(HasRecords, Ownable2Step):
         providerId = self.providerIdOf[owner]
         if providerId == 0:
             raise Revert(NotProvider(owner))
-        return self.providers[providerId.v].as_tuple()
+        return self.providers[providerId].as_tuple()
 
     @view
     def providerOwner(self, msg: Msg, providerId: U256) -> Address:
@@ -352,7 +346,7 @@ class ComputeRegistry(HasRecords, Ownable2Step):
     def isAvailable(self, msg: Msg, providerId: U256) -> Bool:
         if providerId == 0 or providerId > self.providerCount:
             return Bool(False)
-        p = self.providers[providerId.v]
+        p = self.providers[providerId]
         return Bool(bool(p.active) and bool(self._staking().isStaked(self.this_msg(), p.owner, StakeRole.Provider)))
 
     @view
@@ -361,8 +355,8 @@ class ComputeRegistry(HasRecords, Ownable2Step):
             return Bool(False)
         a = self.attestations[providerId]
         return Bool(a.attester != ZERO_ADDRESS and bool(self.isAttester[a.attester])
-                    and self.world.block.timestamp < a.expiresAt.v
-                    and a.attestationHash == keccak_bytes(self.providers[providerId.v].hardwareAttestation))
+                    and U256(self.world.block.timestamp) < U256(a.expiresAt.v)
+                    and a.attestationHash == keccak_bytes(self.providers[providerId].hardwareAttestation))
 
     @view
     def attestationOf(self, msg: Msg, providerId: U256) -> tuple:
@@ -374,10 +368,10 @@ class ComputeRegistry(HasRecords, Ownable2Step):
     def _staking(self):  # noqa: ANN202
         return self.world.at(self.staking)
 
-    def _provider(self, providerId: U256) -> Provider:
+    def _provider(self, providerId: U256) -> StructRef:
         if providerId == 0 or providerId > self.providerCount:
             raise Revert(UnknownProvider(providerId))
-        return self.providers[providerId.v]
+        return self.providers[providerId]
 
     def _checkProviderStake(self, account: Address) -> None:
         s = self._staking()

@@ -10,16 +10,13 @@ to withdrawable balances and pulled with withdraw (R-4.9, R-1.5).
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
-from specs.compute.common import (
-    HasRecords, InvalidLength, NothingToWithdraw, ReentrancyGuard, ZeroAddress, records,
-)
+from specs.compute.common import InvalidLength, NothingToWithdraw, ReentrancyGuard, ZeroAddress
 from specs.compute.compute_staking import StakeRole
 from specs.kernel import (
-    U256, Address, Bool, Event, Mapping, Msg, Revert, SolidityError, String, ZERO_ADDRESS, external, immutable,
-    payable, storage, view,
+    U256, Address, Bool, Event, Mapping, Msg, Revert, SolidityError, String, Struct, StructRef, ZERO_ADDRESS,
+    external, immutable, payable, storage, view,
 )
 
 MAX_SESSION_HOURS = U256(8760)
@@ -27,8 +24,7 @@ MAX_SSH_KEY_LENGTH = U256(4096)
 HOUR = U256(3600)
 
 
-@dataclass(frozen=True)
-class Session:
+class Session(Struct):
     """IComputeRental.Session, as stored."""
 
     renter: Address
@@ -38,9 +34,6 @@ class Session:
     deposit: U256
     sshPublicKey: String
     active: Bool
-
-    def as_tuple(self) -> tuple:
-        return tuple(getattr(self, f.name) for f in dataclasses.fields(self))
 
 
 # -- errors -------------------------------------------------------------------------------------
@@ -136,13 +129,15 @@ def provider_share(deposit: U256, served: U256, duration: U256) -> U256:
 
 
 @dataclass
-class ComputeRental(HasRecords, ReentrancyGuard):
-    sessions: dict = records()  # sessionId -> Session
+class ComputeRental(ReentrancyGuard):
+    # the deposits, the providers' payments and the refunds keep ghost sums: what is still held in
+    # escrow is the deposits not yet split (COMP-RENT-001)
+    sessions: Mapping = storage(lambda: Mapping(U256, Session, summed=("deposit",)))
     sessionCount: U256 = storage(lambda: U256(0))
     sessionPrice: Mapping = storage(lambda: Mapping(U256, U256))
     terminatedAt: Mapping = storage(lambda: Mapping(U256, U256))
-    providerPaymentOf: Mapping = storage(lambda: Mapping(U256, U256))
-    refundOf: Mapping = storage(lambda: Mapping(U256, U256))
+    providerPaymentOf: Mapping = storage(lambda: Mapping(U256, U256, summed=True))
+    refundOf: Mapping = storage(lambda: Mapping(U256, U256, summed=True))
     withdrawable: Mapping = storage(lambda: Mapping(Address, U256, summed=True))
     registry: Address = immutable(default=ZERO_ADDRESS)
     staking: Address = immutable(default=ZERO_ADDRESS)
@@ -155,9 +150,6 @@ class ComputeRental(HasRecords, ReentrancyGuard):
 
     def _registry(self):  # noqa: ANN202
         return self.world.at(self.registry)
-
-    def _set(self, sessionId: U256, **changes) -> None:  # noqa: ANN003
-        self.sessions = {**self.sessions, sessionId.v: dataclasses.replace(self.sessions[sessionId.v], **changes)}
 
     @payable
     def createSession(self, msg: Msg, providerId: U256, durationHours: U256, sshPublicKey: String) -> U256:
@@ -181,9 +173,9 @@ class ComputeRental(HasRecords, ReentrancyGuard):
         self.sessionCount = sessionId
         now = U256(self.world.block.timestamp)
         endTime = now + durationHours * HOUR
-        self.sessions = {**self.sessions, sessionId.v: Session(
+        self.sessions[sessionId] = Session(
             renter=msg.sender, providerId=providerId, startTime=now, endTime=endTime, deposit=msg.value,
-            sshPublicKey=sshPublicKey, active=Bool(True))}
+            sshPublicKey=sshPublicKey, active=Bool(True))
         self.sessionPrice[sessionId] = price
         self.emit(SessionCreated(sessionId, msg.sender, providerId, now, endTime, msg.value))
         return sessionId
@@ -205,7 +197,8 @@ class ComputeRental(HasRecords, ReentrancyGuard):
         if msg.value != cost:
             raise Revert(IncorrectPayment(cost, msg.value))
         newEndTime = s.endTime + additionalHours * HOUR
-        self._set(sessionId, endTime=newEndTime, deposit=s.deposit + msg.value)
+        s.endTime = newEndTime
+        s.deposit = s.deposit + msg.value
         self.emit(SessionExtended(sessionId, additionalHours, newEndTime, msg.value))
 
     @external
@@ -222,7 +215,7 @@ class ComputeRental(HasRecords, ReentrancyGuard):
         duration = s.endTime - s.startTime
         providerPayment = self._providerShare(s.deposit, served, duration)
         refund = s.deposit - providerPayment
-        self._set(sessionId, active=Bool(False))
+        s.active = Bool(False)
         self.terminatedAt[sessionId] = now
         self.providerPaymentOf[sessionId] = providerPayment
         self.refundOf[sessionId] = refund
@@ -250,10 +243,10 @@ class ComputeRental(HasRecords, ReentrancyGuard):
 
     @view
     def isLive(self, msg: Msg, sessionId: U256) -> Bool:
-        s = self.sessions.get(sessionId.v)
-        return Bool(s is not None and bool(s.active) and U256(self.world.block.timestamp) < s.endTime)
+        s = self.sessions[sessionId]  # an unknown id reads as an inactive session
+        return Bool(bool(s.active) and U256(self.world.block.timestamp) < s.endTime)
 
-    def _session(self, sessionId: U256) -> Session:
+    def _session(self, sessionId: U256) -> StructRef:
         if sessionId == 0 or sessionId > self.sessionCount:
             raise Revert(UnknownSession(sessionId))
-        return self.sessions[sessionId.v]
+        return self.sessions[sessionId]

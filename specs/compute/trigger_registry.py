@@ -11,15 +11,14 @@ moves the rest to the agent's withdrawable balance (R-8.7); balances are pulled 
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 from specs.compute.common import (
-    HasRecords, InvalidLength, NothingToWithdraw, Ownable2Step, ReentrancyGuard, ZeroAddress, ZeroAmount, records,
+    InvalidLength, NothingToWithdraw, Ownable2Step, ReentrancyGuard, ZeroAddress, ZeroAmount,
 )
 from specs.kernel import (
-    U256, Address, Bool, DynBytes, Enum, Event, Mapping, Msg, Revert, SolidityError, ZERO_ADDRESS, external,
-    payable, storage, view,
+    U256, Address, Bool, DynBytes, Enum, Event, Mapping, Msg, Revert, SolidityError, Struct, StructRef,
+    ZERO_ADDRESS, external, payable, storage, view,
 )
 
 MAX_CONFIG_LENGTH = U256(1024)
@@ -33,17 +32,13 @@ class TriggerType(Enum):
     MEMBERS = ("Cron", "Webhook", "Event")
 
 
-@dataclass(frozen=True)
-class Trigger:
+class Trigger(Struct):
     """ITriggerRegistry.Trigger, as stored."""
 
     agent: Address
     triggerType: TriggerType
     config: DynBytes
     active: Bool
-
-    def as_tuple(self) -> tuple:
-        return tuple(getattr(self, f.name) for f in dataclasses.fields(self))
 
 
 # -- errors -------------------------------------------------------------------------------------
@@ -122,8 +117,8 @@ class Withdrawn(Event):
 
 
 @dataclass
-class TriggerRegistry(HasRecords, Ownable2Step, ReentrancyGuard):
-    triggers: dict = records()  # triggerId -> Trigger
+class TriggerRegistry(Ownable2Step, ReentrancyGuard):
+    triggers: Mapping = storage(lambda: Mapping(U256, Trigger))
     triggerCount: U256 = storage(lambda: U256(0))
     createdAtOf: Mapping = storage(lambda: Mapping(U256, U256))
     cronIntervalOf: Mapping = storage(lambda: Mapping(U256, U256))
@@ -156,12 +151,12 @@ class TriggerRegistry(HasRecords, Ownable2Step, ReentrancyGuard):
         if triggerType == TriggerType.Cron:
             if length != 32:
                 raise Revert(InvalidConfig())
-            interval = U256(int.from_bytes(config.v, "big"))
+            interval = config.decode_uint256()
             if interval < MIN_CRON_INTERVAL or interval > MAX_CRON_INTERVAL:
                 raise Revert(InvalidConfig())
         triggerId = self.triggerCount + 1
         self.triggerCount = triggerId
-        self.triggers = {**self.triggers, triggerId.v: Trigger(msg.sender, triggerType, config, Bool(True))}
+        self.triggers[triggerId] = Trigger(agent=msg.sender, triggerType=triggerType, config=config, active=Bool(True))
         self.createdAtOf[triggerId] = U256(self.world.block.timestamp)
         self.cronIntervalOf[triggerId] = interval
         self.emit(TriggerCreated(triggerId, msg.sender, triggerType, config))
@@ -209,7 +204,7 @@ class TriggerRegistry(HasRecords, Ownable2Step, ReentrancyGuard):
             raise Revert(NotAgent(msg.sender))
         if not t.active:
             raise Revert(TriggerInactive(triggerId))
-        self.triggers = {**self.triggers, triggerId.v: dataclasses.replace(t, active=Bool(False))}
+        t.active = Bool(False)
         refund = self.sponsorshipOf[triggerId]
         self.sponsorshipOf[triggerId] = U256(0)
         self.withdrawable[msg.sender] = self.withdrawable[msg.sender] + refund
@@ -241,7 +236,7 @@ class TriggerRegistry(HasRecords, Ownable2Step, ReentrancyGuard):
             return (self.createdAtOf[triggerId] if never else self.lastExecutedOf[triggerId]) + self.cronIntervalOf[triggerId]
         return self.createdAtOf[triggerId] if never else self.lastExecutedOf[triggerId] + 1
 
-    def _trigger(self, triggerId: U256) -> Trigger:
+    def _trigger(self, triggerId: U256) -> StructRef:
         if triggerId == 0 or triggerId > self.triggerCount:
             raise Revert(UnknownTrigger(triggerId))
-        return self.triggers[triggerId.v]
+        return self.triggers[triggerId]

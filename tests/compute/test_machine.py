@@ -60,6 +60,8 @@ def flow_fx():
     ("usage_flow", dict(provider=PROVIDERS[1], user=0xB2, model="gpt-x", price=(2, 3), tokens=(100, 50), deposit=10**18,
                         allowance="exact", payout="half")),
     ("ledger_flow", dict(who=0xB2, value=10**15 + 3, back="half")),
+    ("token_flow", dict(who=0xB2, token=0, value=1000, back="all")),
+    ("token_flow", dict(who=0xA1, token=1, value=10**18 + 7, back="half")),  # fee on transfer: the credit
     ("unstake_flow", dict(who=0xB2, role=1, part="above-min", wait=7 * 86400, slashed=1)),
     ("trigger_flow", dict(agent=0xB2, interval=60, fund=10**15, waits=[60, HOUR], stop=True)),
 ])
@@ -77,13 +79,12 @@ def test_each_flow_walks_its_path_with_every_call_succeeding(flow_fx, flow, kwar
 
 @dataclass
 class StoresAnotherEndpoint(ComputeRegistry):
-    """updateEndpoint stores the endpoint with a suffix but emits the one given: only the record differs,
-    and the state view does not read records."""
+    """updateEndpoint stores the endpoint with a suffix but emits the one given: only the record differs."""
 
     @external
     def updateEndpoint(self, msg: Msg, endpoint: String) -> None:
         providerId = self._onlyProvider(msg)
-        self._set(providerId, endpoint=String(str(endpoint) + "!"))
+        self.providers[providerId].endpoint = String(str(endpoint) + "!")
         self.emit(EndpointUpdated(providerId, endpoint))
 
 
@@ -95,9 +96,12 @@ def test_the_records_observer_catches_a_record_only_the_getter_shows(fx):
             "args": ["https://new.example"]}
     with pytest.raises(Mismatch) as e:
         diff.step(step)
-    # the address view getProviderByAddress shows it too; getProvider(1) is the observer's record
+    # the state view reads the string member from storage; the address view getProviderByAddress shows it
+    # too; getProvider(1) is the observer's record
     found = {d.path: d for d in e.value.differences}
-    assert set(found) == {"ComputeRegistry.getProvider(1)", f"ComputeRegistry.getProviderByAddress({PROVIDERS[0]})"}
+    assert set(found) == {"ComputeRegistry.providers[0x1].endpoint", "ComputeRegistry.getProvider(1)",
+                          f"ComputeRegistry.getProviderByAddress({PROVIDERS[0]})"}
+    assert "https://new.example!" in found["ComputeRegistry.providers[0x1].endpoint"].model
     assert "https://new.example!" in found["ComputeRegistry.getProvider(1)"].model
     # and the observer alone, on the state after the step
     assert [d.path for d in records_differences(diff.model, fx)] == ["ComputeRegistry.getProvider(1)"]

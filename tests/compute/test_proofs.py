@@ -1,11 +1,10 @@
 """The compute suite's proofs (invariants/compute/proofs.py): the generic prover runs on the suite,
 proves the ETH solvency invariants (msg.value, balances, ETH sent to accounts whose code may call back)
-and the step invariants of staking and inference (string parameters have an encoding), and names what
-it cannot encode (the records with strings, a callee chosen by an argument, a step across ETH sent to
-an account that may call back) as UNSUPPORTED, never proving over a stand-in; broken ledger models are caught; the
-evaluate-only invariants all come back as UNSUPPORTED rows with their reason; linkAgent, which has no
-success path in the suite's deployment, is reported with that reason only when the prover finds exactly
-that."""
+and the step invariants (string parameters and the records with string members have an encoding), and
+names what it cannot encode (a callee chosen by an argument, a step across ETH sent to an account that
+may call back) as UNSUPPORTED, never proving over a stand-in; broken ledger and rental models are caught;
+the evaluate-only invariants all come back as UNSUPPORTED rows with their reason; linkAgent, which has no
+success path in the suite's deployment, is proved in the deployment with an identity registry."""
 
 from __future__ import annotations
 
@@ -39,18 +38,24 @@ def test_the_prover_names_every_construct_it_cannot_encode():
     got = vacuity({"ComputeRegistry.setActive", "ComputeRental.terminateSession", "ComputeStaking.stake",
                    "ComputeStaking.slash", "TriggerRegistry.createTrigger", "InferenceServing.withdraw",
                    "LedgerManager.depositToken", "ComputeStaking.requestUnstake", "InferenceServing.approveProvider"})
-    expected = {
-        "ComputeRegistry.setActive": "records with string or bytes members) (ComputeRegistry.providers)",
-        "ComputeRental.terminateSession": "(ComputeRental.sessions)",
-        "TriggerRegistry.createTrigger": "(TriggerRegistry.triggers)",
-        "LedgerManager.depositToken": "call to a symbolic address",
-    }
-    for name, construct in expected.items():
-        assert got[name][0] == UNSUPPORTED and construct in got[name][1], (name, got[name])
-    # what it can encode, it checks: a payable function, one that sends ETH, one without either
-    # a string parameter (slash's reason: its length is checked)
+    # a token chosen by the caller: without an assumption on what it is, a construct without an encoding
+    from invariants.prover import Prover
+    from specs.compute.system import build_system
+
+    plain = Prover(build_system(deployments=proofs.PROVED_DEPLOYMENTS), environment=SUITE.proof_environment,
+                   timeout_ms=10_000)
+    rows = [r for t in plain.tasks(only=lambda tr: tr.name == "LedgerManager.depositToken") if t[0] == "transition"
+            for r in plain.run_task(t) if r.kind == "vacuity"]
+    assert rows[0].status == UNSUPPORTED and "call to a symbolic address" in rows[0].details["message"]
+    # the suite's prover takes it to be the test token, and says so
+    assert "ComputeTestToken" in " ".join(proofs.system_prover().environment)
+    assert got["LedgerManager.depositToken"][0] == PROVED, got["LedgerManager.depositToken"]
+    # what it can encode, it checks: a payable function, one that sends ETH, one without either,
+    # a string parameter (slash's reason: its length is checked), and the records with string and
+    # bytes members (providers, sessions, triggers)
     for name in ("ComputeStaking.stake", "InferenceServing.withdraw", "ComputeStaking.requestUnstake",
-                 "InferenceServing.approveProvider", "ComputeStaking.slash"):
+                 "InferenceServing.approveProvider", "ComputeStaking.slash", "ComputeRegistry.setActive",
+                 "ComputeRental.terminateSession", "TriggerRegistry.createTrigger"):
         assert got[name][0] == PROVED, (name, got[name])
 
 
@@ -116,17 +121,16 @@ def test_broken_ledger_withdrawals_are_caught_by_the_prover():
     assert first.status == VIOLATED and "reentrancy" in first.details["message"]
 
 
-def test_link_agent_is_explained_only_when_it_has_no_success_path(monkeypatch):
+def test_link_agent_is_proved_where_it_can_succeed():
+    # in the suite's own deployment it has no success path (the identity registry is unset)
     raw = vacuity({"ComputeRegistry.linkAgent"})["ComputeRegistry.linkAgent"]
     assert raw[0] == VIOLATED and "no success path" in raw[1]
-    rows = {r.id: r for r in proofs.prove_system() if r.id == "VACUITY/ComputeRegistry.linkAgent"}
-    row = rows["VACUITY/ComputeRegistry.linkAgent"]
-    assert row.status == UNSUPPORTED and "IdentityRegistryUnset" in row.details["message"]
-    # another result for it stands as the prover gave it
-    monkeypatch.setitem(proofs.NEVER_SUCCEEDS, "ComputeRegistry.linkAgent", "x")
-    monkeypatch.setattr(proofs.Prover, "run", lambda self, **k: [
-        proofs.ObligationResult("VACUITY/ComputeRegistry.linkAgent", "vacuity", "ComputeRegistry", PROVED, 0.0, "t")])
-    assert [r.status for r in proofs.prove_system()] == [PROVED]
+    # so its step is proved in the deployment with an identity registry, and says so
+    p = proofs.identity_prover()
+    task = next(t for t in p.tasks(only=lambda tr: tr.name == "ComputeRegistry.linkAgent") if t[0] == "transition")
+    rows = p.run_task(task)
+    assert rows and all(r.status == PROVED for r in rows), [(r.id, r.status) for r in rows if r.status != PROVED]
+    assert any(r.id == "VACUITY/ComputeRegistry.linkAgent" for r in rows)
 
 
 def test_every_evaluate_only_invariant_is_listed_with_its_reason():
@@ -140,8 +144,8 @@ def test_every_evaluate_only_invariant_is_listed_with_its_reason():
 
 
 def test_an_evaluate_only_invariant_without_a_reason_is_refused(monkeypatch):
-    monkeypatch.delitem(proofs.WHY_NOT_PROVED, "COMP-REG-002")
-    with pytest.raises(ValueError, match="COMP-REG-002"):
+    monkeypatch.delitem(proofs.WHY_NOT_PROVED, "COMP-LEDGER-002")
+    with pytest.raises(ValueError, match="COMP-LEDGER-002"):
         proofs.unsupported_obligations()
 
 
@@ -173,3 +177,36 @@ def test_a_broken_slash_is_caught_by_the_step_invariant_with_a_string_argument()
     assert cex is not None and cex.confirmed_on_model, cex and cex.note
     assert isinstance(dict(zip(cex.arg_names(), cex.args))["reason"], String)
     assert r["COMP-STAKE-001/ComputeStaking.slash"].status == VIOLATED
+
+
+# A broken model of each contract with records: the prover finds the invariant it breaks, at the
+# transition it breaks it in, with a counterexample confirmed on the model.
+BROKEN_RECORD_MODELS = [
+    ("ComputeRental", "ProrationRoundsUp", "COMP-RENT-005", "ComputeRental.terminateSession"),
+    ("ComputeRental", "TerminateKeepsActive", "COMP-RENT-002", "ComputeRental.terminateSession"),
+    ("ComputeRental", "WithdrawKeepsBalance", "COMP-RENT-001", "ComputeRental.withdraw"),
+    ("TriggerRegistry", "CronCatchUp", "COMP-TRIG-004", "TriggerRegistry.executeTrigger"),
+]
+
+
+@pytest.mark.parametrize("contract,broken,inv,transition", BROKEN_RECORD_MODELS,
+                         ids=[b for _, b, _, _ in BROKEN_RECORD_MODELS])
+def test_broken_models_of_the_records_are_caught_by_the_prover(contract, broken, inv, transition):
+    from invariants.prover import Prover
+    from invariants.registry import REGISTRY, STEP_REGISTRY
+    from specs.compute.system import build_system
+    from tests.compute.fixtures import broken_models
+
+    SUITE.register_invariants()
+    p = Prover(build_system({contract: getattr(broken_models, broken)}, deployments=proofs.PROVED_DEPLOYMENTS),
+               [i for i in REGISTRY.for_contracts({contract})], environment=SUITE.proof_environment,
+               step_invariants=[i for i in STEP_REGISTRY.for_contracts({contract})], timeout_ms=10_000)
+    rows = {r.id: r for r in p.run(only=lambda tr: tr.name == transition)}
+    row = rows[f"{inv}/{transition}"]
+    assert row.status == VIOLATED, (row.status, row.details)
+    assert row.counterexample is not None and row.counterexample.confirmed_on_model, row.counterexample.note
+    # the unbroken model proves the same obligation
+    good = Prover(build_system(deployments=proofs.PROVED_DEPLOYMENTS), [i for i in REGISTRY.for_contracts({contract})],
+                  environment=SUITE.proof_environment,
+                  step_invariants=[i for i in STEP_REGISTRY.for_contracts({contract})], timeout_ms=10_000)
+    assert {r.id: r.status for r in good.run(only=lambda tr: tr.name == transition)}[f"{inv}/{transition}"] == PROVED

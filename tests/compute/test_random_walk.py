@@ -101,7 +101,7 @@ def step(s: Suite, r: random.Random) -> None:
 
 def _price(s: Suite, pid: U256) -> int:
     reg = s.system.registry
-    return reg.providers[pid.v].pricePerHour.v if pid.v in reg.providers else 1
+    return reg.providers[pid].pricePerHour.v if 1 <= pid.v <= reg.providerCount.v else 1
 
 
 def _session_price(s: Suite, sid: U256) -> int:

@@ -1,11 +1,11 @@
-"""The compute records the state view does not read, compared through their getters.
+"""The compute records compared through their getters, as a user reads them.
 
 ComputeRegistry's providers, ComputeRental's sessions and TriggerRegistry's triggers are structs with
-string or bytes members held in mappings; harness/fuzz/stateview.py has no reader for those (the models
-keep them in `records()` fields, specs/compute/common.py, which it leaves out). They are part of the
-state all the same, so after every step a differential compares them here: the record count, then
-every record 1..count through its getter (getProvider, getSession, getTrigger), member by member,
-strings included, and the getter at id 0 and count + 1 (both sides must revert alike).
+string or bytes members held in mappings. The state view (harness/fuzz/stateview.py) reads them from
+storage at the ids the model holds; after every step a differential also compares them here, through
+the contracts' own getters: the record count, then every record 1..count (getProvider, getSession,
+getTrigger), member by member, strings included, and the getter at id 0 and count + 1 (both sides must
+revert alike), which finds a record only the EVM has at an id the model never wrote.
 """
 
 from __future__ import annotations
