@@ -259,12 +259,23 @@ class DeployedComputeMachine(RuleBasedStateMachine):
         n = self.count(contract, counter)
         return {"known": max(n, 1), "first": 1, "zero": 0, "next": n + 1, "max": MAX}[choice]
 
+    @staticmethod
+    def record(c: Any, field: str, counter: str, i: int) -> Any:
+        """A memory copy of the record with id `i` of a model's struct mapping, None for an id not in
+        1..counter."""
+        if not 1 <= i <= getattr(c, counter).v:
+            return None
+        return getattr(c, field)[U256(i)].load()
+
+    def provider(self, pid: int) -> Any:
+        return self.record(self.model.registry, "providers", "providerCount", pid)
+
     def price_of(self, pid: int) -> int:
-        p = self.model.registry.providers.get(pid)
+        p = self.provider(pid)
         return p.pricePerHour.v if p is not None else 1
 
     def session(self, sid: int) -> Any:
-        return self.model.rental.sessions.get(sid)
+        return self.record(self.model.rental, "sessions", "sessionCount", sid)
 
     ids = st.sampled_from(["known", "known", "first", "zero", "next", "max"])
 
@@ -354,7 +365,7 @@ class DeployedComputeMachine(RuleBasedStateMachine):
     def attest(self, who: int, pid: str, quote: str, tee: int, expiry: str) -> None:
         """Attestations whose hash matches the provider's current attestation or not, at the TTL's edges."""
         p = self.some_id("ComputeRegistry", "providerCount", pid)
-        rec = self.model.registry.providers.get(p)
+        rec = self.provider(p)
         text = {"current": str(rec.hardwareAttestation) if rec else "", "quote-1": "quote-1", "other": "x"}[quote]
         now = self.model.world.block.timestamp
         at = {"ttl": now + 30 * 86400, "hour": now + HOUR, "now": now, "ttl+1": now + 30 * 86400 + 1, "zero": 0}[expiry]
@@ -393,7 +404,7 @@ class DeployedComputeMachine(RuleBasedStateMachine):
         if rec is not None and who == "renter":
             sender = rec.renter.v
         elif rec is not None and who == "provider":
-            sender = self.model.registry.providers[rec.providerId.v].owner.v
+            sender = self.provider(rec.providerId.v).owner.v
         self.call("ComputeRental", "terminateSession", sender, s)
 
     @rule(who=people)
@@ -533,7 +544,7 @@ class DeployedComputeMachine(RuleBasedStateMachine):
     @rule(who=st.sampled_from(["agent", "stranger"]), tid=ids)
     def deactivate_trigger(self, who: str, tid: str) -> None:
         t = self.some_id("TriggerRegistry", "triggerCount", tid)
-        rec = self.model.triggers.triggers.get(t)
+        rec = self.record(self.model.triggers, "triggers", "triggerCount", t)
         self.call("TriggerRegistry", "deactivateTrigger", rec.agent.v if rec is not None and who == "agent" else STRANGER, t)
 
     @rule(who=st.sampled_from([OWNER, OWNER, STRANGER]), account=st.sampled_from([EXECUTOR, STRANGER, 0]),
@@ -583,7 +594,7 @@ class DeployedComputeMachine(RuleBasedStateMachine):
         seconds = {"end": end - now, "past-end": end - now + 1}.get(served, served)
         if seconds > 0:
             self.do({"op": "advance", "blocks": 1, "seconds": seconds})
-        owner = self.model.registry.providers[rec.providerId.v].owner.v
+        owner = self.provider(rec.providerId.v).owner.v
         if by != "nobody":
             who = {"renter": rec.renter.v, "provider": owner, "anyone": STRANGER}[by]
             self.call("ComputeRental", "terminateSession", who, sid)
@@ -624,6 +635,23 @@ class DeployedComputeMachine(RuleBasedStateMachine):
         amount = {"all": balance, "half": balance // 2, "one": 1, "all+1": balance + 1}[back]
         if amount:
             self.call("LedgerManager", "withdraw", who, amount)
+
+    @rule(who=st.sampled_from(RENTERS + [STRANGER]), token=st.integers(0, 2),
+          value=st.sampled_from([1000, 1, 10**18 + 7]), back=st.sampled_from(["all", "half", "one", "all+1", "none"]))
+    def token_flow(self, who: int, token: int, value: int, back: str) -> None:
+        """A token deposit with the tokens minted and approved (the test token, or the fee-on-transfer or
+        false-returning one), then a withdrawal of all of the credited balance, half, one unit, one
+        too many, or none."""
+        names = self.tokens()
+        name = names[token % len(names)]
+        address = self.addr(name)
+        self.call(name, "mint", who, who, value)
+        self.call(name, "approve", who, self.addr("LedgerManager"), value)
+        self.call("LedgerManager", "depositToken", who, address, value)
+        balance = self.model.ledger.tokenBalances[who][address].v
+        amount = {"all": balance, "half": balance // 2, "one": 1, "all+1": balance + 1, "none": 0}[back]
+        if amount:
+            self.call("LedgerManager", "withdrawToken", who, address, amount)
 
     @rule(who=st.sampled_from(RENTERS + [GUARDIAN, STRANGER]), role=roles,
           part=st.sampled_from(["all", "above-min", "one"]),
