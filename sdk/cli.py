@@ -1,8 +1,9 @@
-"""Command line: deploy, sink, source, keeper, anvil.
+"""Command line: deploy, deploy-suite, sink, source, keeper, anvil.
 
     python -m sdk.cli anvil [--port 8545]                      # a local node (anvil from node_modules or $BPE_ANVIL)
     python -m sdk.cli deploy --rpc URL --out deployment.json [--task-type summarize:1000e18:1e15 ...]
                              [--pipeline summarize,translate:6000,4000]
+    python -m sdk.cli deploy-suite --suite compute --rpc URL --out compute.json [--role owner=0x...]
     python -m sdk.cli sink --deployment deployment.json --account 2 --task summarize --stake 400e18 --capacity 12e18
     python -m sdk.cli source --deployment deployment.json --account 5 --fund 1000e18 --deposit summarize:100e18
                              [--pipeline-deposit 1:50e18] [--stream summarize:1e12]
@@ -108,6 +109,26 @@ def cmd_anvil(args: argparse.Namespace) -> int:
         node.process.wait()
     except KeyboardInterrupt:
         node.stop()
+    return 0
+
+
+def cmd_deploy_suite(args: argparse.Namespace) -> int:
+    from sdk.deploy_suite import deploy_suite, describe
+
+    roles = {}
+    for spec in args.role or []:
+        name, sep, addr = spec.partition("=")
+        if not sep or not name or not addr:
+            raise UsageError(f"--role {spec!r}: expected NAME=ADDRESS")
+        roles[name] = addr
+    if not args.rpc:
+        raise UsageError("deploy-suite needs --rpc URL")
+    chain = Chain(args.rpc)
+    dep = deploy_suite(chain, chain.account(_key(args)), args.suite, roles)
+    dep.save(args.out)
+    print(f"deployment written to {args.out}")
+    for line in describe(dep):
+        print(line)
     return 0
 
 
@@ -234,6 +255,14 @@ def main(argv: list[str] | None = None) -> int:
                    help="register a task type, create its pool, set its bounds (repeatable)")
     p.add_argument("--pipeline", action="append", metavar="A,B:WA,WB", help="create a pipeline (repeatable)")
     p.set_defaults(fn=cmd_deploy)
+
+    p = sub.add_parser("deploy-suite", help="deploy a registered suite without external environment (compute)")
+    _add_common(p, deployment=False)
+    p.add_argument("--suite", required=True, help="a registered suite (specs/suite.py)")
+    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--role", action="append", metavar="NAME=ADDRESS",
+                   help="the account for one of the suite's roles (default: the deployer; repeatable)")
+    p.set_defaults(fn=cmd_deploy_suite)
 
     p = sub.add_parser("sink", help="run a sink: stake, register, commit-reveal capacity")
     _add_common(p)
