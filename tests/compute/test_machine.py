@@ -60,8 +60,11 @@ def flow_fx():
     ("usage_flow", dict(provider=PROVIDERS[1], user=0xB2, model="gpt-x", price=(2, 3), tokens=(100, 50), deposit=10**18,
                         allowance="exact", payout="half")),
     ("ledger_flow", dict(who=0xB2, value=10**15 + 3, back="half")),
-    ("token_flow", dict(who=0xB2, token=0, value=1000, back="all")),
-    ("token_flow", dict(who=0xA1, token=1, value=10**18 + 7, back="half")),  # fee on transfer: the credit
+    ("token_flow", dict(who=0xB2, token=0, value=1000, back="all", fee=0, twice=True, probe="none")),
+    ("token_flow", dict(who=0xA1, token=1, value=10**18 + 7, back="half", fee=10, twice=False,  # fee on transfer
+                        probe="none")),
+    ("callback_flow", dict(who=0xB2, hook_amount=100, withdraw=False)),
+    ("callback_flow", dict(who=0xA1, hook_amount=1, withdraw=True)),
     ("unstake_flow", dict(who=0xB2, role=1, part="above-min", wait=7 * 86400, slashed=1)),
     ("trigger_flow", dict(agent=0xB2, interval=60, fund=10**15, waits=[60, HOUR], stop=True)),
 ])

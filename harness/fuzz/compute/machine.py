@@ -627,31 +627,67 @@ class DeployedComputeMachine(RuleBasedStateMachine):
                 self.call("InferenceServing", "withdraw", user, balance if payout == "all" else balance // 2)
 
     @rule(who=st.sampled_from(RENTERS + [STRANGER]), value=st.sampled_from([ETH, 1, 10**15 + 3]),
-          back=st.sampled_from(["all", "half", "one", "all+1"]))
+          back=st.sampled_from(["all", "half", "one", "all+1", "zero"]))
     def ledger_flow(self, who: int, value: int, back: str) -> None:
-        """A ledger deposit and a withdrawal of all of it, half, one wei, or one wei too many."""
+        """A ledger deposit and a withdrawal of all of it, half, one wei, one wei too many, or zero (refused
+        before the valid one)."""
         self.call("LedgerManager", "deposit", who, value=value)
         balance = self.model.ledger.ethBalances[who].v
-        amount = {"all": balance, "half": balance // 2, "one": 1, "all+1": balance + 1}[back]
+        if back == "zero":
+            self.call("LedgerManager", "withdraw", who, 0)
+        amount = {"all": balance, "half": balance // 2, "one": 1, "all+1": balance + 1, "zero": balance}[back]
         if amount:
             self.call("LedgerManager", "withdraw", who, amount)
 
     @rule(who=st.sampled_from(RENTERS + [STRANGER]), token=st.integers(0, 2),
-          value=st.sampled_from([1000, 1, 10**18 + 7]), back=st.sampled_from(["all", "half", "one", "all+1", "none"]))
-    def token_flow(self, who: int, token: int, value: int, back: str) -> None:
-        """A token deposit with the tokens minted and approved (the test token, or the fee-on-transfer or
-        false-returning one), then a withdrawal of all of the credited balance, half, one unit, one
-        too many, or none."""
+          value=st.sampled_from([1000, 1, 10**18 + 7]), back=st.sampled_from(["all", "half", "one", "all+1", "none"]),
+          fee=st.sampled_from([10, 0, 100]), twice=st.booleans(),
+          probe=st.sampled_from(["none", "zero-token", "zero-amount"]))
+    def token_flow(self, who: int, token: int, value: int, back: str, fee: int, twice: bool, probe: str) -> None:
+        """A token deposit (maybe two: the second finds the ledger already holding the token) with the
+        tokens minted and approved (the test token, or the fee-on-transfer one at a fee of 10, 0 or
+        100%, or the false-returning one), then a withdrawal of all of the credited balance, half, one
+        unit, one too many, or none. `probe` first tries the deposit and the withdrawal with the zero
+        address for a token or an amount of zero, which both must refuse, with the valid ones ready."""
         names = self.tokens()
         name = names[token % len(names)]
         address = self.addr(name)
-        self.call(name, "mint", who, who, value)
-        self.call(name, "approve", who, self.addr("LedgerManager"), value)
-        self.call("LedgerManager", "depositToken", who, address, value)
+        if name == "FeeOnTransferToken":
+            self.call(name, "setFeePercent", who, fee)
+        for i in range(2 if twice else 1):
+            self.call(name, "mint", who, who, value)
+            self.call(name, "approve", who, self.addr("LedgerManager"), value)
+            if i == 0 and probe != "none":
+                self.call("LedgerManager", "depositToken", who, *((0, value) if probe == "zero-token" else (address, 0)))
+            self.call("LedgerManager", "depositToken", who, address, value)
         balance = self.model.ledger.tokenBalances[who][address].v
         amount = {"all": balance, "half": balance // 2, "one": 1, "all+1": balance + 1, "none": 0}[back]
+        if probe != "none":
+            self.call("LedgerManager", "withdrawToken", who, *((0, amount or 1) if probe == "zero-token" else (address, 0)))
         if amount:
             self.call("LedgerManager", "withdrawToken", who, address, amount)
+
+    @precondition(lambda self: self.has("CallbackToken"))
+    @rule(who=st.sampled_from(RENTERS), hook_amount=st.sampled_from([100, 1]), withdraw=st.booleans())
+    def callback_flow(self, who: int, hook_amount: int, withdraw: bool) -> None:
+        """The calling-back token reenters the ledger from inside a token deposit (its hook deposits the
+        token's own balance) or a token withdrawal (its hook withdraws the token's ledger balance, which
+        a plain transfer's hook deposited first, outside any ledger call): the ledger's guard refuses
+        the inner call, the token counts a hook failure, and the outer call goes on."""
+        token, ledger = self.addr("CallbackToken"), self.addr("LedgerManager")
+        self.call("CallbackToken", "mint", who, who, 1000)
+        self.call("CallbackToken", "mint", who, token, 1000)
+        self.call("CallbackToken", "approve", who, ledger, 1000)
+        if withdraw:
+            self.call("CallbackToken", "setHook", who, 1, hook_amount)
+            self.call("CallbackToken", "transfer", who, STRANGER, 1)
+            self.call("CallbackToken", "setHook", who, 0, 0)
+            self.call("LedgerManager", "depositToken", who, token, 500)
+            self.call("CallbackToken", "setHook", who, 2, hook_amount)
+            self.call("LedgerManager", "withdrawToken", who, token, 100)
+        else:
+            self.call("CallbackToken", "setHook", who, 1, hook_amount)
+            self.call("LedgerManager", "depositToken", who, token, 500)
 
     @rule(who=st.sampled_from(RENTERS + [GUARDIAN, STRANGER]), role=roles,
           part=st.sampled_from(["all", "above-min", "one"]),
