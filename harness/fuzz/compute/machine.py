@@ -611,8 +611,11 @@ class DeployedComputeMachine(RuleBasedStateMachine):
     def usage_flow(self, provider: int, user: int, model: str, price: tuple[int, int], tokens: tuple[int, int],
                    deposit: int, allowance: str, payout: str) -> None:
         """A model priced, a deposit, an allowance of exactly the cost (or more, less, unchanged), usage
-        recorded, then the provider's earnings and some of the user's balance withdrawn."""
+        recorded, then the provider's earnings and some of the user's balance withdrawn. The provider's
+        other model is priced at one of R-5.2's corners too: input tokens only, or output tokens only."""
         self.call("InferenceServing", "setModelPrice", provider, model, *price)
+        other = next(m for m in MODELS if m != model)
+        self.call("InferenceServing", "setModelPrice", provider, other, *((price[0] or 1, 0) if tokens[0] else (0, price[1] or 1)))
         if deposit:
             self.call("InferenceServing", "deposit", user, value=deposit)
         cost = tokens[0] * price[0] + tokens[1] * price[1]
