@@ -57,7 +57,7 @@ import z3
 from eth_utils import keccak
 
 from specs.kernel import (
-    BYTES_CONTENT, KECCAK_BYTES, KECCAK_FUNCTIONS, SCALAR_TYPES, U256, Address, Array, Block, Bool, Bytes32, DynBytes, Enum,
+    BYTES_CONTENT, BYTES_LENGTH_LEAF, KECCAK_BYTES, KECCAK_FUNCTIONS, SCALAR_TYPES, U256, Address, Array, Block, Bool, Bytes32, DynBytes, Enum,
     Explorer, Mapping, ModelBug, Msg, Sint, Struct, Uint, Unsupported, World, abi_field_range, bytes_of,
     flat_key, is_scalar_type, is_sym, keccak256_abi, term,
 )
@@ -1090,6 +1090,11 @@ class Prover:
                             ck = tuple(fix(ev(k)) if kt is Bytes32 and z3.is_app(k) and k.decl() == KECCAK_BYTES
                                        else ev(k) for kt, k in zip(kts, key))
                             val = ev(z3.Select(st.initial_array, flat_key(key)))
+                            if suffix.endswith("." + BYTES_LENGTH_LEAF) and val > MAX_CONCRETE_BYTES:
+                                # a string or bytes member: built no longer than an argument is
+                                note.append(f"{name}.{f.name}[{', '.join(map(str, ck))}]{suffix[:-len(BYTES_LENGTH_LEAF) - 1]}: "
+                                            f"{val} bytes is too long to build; built with {MAX_CONCRETE_BYTES}")
+                                val = MAX_CONCRETE_BYTES
                             m.store.set(ck, fix(val) if m.leaf_type() is Bytes32 else val)
                         if st.summed:
                             rest = ev(st.initial_ghost) - m.store.total()

@@ -4,7 +4,8 @@ list    print the mutants (id, operator, original -> replacement)
 run     run a campaign: every mutant of --contracts (default all), or --sample N chosen by --seed;
         --jobs workers (default 2); results appended to --out/results.jsonl as they come (--resume skips
         mutants that already have a verdict for the same source), then --out/REPORT.md and summary.json
-report  re-render REPORT.md and summary.json from results.jsonl (the latest verdict per mutant, current sources)
+report  re-render REPORT.md and summary.json from results.jsonl (the latest verdict per mutant, current sources;
+        --suite: that suite's mutants only)
 bench   mutants per minute on a fixed sample
 
 Exit code of run/report: 0 score >= 95% and no survivor, 1 a non-equivalent survivor, 3 a tool error.
@@ -99,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--machine", default=None,
                        help="fuzz machine, module:Class (default: the machine of each mutated contract's suite)")
     rp = sub.add_parser("report")
+    rp.add_argument("--suite", choices=suite_names(), default=None,
+                    help="the mutants of this registered suite's sources only (default: every suite's)")
     rp.add_argument("--out", type=Path, default=OUT)
     a = ap.parse_args(argv)
     try:
@@ -117,7 +120,12 @@ def _run(a: argparse.Namespace) -> int:
 
         digest = source_digest()
         latest = {r["id"]: r for r in _load(a.out / "results.jsonl") if r.get("source_digest") == digest}
-        every = generate(compile_contracts())
+        own = None
+        if a.suite:
+            from specs.suite import get_suite
+
+            own = list(get_suite(a.suite).mutation_sources)
+        every = generate(compile_contracts(), own)
         not_run = [m.id for m in every if m.id not in latest]
         return _write_report(a.out, [latest[m.id] for m in every if m.id in latest], {
             "verdicts": f"{len(latest)} of the {len(every)} mutants generated from the current sources (the latest "

@@ -281,3 +281,26 @@ def test_suite_selects_its_mutation_sources_and_refuses_a_contract_of_none(capsy
     assert {c: machine_of(c) for c in MUTATED_SOURCES} == owner
     assert owner["StakeManager"] == get_suite("bpe").fuzz_machine
     assert owner["LedgerManager"] == get_suite("compute").fuzz_machine
+
+
+def test_report_of_one_suite_counts_that_suites_mutants_only(tmp_path):
+    """`report --suite NAME`: the score and the "not run yet" count are over that suite's mutants only."""
+    import json
+
+    from harness.mutate.__main__ import main
+    from harness.mutate.run import source_digest
+
+    verdict = {"id": "LedgerManager.revert-removed.L40C9", "contract": "LedgerManager", "status": "KILLED",
+               "op": "revert-removed", "original": "if (token == address(0)) revert ZeroAddress();",
+               "replacement": "{}", "source_digest": source_digest(), "killed_by": "outcome",
+               "detected_by": ["outcome"], "seconds": 1.0, "fuzz_seconds": 1.0, "compile_seconds": 0.0,
+               "machine": "harness.fuzz.compute.machine:ComputeMachine", "machine_digest": "x", "escalated": False,
+               "function": "depositToken", "line": 40, "diff": "", "equivalence": "", "reason": "",
+               "listed_equivalent_but_killed": False, "sequences": 1, "steps": 3,
+               "budget": {"max_examples": 40, "step_count": 30}}
+    (tmp_path / "results.jsonl").write_text(json.dumps(verdict) + "\n")
+    assert main(["report", "--suite", "compute", "--out", str(tmp_path)]) == 0
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert set(summary["meta"]["not_run_per_contract"]) <= {"ComputeStaking", "ComputeRegistry", "ComputeRental",
+                                                           "InferenceServing", "LedgerManager", "TriggerRegistry"}
+    assert summary["overall"]["killed"] == 1
