@@ -9,9 +9,9 @@ fee-on-transfer token, the token whose transfers return false and the token whos
 into the ledger (deposit or withdraw, from inside a ledger call or from a plain transfer).
 
 Every rule is one or a few `Differential.step`s: the call runs on the model and on the EVM, and the
-outcome, return value, events, storage at every known key, views, the records holding strings
-(through their getters: harness/fuzz/compute/observers.py) and every registered compute invariant are
-compared after it. Inputs mix what the protocol accepts with its edges and with bad inputs: zero and
+outcome, return value, events, storage at every known key (the records holding strings included),
+views, those records again through their getters (harness/fuzz/compute/observers.py) and every
+registered compute invariant are compared after it. Inputs mix what the protocol accepts with its edges and with bad inputs: zero and
 maximal values, durations whose cost overflows (durationHours x price), empty, over-long and 10 kB
 strings, a msg.value one wei off or sent to a function that is not payable, unknown ids (0, count + 1,
 2**256 - 1), a second registration, calls from the wrong role, malformed calldata (an enum out of
