@@ -16,17 +16,15 @@ address), contracts (name -> checksum address), abis (name -> ABI), startBlock a
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 from eth_account.signers.local import LocalAccount
 
 from harness.evm.abi import ContractABI
 from sdk.chain import AddressLike, Chain, checksum, to_int_address
-from sdk.deploy import DeploymentError
+from sdk.deploy import DeploymentError, _Deployer
 from sdk.state import write_json_atomic
 
-LOG = logging.getLogger("sdk.deploy_suite")
 FORMAT = "suite-deployment/1"
 
 
@@ -104,28 +102,24 @@ def deploy_suite(chain: Chain, deployer: LocalAccount, suite_name: str,
         raise DeploymentError(f"suite {suite_name} has no roles {unknown} (its roles: {', '.join(sorted(actors))})")
     me = to_int_address(deployer.address)
     role_addr = {name: to_int_address(roles.get(name, me)) for name in actors}
+    # a constructor argument equal to a role's fixed address (or the fixed deployer's) becomes its account
     replace = {actors[name]: role_addr[name] for name in actors}
-    replace[suite.actors.get("deployer", -1)] = me
+    if "deployer" in suite.actors:
+        replace[suite.actors["deployer"]] = me
 
     build = compile_contracts()
+    d = _Deployer(chain, deployer)
     contracts: dict[str, int] = {}
     abis: dict[str, list] = {}
-    first = last = None
-    for d in deployments:
-        art = build.get(d.name)
+    for dep in deployments:
+        art = build.get(dep.name)
         abi = ContractABI(art.abi)
-        args = tuple(replace.get(a, a) if isinstance(a, int) else a for a in d.ctor_args(contracts))
-        code = art.bytecode + (abi.encode_constructor(args) if args else b"")
-        chain.registry.fallback = abi
-        addr, rec = chain.deploy(deployer, code, abi=abi, what=f"deploy {d.name}")
-        chain.registry.register(addr, abi)
-        contracts[d.name], abis[d.name] = addr, art.abi
-        first = rec.block_number if first is None else first
-        last = rec.block_number
-        LOG.info("deployed %s at %s (block %d)", d.name, checksum(addr), rec.block_number)
+        args = tuple(replace.get(a, a) if isinstance(a, int) else a for a in dep.ctor_args(contracts))
+        contracts[dep.name] = d.deploy(dep.name, art.bytecode + (abi.encode_constructor(args) if args else b""), abi)
+        abis[dep.name] = art.abi
     return SuiteDeployment(suite=suite_name, chain_id=chain.chain_id, contracts={k: checksum(v) for k, v in contracts.items()},
                            abis=abis, deployer=deployer.address, roles={k: checksum(v) for k, v in role_addr.items()},
-                           start_block=first or 0, block=last or 0, rpc=chain.url)
+                           start_block=d.first_block or 0, block=d.last_block, rpc=chain.url)
 
 
 def describe(dep: SuiteDeployment) -> list[str]:
