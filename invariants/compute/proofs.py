@@ -42,6 +42,7 @@ TOKEN_CALLEES = ("ComputeTestToken",)
 
 def system_prover(*, timeout_ms: int = 30_000) -> Prover:
     """The generic prover on the compute suite, with the suite's environment assumptions."""
+    SUITE.register_invariants()  # the prover takes the registered invariants of the deployed contracts
     return Prover(build_system(deployments=PROVED_DEPLOYMENTS), environment=SUITE.proof_environment,
                   timeout_ms=timeout_ms, callees=TOKEN_CALLEES)
 
@@ -60,6 +61,7 @@ OTHER_DEPLOYMENT = {
 
 def identity_prover(*, timeout_ms: int = 30_000) -> Prover:
     """The generic prover on the suite deployed after an identity registry (for linkAgent)."""
+    SUITE.register_invariants()
     return Prover(build_system(deployments=with_identity_registry()), environment=SUITE.proof_environment,
                   timeout_ms=timeout_ms, callees=TOKEN_CALLEES)
 
