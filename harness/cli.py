@@ -3,12 +3,12 @@
 verify  compile, run slither (triaged), then for every registered suite (or the ones named with
         --suite NAME): prove (lemmas, init, inductive steps, vacuity), fuzz differentially on both
         engines, run a fixed sample of mutants (each must be killed); write reports/verify.json (each
-        check names its suite) and reports/REPORT.md (grouped by suite); exit code per reports/README.md:
+        check names its suite), reports/REPORT.md (the summary), OBLIGATIONS.md (every check); exit code per reports/README.md:
         0 all PROVED/PASSED, 1 something VIOLATED, 2 INCONCLUSIVE/UNSUPPORTED, 3 tool error.
 replay  run a replay file (a shrunk fuzz sequence; it names its suite) on the model and an EVM;
         exit 1 if the mismatch reproduces, 0 if it does not, 3 if the file is not a valid replay of
         this workbench.
-report  re-render REPORT.md, report.html, report.sarif and junit.xml from reports/verify.json
+report  re-render REPORT.md, OBLIGATIONS.md, report.html, report.sarif and junit.xml from reports/verify.json
         (--suite NAME: only that suite's checks and the whole run's).
 bench   print engine call rates, differential step rates and proof times per suite, and write them to
         reports/bench.json (figures, not tests).

@@ -1,10 +1,15 @@
-"""Markdown rendering of a `Results`, fit for a pull-request comment (reports/REPORT.md).
+"""Markdown rendering of a `Results`, fit for a pull-request comment (reports/REPORT.md), and the
+per-obligation table beside it (reports/OBLIGATIONS.md).
 
 Reads only the results object. The output is deterministic and has no timestamp (`generated_at` is
 left out), so two runs that found the same things with the same timings render the same text.
-Layout: verdict and exit code, counts by status, the table of checks, one section per VIOLATED
-check (counterexample, replay), the reasons of INCONCLUSIVE/UNSUPPORTED/ERROR checks, then the
-provenance (tool versions, compiler, configuration, source and bytecode hashes) folded away.
+REPORT.md stays short enough for a pull-request comment (GitHub takes 65,536 characters): the verdict
+and exit code, counts by status, one row per invariant (its obligations counted, their time summed)
+and one per campaign (compile, slither, fuzz, engines, mutation sample), the obligations not proved
+yet grouped by invariant, one section per VIOLATED check (counterexample, replay), every
+INCONCLUSIVE/UNSUPPORTED/ERROR check by id with its reason (checks sharing a reason are listed under
+it once), then the provenance folded away. The table of every obligation is OBLIGATIONS.md
+(`render_obligations`) and report.html.
 """
 
 from __future__ import annotations
@@ -13,9 +18,19 @@ import json
 import re
 from typing import Any
 
-from harness.report.results import EXIT_MEANINGS, Check, Results, Status
+from harness.report.results import EXIT_MEANINGS, Check, Kind, Results, Status
 
 _PROBLEM_STATUSES = (Status.INCONCLUSIVE, Status.UNSUPPORTED, Status.ERROR)
+
+# The file the per-obligation table goes to, beside REPORT.md (harness/report/render.py writes both).
+OBLIGATIONS_FILE = "OBLIGATIONS.md"
+
+# Kinds whose checks are obligations of an invariant or lemma (one row per invariant in REPORT.md);
+# every other kind is a campaign (one row per check).
+_OBLIGATION_KINDS = (Kind.PROOF, Kind.LEMMA, Kind.VACUITY)
+
+# Worst first: the status an invariant's row shows is the worst of its obligations'.
+_SEVERITY = (Status.VIOLATED, Status.ERROR, Status.INCONCLUSIVE, Status.UNSUPPORTED, Status.PROVED, Status.PASSED)
 
 
 def render_markdown(results: Results) -> str:
@@ -23,15 +38,34 @@ def render_markdown(results: Results) -> str:
     blocks = [
         _headline(results),
         _summary_table(results),
+        "" if results.checks else "## Checks\n\nNo checks were run.",
+        _invariants_table(results),
+        _campaigns_table(results),
         _not_proved(results),
-        _checks_table(results),
         _violations(results),
         _problems(results),
+        _obligations_pointer(results),
         _provenance(results),
-        f"_Rendered from the result file (schema {results.schema_version}); fields and statuses are "
-        "described in `reports/README.md`._",
+        _footer(results),
     ]
     return "\n\n".join(b for b in blocks if b) + "\n"
+
+
+def render_obligations(results: Results) -> str:
+    """Every check of the run in one table per suite (OBLIGATIONS.md), ending in one newline."""
+    code = results.exit_code()
+    blocks = [
+        f"# Obligations: {EXIT_MEANINGS[code][0]}",
+        f"Every check of the run, one row each ({len(results.checks)} rows); the summary is `REPORT.md`.",
+        _checks_table(results),
+        _footer(results),
+    ]
+    return "\n\n".join(b for b in blocks if b) + "\n"
+
+
+def _footer(results: Results) -> str:
+    return (f"_Rendered from the result file (schema {results.schema_version}); fields and statuses are "
+            "described in `reports/README.md`._")
 
 
 # --- sections -----------------------------------------------------------------------------------
@@ -59,15 +93,125 @@ def _summary_table(results: Results) -> str:
 
 def _not_proved(results: Results) -> str:
     """The invariants not proved yet (configuration "not_proved"): not checks of this run, so they do not
-    set the exit code; listed so that nobody reads the proof results as covering them."""
-    rows = results.config.get("not_proved") or []
+    set the exit code; listed so that nobody reads the proof results as covering them. Rows of one
+    invariant with the same reason are one item naming each of their transitions."""
+    rows = [r for r in results.config.get("not_proved") or [] if isinstance(r, dict)]
     if not rows:
         return ""
-    items = [f"- {_code(str(r.get('id', '?')))}: {_one_line(r.get('statement', ''))} "
-             f"{_one_line(r.get('why', ''))}. Checked instead by: {_one_line(r.get('checked_by', ''))}."
-             for r in rows if isinstance(r, dict)]
-    return ("## Not proved yet\n\nThese obligations are not proof results of this run (the exit code does not "
-            "cover them); the fuzzer evaluates them.\n\n" + "\n".join(items))
+    groups: dict[tuple, list[str]] = {}
+    for r in rows:
+        inv, _, where = str(r.get("id", "?")).partition("/")
+        key = (inv, _one_line(r.get("statement", "")), _one_line(r.get("why", "")), _one_line(r.get("checked_by", "")))
+        groups.setdefault(key, []).append(where)
+    items = []
+    for (inv, statement, why, checked_by), wheres in groups.items():
+        named = [w for w in wheres if w and w != "*"]
+        scope = (f" across {len(named)} transition{'s' if len(named) != 1 else ''} "
+                 f"({', '.join(_code(w) for w in named)})" if named else " (every obligation)")
+        items.append(f"- {_code(inv)}{scope}: {statement} Why: {why}. Checked instead by: {checked_by}.")
+    return (f"## Not proved yet\n\nThese {len(rows)} obligations are not proof results of this run (the exit code "
+            "does not cover them); the fuzzer evaluates them.\n\n" + "\n".join(items))
+
+
+def _invariant_key(check: Check) -> str:
+    """The invariant or lemma a check is an obligation of (vacuity checks: one row per suite)."""
+    if check.kind is Kind.VACUITY:
+        return "VACUITY"
+    return check.id.split("/", 1)[0]
+
+
+def _worst(statuses: list[Status]) -> Status:
+    return min(statuses, key=_SEVERITY.index)
+
+
+def _by_suite(checks: list[Check]) -> dict[str, list[Check]]:
+    groups: dict[str, list[Check]] = {}
+    for c in checks:
+        groups.setdefault(c.suite, []).append(c)
+    return groups
+
+
+def _suite_title(suite: str) -> str:
+    return "The whole run" if suite == "*" else f"Suite {_code(suite)}"
+
+
+def _invariants_table(results: Results) -> str:
+    """One row per invariant or lemma: its worst status, how many obligations (how many of them not
+    PROVED, and how many more are not proved yet: configuration "not_proved"), their summed time, its
+    statement; the vacuity checks of a suite share one row."""
+    checks = [c for c in results.checks if c.kind in _OBLIGATION_KINDS]
+    pending: dict[tuple[str, str], list[dict]] = {}
+    for r in results.config.get("not_proved") or []:
+        if isinstance(r, dict):
+            pending.setdefault((str(r.get("suite", "*")), str(r.get("id", "?")).split("/", 1)[0]), []).append(r)
+    if not checks and not pending:
+        return ""
+    header = ["Invariant", "Status", "Obligations", "Seconds", "Statement"]
+    out = ["## Invariants"]
+    groups = _by_suite(checks)
+    for suite, _ in pending:
+        groups.setdefault(suite, [])
+    for suite, group in groups.items():
+        rows = []
+        per_invariant: dict[str, list[Check]] = {}
+        for c in group:
+            per_invariant.setdefault(_invariant_key(c), []).append(c)
+        for key in [k for (s, k) in pending if s == suite and k not in per_invariant]:
+            per_invariant[key] = []
+        for key, obligations in per_invariant.items():
+            waiting = pending.get((suite, key), [])
+            worst = _worst([c.status for c in obligations]).value if obligations else "not proved yet"
+            bad = sum(c.status not in (Status.PROVED, Status.PASSED) for c in obligations)
+            notes = ([f"{bad} not proved"] if bad else []) + ([f"+{len(waiting)} not proved yet"] if waiting else [])
+            count = f"{len(obligations)}" + (f" ({', '.join(notes)})" if notes else "")
+            if key == "VACUITY":
+                statement = ("Every transition's inductive step is not vacuous (its hypotheses and a success "
+                             "path are satisfiable together).")
+            else:
+                statement = obligations[0].title if obligations else str(waiting[0].get("statement", ""))
+            rows.append([_code(key), worst, count, f"{sum(c.seconds for c in obligations):.1f}", statement])
+        out.append(f"### {_suite_title(suite)}\n\n" + _table(header, rows, align=["l", "l", "r", "r", "l"]))
+    return "\n\n".join(out)
+
+
+def _campaigns_table(results: Results) -> str:
+    """One row per check that is not an obligation (compile, slither, fuzz campaigns, engines, mutation)."""
+    checks = [c for c in results.checks if c.kind not in _OBLIGATION_KINDS]
+    if not checks:
+        return ""
+    header = ["Check", "Kind", "Status", "Seconds", "Figures"]
+    rows = [[_code(c.id), c.kind.value, c.status.value, f"{c.seconds:.1f}", _figures(c)] for c in checks]
+    return "## Campaigns\n\n" + _table(header, rows, align=["l", "l", "l", "r", "l"])
+
+
+def _figures(check: Check) -> str:
+    """The few figures of a campaign a reader looks for: engine, steps and rate, seed, score, counts."""
+    d = check.details
+    facts = []
+    if d.get("engine"):
+        facts.append(str(d["engine"]))
+    if "steps" in d:
+        facts.append(f"{d['steps']} steps" + (f" at {d['steps_per_second']}/s" if "steps_per_second" in d else ""))
+    if "steps_compared" in d:
+        facts.append(f"{d['steps_compared']} steps compared, {len(d.get('differences') or [])} differences")
+    if "sample" in d:
+        facts.append(f"sample {d['sample']} (seed {d.get('seed')})")
+    if isinstance(d.get("score"), (int, float)):
+        facts.append(f"score {100 * d['score']:.1f}%")
+    counts = d.get("counts")
+    if check.kind is Kind.STATIC and isinstance(counts, dict):
+        facts.append(", ".join(f"{k} {v}" for k, v in counts.items()))
+    if not facts and d.get("message") and "\n" not in str(d["message"]):
+        facts.append(str(d["message"]))
+    return "; ".join(facts) or check.title
+
+
+def _obligations_pointer(results: Results) -> str:
+    n = sum(c.kind in _OBLIGATION_KINDS for c in results.checks)
+    if not n:
+        return ""
+    return (f"## Every obligation\n\nThe {n} obligations, one row each (id, contract, status, time), are in "
+            f"`{OBLIGATIONS_FILE}` beside this file and in `report.html`.")
 
 
 def _checks_table(results: Results) -> str:
@@ -75,14 +219,10 @@ def _checks_table(results: Results) -> str:
     if not results.checks:
         return "## Checks\n\nNo checks were run."
     header = ["ID", "Kind", "Contract", "Status", "Seconds", "Title"]
-    groups: dict[str, list[Check]] = {}
-    for c in results.checks:
-        groups.setdefault(c.suite, []).append(c)
     out = ["## Checks"]
-    for suite, checks in groups.items():
+    for suite, checks in _by_suite(results.checks).items():
         rows = [[_code(c.id), c.kind.value, c.contract, c.status.value, f"{c.seconds:.2f}", c.title] for c in checks]
-        title = "The whole run" if suite == "*" else f"Suite {_code(suite)}"
-        out.append(f"### {title}\n\n" + _table(header, rows, align=["l", "l", "l", "l", "r", "l"]))
+        out.append(f"### {_suite_title(suite)}\n\n" + _table(header, rows, align=["l", "l", "l", "l", "r", "l"]))
     return "\n\n".join(out)
 
 
@@ -123,25 +263,30 @@ def _violation(check: Check) -> str:
 
 
 def _problems(results: Results) -> str:
+    """Every INCONCLUSIVE, UNSUPPORTED or ERROR check by id, with its reason; checks with the same status,
+    kind, contract and reason are one item naming each of them."""
     problems = [c for c in results.checks if c.status in _PROBLEM_STATUSES]
     if not problems:
         return ""
-    items = []
+    groups: dict[tuple, list[Check]] = {}
     for c in problems:
-        head = f"- {_code(c.id)} {c.status.value} ({c.kind.value}, {c.contract})"
-        message = c.details.get("message")
+        key = (c.status, c.kind, c.contract, str(c.details.get("message") or ""), _facts(c.details),
+               tuple(c.details.get("depends_on") or ()))
+        groups.setdefault(key, []).append(c)
+    items = []
+    for (status, kind, contract, message, facts, depends_on), checks in groups.items():
+        head = f"- {', '.join(_code(c.id) for c in checks)} {status.value} ({kind.value}, {contract})"
         if not message:
             item = f"{head}: no reason was recorded."
-        elif "\n" in str(message):
-            item = f"{head}:\n\n" + _indent(_fence(str(message)), "  ")
+        elif "\n" in message:
+            item = f"{head}:\n\n" + _indent(_fence(message), "  ")
         else:
             item = f"{head}: {message}"
         extra = []
-        facts = _facts(c.details)
         if facts:
             extra.append(facts)
-        if c.details.get("depends_on"):
-            extra.append("Depends on " + ", ".join(_code(i) for i in c.details["depends_on"]) + ".")
+        if depends_on:
+            extra.append("Depends on " + ", ".join(_code(i) for i in depends_on) + ".")
         if extra:
             item += "\n\n" + _indent("  \n".join(extra), "  ")
         items.append(item)
@@ -167,7 +312,10 @@ def _provenance(results: Results) -> str:
 
     parts.append("\n### Configuration\n")
     if results.config:
-        parts.append(_fence(json.dumps(results.config, sort_keys=True, indent=2), "json"))
+        config = dict(results.config)
+        if config.get("not_proved"):  # rendered in full under "Not proved yet"
+            config["not_proved"] = f"{len(config['not_proved'])} obligations, listed under \"Not proved yet\""
+        parts.append(_fence(json.dumps(config, sort_keys=True, indent=2), "json"))
     else:
         parts.append("None recorded.")
 

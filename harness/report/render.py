@@ -1,5 +1,5 @@
-"""Write every report of a run from its one `Results`: verify.json (the source), REPORT.md,
-report.html, report.sarif and junit.xml, all in one directory.
+"""Write every report of a run from its one `Results`: verify.json (the source), REPORT.md (the
+summary) and OBLIGATIONS.md (every check, one row each), report.html, report.sarif and junit.xml, all in one directory.
 
 `write_all` validates and writes verify.json first (`Results.write_json`, which refuses results that
 break the schema), then the renderings; each file is written atomically (a reader never sees half a
@@ -16,7 +16,7 @@ from pathlib import Path
 from harness.files import write_text_atomic
 from harness.report.html import render_html
 from harness.report.junit import render_junit
-from harness.report.markdown import render_markdown
+from harness.report.markdown import OBLIGATIONS_FILE, render_markdown, render_obligations
 from harness.report.results import Results
 from harness.report.sarif import render_sarif
 
@@ -24,6 +24,7 @@ from harness.report.sarif import render_sarif
 FILE_NAMES = {
     "json": "verify.json",
     "markdown": "REPORT.md",
+    "obligations": OBLIGATIONS_FILE,
     "html": "report.html",
     "sarif": "report.sarif",
     "junit": "junit.xml",
@@ -32,9 +33,9 @@ FILE_NAMES = {
 
 def write_all(results: Results, out_dir: str | os.PathLike, extra_html: tuple[str, ...] = (),
               write_json: bool = True) -> dict[str, Path]:
-    """Write the five reports into `out_dir` (created if missing); return format -> path, with the
-    keys of `FILE_NAMES` ("json", "markdown", "html", "sarif", "junit"). `extra_html`: sections the
-    HTML page adds (the simulation's). `write_json=False` renders the other four from results read
+    """Write the six reports into `out_dir` (created if missing); return format -> path, with the
+    keys of `FILE_NAMES` ("json", "markdown", "obligations", "html", "sarif", "junit"). `extra_html`: sections the
+    HTML page adds (the simulation's). `write_json=False` renders the other five from results read
     out of verify.json, which is left as it is (and left out of the returned paths)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -44,6 +45,7 @@ def write_all(results: Results, out_dir: str | os.PathLike, extra_html: tuple[st
     else:
         del paths["json"]
     _write(paths["markdown"], render_markdown(results))
+    _write(paths["obligations"], render_obligations(results))
     _write(paths["html"], render_html(results, extra_html))
     _write(paths["sarif"], json.dumps(render_sarif(results), indent=2, ensure_ascii=False) + "\n")
     _write(paths["junit"], render_junit(results))

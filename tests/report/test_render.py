@@ -9,7 +9,7 @@ import pytest
 
 from harness.report.html import render_html
 from harness.report.junit import render_junit
-from harness.report.markdown import render_markdown
+from harness.report.markdown import render_markdown, render_obligations
 from harness.report.render import FILE_NAMES, write_all
 from harness.report.results import Check, Kind, Results, Status
 from harness.report.sarif import render_sarif
@@ -28,15 +28,16 @@ def _seeded(results: Results) -> Results:
     return results
 
 
-def test_write_all_writes_the_five_reports_and_returns_their_paths(sample_results, tmp_path):
+def test_write_all_writes_the_six_reports_and_returns_their_paths(sample_results, tmp_path):
     paths = write_all(sample_results, tmp_path / "out")
-    assert list(paths) == ["json", "markdown", "html", "sarif", "junit"]
+    assert list(paths) == ["json", "markdown", "obligations", "html", "sarif", "junit"]
     assert {p.name for p in paths.values()} == set(FILE_NAMES.values())
     assert all(p.is_file() and p.stat().st_size > 0 for p in paths.values())
     assert not list((tmp_path / "out").glob("*.tmp"))
     again = Results.read_json(paths["json"])
     assert again.to_dict() == sample_results.to_dict()
     assert paths["markdown"].read_text(encoding="utf-8") == render_markdown(sample_results)
+    assert paths["obligations"].read_text(encoding="utf-8") == render_obligations(sample_results)
     assert paths["html"].read_text(encoding="utf-8") == render_html(sample_results)
     assert json.loads(paths["sarif"].read_text(encoding="utf-8")) == render_sarif(sample_results)
     assert paths["junit"].read_text(encoding="utf-8") == render_junit(sample_results)
@@ -58,6 +59,7 @@ def test_a_seeded_violation_appears_in_every_format_under_the_same_id(sample_res
 
     markdown = paths["markdown"].read_text(encoding="utf-8")
     assert f"### `{SEEDED_ID}` (proof, StakeManager)" in markdown
+    assert f"| `{SEEDED_ID}` | proof | StakeManager | VIOLATED |" in paths["obligations"].read_text(encoding="utf-8")
 
     page = paths["html"].read_text(encoding="utf-8")
     root = ET.fromstring(page.removeprefix("<!DOCTYPE html>\n"))
