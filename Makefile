@@ -10,10 +10,13 @@ all: verify
 need = $(if $(shell command -v $(1) 2>/dev/null),,$(error $(1) is not on PATH: $(2)))
 NODE_WHY := install Node.js and npm (the compiler solc-js, OpenZeppelin, Superfluid and Foundry come from npm)
 
-$(VENV_OK): requirements.lock
+# the checkout itself is installed editable (no dependencies, no build isolation: setuptools is pinned in the
+# lock), which puts the console command `workbench` (pyproject.toml [project.scripts]) in .venv/bin
+$(VENV_OK): requirements.lock pyproject.toml
 	$(call need,python3,install Python 3.11 or later)
 	test -x $(PY) || python3 -m venv .venv
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
 $(NODE_OK): package-lock.json

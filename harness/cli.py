@@ -1,4 +1,5 @@
-"""The workbench's command line: `python -m harness.cli {verify,replay,report,bench,simulate}`.
+"""The workbench's command line: `workbench SUBCOMMAND` (installed by `make setup`, or `pip install -e .` in
+a clone), the same as `python -m harness.cli SUBCOMMAND`.
 
 verify  compile, run slither (triaged), then for every registered suite (or the ones named with
         --suite NAME): prove (lemmas, init, inductive steps, vacuity), fuzz differentially on both
@@ -13,6 +14,8 @@ report  re-render REPORT.md, OBLIGATIONS.md, report.html, report.sarif and junit
 bench   print engine call rates, differential step rates and proof times per suite, and write them to
         reports/bench.json (figures, not tests).
 simulate  run the simulation of each suite that declares one (BPE: `simulate run SCENARIO...`).
+mutate  the mutation runner (`mutate run|list|bench|report ...`, the same as `python -m harness.mutate`).
+completion  print a bash completion script (`eval "$(workbench completion bash)"`).
 
 verify, report, bench and simulate take `--suite NAME` (repeatable; default: every registered suite).
 
@@ -595,11 +598,31 @@ def engine_list(text: str) -> tuple[str, ...]:
     return engines
 
 
-def main(argv: list[str] | None = None) -> int:
+def workbench_version() -> str:
+    """The version of this checkout (its pyproject.toml), else of the installed distribution."""
+    import tomllib
+    from importlib import metadata
+
+    try:
+        return tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        pass
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        return "unknown (neither a checkout's pyproject.toml nor an installed distribution)"
+
+
+# The distribution pyproject.toml declares, and the console command it installs (harness.cli:console).
+DISTRIBUTION = "bpe-workbench"
+COMMAND = "workbench"
+
+
+def build_parser(prog: str = "python -m harness.cli") -> ArgumentParser:
     from specs.suite import suite_names
 
-    ap = ArgumentParser(prog="python -m harness.cli", description=__doc__,
-                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = ArgumentParser(prog=prog, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--version", action="version", version=f"%(prog)s {workbench_version()}")
     ap.add_argument("--debug", action="store_true", help="show the traceback of a tool error")
     sub = ap.add_subparsers(dest="cmd", required=True, parser_class=ArgumentParser)
     v = sub.add_parser("verify", help="compile, prove, fuzz, write every report format (exit code gates CI)")
@@ -631,7 +654,27 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--calls", type=int, default=400, help="length of the recorded call mix (sequences of 40)")
     b.add_argument("--out", type=Path, default=BENCH_FILE, help="where the figures go (JSON)")
     b.add_argument("--no-proofs", action="store_true", help="measure the engines only, not the proof suite")
-    a = ap.parse_args(argv)
+    m = sub.add_parser("mutate", help="the mutation runner (run, list, bench, report; see `mutate --help`)",
+                       add_help=False)
+    m.add_argument("args", nargs=argparse.REMAINDER, help="passed to `python -m harness.mutate`")
+    c = sub.add_parser("completion", help="print a shell completion script")
+    c.add_argument("shell", choices=["bash"], help="bash (zsh: load it after `autoload bashcompinit && bashcompinit`)")
+    return ap
+
+
+def console() -> None:
+    """The console command's entry point (pyproject.toml [project.scripts])."""
+    sys.exit(main(prog=COMMAND))
+
+
+def main(argv: list[str] | None = None, prog: str = "python -m harness.cli") -> int:
+    ap = build_parser(prog)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    a, extra = ap.parse_known_args(argv)
+    if a.cmd == "mutate":  # everything after the word is the mutation runner's, its --help included
+        a.args = argv[argv.index("mutate") + 1:]
+    elif extra:
+        ap.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return run_command(a)
     except CompileError as e:
@@ -666,7 +709,50 @@ def run_command(a: argparse.Namespace) -> int:
         return simulate_cmd(a.suites, a.args)
     if a.cmd == "bench":
         return bench(a.engines, a.calls, a.suites, a.out, proofs=not a.no_proofs)
+    if a.cmd == "mutate":
+        from harness.mutate.__main__ import main as mutate_main
+
+        return mutate_main(a.args)
+    if a.cmd == "completion":
+        print(bash_completion(build_parser(COMMAND)), end="")
+        return 0
     raise AssertionError(f"no such subcommand {a.cmd!r}")  # argparse admits only the ones above
+
+
+def bash_completion(ap: ArgumentParser) -> str:
+    """A bash completion script for `ap`: its subcommands and options, each subcommand's options and
+    choices, file names otherwise. Generated from the parser, so it lists what the command takes."""
+    subs = next(a for a in ap._actions if isinstance(a, argparse._SubParsersAction))  # argparse has no public walk
+    top = [*subs.choices, *(o for a in ap._actions for o in a.option_strings)]
+    cases = []
+    for name, p in subs.choices.items():
+        words = [o for a in p._actions for o in a.option_strings]
+        words += [str(ch) for a in p._actions if not a.option_strings and a.choices for ch in a.choices]
+        if name == "mutate":  # its own parser's subcommands
+            words += ["run", "list", "bench", "report"]
+        cases.append(f"    {name}) words={_shell_quote(' '.join(words))} ;;")
+    fn = "_" + ap.prog.replace("-", "_").replace(" ", "_").replace(".", "_")
+    return "\n".join([
+        f"# bash completion for {ap.prog} (generated by `{ap.prog} completion bash`)",
+        f"{fn}() {{",
+        '  local cur="${COMP_WORDS[COMP_CWORD]}" words=""',
+        '  if [ "$COMP_CWORD" -eq 1 ]; then',
+        f"    COMPREPLY=($(compgen -W {_shell_quote(' '.join(top))} -- \"$cur\"))",
+        "    return",
+        "  fi",
+        '  case "${COMP_WORDS[1]}" in',
+        *cases,
+        "  esac",
+        '  COMPREPLY=($(compgen -W "$words" -- "$cur"))',
+        '  if [ "${#COMPREPLY[@]}" -eq 0 ]; then COMPREPLY=($(compgen -f -- "$cur")); fi',
+        "}",
+        f"complete -F {fn} {ap.prog}",
+        "",
+    ])
+
+
+def _shell_quote(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
 
 
 if __name__ == "__main__":

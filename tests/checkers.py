@@ -25,6 +25,7 @@ CHECKERS = {
     "test-lint": "the lint of the tests: a test that cannot fail is flagged",
     "sim-replay": "the simulation's gas replay: a model/EVM disagreement is reported",
     "reports": "the reports: a seeded violation appears in every format",
+    "report-size": "the size check of REPORT.md (.ci/run, the workflow): a report too long for a comment fails",
 }
 
 

@@ -30,7 +30,7 @@ def test_help_lists_every_subcommand(capsys):
     except SystemExit as e:
         assert e.code == 0
     out = capsys.readouterr().out
-    for cmd in ("verify", "replay", "report", "bench", "simulate"):
+    for cmd in ("verify", "replay", "report", "bench", "simulate", "mutate", "completion"):
         assert cmd in out
 
 
@@ -43,7 +43,7 @@ def test_progress_prints_a_line_per_quarter_in_ci_logs(capsys):
 
 
 def test_every_subcommand_has_help(capsys):
-    for cmd in ("verify", "replay", "report", "bench", "simulate"):
+    for cmd in ("verify", "replay", "report", "bench", "simulate", "mutate", "completion"):
         try:
             cli.main([cmd, "--help"])
         except SystemExit as e:
@@ -176,11 +176,12 @@ def test_report_renders_one_suite_and_leaves_verify_json_whole(tmp_path, monkeyp
     monkeypatch.setattr(cli, "simulation_sections", lambda selected: ())
     before = _results_of_two_suites(tmp_path)
     assert cli.main(["report", "--out", str(tmp_path), "--suite", "bpe"]) == 0
-    md = (tmp_path / "REPORT.md").read_text()
-    assert "A-001/init" in md and "B-001/init" not in md and "COMPILE" in md
+    md, table = (tmp_path / "REPORT.md").read_text(), (tmp_path / "OBLIGATIONS.md").read_text()
+    assert "`A-001`" in md and "B-001" not in md and "COMPILE" in md
+    assert "A-001/init" in table and "B-001/init" not in table
     assert (tmp_path / "verify.json").read_text() == before  # the input is never rewritten
     assert cli.main(["report", "--out", str(tmp_path)]) == 0
-    assert "B-001/init" in (tmp_path / "REPORT.md").read_text()
+    assert "`B-001`" in (tmp_path / "REPORT.md").read_text() and "B-001/init" in (tmp_path / "OBLIGATIONS.md").read_text()
 
 
 def test_report_of_a_suite_absent_from_the_file_is_one_line_and_exit_3(tmp_path, capsys, monkeypatch):
