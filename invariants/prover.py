@@ -24,7 +24,9 @@ an enum an Int below its number of members, a storage array a mapping from the i
 term. ETH balances are one more array ('ETH.balance', from address); a payable function gets a symbolic
 msg.value the sender holds. ETH sent to an account outside the system runs code the prover does not
 know, which may call back into the system: both its refusal and its acceptance are explored, every
-state invariant must hold at the send, and no storage an invariant reads may be written after it
+state invariant must hold at the send, and no storage an invariant reads may be written after it; a
+step invariant is proved for the call's own effect, which is its state at the send when nothing is
+changed or read after it (a call the receiver makes meanwhile is a step of its own)
 (`Prover._prove_callback_points`). A string or bytes parameter is an unknown content of unknown
 length; its keccak256 is an uninterpreted function, made the real hash of real bytes in a
 counterexample; a string or bytes storage value likewise. Constructs without an encoding
@@ -274,6 +276,13 @@ def initial_symbolic_system(system: System) -> System:
             if isinstance(v, (Mapping, Array)):
                 setattr(c, f.name, v.to_symbolic(f"init.{name}.{f.name}"))
     return sym
+
+
+# What a step invariant proved across ETH sent to an account outside the system means (in its result).
+STEP_ACROSS_SENDS = ("proved for this call's own effect: after it sends ETH to an account outside the system the path "
+                     "changes nothing a step invariant reads and reads nothing, so its effect is its state at the "
+                     "send; a call that account makes into the system meanwhile is a step of its own, each such "
+                     "transition proved on its own")
 
 
 @dataclass
@@ -768,7 +777,8 @@ class Prover:
             # ETH sent to an account outside the system on this path: the invariants at each send
             points: list[CallbackPoint] = getattr(post.world, "callback_log", [])
             if points:
-                self._prove_callback_points(tr, pre, post, points, base, hyps, hyp_defs, candidates, touched, per_inv)
+                self._prove_callback_points(tr, call, pre, post, points, base, hyps, hyp_defs, candidates, touched,
+                                            per_inv)
 
         results = []
         share = explore_seconds / max(1, len(all_invs))
@@ -787,6 +797,8 @@ class Prover:
                 details["construct"] = rec["message"]
             if rec.get("callback_points"):  # also proved where ETH went to an account outside the system
                 details["callback_points"] = rec["callback_points"]
+            if rec.get("step_semantics") and rec["status"] == PROVED:
+                details["step_semantics"] = rec["step_semantics"]
             cex = rec["cex"]
             if cex is not None:
                 details["counterexample"] = cex.to_json()
@@ -875,9 +887,10 @@ class Prover:
         return out, defs, by_inv
 
     # -- ETH sent to accounts outside the system ----------------------------------------------
-    def _prove_callback_points(self, tr: Transition, pre: System, post: System, points: list["CallbackPoint"],
-                               base: list, hyps: list, hyp_defs: list, candidates: dict[type, list[Any]],
-                               touched: dict[str, list[tuple]], per_inv: dict[str, dict]) -> None:
+    def _prove_callback_points(self, tr: Transition, call: Call, pre: System, post: System,
+                               points: list["CallbackPoint"], base: list, hyps: list, hyp_defs: list,
+                               candidates: dict[type, list[Any]], touched: dict[str, list[tuple]],
+                               per_inv: dict[str, dict]) -> None:
         """One success path that sends ETH to an account outside the system, whose code runs at that
         moment and may call any function of the system, any number of times, before the path goes on.
 
@@ -889,15 +902,37 @@ class Prover:
         depend on what the callbacks changed, which the path, run without them, does not see), so the
         state at the end satisfies the invariants too whatever the callbacks did.
         (b) failing makes every invariant not VIOLATED UNSUPPORTED (callbacks interleaved with later
-        writes have no encoding); a step invariant across such a transition is UNSUPPORTED (the
-        callbacks are part of the step). Runs after the path's own obligations, whose counterexamples
+        writes have no encoding). A step invariant relates the state before and after one call, and
+        a callback is a call of its own: the path's own obligation proves it for this call's effect
+        when the path changes nothing (storage or ETH balance) and reads nothing after the first send,
+        and it is UNSUPPORTED otherwise (the call's effect is then mixed with the callbacks'). Runs after the path's own obligations, whose counterexamples
         (replayable) take precedence over a violation at a send (which has none)."""
+        # A step invariant relates the state before and after one call. A call the receiver makes into the
+        # system while it holds control is a call of its own, a transition proved on its own; this call's own
+        # effect is then the path up to the first send, which the path's own obligation (the invariant
+        # between the pre-state and the path's end, run without callbacks) covers exactly when the path
+        # changes nothing a step invariant reads after the send (storage, ETH balances) and reads nothing
+        # after it: its end is then its state at the send, and what the callbacks do is theirs.
+        step_reads = self._step_reads(call) if self.step_invariants else set()
+        changed = [n for n in self._changed_after(points[0].world, post.world, post.addrs)
+                   if any(r == f"sreads.{n}" or r.startswith(f"sreads.{n}.") for r in step_reads)]
+        read_after = getattr(post.world, "reads_after_send", [])
         for inv in self.step_invariants:
             rec = per_inv[inv.id]
-            if rec["status"] == PROVED:
+            if rec["status"] not in (PROVED, INCONCLUSIVE):
+                continue
+            if changed or read_after:
                 rec["status"] = UNSUPPORTED
-                rec["message"] = ("a step across ETH sent to an account outside the system: the receiver's code may "
-                                  "call back, and its calls are part of the step (no encoding)")
+                rec["message"] = (
+                    f"a step across ETH sent to an account outside the system ({tr.name}, from {points[0].where}): "
+                    + (f"{', '.join(changed)} changed after the send" if changed else "")
+                    + (" and " if changed and read_after else "")
+                    + (f"{', '.join(read_after)} read after it" if read_after else "")
+                    + "; the receiver's code may call back in between, so this call's own effect is not the state "
+                      "at the send (no encoding)")
+            else:
+                rec["callback_points"] = rec.get("callback_points", 0) + len(points)
+                rec["step_semantics"] = STEP_ACROSS_SENDS
         for point in points:
             at_send = copy.copy(post)  # the suite's System (its named contracts), on the world at the send
             at_send.world = point.world
@@ -948,6 +983,18 @@ class Prover:
                 if rec["status"] != VIOLATED:
                     rec["status"], rec["message"] = UNSUPPORTED, why
 
+    def _step_reads(self, call: Call) -> set[str]:
+        """The storage the step invariants read of the state after `call`, as the names of a symbolic
+        post-state's terms ('sreads.Contract.field...', 'sreads.ETH.balance')."""
+        before, _ = symbolic_system(self.system, "sreads_pre")
+        after, _ = symbolic_system(self.system, "sreads")
+        names: set[str] = set()
+        for inv in self.step_invariants:
+            keys, _ = self._fresh_keys(inv, "sreads")
+            ev = evaluate_step(inv, before, after, call, keys, self.counter)
+            names |= _constant_names([ev.formula, *ev.definitions])
+        return {n for n in names if n.startswith("sreads.")}
+
     def _invariant_reads(self) -> set[str]:
         """The storage every state invariant reads, as the names of the symbolic pre-state's terms
         ('reads.Contract.field...', 'reads.ETH.balance')."""
@@ -960,6 +1007,18 @@ class Prover:
                 names |= _constant_names([ev.formula, *ev.definitions])
             self._reads = names
         return self._reads
+
+    def _changed_after(self, at_send: World, end: World, addrs: dict[str, int]) -> list[str]:
+        """Every storage field of the system's contracts, and the ETH balances, whose terms differ between
+        the world at a send and at the end of the path (a write, or a term rebuilt: either counts)."""
+        out = []
+        for name, addr in addrs.items():
+            a, b = at_send.contracts[addr], end.contracts[addr]
+            out += [f"{name}.{f.name}" for f in a.storage_fields()
+                    if not _same_terms(getattr(a, f.name), getattr(b, f.name))]
+        if not _same_terms(at_send.balances, end.balances):
+            out.append(ETH_BALANCE)
+        return out
 
     def _written_after(self, at_send: World, end: World, addrs: dict[str, int]) -> list[str]:
         """The storage read by an invariant whose terms differ between the world at a send and at the

@@ -7,8 +7,9 @@ bytes members (providers, sessions, triggers) are kernel struct mappings, encode
 (specs/compute/PROTOCOL.md section 10's sums over them are ghost sums). linkAgent, which cannot succeed
 in the suite's own deployment, is proved in the suite deployed with an identity registry
 (`OTHER_DEPLOYMENT`). The token the ledger's token functions call is taken to be the suite's test token
-(`TOKEN_CALLEES`, stated in every result's environment). What the encoding does not have gives
-UNSUPPORTED rows naming the construct: a step invariant across ETH sent to an account that may call back. The one evaluate-only invariant (`proof="concrete"`, the token
+(`TOKEN_CALLEES`, stated in every result's environment). The step invariants across ETH sent to an
+account that may call back are proved for the call's own effect (the prover's rule for steps across
+sends). The one evaluate-only invariant (`proof="concrete"`, the token
 solvency of the ledger: a quantification over a mapping's entries) is evaluated by the fuzzer and the
 differential tests on the model and the EVM after every step, and comes back from
 `unsupported_obligations` as an UNSUPPORTED row with the construct it needs, never left out.

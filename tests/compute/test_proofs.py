@@ -1,8 +1,9 @@
 """The compute suite's proofs (invariants/compute/proofs.py): the generic prover runs on the suite,
 proves the ETH solvency invariants (msg.value, balances, ETH sent to accounts whose code may call back)
 and the step invariants (string parameters and the records with string members have an encoding), and
-names what it cannot encode (a callee chosen by an argument, a step across ETH sent to an account that
-may call back) as UNSUPPORTED, never proving over a stand-in; broken ledger and rental models are caught;
+names what it cannot encode (a callee chosen by an argument, a step whose own effect is mixed with what
+an account that may call back does) as UNSUPPORTED, never proving over a stand-in; step invariants are
+proved across ETH sends for the call's own effect, and a twin that lowers usage before its send is caught; broken ledger and rental models are caught;
 the evaluate-only invariants all come back as UNSUPPORTED rows with their reason; linkAgent, which has no
 success path in the suite's deployment, is proved in the deployment with an identity registry."""
 
@@ -16,6 +17,7 @@ from invariants.compute import proofs
 from invariants.prover import PROVED, UNSUPPORTED, VIOLATED
 from invariants.suite import coverage
 from specs.compute.compute_staking import ComputeStaking, StakeRole
+from specs.compute import inference_serving as inf
 from specs.compute.ledger_manager import InsufficientBalance, LedgerManager, Withdrawn
 from specs.kernel import Address, Msg, Revert, String, U256, external
 from specs.suite import get_suite
@@ -83,6 +85,64 @@ def test_the_eth_solvency_invariants_are_proved_across_deposits_and_withdrawals(
             assert r[f"{inv}/LedgerManager.{fn}"].status == PROVED, r[f"{inv}/LedgerManager.{fn}"].details
     # the withdrawal pays msg.sender, whose code may call back: the invariant was proved at that send too
     assert r["COMP-LEDGER-001/LedgerManager.withdraw"].details["callback_points"] >= 1
+
+
+@dataclass
+class WithdrawRewritesUsageAfterSend(inf.InferenceServing):
+    """Writes the usage it read before paying back after the send: a recordUsage made by the receiver's
+    code in between would be lost. Without callbacks the usage is unchanged, so only the rule for writes
+    after a send can tell."""
+
+    @external
+    def withdraw(self, msg: Msg, amount: U256) -> None:
+        self._enter()
+        if amount == 0:
+            raise Revert(inf.ZeroAmount())
+        balance, tokens = self.balances[msg.sender], self.usageTokens[msg.sender]
+        if amount > balance:
+            raise Revert(inf.InsufficientBalance(balance, amount))
+        self.balances[msg.sender] = balance - amount
+        self.emit(inf.Withdrawn(msg.sender, amount))
+        self._sendValue(msg.sender, amount)
+        self.usageTokens[msg.sender] = tokens
+        self._exit()
+
+
+@dataclass
+class WithdrawForgivesUsage(inf.InferenceServing):
+    """Clears the user's usage cost before paying out: getUsage goes down (COMP-INF-005)."""
+
+    @external
+    def withdraw(self, msg: Msg, amount: U256) -> None:
+        self.usageCost[msg.sender] = U256(0)
+        super().withdraw(msg, amount)
+
+
+def usage_step(model=None) -> dict:
+    from invariants.prover import Prover
+    from invariants.registry import STEP_REGISTRY
+    from specs.compute.system import build_system
+
+    SUITE.register_invariants()
+    overrides = {"InferenceServing": model} if model else None
+    p = Prover(build_system(overrides, deployments=proofs.PROVED_DEPLOYMENTS), [],
+               environment=SUITE.proof_environment, step_invariants=[STEP_REGISTRY.invariants["COMP-INF-005"]],
+               timeout_ms=10_000)
+    return {r.id: r for r in p.run(only=lambda tr: tr.name == "InferenceServing.withdraw")}
+
+
+def test_a_step_invariant_is_proved_across_an_eth_send_for_the_calls_own_effect():
+    r = usage_step()["COMP-INF-005/InferenceServing.withdraw"]
+    assert r.status == PROVED and r.details["callback_points"] >= 1
+    assert "a step of its own" in r.details["step_semantics"]
+
+
+@pytest.mark.catches("prover")
+def test_a_step_invariant_broken_before_the_send_is_violated_and_a_write_after_it_is_unsupported():
+    r = usage_step(WithdrawForgivesUsage)["COMP-INF-005/InferenceServing.withdraw"]
+    assert r.status == VIOLATED and r.counterexample is not None and r.counterexample.confirmed_on_model
+    r = usage_step(WithdrawRewritesUsageAfterSend)["COMP-INF-005/InferenceServing.withdraw"]
+    assert r.status == UNSUPPORTED and "InferenceServing.usageTokens changed after the send" in r.details["message"]
 
 
 @dataclass
