@@ -6,15 +6,23 @@
     python -m sdk.cli deploy-suite --suite compute --rpc URL --out compute.json [--role owner=0x...]
     python -m sdk.cli sink --deployment deployment.json --account 2 --task summarize --stake 400e18 --capacity 12e18
     python -m sdk.cli source --deployment deployment.json --account 5 --fund 1000e18 --deposit summarize:100e18
-                             [--pipeline-deposit 1:50e18] [--stream summarize:1e12]
+                             [--pipeline-deposit 1:50e18] [--stream summarize:1e12 [--wait SECONDS] [--poll 1]]
     python -m sdk.cli keeper --deployment deployment.json --account 1 --state keeper.json [--poll 1]
+                             [--task summarize ...] [--pipeline 1 ...] [--ticks N]
+
+A stream into a pool without units flows at 0/s (the GDA fixes the rate when `distributeFlow` is
+called): `source` then says so, waits for the pool's units (checking every --poll seconds, for at most
+--wait seconds; no limit by default), re-issues `distributeFlow` and exits once every stream flows.
+`keeper` watches every task type and pipeline of the deployment file, or exactly those --task and
+--pipeline name, and runs until SIGTERM/SIGINT or --ticks N.
 
 Keys: `--key 0x...` (or $BPE_KEY), or `--account N` for anvil's N-th funded dev account (demo only).
 The RPC URL defaults to the one recorded in the deployment file. Amounts accept exponents (400e18).
 Exit codes: 0 done; 1 a transaction reverted (the decoded error is printed); 2 bad usage or bad input
 (an argument, a deployment file or a state file that is missing, truncated or of another kind); 3 the
-node is unavailable or a tool failed (anvil missing, its port busy, a crash of the SDK). Every error is
-one line on stderr naming the file or argument and the cause; `--debug` shows the traceback.
+node is unavailable or a tool failed (anvil missing, its port busy, a crash of the SDK); 4 a stream of
+`source` still at 0/s when it stopped waiting (--wait elapsed, or SIGTERM/SIGINT). Every error is one
+line on stderr naming the file or argument and the cause; `--debug` shows the traceback.
 """
 
 from __future__ import annotations
@@ -30,7 +38,7 @@ from pathlib import Path
 
 from sdk.chain import Chain, Revert, SDKError, TransientError
 
-EXIT_REVERTED, EXIT_USAGE, EXIT_UNAVAILABLE = 1, 2, 3
+EXIT_REVERTED, EXIT_USAGE, EXIT_UNAVAILABLE, EXIT_NOT_FLOWING = 1, 2, 3, 4
 
 
 class UsageError(Exception):
@@ -50,6 +58,17 @@ def amount(text: str) -> int:
     if d != d.to_integral_value():
         raise argparse.ArgumentTypeError(f"{text} is not a whole number of wei")
     return int(d)
+
+
+def seconds(text: str) -> float:
+    """"0.5", "30" -> float seconds (a non-negative finite number)."""
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 <= v < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is not a non-negative number of seconds")
+    return v
 
 
 def _key(args: argparse.Namespace) -> str:
@@ -75,14 +94,16 @@ def _add_common(p: argparse.ArgumentParser, deployment: bool = True) -> None:
     p.add_argument("-v", "--verbose", action="store_true")
 
 
-def _clients(args: argparse.Namespace):  # noqa: ANN202
-    """The clients of the deployment file's contracts. The deployment file and the state file (when one
-    is named) are read first: bad input is answered before the node is asked anything."""
+def _clients(args: argparse.Namespace, dep=None):  # noqa: ANN001, ANN202
+    """The clients of the deployment file's contracts (`dep`: the file, when already loaded). The
+    deployment file and the state file (when one is named) are read first: bad input is answered
+    before the node is asked anything."""
     from sdk.clients import Clients
     from sdk.deploy import Deployment
     from sdk.state import JsonState
 
-    dep = Deployment.load(args.deployment)
+    if dep is None:
+        dep = Deployment.load(args.deployment)
     if getattr(args, "state", None) is not None:
         JsonState(args.state)
     rpc = args.rpc or dep.rpc
@@ -209,6 +230,11 @@ def cmd_source(args: argparse.Namespace) -> int:
         agent.deposit_pipeline(pid, amt)
     for task, rate in streams:
         agent.stream(task, rate)
+    if agent.dead():
+        stopped: list[int] = []
+        signal.signal(signal.SIGTERM, lambda *_: stopped.append(1))
+        signal.signal(signal.SIGINT, lambda *_: stopped.append(1))
+        agent.wait_flowing(poll=args.poll, timeout=args.wait, stop=lambda: bool(stopped))
     print(f"source {agent.address}: SuperToken balance {agent.balance()}")
     return 0
 
@@ -222,11 +248,40 @@ def _pair(option: str, spec: str, key):  # noqa: ANN001, ANN202
         raise UsageError(f"{option} {spec!r}: expected KEY:AMOUNT ({exc})") from None
 
 
+def _watched(dep, args: argparse.Namespace) -> tuple[list[bytes], list[int]]:  # noqa: ANN001
+    """The keeper's task types and pipelines: exactly those --task/--pipeline name (each must be in the
+    deployment file), or, when neither is given, every one the deployment file lists."""
+    from sdk.deploy import task_type_id
+
+    known = {bytes.fromhex(k[2:]): t.get("name", k) for k, t in dep.task_types.items()}
+    tasks = []
+    for name in args.task or []:
+        try:
+            t = task_type_id(name)
+        except ValueError as exc:
+            raise UsageError(f"--task {name!r}: {exc}") from None
+        if t not in known:
+            raise UsageError(f"--task {name!r}: not a task type of {args.deployment} "
+                             f"(it lists: {', '.join(sorted(known.values())) or 'none'})")
+        tasks.append(t)
+    pipes = sorted(int(p) for p in dep.pipelines)
+    for pid in args.pipeline or []:
+        if pid not in pipes:
+            raise UsageError(f"--pipeline {pid}: not a pipeline of {args.deployment} "
+                             f"(it lists: {', '.join(map(str, pipes)) or 'none'})")
+    if args.task or args.pipeline:
+        return tasks, list(args.pipeline or [])
+    return list(known), pipes
+
+
 def cmd_keeper(args: argparse.Namespace) -> int:
+    from sdk.deploy import Deployment
     from sdk.keeper import Keeper, KeeperConfig
 
-    c = _clients(args)
-    cfg = KeeperConfig(task_types=_task_types(c.dep, args.task), pipelines=list(args.pipeline or []),
+    dep = Deployment.load(args.deployment)
+    tasks, pipelines = _watched(dep, args)
+    c = _clients(args, dep)
+    cfg = KeeperConfig(task_types=tasks, pipelines=pipelines,
                        min_drain=args.min_drain, min_drain_interval=args.min_drain_interval, poll=args.poll)
     keeper = Keeper(c, c.chain.account(_key(args)), args.state, cfg)
     signal.signal(signal.SIGTERM, keeper.stop)
@@ -282,13 +337,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--deposit", action="append", metavar="TASK:AMOUNT")
     p.add_argument("--pipeline-deposit", action="append", metavar="ID:AMOUNT")
     p.add_argument("--stream", action="append", metavar="TASK:RATE", help="flow rate in wei/s (0 stops)")
+    p.add_argument("--wait", type=seconds, metavar="SECONDS",
+                   help="wait at most this long for a 0/s stream's pool to get units (default: no limit; "
+                        "exit 4 if a stream is still 0/s)")
+    p.add_argument("--poll", type=seconds, default=1.0, help="seconds between checks of the pools' units")
     p.set_defaults(fn=cmd_source)
 
     p = sub.add_parser("keeper", help="run the keeper service")
     _add_common(p)
     p.add_argument("--state", type=Path, required=True)
-    p.add_argument("--task", action="append", help="task types to watch (default: all in the deployment)")
-    p.add_argument("--pipeline", action="append", type=int, help="pipelines to drain (repeatable)")
+    p.add_argument("--task", action="append", help="task type to watch, name or 0x id (repeatable; without "
+                   "--task and --pipeline: every task type and pipeline of the deployment file)")
+    p.add_argument("--pipeline", action="append", type=int,
+                   help="pipeline to drain (repeatable; see --task)")
     p.add_argument("--poll", type=float, default=1.0)
     p.add_argument("--min-drain", type=amount, default=1)
     p.add_argument("--min-drain-interval", type=int, default=0)
@@ -317,12 +378,15 @@ def main(argv: list[str] | None = None) -> int:
 
 def _exit_code(exc: Exception) -> int | None:
     """The exit code of an error the SDK anticipates; None for any other exception."""
+    from sdk.agents.source import StreamNotFlowing
     from sdk.anvil import AnvilError
     from sdk.deploy import DeploymentError
     from sdk.state import StateFileError
 
     if isinstance(exc, Revert):
         return EXIT_REVERTED
+    if isinstance(exc, StreamNotFlowing):
+        return EXIT_NOT_FLOWING
     if isinstance(exc, (UsageError, DeploymentError, StateFileError)):
         return EXIT_USAGE
     if isinstance(exc, (TransientError, AnvilError, SDKError)):

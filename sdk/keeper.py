@@ -1,10 +1,14 @@
 """The keeper service: rebalances pools and drains escrow buffers (PROTOCOL.md sections 6 and 8).
 
-Each tick, for every watched task type:
-- `BackpressurePool.needsRebalance(t)` true -> `rebalance(t)`;
-- `EscrowBuffer.drainable(t) >= min_drain` (and at least `min_drain_interval` seconds since the
-  buffer's `lastDrain`) -> `drain(t)`;
-and for every watched pipeline, `Pipeline.drain(p)` when one of its stages is drainable.
+Each tick, in this order:
+1. for every watched task type t, `BackpressurePool.needsRebalance(t)` true -> `rebalance(t)`;
+2. for every watched pipeline p, `Pipeline.drain(p)` when one of its stages is worth draining (below):
+   the pipeline drains its stages together, downstream first (PROTOCOL.md section 9);
+3. for every watched task type t worth draining (still, after the pipeline drains) -> `drain(t)`.
+A task type is worth draining when `EscrowBuffer.drainable(t) >= min_drain` and at least
+`min_drain_interval` seconds passed since the buffer's `lastDrain`. The command line watches every
+task type and pipeline of the deployment file, or exactly those `--task`/`--pipeline` name; `run()`
+logs which.
 
 Never twice for the same condition. Every action is keyed by the on-chain epoch that the action
 itself ends, so a second action for the same key would act on a condition that was already handled:
@@ -26,7 +30,9 @@ sends a drain that reverts `NothingToDrain`. Transient node errors are retried w
 backoff (`sdk.chain.with_retry`); a tick that still fails is logged and the loop backs off. Reverts
 are not retried.
 
-Logging: one line per action (`keeper rebalance ...`, `keeper drain ...`) on the `sdk.keeper` logger.
+Logging: one line at the start naming what is watched (`keeper 0x... starting: watching task types
+summarize (0x3160d148..); pipelines 1 (summarize,translate); ...`), one line per action (`keeper
+rebalance ...`, `keeper drain ...`, `keeper pipeline-drain ...`) on the `sdk.keeper` logger.
 """
 
 from __future__ import annotations
@@ -188,26 +194,45 @@ class Keeper:
                 rec = self.chain.wait(entry["txHash"], f"recover {key}")
             self._record(key, rec, "recovered after restart")
 
+    def _worth_draining(self, task_type: bytes) -> bool:
+        """drainable >= min_drain, and min_drain_interval seconds passed since the buffer's lastDrain."""
+        if self.c.buffer.drainable(task_type) < max(self.cfg.min_drain, 1):
+            return False
+        if self.cfg.min_drain_interval:
+            now = self.chain.block("latest")["timestamp"]
+            return now - self.c.buffer.last_drain(task_type) >= self.cfg.min_drain_interval
+        return True
+
+    def watching(self) -> str:
+        """The watched task types (by name where the deployment file has one) and pipelines, for the log."""
+        def name(t: bytes | str) -> str:
+            key = t if isinstance(t, str) else "0x" + t.hex()
+            info = self.c.dep.task_types.get(key)
+            return info["name"] if info else key[:10] + ".."
+
+        tts = ", ".join(f"{name(t)} (0x{t.hex()[:8]}..)" for t in self.cfg.task_types) or "none"
+        pipes = []
+        for pid in self.cfg.pipelines:
+            info = self.c.dep.pipelines.get(str(pid))
+            pipes.append(f"{pid} ({','.join(name(x) for x in info['stages'])})" if info else str(pid))
+        return f"task types {tts}; pipelines {', '.join(pipes) or 'none'}"
+
     def tick(self) -> list[Receipt]:
         """One pass over every watched condition; the receipts of what was done."""
         done: list[Receipt] = []
-        for t in self.cfg.task_types:
+        for t in self.cfg.task_types:  # units first: a drain pays the members the pool has now
             if self.c.pool.needs_rebalance(t):
                 rec = self._act(self.rebalance_key(t), "rebalance", f"0x{t.hex()}", self.c.pool, "rebalance", t)
                 if rec is not None:
                     done.append(rec)
-            drainable = self.c.buffer.drainable(t)
-            if drainable >= max(self.cfg.min_drain, 1):
-                if self.cfg.min_drain_interval:
-                    now = self.chain.block("latest")["timestamp"]
-                    if now - self.c.buffer.last_drain(t) < self.cfg.min_drain_interval:
-                        continue
-                rec = self._act(self.drain_key(t), "drain", f"0x{t.hex()}", self.c.buffer, "drain", t)
+        for pid in self.cfg.pipelines:
+            if any(self._worth_draining(s) for s in self.c.pipeline.stages(pid)):
+                rec = self._act(self.pipeline_key(pid), "pipeline-drain", str(pid), self.c.pipeline, "drain", pid)
                 if rec is not None:
                     done.append(rec)
-        for pid in self.cfg.pipelines:
-            if any(self.c.buffer.drainable(s) > 0 for s in self.c.pipeline.stages(pid)):
-                rec = self._act(self.pipeline_key(pid), "pipeline-drain", str(pid), self.c.pipeline, "drain", pid)
+        for t in self.cfg.task_types:
+            if self._worth_draining(t):
+                rec = self._act(self.drain_key(t), "drain", f"0x{t.hex()}", self.c.buffer, "drain", t)
                 if rec is not None:
                     done.append(rec)
         self._prune()
@@ -226,8 +251,8 @@ class Keeper:
 
     def run(self, *, max_ticks: int | None = None, until: Callable[[], bool] | None = None) -> None:
         """recover(), then tick every `poll` seconds until stopped (SIGTERM/SIGINT, max_ticks, until())."""
-        LOG.info("keeper %s starting: %d task type(s), %d pipeline(s), %d action(s) on record", self.account.address,
-                 len(self.cfg.task_types), len(self.cfg.pipelines), len(self.actions))
+        LOG.info("keeper %s starting: watching %s; %d action(s) on record", self.account.address, self.watching(),
+                 len(self.actions))
         self.recover()
         ticks, failures = 0, 0
         while not self._stop:

@@ -111,3 +111,19 @@ def test_an_internal_error_is_one_line_and_debug_shows_the_traceback(monkeypatch
     assert "internal error: KeyError" in one_line(capsys.readouterr().err)
     with pytest.raises(KeyError):
         cli.main(["--debug", *argv])
+
+
+@pytest.mark.parametrize("extra, expected", [
+    (["--task", "nope"], "--task 'nope': not a task type of"),
+    (["--pipeline", "7"], "--pipeline 7: not a pipeline of"),
+])
+def test_the_keeper_watches_only_what_the_deployment_file_lists(extra, expected, tmp_path, capsys):
+    dep = tmp_path / "deployment.json"
+    tt = "0x" + "11" * 32
+    dep.write_text(json.dumps({**GOOD, "rpc": "http://127.0.0.1:1", "pipelines": {"1": {"stages": [tt]}},
+                               "taskTypes": {tt: {"name": "summarize"}}}))  # no node is asked
+    code = cli.main(["keeper", "--deployment", str(dep), "--account", "1", "--state", str(tmp_path / "k.json"),
+                     *extra])
+    line = one_line(capsys.readouterr().err)
+    assert code == 2 and expected in line and str(dep) in line, line
+    assert "(it lists: " in line, line

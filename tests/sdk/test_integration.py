@@ -67,8 +67,11 @@ class KeeperProcess:
         self.log = log
         self.out = open(log, "ab")
         self.proc = subprocess.Popen(
+            # the two task types and not the pipeline: each drain is an EscrowBuffer.drain the checks below
+            # hold against the model's drainable (the pipeline's stages are these task types)
             [sys.executable, "-m", "sdk.cli", "keeper", "--deployment", str(dep_path), "--account", str(KEEPER),
-             "--state", str(state), "--poll", "0.2", "--min-drain-interval", "3"],
+             "--state", str(state), "--poll", "0.2", "--min-drain-interval", "3", "--task", "summarize",
+             "--task", "translate"],
             cwd=REPO, env=full_env, stdout=self.out, stderr=subprocess.STDOUT)
 
     def wait(self, timeout: float) -> int:

@@ -96,6 +96,57 @@ def test_anvil_override_must_exist(monkeypatch, tmp_path):
         find_anvil()
 
 
+class _FakeGDA:
+    """A pool's total units and the GDA's rule for a distribution's rate: floor(requested / units) *
+    units when distributeFlow is called, kept when the units change."""
+
+    def __init__(self):
+        self.units, self.rate, self.block, self.sent = 0, 0, 10, 0
+        self.address = "0x" + "22" * 20
+
+    def total_units(self, block="latest"):
+        return self.units
+
+    def distribute_flow(self, account, token, pool, flow_rate):
+        self.rate = flow_rate // self.units * self.units if self.units else 0
+        self.block += 1
+        self.sent += 1
+        return type("Rec", (), {"block_number": self.block})()
+
+    def flow_distribution_flow_rate(self, token, sender, pool):
+        return self.rate
+
+
+def test_the_source_reissues_a_stream_left_at_0_when_its_pool_gets_units(caplog):
+    from types import SimpleNamespace
+
+    from sdk.agents.source import SourceAgent, StreamNotFlowing
+
+    gda = _FakeGDA()
+    t = task_type_id("summarize")
+    c = SimpleNamespace(gda_pool=lambda _t: gda, forwarder=gda, super_token=SimpleNamespace(address="0x" + "33" * 20),
+                        dep=SimpleNamespace(task_types={"0x" + t.hex(): {"name": "summarize"}}))
+    src = SourceAgent(c, SimpleNamespace(address="0x" + "44" * 20))
+    with caplog.at_level(logging.INFO, logger="sdk.source"):
+        src.stream(t, 10**12)
+        assert [s.requested for s in src.dead()] == [10**12]
+        assert "streams 0/s (requested 1000000000000/s)" in caplog.text and "no units yet" in caplog.text
+        assert src.revive() == [] and gda.sent == 1  # units unchanged: nothing sent
+        with pytest.raises(StreamNotFlowing, match="still 0/s .* no units yet"):
+            src.wait_flowing(poll=0.01, timeout=0.05)
+        gda.units = 12
+        src.wait_flowing(poll=0.01, timeout=1)
+    assert src.dead() == [] and gda.sent == 2 and gda.rate == 10**12 // 12 * 12
+    assert "re-issued distributeFlow into pool" in caplog.text and "(units 0 -> 12): streams 999999999996/s" \
+        in caplog.text
+    src.stream(t, 5)  # below the pool's units: 0 per unit, waited out the same way
+    with pytest.raises(StreamNotFlowing, match="5/s over the pool's 12 units is 0 per unit: stream at least 12/s"):
+        src.wait_flowing(poll=0.01, timeout=0)
+    gda.units = 4
+    src.wait_flowing(poll=0.01, timeout=1)
+    assert gda.rate == 4 and src.dead() == []
+
+
 # -- on a node ---------------------------------------------------------------------------------
 
 
