@@ -3,7 +3,7 @@ PY      := .venv/bin/python
 VENV_OK := .venv/.installed
 NODE_OK := node_modules/.installed
 
-.PHONY: all verify test test-slow test-all bench simulate mutate setup clean
+.PHONY: all verify test test-slow test-all bench simulate mutate setup clean forge-build forge-test
 all: verify
 
 # $(call need,TOOL,WHY): stop with one line naming TOOL when it is not on PATH (checked when a recipe runs)
@@ -73,6 +73,18 @@ mutate: setup
 ## simulate: agent-based simulation of the shipped scenarios on the reference models (reports/sim/)
 simulate: setup
 	$(PY) -m harness.cli simulate run scenarios/bpe/*.toml
+
+## forge-build: the Foundry project over contracts/ (foundry.toml: forge and solc-js from npm, the
+## workbench's compile settings; docs/foundry.md), its bytecode then checked against the workbench's compile
+FORGE := node_modules/@foundry-rs/forge-linux-amd64/bin/forge
+forge-build: setup
+	$(FORGE) build
+	$(PY) -m harness.forge.project check
+
+## forge-test: `forge test` on forge/test/ (FORGE_ARGS="--match-test NAME -vvv"); exported counterexamples:
+## FOUNDRY_TEST=reports/forge $(FORGE) test (docs/foundry.md)
+forge-test: setup
+	$(FORGE) test $(FORGE_ARGS)
 
 clean:
 	rm -rf .cache reports/out reports/replays .hypothesis .pytest_cache

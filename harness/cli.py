@@ -14,6 +14,8 @@ report  re-render REPORT.md, OBLIGATIONS.md, report.html, report.sarif and junit
 bench   print engine call rates, differential step rates and proof times per suite, and write them to
         reports/bench.json (figures, not tests).
 simulate  run the simulation of each suite that declares one (BPE: `simulate run SCENARIO...`).
+export-forge  write a counterexample (a replay file, or a VIOLATED check's id) as a self-contained
+        Foundry test in reports/forge/; a VIOLATED verify writes one per counterexample it can export.
 mutate  the mutation runner (`mutate run|list|bench|report ...`, the same as `python -m harness.mutate`).
 completion  print a bash completion script (`eval "$(workbench completion bash)"`).
 
@@ -98,6 +100,8 @@ def verify(*, out_dir: Path, suite_names: list[str] | None = None, engines: tupl
 
     def finish() -> int:
         paths = write_all(results, out_dir, simulation_sections(selected))
+        if any(c.status == "VIOLATED" for c in results.checks):
+            export_to_forge(results, out_dir / "forge")
         summary = ", ".join(f"{k} {v}" for k, v in results.summary().items() if v)
         log(f"verify: {summary} -> exit {results.exit_code()} ({results.exit_reason()})")
         log("reports: " + ", ".join(str(p) for p in paths.values()))
@@ -598,6 +602,22 @@ def engine_list(text: str) -> tuple[str, ...]:
     return engines
 
 
+def export_to_forge(results: Any, forge_dir: Path) -> None:
+    """Write a Foundry test per exportable counterexample of a VIOLATED run into `forge_dir` (the others
+    are listed in NOT-EXPORTED.txt there, with why). A convenience beside the reports: its failure is
+    logged and leaves the run's verdict and exit code as they are."""
+    from harness.forge import export_violations
+
+    try:
+        exported = export_violations(results, forge_dir)
+    except Exception as e:  # the verdict is already written; the export must not change it
+        log(f"export-forge: not written: {type(e).__name__}: {' '.join(str(e).split())}")
+        return
+    skipped = forge_dir / "NOT-EXPORTED.txt"
+    log(f"Foundry tests of the counterexamples: {len(exported)} in {forge_dir}"
+        + (f" (not exported, with why: {skipped})" if skipped.exists() else ""))
+
+
 def workbench_version() -> str:
     """The version of this checkout (its pyproject.toml), else of the installed distribution."""
     import tomllib
@@ -654,6 +674,9 @@ def build_parser(prog: str = "python -m harness.cli") -> ArgumentParser:
     b.add_argument("--calls", type=int, default=400, help="length of the recorded call mix (sequences of 40)")
     b.add_argument("--out", type=Path, default=BENCH_FILE, help="where the figures go (JSON)")
     b.add_argument("--no-proofs", action="store_true", help="measure the engines only, not the proof suite")
+    from harness.forge import add_parser as add_forge_parser
+
+    add_forge_parser(sub)
     m = sub.add_parser("mutate", help="the mutation runner (run, list, bench, report; see `mutate --help`)",
                        add_help=False)
     m.add_argument("args", nargs=argparse.REMAINDER, help="passed to `python -m harness.mutate`")
@@ -709,6 +732,10 @@ def run_command(a: argparse.Namespace) -> int:
         return simulate_cmd(a.suites, a.args)
     if a.cmd == "bench":
         return bench(a.engines, a.calls, a.suites, a.out, proofs=not a.no_proofs)
+    if a.cmd == "export-forge":
+        from harness.forge import run as export_forge_cmd
+
+        return export_forge_cmd(a)
     if a.cmd == "mutate":
         from harness.mutate.__main__ import main as mutate_main
 

@@ -30,7 +30,7 @@ def test_help_lists_every_subcommand(capsys):
     except SystemExit as e:
         assert e.code == 0
     out = capsys.readouterr().out
-    for cmd in ("verify", "replay", "report", "bench", "simulate", "mutate", "completion"):
+    for cmd in ("verify", "replay", "report", "bench", "simulate", "export-forge", "mutate", "completion"):
         assert cmd in out
 
 
@@ -43,7 +43,7 @@ def test_progress_prints_a_line_per_quarter_in_ci_logs(capsys):
 
 
 def test_every_subcommand_has_help(capsys):
-    for cmd in ("verify", "replay", "report", "bench", "simulate", "mutate", "completion"):
+    for cmd in ("verify", "replay", "report", "bench", "simulate", "export-forge", "mutate", "completion"):
         try:
             cli.main([cmd, "--help"])
         except SystemExit as e:
@@ -232,3 +232,24 @@ def test_bench_writes_the_figures_of_every_suite_and_nothing_when_the_mix_fails(
     out.unlink()
     assert cli.main(["bench", "--suite", "bpe", "--out", str(out)]) == 1
     assert not out.exists()  # no figure from a mix that did not pass
+
+
+def test_a_failing_foundry_export_leaves_the_verdict_and_says_why(monkeypatch, tmp_path, capsys):
+    import harness.forge
+
+    def broken(results, out):
+        raise RuntimeError("no forge")
+
+    monkeypatch.setattr(harness.forge, "export_violations", broken)
+    cli.export_to_forge(object(), tmp_path / "forge")  # returns: the run's exit code is decided elsewhere
+    assert "export-forge: not written: RuntimeError: no forge" in capsys.readouterr().err
+
+    def two(results, out):
+        out.mkdir(parents=True)
+        (out / "NOT-EXPORTED.txt").write_text("X: a prover counterexample\n")
+        return [out / "A.t.sol", out / "B.t.sol"]
+
+    monkeypatch.setattr(harness.forge, "export_violations", two)
+    cli.export_to_forge(object(), tmp_path / "forge")
+    err = capsys.readouterr().err
+    assert "Foundry tests of the counterexamples: 2 in" in err and "NOT-EXPORTED.txt" in err

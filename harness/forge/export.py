@@ -1,0 +1,493 @@
+"""Counterexamples as Foundry tests: a replay file (a shrunk fuzz mismatch) becomes a self-contained
+`.t.sol` that fails on the contract that produced the mismatch and passes on one that behaves as the
+model says.
+
+How: the replay runs once more, on the model and a pyrevm fixture of its suite, with every state change
+of the engine recorded (harness/forge/record.py): the deployment (the Superfluid framework first, when
+the suite needs it), the machine's prepared state, then the replay's steps. The test replays that
+transcript in forge:
+
+- `setUp()`: the block and chain of the workbench's engines, then every deployment and set-up call with
+  the same sender (msg.sender and tx.origin), nonce, value and gas, at the same block number and
+  timestamp. The suite's contracts come from the Foundry project's own build (`vm.getCode`, so a fixed
+  source is what the test deploys), the Superfluid framework from the same prebuilt artifacts the
+  harness deploys (`vm.readFile` of the JSON under .cache/superfluid/package/, libraries linked at the
+  artifact's link references). Each deployment must land at the workbench's address.
+- `test_replay()`: the replay's steps. Every call's outcome is asserted as the model gives it: success or
+  revert and the exact return or revert data (on the steps where model and EVM agreed, the data the
+  engine returned, which is the model's value ABI-encoded; on the mismatching step, the model's value
+  encoded here). For a mismatch in the state after a call (storage, views), the suite contracts' views
+  that differ between model and EVM at the known addresses are asserted with the model's values.
+
+Fail closed: the export checks, against the recorded EVM run, that at least one of its assertions fails
+on the contract that produced the mismatch; a mismatch it cannot express (events only, an invariant on
+the model, a storage field no view shows, a malformed-calldata step, a machine of another kind) raises
+`Unsupported`, a WorkbenchError, with one line naming the file and what cannot be expressed. A prover
+counterexample (a pre-state and one call, judged by an invariant written in Python) is not exported:
+the invariant has no Solidity form here, and the export says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from harness.forge.record import ArtifactCode, Op, Transcript, recording
+from specs.errors import InputError, WorkbenchError
+
+REPO = Path(__file__).resolve().parents[2]
+VERIFY_JSON = REPO / "reports" / "verify.json"
+DEFAULT_OUT = REPO / "reports" / "forge"
+CHAIN_ID = 1
+MAX_INLINE_CODE = 24_576  # creation code not traced to an artifact is inlined up to this size
+
+
+class Unsupported(WorkbenchError):
+    """A counterexample the export cannot express as a Foundry test (the message says what)."""
+
+
+# --------------------------------------------------------------------------------------------------
+# Entry points
+
+
+def export_forge(target: str | Path, out_dir: Path = DEFAULT_OUT, *, verify_json: Path = VERIFY_JSON) -> list[Path]:
+    """Export `target` (a replay file, or the id of a check in `verify_json` whose counterexample is a
+    replay file) as a Foundry test in `out_dir`; the paths written. InputError for a target that is
+    neither, Unsupported for a counterexample the export cannot express."""
+    path = Path(target)
+    if path.suffix == ".json" or path.exists() or "/" in str(target):
+        return [export_replay(path, out_dir)]
+    return [export_check(_find_check(str(target), verify_json), verify_json, out_dir)]
+
+
+def export_violations(results_or_verify_json: Any, out_dir: Path = DEFAULT_OUT) -> list[Path]:
+    """Every VIOLATED check of a run (a harness.report.results.Results, or the path of its verify.json)
+    that carries a counterexample, exported into `out_dir`; the paths written. What cannot be exported
+    is listed with the reason in `out_dir`/NOT-EXPORTED.txt (never skipped silently)."""
+    checks, source = _checks_of(results_or_verify_json)
+    written, refused = [], []
+    for check in checks:
+        if check.get("status") != "VIOLATED":
+            continue
+        details = check.get("details") or {}
+        if not (details.get("replay_file") or "counterexample" in details or "evm_replay" in details):
+            continue  # a finding without a counterexample (slither, a surviving mutant): nothing to replay
+        try:
+            written.append(export_check(check, source, out_dir))
+        except WorkbenchError as e:
+            refused.append(f"{check.get('id')}: {e}")
+    note = Path(out_dir) / "NOT-EXPORTED.txt"
+    if refused:
+        from harness.files import write_text_atomic
+
+        write_text_atomic(note, "".join(line.replace("\n", " ") + "\n" for line in refused))
+    elif note.exists():
+        note.unlink()
+    return written
+
+
+def export_check(check: dict, source: Path | str, out_dir: Path) -> Path:
+    """One check of verify.json: its replay file exported, or Unsupported naming why not."""
+    cid = check.get("id", "?")
+    details = check.get("details") or {}
+    replay = details.get("replay_file")
+    if replay:
+        path = Path(replay)
+        return export_replay(path if path.is_absolute() else REPO / path, out_dir)
+    if details.get("evm_replay") is not None or check.get("kind") == "proof":
+        raise Unsupported(f"{source}: check {cid}: a prover counterexample (a pre-state and one call, judged by "
+                          f"invariant {check.get('id')} written in Python) has no Solidity form in this export; "
+                          f"replay it with the workbench (details.evm_replay)")
+    raise Unsupported(f"{source}: check {cid}: no counterexample to export (no replay file)")
+
+
+def _checks_of(results_or_verify_json: Any) -> tuple[list[dict], str]:
+    if isinstance(results_or_verify_json, (str, Path)):
+        path = Path(results_or_verify_json)
+        return _read_verify(path).get("checks", []), str(path)
+    checks = []
+    for c in getattr(results_or_verify_json, "checks", []):
+        checks.append(c if isinstance(c, dict) else {"id": c.id, "kind": c.kind, "status": c.status,
+                                                      "details": c.details})
+    return checks, "the run's results"
+
+
+def _read_verify(path: Path) -> dict:
+    try:
+        doc = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file (run `make verify` first, or give a replay file)") from None
+    except (OSError, ValueError) as e:
+        raise InputError(f"{path}: not a readable verify.json ({e})") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("checks"), list):
+        raise InputError(f"{path}: not a verify.json (no \"checks\" list)")
+    return doc
+
+
+def _find_check(cid: str, verify_json: Path) -> dict:
+    doc = _read_verify(verify_json)
+    for c in doc["checks"]:
+        if isinstance(c, dict) and c.get("id") == cid:
+            return c
+    raise InputError(f"{verify_json}: no check with id {cid!r} (and no replay file of that name)")
+
+
+# --------------------------------------------------------------------------------------------------
+# A replay file
+
+
+def export_replay(path: Path, out_dir: Path = DEFAULT_OUT) -> Path:
+    """The replay file at `path` as `out_dir`/<Name>.t.sol (see the module docstring)."""
+    from harness.evm.compile import compile_contracts
+    from harness.evm.fixture import deploy, suite_artifacts
+    from harness.fuzz.differential import Mismatch
+    from harness.fuzz.runner import load_replay, model_factory, start_differential
+    from invariants.registry import REGISTRY
+    from specs.suite import get_suite
+
+    path = Path(path)
+    suite = get_suite(load_replay(path)["suite"])
+    deployments = suite.resolve(suite.deployments)
+    doc = load_replay(path, suite.resolve(suite.build_system)(deployments=deployments).models)
+    overrides = {k: REPO / v for k, v in doc.get("source_overrides", {}).items()}
+    for name, src in overrides.items():
+        if not src.is_file():
+            raise InputError(f"{path}: source_overrides.{name}: no such source file {src}")
+    for i, st in enumerate(doc["steps"]):
+        if st["op"] == "raw":
+            raise Unsupported(f"{path}: steps[{i}]: malformed calldata steps are not exported (the export "
+                              "replays typed calls)")
+    build = compile_contracts()
+    artifacts = suite_artifacts(build, overrides=overrides, deployments=deployments)
+    # the test deploys the Foundry project's build of each contract: its canonical source, whichever
+    # (possibly broken) source the run used
+    canonical = {d.name: build.get(d.name) for d in deployments}
+
+    with recording(REPO) as t:
+        fx = deploy("pyrevm", suite, artifacts=artifacts)
+        factory = model_factory(fx)
+        invariants = REGISTRY.for_contracts(set(fx.addrs))
+        try:
+            diff, steps = start_differential(fx, doc["steps"], factory, invariants)
+        except Mismatch as m:
+            raise Unsupported(f"{path}: the mismatch is in the machine's prepared state ({_first_line(m)}); "
+                              "the export replays sequences that start from it") from None
+        setup_len = len(t.ops)
+        records: list[dict] = []
+        mismatch = None
+        for step in steps:
+            start = len(t.ops)
+            captured: dict[str, Any] = {}
+            world = diff.model.world
+            real = world.transact
+
+            def transact(*a: Any, _real: Any = real, **kw: Any) -> Any:
+                out = _real(*a, **kw)
+                captured.setdefault("outcome", out)
+                return out
+
+            world.transact = transact  # type: ignore[method-assign]
+            try:
+                diff.step(step)
+            except Mismatch as m:
+                mismatch = m
+            finally:
+                del world.transact
+            records.append({"step": step, "start": start, "end": len(t.ops), "model": captured.get("outcome")})
+            if mismatch is not None:
+                records[-1]["end"] = len(t.ops)
+                break
+        view_checks = _differing_views(diff, mismatch) if mismatch is not None else []
+    return _write(path, doc, suite, fx, diff, t, setup_len, records, mismatch, view_checks, canonical, out_dir)
+
+
+def _first_line(m: Exception) -> str:
+    return str(m).splitlines()[0] if str(m) else type(m).__name__
+
+
+def _differing_views(diff: Any, mismatch: Any) -> list[tuple[str, int, bytes, bytes, bytes]]:
+    """After a mismatch in the state: (label, address, calldata, model's return data, EVM's return data)
+    of every view of a suite contract, at the known addresses, where the model and the EVM differ."""
+    import itertools
+
+    from harness.evm.abi import encode_values
+    from harness.fuzz.differential import address_views
+    from specs.kernel import Address
+
+    kinds = {d.kind for d in mismatch.differences}
+    if not kinds & {"storage", "view", "invariant", "step-invariant"}:
+        return []
+    out = []
+    keys = diff.known_keys()
+    for name in diff.model.addrs:
+        cls = diff.model.models[name]
+        contract = diff.fixture.contracts[name]
+        for fname, nparams in address_views(cls):
+            for combo in itertools.product(keys, repeat=nparams):
+                m = diff.model.world.view(diff.model.addrs[name], fname, *(Address(k) for k in combo), clone=False)
+                if not m.ok:
+                    continue
+                fn = contract.abi.function(fname, nparams)
+                try:
+                    expected = encode_values(fn.outputs, diff.model_returned(name, fname, nparams, m.returned))
+                except Exception:  # a value the encoder does not take: that view is not asserted
+                    continue
+                data = contract.abi.encode_call(fname, combo)
+                res = diff.fixture.engine.static_call(contract.address, data)
+                if not res.success or bytes(res.output) != expected:
+                    label = f"{name}.{fname}({', '.join(hex(k) for k in combo)})"
+                    out.append((label, contract.address, data, expected, bytes(res.output) if res.success else b""))
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# The expected outcome of the mismatching call
+
+
+def _model_data(diff: Any, step: dict, outcome: Any) -> bytes | None:
+    """The model's outcome of a call step as the EVM's return or revert data, or None when it cannot be
+    encoded here (the test then checks success or revert only)."""
+    from harness.evm.abi import ERROR_STRING_SELECTOR, PANIC_SELECTOR, encode_values
+    from harness.fuzz.differential import plain
+
+    name = step["contract"]
+    contract = diff.fixture.contracts[name]
+    try:
+        if outcome.ok:
+            fn = contract.abi.function(step["function"], len(step["args"]))
+            if outcome.returned is None:
+                return b""
+            return encode_values(fn.outputs, diff.model_returned(name, step["function"], len(step["args"]),
+                                                                 outcome.returned))
+        err, args = outcome.error.abi_name(), plain(outcome.error.args())
+        if err == "":
+            return b""
+        if err == "Error":
+            return ERROR_STRING_SELECTOR + encode_values(["string"], args)
+        if err == "Panic":
+            return PANIC_SELECTOR + encode_values(["uint256"], args)
+        for c in diff.fixture.contracts.values():
+            for e in c.abi.errors.values():
+                if e.name == err and len(e.inputs) == len(args):
+                    return e.selector + encode_values(e.inputs, args)
+    except Exception:  # noqa: BLE001  (an unencodable value: the outcome is checked without its data)
+        return None
+    return None
+
+
+# --------------------------------------------------------------------------------------------------
+# Solidity
+
+
+def _addr(a: int) -> str:
+    from eth_utils import to_checksum_address
+
+    return to_checksum_address(f"0x{a:040x}")
+
+
+def _hex(b: bytes) -> str:
+    return f'hex"{bytes(b).hex()}"'
+
+
+def _label(text: str) -> str:
+    return json.dumps(text)[1:-1].replace("\\\"", "'")[:200]
+
+
+def _initcode(op: Op, t: Transcript, canonical: dict, artifacts: dict) -> str:
+    """The Solidity expression of a deployment's creation code."""
+    for name, art in artifacts.items():
+        if art.bytecode and op.data.startswith(art.bytecode):
+            ref = f"{canonical[name].source_path}:{canonical[name].name}" if name in canonical else art.qualified_name
+            rest = op.data[len(art.bytecode):]
+            code = f'vm.getCode("{ref}")'
+            return f"bytes.concat({code}, {_hex(rest)})" if rest else code
+    for code, ac in t.artifact_code.items():
+        if op.data.startswith(code):
+            rest = op.data[len(code):]
+            expr = _artifact_expr(ac)
+            return f"bytes.concat({expr}, {_hex(rest)})" if rest else expr
+    if len(op.data) > MAX_INLINE_CODE:
+        raise Unsupported(f"a deployment of {len(op.data)} bytes of creation code from {_addr(op.sender)} "
+                          "is traced to no artifact")
+    return _hex(op.data)
+
+
+def _artifact_expr(ac: ArtifactCode) -> str:
+    n = len(ac.offsets)
+    if not n:
+        return f'_artifactCode("{ac.path}", "{ac.key}", new uint256[](0), new address[](0))'
+    offs = ", ".join(f"uint256({o})" for o in ac.offsets)
+    libs = ", ".join(_addr(a) for a in ac.libs)
+    return (f'_artifactCode("{ac.path}", "{ac.key}", _u{n}([{offs}]), _a{n}([{libs}]))')
+
+
+def _emit_ops(ops: list[Op], t: Transcript, canonical: dict, artifacts: dict, lines: list[str],
+              created: dict[bytes, int], what: str) -> None:
+    """Solidity statements for set-up operations (each call must have the outcome it had)."""
+    from harness.evm.engine import intrinsic_gas
+
+    for i, op in enumerate(ops):
+        tag = f"{what} {i + 1}"
+        if op.kind == "block":
+            lines.append(f"_block({op.number}, {op.timestamp});")
+        elif op.kind == "balance":
+            lines.append(f"vm.deal({_addr(op.to)}, {op.value});")
+        elif op.kind == "store":
+            lines.append(f"vm.store({_addr(op.to)}, bytes32(uint256({op.slot:#x})), bytes32(uint256({op.word:#x})));")
+        elif op.kind == "code":
+            src = created.get(op.data)
+            lines.append(f"vm.etch({_addr(op.to)}, {_addr(src) + '.code' if src is not None else _hex(op.data)});")
+        elif op.kind == "deploy":
+            if not op.ok or op.created is None:
+                raise Unsupported(f"{tag}: a deployment that failed on the workbench's engine")
+            if op.value:
+                lines.append(f"vm.deal({_addr(op.sender)}, {op.sender_balance - op.value});")
+            lines.append(f"_create({_addr(op.sender)}, {op.nonce}, {op.value}, "
+                         f"{_initcode(op, t, canonical, artifacts)}, {_addr(op.created)});")
+        elif op.kind == "call":
+            if op.value:
+                lines.append(f"vm.deal({_addr(op.sender)}, {op.sender_balance - op.value});")
+            gas = op.gas - intrinsic_gas(op.data, False)
+            args = f"{_addr(op.sender)}, {_addr(op.to)}, {op.value}, {gas}, {_hex(op.data)}"
+            if op.ok:
+                lines.append(f'_mustCall("{tag}", {args});')
+            else:
+                lines.append(f'_expectCall("{tag}", {args}, false, true, {_hex(op.output)});')
+
+
+def _created_code(t: Transcript, fx: Any, upto: int) -> dict[bytes, int]:
+    """Runtime code -> the address of a contract created in the first `upto` operations (an etch of the
+    same code copies it from there)."""
+    out: dict[bytes, int] = {}
+    for op in t.ops[:upto]:
+        if op.kind == "deploy" and op.created is not None:
+            out.setdefault(fx.engine.get_code(op.created), op.created)
+    return out
+
+
+def _write(path: Path, doc: dict, suite: Any, fx: Any, diff: Any, t: Transcript, setup_len: int,
+           records: list[dict], mismatch: Any, view_checks: list, canonical: dict, out_dir: Path) -> Path:
+    from harness.evm.engine import intrinsic_gas
+    from harness.fuzz.differential import format_step
+
+    artifacts = fx.artifacts
+    created = _created_code(t, fx, len(t.ops))
+    setup: list[str] = []
+    if t.start_block is not None:
+        setup.append(f"_block({t.start_block[0]}, {t.start_block[1]});")
+    try:
+        _emit_ops(t.ops[:setup_len], t, canonical, artifacts, setup, created, "set-up step")
+    except Unsupported as e:
+        raise Unsupported(f"{path}: {e}") from None
+
+    body: list[str] = []
+    catches = []  # what fails on the recorded EVM run
+    last = len(records) - 1
+    for n, rec in enumerate(records):
+        step, ops = rec["step"], t.ops[rec["start"]:rec["end"]]
+        body.append(f"// step {n + 1}: {_label(format_step(step))}")
+        if step["op"] != "call":
+            try:
+                _emit_ops(ops, t, canonical, artifacts, body, created, f"step {n + 1}")
+            except Unsupported as e:
+                raise Unsupported(f"{path}: {e}") from None
+            continue
+        calls = [i for i, op in enumerate(ops) if op.kind == "call"]
+        if not calls:
+            raise Unsupported(f"{path}: step {n + 1} ({format_step(step)}) made no call on the engine")
+        main = calls[0]
+        try:
+            _emit_ops(ops[:main], t, canonical, artifacts, body, created, f"step {n + 1}")
+        except Unsupported as e:
+            raise Unsupported(f"{path}: {e}") from None
+        op, outcome = ops[main], rec["model"]
+        if outcome is None:
+            raise Unsupported(f"{path}: step {n + 1}: the model's outcome of {format_step(step)} was not seen")
+        expect_ok, check_data, data = bool(outcome.ok), True, op.output
+        outcome_differs = n == last and mismatch is not None and any(
+            d.kind in ("outcome", "return") for d in mismatch.differences)
+        if outcome_differs:
+            model = _model_data(diff, step, outcome)
+            data, check_data = (model, True) if model is not None else (b"", False)
+            if expect_ok != op.ok or (check_data and data != op.output):
+                catches.append(f"step {n + 1}: the call's outcome")
+        elif expect_ok != op.ok:
+            raise Unsupported(f"{path}: step {n + 1}: model and EVM disagree on success where the workbench saw "
+                              "no difference (a workbench bug to report)")
+        if op.value:
+            body.append(f"vm.deal({_addr(op.sender)}, {op.sender_balance - op.value});")
+        gas = op.gas - intrinsic_gas(op.data, False)
+        body.append(f'_expectCall("step {n + 1}: {_label(format_step(step))}", {_addr(op.sender)}, '
+                    f"{_addr(op.to)}, {op.value}, {gas}, {_hex(op.data)}, {str(expect_ok).lower()}, "
+                    f"{str(check_data).lower()}, {_hex(data)});")
+        try:
+            _emit_ops(ops[main + 1:], t, canonical, artifacts, body, created, f"step {n + 1}")
+        except Unsupported as e:
+            raise Unsupported(f"{path}: {e}") from None
+    if view_checks:
+        body.append("// the state after the last step, through the views where model and EVM differ")
+    for label, address, data, expected, evm in view_checks:
+        body.append(f'_expectView("{_label(label)}", {_addr(address)}, {_hex(data)}, {_hex(expected)});')
+        catches.append(f"view {label}")
+    if mismatch is not None and not catches:
+        kinds = ", ".join(sorted({f"{d.kind} {d.path}" for d in mismatch.differences}))
+        raise Unsupported(f"{path}: the mismatch ({kinds}) shows in no call outcome and no view the export can "
+                          "assert (events, invariants on the model and storage no view shows are not exported)")
+
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+    stem = re.sub(r"[^A-Za-z0-9]", "_", path.stem)
+    cname = f"Replay_{suite.name}_{stem}"
+    cname = re.sub(r"_+", "_", cname)
+    helpers = sorted({int(m) for line in setup + body for m in re.findall(r"\b_[ua](\d+)\(\[", line)})
+    text = _render(path, doc, suite, cname, digest, setup, body, mismatch, catches, helpers)
+    from harness.files import write_text_atomic
+
+    out = Path(out_dir) / f"{cname}.t.sol"
+    return write_text_atomic(out, text)
+
+
+def _render(path: Path, doc: dict, suite: Any, cname: str, digest: str, setup: list[str], body: list[str],
+            mismatch: Any, catches: list[str], helpers: list[int]) -> str:
+    try:
+        shown = path.resolve().relative_to(REPO).as_posix()
+    except ValueError:
+        shown = str(path)
+    head = [
+        "// SPDX-License-Identifier: MIT",
+        "pragma solidity ^0.8.20;",
+        "",
+        "// Generated by `python -m harness.cli export-forge` (harness/forge/export.py); do not edit.",
+        f"// From replay file {shown} (sha256 {digest}...), suite {suite.name}.",
+        "// Run: FOUNDRY_TEST=<this folder> node_modules/@foundry-rs/forge-linux-amd64/bin/forge test "
+        f"--match-contract {cname}",
+        "// It passes when every call behaves as the workbench's model says; on the contract that produced",
+        "// the mismatch it fails at: " + ("; ".join(catches) if catches else "(the mismatch did not reproduce "
+                                            "when exported: a regression test)"),
+    ]
+    if doc.get("source_overrides"):
+        head.append("// The run used source overrides " + ", ".join(f"{k}={v}" for k, v in doc["source_overrides"].items())
+                    + "; this test deploys the Foundry project's build of contracts/ (its canonical sources).")
+    if doc.get("model_overrides"):
+        head.append(f"// The run used model overrides {doc['model_overrides']}; the expectations are the reference models'.")
+    if mismatch is not None:
+        head.append("// The mismatch, as the workbench reported it:")
+        head += [f"//   {line}" for line in str(mismatch).splitlines()]
+    lines = head + ["", 'import {WorkbenchTest} from "forge/src/WorkbenchTest.sol";', "",
+                    f"contract {cname} is WorkbenchTest {{",
+                    "    function setUp() public {",
+                    f"        vm.chainId({CHAIN_ID});",
+                    "        vm.fee(0);"]
+    lines += [f"        {s}" for s in setup]
+    lines += ["    }", "", "    function test_replay() public {"]
+    lines += [f"        {s}" for s in body]
+    lines += ["    }"]
+    for n in helpers:
+        lines += ["", f"    function _u{n}(uint256[{n}] memory x) private pure returns (uint256[] memory y) {{",
+                  f"        y = new uint256[]({n});", "        for (uint256 i = 0; i < x.length; i++) y[i] = x[i];", "    }",
+                  "", f"    function _a{n}(address[{n}] memory x) private pure returns (address[] memory y) {{",
+                  f"        y = new address[]({n});", "        for (uint256 i = 0; i < x.length; i++) y[i] = x[i];", "    }"]
+    lines += ["}", ""]
+    return "\n".join(lines)
