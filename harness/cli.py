@@ -78,7 +78,7 @@ def progress(label: str, total: int) -> Any:
 
 def verify(*, out_dir: Path, suite_names: list[str] | None = None, engines: tuple[str, ...] = ENGINES,
            profile_name: str = "ci", budget: dict | None = None, prover_timeout_ms: int = 30_000,
-           mutation_sample: dict | None = None) -> int:
+           mutation_sample: dict | None = None, fail_fast: bool = False) -> int:
     """Compile and run slither once over every source, then prove, fuzz and mutate each selected suite
     (default: every registered one); every check carries its suite."""
     from harness.evm.compile import compile_contracts
@@ -95,7 +95,8 @@ def verify(*, out_dir: Path, suite_names: list[str] | None = None, engines: tupl
                               "fuzz_budget": budget, "second_engine_share": f"1/{PYEVM_SHARE}",
                               "engines": list(engines), "suites": [x.name for x in selected],
                               "prover_timeout_ms": prover_timeout_ms,
-                              "mutation_sample": mutation_sample or "not run (--mutation-sample 0)"},
+                              "mutation_sample": mutation_sample or "not run (--mutation-sample 0)",
+                              "fail_fast": fail_fast},
                       generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
 
     def finish() -> int:
@@ -135,9 +136,22 @@ def verify(*, out_dir: Path, suite_names: list[str] | None = None, engines: tupl
         results.add(c)
 
     for suite in selected:
+        if fail_fast and violated(results):
+            skip(results, f"suite {suite.name}")
+            continue
         verify_suite(results, suite, build, engines=engines, profile_name=profile_name, budget=budget,
-                     prover_timeout_ms=prover_timeout_ms, mutation_sample=mutation_sample)
+                     prover_timeout_ms=prover_timeout_ms, mutation_sample=mutation_sample, fail_fast=fail_fast)
     return finish()
+
+
+def violated(results: Any) -> bool:
+    return any(c.status == "VIOLATED" for c in results.checks)
+
+
+def skip(results: Any, what: str) -> None:
+    """Record a phase --fail-fast leaves out once something is VIOLATED (the configuration lists them)."""
+    log(f"--fail-fast: a check is VIOLATED; {what} not run")
+    results.config.setdefault("skipped_by_fail_fast", []).append(what)
 
 
 def suite_check_id(suite: Any, base: str, *rest: str) -> str:
@@ -147,7 +161,7 @@ def suite_check_id(suite: Any, base: str, *rest: str) -> str:
 
 
 def verify_suite(results: Any, suite: Any, build: Any, *, engines: tuple[str, ...], profile_name: str,
-                 budget: dict, prover_timeout_ms: int, mutation_sample: dict) -> None:
+                 budget: dict, prover_timeout_ms: int, mutation_sample: dict, fail_fast: bool = False) -> None:
     """One suite's part of verify: deploy it on every engine, prove, fuzz differentially, run the
     mutation sample. Every check added here names the suite, in its `suite` field and in the ids of
     the checks that are not an obligation or a mutant of its own (`suite_check_id`)."""
@@ -181,11 +195,16 @@ def verify_suite(results: Any, suite: Any, build: Any, *, engines: tuple[str, ..
 
     # 3. fuzz: hypothesis on the first engine, a fixed share of its sequences replayed on the others, the
     # budget split in shards run side by side (harness/fuzz/shards.py)
-    if fixtures:
-        fuzz_into(add, suite, build, artifacts, tuple(fixtures), profile_name=profile_name, budget=budget)
+    if fixtures and fail_fast and violated(results):
+        skip(results, f"suite {suite.name}: fuzzing")
+    elif fixtures:
+        fuzz_into(add, suite, build, artifacts, tuple(fixtures), profile_name=profile_name, budget=budget,
+                  fail_fast=fail_fast)
 
     # 4. mutation testing: a fixed, seeded sample of mutants must be killed by the checks above
-    if mutation_sample:
+    if mutation_sample and fail_fast and violated(results):
+        skip(results, f"suite {suite.name}: mutation sample")
+    elif mutation_sample:
         from harness.mutate.report import sample_checks
 
         n, seed, jobs = mutation_sample["n"], mutation_sample["seed"], mutation_sample.get("jobs", 2)
@@ -202,7 +221,7 @@ def verify_suite(results: Any, suite: Any, build: Any, *, engines: tuple[str, ..
 
 
 def fuzz_into(add: Any, suite: Any, build: Any, artifacts: dict, engines: tuple[str, ...], *, profile_name: str,
-              budget: dict) -> None:
+              budget: dict, fail_fast: bool = False) -> None:
     """A suite's differential campaign on `engines` (the first carries hypothesis), its checks handed to
     `add`: one per engine against the model, one per other engine against the first."""
     from harness.fuzz.coverage import coverage_report
@@ -215,7 +234,8 @@ def fuzz_into(add: Any, suite: Any, build: Any, artifacts: dict, engines: tuple[
         f"{budget['step_count']} steps, profile {profile_name}, {shards} shard(s) on {workers} process(es)); "
         f"every {PYEVM_SHARE}th sequence replayed on {', '.join(engines[1:]) or 'no other engine'}")
     c = run_campaign(suite.name, engines, artifacts, profile_name=profile_name, max_examples=budget["max_examples"],
-                     step_count=budget["step_count"], share=PYEVM_SHARE, shards=shards, workers=workers)
+                     step_count=budget["step_count"], share=PYEVM_SHARE, shards=shards, workers=workers,
+                     fail_fast=fail_fast)
     for i, eng in enumerate(engines):
         r = c.results[eng]
         if i == 0:
@@ -255,6 +275,10 @@ def fuzz_check(r: Any, eng: str, origin: str, profile_name: str, suite: Any) -> 
         log(f"call sequence saved: {r.replay_file}")
     if r.message:
         details["message"] = r.message
+    if r.first_failure:  # time to a finding: when the campaign first hit the mismatch, before shrinking it
+        details["first_failure_seconds"], details["first_failure_steps"] = (r.first_failure["seconds"],
+                                                                            r.first_failure["steps"])
+        log(f"  first failing step reached after {r.first_failure['seconds']} s and {r.first_failure['steps']} steps")
     status = r.status
     if status == "PASSED" and r.sequences < r.budget:
         status = "INCONCLUSIVE"
@@ -652,6 +676,9 @@ def build_parser(prog: str = "python -m harness.cli") -> ArgumentParser:
     v.add_argument("--engines", type=engine_list, default=ENGINES, help="comma-separated: pyrevm,py-evm")
     v.add_argument("--profile", default="ci", choices=["dev", "ci", "nightly"], help="hypothesis profile")
     v.add_argument("--prover-timeout-ms", type=int, default=30_000, help="per solver query")
+    v.add_argument("--fail-fast", action="store_true",
+                   help="once a check is VIOLATED, skip what is left (the other engines' share, the mutation "
+                        "sample, the other suites); the configuration lists what was skipped")
     v.add_argument("--mutation-sample", type=int, default=MUTATION_SAMPLE["n"],
                    help=f"mutants run at the end (seed {MUTATION_SAMPLE['seed']}); 0 skips the step, and the "
                         "report's configuration says so")
@@ -723,7 +750,8 @@ def run_command(a: argparse.Namespace) -> int:
     if a.cmd == "verify":
         return verify(out_dir=a.out, suite_names=a.suites, engines=a.engines, profile_name=a.profile,
                       prover_timeout_ms=a.prover_timeout_ms,
-                      mutation_sample={**MUTATION_SAMPLE, "n": a.mutation_sample} if a.mutation_sample else {})
+                      mutation_sample={**MUTATION_SAMPLE, "n": a.mutation_sample} if a.mutation_sample else {},
+                      fail_fast=a.fail_fast)
     if a.cmd == "replay":
         return replay_cmd(a.file, ENGINES if a.engine == "both" else (a.engine,))
     if a.cmd == "report":

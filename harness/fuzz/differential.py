@@ -18,7 +18,7 @@ import inspect
 import itertools
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any, get_args, get_origin, get_type_hints
+from typing import Any, Callable, get_args, get_origin, get_type_hints
 
 from harness.evm.fixture import Fixture
 from harness.fuzz.difference import Difference, value_difference
@@ -26,6 +26,11 @@ from harness.fuzz.stateview import read_system, state_differences
 from invariants.registry import Invariant
 from specs.kernel import U256, Address, Bool, Bytes32, DynBytes, Enum, Msg, Outcome, Sint, String, Uint
 from specs.deploy import System
+
+
+# Called with no argument whenever a Mismatch is made: a campaign notes when it first found one, before
+# hypothesis shrinks it (harness/fuzz/runner.py run_fuzz); empty outside a campaign.
+ON_MISMATCH: list[Callable[[], None]] = []
 
 
 class Mismatch(AssertionError):
@@ -37,6 +42,8 @@ class Mismatch(AssertionError):
         bad = [d for d in differences if not isinstance(d, Difference)]
         if bad:  # a free-text difference would reach the reports and the mutation runner unclassified
             raise TypeError(f"Mismatch takes Difference records, got {type(bad[0]).__name__}: {bad[0]!r}")
+        for hook in ON_MISMATCH:
+            hook()
         self.index, self.step, self.model, self.evm = index, step, model, evm
         self.differences = [d if d.step == index else replace(d, step=index) for d in differences]
         super().__init__(self.render())

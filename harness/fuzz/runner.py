@@ -39,7 +39,7 @@ from harness.evm.fixture import Fixture
 from harness.files import write_text_atomic
 from harness.fuzz.campaign import add_evaluations, unevaluated
 from harness.fuzz.difference import Difference
-from harness.fuzz.differential import Differential, Mismatch, format_step
+from harness.fuzz.differential import ON_MISMATCH, Differential, Mismatch, format_step
 from harness.fuzz.profiles import profile
 from invariants.registry import REGISTRY, STEP_REGISTRY
 from specs.suite import Suite
@@ -77,6 +77,9 @@ class FuzzResult:
     # Per registered invariant id (state and step invariants of the fixture's contracts), per side
     # ("model", "evm"): how many instances were evaluated. Every id registered for the run is a key.
     evaluations: dict[str, dict[str, int]] = field(default_factory=dict)
+    # When the campaign first found a mismatch, before shrinking it: seconds since the campaign started
+    # and steps run by then ({} when nothing failed)
+    first_failure: dict[str, float] = field(default_factory=dict)
 
     def expect_evaluations(self, inv_ids: list[str]) -> None:
         """Name the invariants this run must evaluate (each gets a zero count to start with)."""
@@ -230,6 +233,12 @@ def run_fuzz(fixture: Fixture, *, profile_name: str = "ci", max_examples: int | 
     t0 = time.perf_counter()
     res = FuzzResult("PASSED", fixture.engine.name, 0, budget, 0.0, profile_name)
     res.expect_evaluations(campaign_invariant_ids(fixture))
+
+    def first_mismatch() -> None:
+        if not res.first_failure:
+            res.first_failure = {"seconds": round(time.perf_counter() - t0, 2), "steps": getattr(machine, "steps_run", 0)}
+
+    ON_MISMATCH.append(first_mismatch)
     try:
         # the state every sequence starts from, built before hypothesis runs: a finding there (a set-up
         # step the protocol says succeeds, rejected) is reported once, with its own replay
@@ -254,6 +263,10 @@ def run_fuzz(fixture: Fixture, *, profile_name: str = "ci", max_examples: int | 
         res.status = "ERROR"
         res.message = f"{type(e).__name__}: {e}"
         res.shrunk_steps = list(machine.last_log)
+    finally:
+        ON_MISMATCH.remove(first_mismatch)
+    if res.status != "VIOLATED":
+        res.first_failure = {}  # a mismatch hypothesis raised and discarded (flaky) is no finding
     res.seconds = time.perf_counter() - t0
     res.steps = machine.steps_run
     res.sequences = machine.sequences

@@ -69,10 +69,15 @@ def shard_seeds(profile_name: str, shards: int, rng: random.Random | None = None
 
 def run_shard(suite_name: str, shard: int, engines: tuple[str, ...], artifacts: dict, *, profile_name: str,
               max_examples: int, step_count: int, share: int, log_progress: bool = True,
-              replay_dir: Path = REPLAY_DIR, shrink_seconds: int = 60, seed: int | None = None) -> dict:
+              replay_dir: Path = REPLAY_DIR, shrink_seconds: int = 60, seed: int | None = None,
+              fail_fast: bool = False) -> dict:
     """One shard, in its own process (or in this one): deploy, fuzz on engines[0] with `seed` (default:
-    the shard's index), replay every `share`-th sequence on the others. Returns {"results": {engine:
-    FuzzResult}, "hits"}."""
+    the shard's index), replay every `share`-th sequence on the others. A violation on engines[0] is
+    said at once (its time and steps until found, its replay file) and its shrunk sequence is replayed
+    on every other engine first: when it reproduces there, that engine's result is that finding and
+    the share is not replayed (nothing it finds would change the verdict); when it does not, the engines
+    disagree on it (an engine difference) and the share follows. `fail_fast` skips the share in both
+    cases. Returns {"results": {engine: FuzzResult}, "hits"}."""
     from harness.evm.fixture import deploy
     from harness.fuzz.coverage import record
     from harness.fuzz.runner import replay_sequences, run_fuzz
@@ -100,8 +105,28 @@ def run_shard(suite_name: str, shard: int, engines: tuple[str, ...], artifacts: 
     results = {first: r}
     hits: dict[str, dict] = {}
     share_seqs, share_traces = r.all_sequences[::share], r.all_traces[::share]
+    if r.status == "VIOLATED" and log_progress:
+        found = r.first_failure
+        print(f"  {tag}: VIOLATED on {first}" + (f" after {found['seconds']} s and {found['steps']} steps" if found
+                                               else "") + f", shrunk to {len(r.shrunk_steps)} step(s): {r.replay_file}",
+              file=sys.stderr, flush=True)
     for eng in engines[1:]:
         fx = fixtures[eng]
+        if r.status == "VIOLATED" and r.shrunk_steps:
+            confirm = replay_sequences(fx, [r.shrunk_steps], require_every_invariant=False, replay_dir=replay_dir)
+            if log_progress:
+                print(f"  {tag}: the shrunk sequence on {eng}: {confirm.status}", file=sys.stderr, flush=True)
+            if confirm.status == "VIOLATED" or fail_fast:
+                confirm.message = (f"the shrunk failing sequence of {first} replayed first: {confirm.status}"
+                                   + ("; the share was not replayed (fail-fast)" if fail_fast else
+                                      "; the share was not replayed (the finding stands)"))
+                if confirm.status != "VIOLATED":
+                    confirm.engine_differences.append(_unreproduced(r, first, eng))
+                results[eng] = confirm
+                continue
+            disagreement = _unreproduced(r, first, eng)
+        else:
+            disagreement = None
         if eng == "py-evm":  # coverage from py-evm's opcode trace (the source maps are applied once merged)
             with record(fx.engine) as rec:
                 results[eng] = replay_sequences(fx, share_seqs, progress=progress(f"{eng} replay", len(share_seqs)),
@@ -113,7 +138,16 @@ def run_shard(suite_name: str, shard: int, engines: tuple[str, ...], artifacts: 
             results[eng] = replay_sequences(fx, share_seqs, progress=progress(f"{eng} replay", len(share_seqs)),
                                             reference_traces=share_traces, reference_engine=first,
                                             require_every_invariant=False, replay_dir=replay_dir)
+        if disagreement:
+            results[eng].engine_differences.insert(0, disagreement)
     return {"results": results, "hits": hits}
+
+
+def _unreproduced(r: FuzzResult, first: str, eng: str) -> dict:
+    """The engine difference of a shrunk failing sequence of `first` that does not fail on `eng`."""
+    return {"sequence": "shrunk failing sequence", "step": len(r.shrunk_steps),
+            "call": f"the mismatch of {first} does not reproduce (replay file {r.replay_file})",
+            first: "VIOLATED", eng: "PASSED"}
 
 
 def merge_hits(into: dict[str, dict], hits: dict[str, dict]) -> None:
@@ -149,13 +183,15 @@ def merge(parts: list[FuzzResult], parallel: bool) -> FuzzResult:
         add_evaluations(out.evaluations, p.evaluations)
         out.all_sequences += p.all_sequences
         out.all_traces += p.all_traces
-        out.engine_differences += [{**d, "sequence": d["sequence"] + offset} for d in p.engine_differences]
+        out.engine_differences += [{**d, "sequence": d["sequence"] + offset} if isinstance(d["sequence"], int)
+                                   else d for d in p.engine_differences]
         offset += p.sequences
         if STATUS_ORDER.index(p.status) > STATUS_ORDER.index(out.status):
             out.status = p.status
         if p.status != "PASSED" and not (out.mismatch or out.message):
             out.mismatch, out.differences, out.replay_file = p.mismatch, p.differences, p.replay_file
             out.shrunk_steps, out.trace, out.message = p.shrunk_steps, p.trace, p.message
+            out.first_failure = dict(p.first_failure)
     if out.status == "ERROR" and not out.message:
         out.message = next((p.message for p in parts if p.message), "")
     out.fail_if_unevaluated()
@@ -165,7 +201,7 @@ def merge(parts: list[FuzzResult], parallel: bool) -> FuzzResult:
 def run_campaign(suite_name: str, engines: tuple[str, ...], artifacts: dict, *, profile_name: str,
                  max_examples: int, step_count: int, share: int, shards: int,
                  workers: int | None = None, replay_dir: Path = REPLAY_DIR, log_progress: bool = True,
-                 shrink_seconds: int = 60) -> Campaign:
+                 shrink_seconds: int = 60, fail_fast: bool = False) -> Campaign:
     """The campaign of `max_examples` sequences in `shards` shards on `workers` processes (default:
     one per shard, at most one per core; one worker runs the shards in this process, one after the
     other). A shard whose process fails is an ERROR of every engine, never a pass."""
@@ -174,7 +210,8 @@ def run_campaign(suite_name: str, engines: tuple[str, ...], artifacts: dict, *, 
     workers = workers_for(shards) if workers is None else max(1, workers)
     t0 = time.perf_counter()
     kwargs = [dict(profile_name=profile_name, max_examples=n, step_count=step_count, share=share,
-                   replay_dir=replay_dir, log_progress=log_progress, shrink_seconds=shrink_seconds, seed=seed)
+                   replay_dir=replay_dir, log_progress=log_progress, shrink_seconds=shrink_seconds, seed=seed,
+                   fail_fast=fail_fast)
               for n, seed in zip(sizes, seeds)]
     outcomes: list[dict | BaseException] = []
     if workers == 1:

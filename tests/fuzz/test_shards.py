@@ -123,3 +123,38 @@ def test_a_second_engine_other_than_py_evm_replays_the_share(build, tmp_path):
     c = run_campaign("compute", ("pyrevm", "pyrevm"), arts, profile_name="ci", max_examples=2, step_count=5,
                      share=1, shards=1, workers=1, replay_dir=tmp_path, log_progress=False)
     assert c.shards[0]["status"] != "ERROR" and c.results["pyrevm"].steps > 0
+
+
+def test_a_violation_is_confirmed_on_the_second_engine_first_with_its_time_to_a_finding(build, tmp_path):
+    arts = suite_artifacts(build, {"LedgerManager": BROKEN / "LedgerManager_deposit_keeps_a_wei.sol"},
+                           deployments=COMPUTE.resolve(COMPUTE.deployments))
+    c = run_campaign("compute", ("pyrevm", "py-evm"), arts, profile_name="ci", max_examples=12, step_count=30,
+                     share=1, shards=1, workers=1, replay_dir=tmp_path, log_progress=False, shrink_seconds=5)
+    first, second = c.results["pyrevm"], c.results["py-evm"]
+    assert first.status == "VIOLATED"
+    # found before shrinking: the time and the steps run until the first failing step
+    assert first.first_failure["steps"] >= 1 and 0 < first.first_failure["seconds"] <= first.seconds
+    # the second engine replays the shrunk sequence first; it reproduces, and the share (every sequence here,
+    # share=1) is not replayed
+    assert second.status == "VIOLATED" and "replayed first: VIOLATED" in second.message
+    assert second.sequences == 1 and second.steps <= len(first.shrunk_steps)
+
+
+def test_a_violation_the_second_engine_does_not_reproduce_is_an_engine_difference(build, tmp_path, monkeypatch):
+    import harness.fuzz.runner as runner
+
+    arts = suite_artifacts(build, {"LedgerManager": BROKEN / "LedgerManager_deposit_keeps_a_wei.sol"},
+                           deployments=COMPUTE.resolve(COMPUTE.deployments))
+    real = runner.replay_sequences
+
+    def second_engine_passes_the_failing_sequence(fixture, sequences, **kw):
+        if kw.get("reference_traces") is None:  # the shrunk failing sequence: as if this engine passed it
+            return FuzzResult("PASSED", fixture.engine.name, len(sequences[0]), 1, 0.0, "replayed")
+        return real(fixture, sequences, **kw)
+
+    monkeypatch.setattr(runner, "replay_sequences", second_engine_passes_the_failing_sequence)
+    c = run_campaign("compute", ("pyrevm", "pyrevm"), arts, profile_name="ci", max_examples=12, step_count=30,
+                     share=20, shards=1, workers=1, replay_dir=tmp_path, log_progress=False, shrink_seconds=5)
+    # (both engines are named pyrevm: the result under that name is the second's, the share replayed after)
+    diffs = c.results["pyrevm"].engine_differences
+    assert diffs and diffs[0]["sequence"] == "shrunk failing sequence" and "does not reproduce" in diffs[0]["call"]
