@@ -18,7 +18,8 @@ Encoding: integers are z3 Ints with range constraints (exact under Solidity 0.8 
 mappings are arrays; a per-key invariant (`def p(s, sink)`) is proved for a fresh key k0 and assumed
 before the call at k0 and at every address the path touched (any instance of a true universal
 statement may be assumed); sums over mappings are ghost variables updated by every write, with the
-fact that the touched entries, counted once each, add up to at most the sum. A struct-valued mapping
+fact that the touched entries, counted once each, add up to at most the sum (sums grouped by a key,
+`SumBy`: a ghost array from that key to its sum, the fact stated per group key read or touched). A struct-valued mapping
 is one array per leaf member ('Contract.field.member'), a struct state variable one term per leaf,
 an enum an Int below its number of members, a storage array a mapping from the index plus a length
 term. ETH balances are one more array ('ETH.balance', from address); a payable function gets a symbolic
@@ -1053,7 +1054,11 @@ class Prover:
                 else:
                     bound = leaf.MOD if hasattr(leaf, "MOD") else 1 << 256
                     facts += [z3.And(v >= 0, v < bound) for v in vals]
-            if st.summed:
+            if st.group is not None:  # per group key: its touched entries add up to at most its sum
+                for g in _group_keys(st, keys):
+                    facts.append(_distinct_sum(st, keys, (st.group, g)) <= z3.Select(st.initial_ghost, g))
+                    facts.append(z3.Select(st.initial_ghost, g) >= 0)
+            elif st.summed:
                 facts.append(_distinct_sum(st, keys) <= st.initial_ghost)
                 facts.append(st.initial_ghost >= 0)
         return facts
@@ -1072,8 +1077,12 @@ class Prover:
         "confirmed" depend on what ran before."""
         exact = []
         for n, st in _stores(pre).items():
-            if st.summed:
-                exact.append(_distinct_sum(st, _dedup_keys(touched.get(n, []))) == st.initial_ghost)
+            keys_n = _dedup_keys(touched.get(n, []))
+            if st.group is not None:
+                exact += [_distinct_sum(st, keys_n, (st.group, g)) == z3.Select(st.initial_ghost, g)
+                          for g in _group_keys(st, keys_n)]
+            elif st.summed:
+                exact.append(_distinct_sum(st, keys_n) == st.initial_ghost)
         prefs = self.cex_preferences(pre, touched, s) if self.cex_preferences is not None else []
         found = s.model()  # the model of the violation itself: the last resort
         tried: list[Counterexample] = []
@@ -1155,7 +1164,19 @@ class Prover:
                                             f"{val} bytes is too long to build; built with {MAX_CONCRETE_BYTES}")
                                 val = MAX_CONCRETE_BYTES
                             m.store.set(ck, fix(val) if m.leaf_type() is Bytes32 else val)
-                        if st.summed:
+                        if st.group is not None:
+                            keys_n = _dedup_keys(touched.get(f"{name}.{f.name}{suffix}", []))
+                            for g in sorted({ev(g) for g in _group_keys(st, keys_n)}):
+                                rest = ev(z3.Select(st.initial_ghost, g)) - m.store.group_total(g)
+                                filler = tuple(g if i == st.group else FILLER for i in range(st.depth))
+                                if rest > 0:
+                                    m.store.set(filler, m.store.get(filler) + rest)
+                                    note.append(f"{name}.{f.name}[{', '.join(hex(k) for k in filler)}]{suffix} = "
+                                                f"{rest} holds the rest of the sum of its group")
+                                elif rest < 0:
+                                    note.append(f"{name}.{f.name}{suffix}: ghost sum of group {g:#x} below the "
+                                                "touched entries (unrealisable)")
+                        elif st.summed:
                             rest = ev(st.initial_ghost) - m.store.total()
                             if rest > 0:
                                 m.store.set((FILLER,), m.store.get((FILLER,)) + rest)
@@ -1591,15 +1612,23 @@ def _small_values_retry(s: z3.Solver) -> z3.CheckSatResult:
     return r  # sat: the bounds' scope is left for the caller to pop after reading the model
 
 
-def _distinct_sum(st: Any, keys: list[tuple]) -> z3.ArithRef:
+def _distinct_sum(st: Any, keys: list[tuple], group: tuple[int, Any] | None = None) -> z3.ArithRef:
     """The sum of the pre-state entries at `keys`, each key counted once even if two key terms
-    turn out equal."""
+    turn out equal; with `group` (position, g), only the keys whose component at that position is g."""
     terms = []
     for i, k in enumerate(keys):
         v = z3.Select(st.initial_array, flat_key(k))
-        distinct = [z3.Not(_key_eq(k, keys[j])) for j in range(i)]
-        terms.append(z3.If(z3.And(*distinct), v, 0) if distinct else v)
+        conds = [z3.Not(_key_eq(k, keys[j])) for j in range(i)]
+        if group is not None:
+            conds.append(k[group[0]] == group[1])
+        terms.append(z3.If(z3.And(*conds), v, 0) if conds else v)
     return z3.Sum(*terms) if terms else z3.IntVal(0)
+
+
+def _group_keys(st: Any, keys: list[tuple]) -> list[Any]:
+    """The group keys of a store with sums grouped by key: those its sums were read at and those of
+    the touched keys, each term once."""
+    return _dedup([*st.groups_read, *(k[st.group] for k in keys)])
 
 
 def _key_eq(a: tuple, b: tuple) -> z3.BoolRef:

@@ -1216,6 +1216,16 @@ class StructRef:
 # ---------------------------------------------------------------------------------------------
 
 
+@dataclasses.dataclass(frozen=True)
+class SumBy:
+    """`summed=SumBy(i)` for a nested scalar mapping: ghost sums grouped by the key at position `i`
+    (0: the outer key), one per value of that key, each updated by every write. `m.sum_by(g)` is the
+    sum of the values whose key at position `i` is `g`: for `tokenBalances[user][token]`, SumBy(1) gives
+    the total owed per token."""
+
+    position: int
+
+
 class Mapping:
     """`mapping(K => V)`, possibly nested (`Mapping(Address, Mapping(Address, U256))`).
 
@@ -1231,7 +1241,8 @@ class Mapping:
     A string or bytes member is two scalar leaves, `.name.#content` and `.name.#length` (the value's
     content id, `bytes_id`, and its length in bytes): the prover reads and writes them like any other
     leaf, and reading the member assembles the value again (`bytes_value`).
-    `summed=("stake",)` keeps the ghost sum of the named leaves (`m.sum("stake")`).
+    `summed=("stake",)` keeps the ghost sum of the named leaves (`m.sum("stake")`). `summed=SumBy(i)`
+    keeps a ghost sum per value of the key at position `i` of a nested scalar mapping (`m.sum_by(g)`).
     """
 
     def __init__(self, key_type: type, value_type: "type | Mapping", *, summed: Any = False,
@@ -1257,8 +1268,11 @@ class Mapping:
             if not is_scalar_type(leaf):
                 raise Unsupported(f"mapping value type {getattr(leaf, '__name__', leaf)}",
                                   "mapping values are kernel scalars, structs or mappings")
-            if summed not in (True, False):
-                raise ModelBug("summed of a scalar mapping is True or False")
+            if isinstance(summed, SumBy):
+                if _prefix == () and not 0 <= summed.position < self.depth():
+                    raise ModelBug(f"SumBy({summed.position}) of a mapping with {self.depth()} key(s)")
+            elif summed not in (True, False):
+                raise ModelBug("summed of a scalar mapping is True, False or SumBy(position)")
             self._leaves = None
             self._store = _store if _store is not None else _Store(self.depth(), summed, zero=zero_of(leaf).v)
 
@@ -1324,9 +1338,27 @@ class Mapping:
             if leaf is None:
                 raise ModelBug(f"{self.value_type.__name__} has no member {member!r}")
             return leaf.sum()
-        if not self.summed:
+        if not self.summed or isinstance(self.summed, SumBy):
             raise ModelBug("sum() of a mapping declared without summed=True")
         return Int(self._store.total())
+
+    def sum_by(self, group: Any) -> Any:
+        """The sum of the values whose key at the SumBy position is `group` (mappings declared with
+        summed=SumBy(i) only), as an unbounded `Int`: a plain int when concrete, the ghost z3 term
+        when symbolic."""
+        if not isinstance(self.summed, SumBy) or self._prefix:
+            raise ModelBug("sum_by() of a mapping declared without summed=SumBy(position)")
+        key_type = self.key_types()[self.summed.position]
+        return Int(self._store.group_total(self._key_of(key_type, group)))
+
+    @staticmethod
+    def _key_of(key_type: type, k: Any) -> Any:
+        if not isinstance(k, key_type):
+            if isinstance(k, int) and not isinstance(k, bool):
+                k = key_type(k)
+            else:
+                raise ModelBug(f"key {k!r} is not a {key_type.__name__}")
+        return k.v
 
     def items(self) -> list[tuple[tuple, Any]]:
         """Concrete entries (nonzero ones), as (key tuple, plain value). A struct-valued mapping has
@@ -1415,23 +1447,30 @@ def flat_key(key: tuple) -> Any:
 class _Store:
     """Backing store of a mapping: dict (concrete) or z3 array (symbolic)."""
 
-    def __init__(self, depth: int, summed: bool, *, zero: Any = 0, symbolic_name: str | None = None,
+    def __init__(self, depth: int, summed: "bool | SumBy", *, zero: Any = 0, symbolic_name: str | None = None,
                  value_sort: z3.SortRef | None = None):
         self.depth = depth
         self.summed = summed
+        # SumBy(i): the ghost is one sum per value of the key at position i (a dict concretely, a z3
+        # array from that key to the sum symbolically), `groups_read` the group keys sum_by read
+        self.group = summed.position if isinstance(summed, SumBy) else None
+        self.groups_read: list[Any] = []
         self.zero = zero
         self.name = symbolic_name
         self.touched: list[tuple] = []  # symbolic: every key read or written, in order
         if symbolic_name is None:
             self.data: dict[tuple, Any] = {}
             self.array = None
-            self.ghost: Any = 0
+            self.ghost: Any = {} if self.group is not None else 0
         else:
             self.data = {}
             self.value_sort = value_sort
             self.array = z3.Array(symbolic_name, z3.IntSort(), value_sort)
             self.initial_array = self.array
-            self.ghost = z3.Int(f"{symbolic_name}.sum") if summed else None
+            if self.group is not None:
+                self.ghost = z3.Array(f"{symbolic_name}.sum_by", z3.IntSort(), z3.IntSort())
+            else:
+                self.ghost = z3.Int(f"{symbolic_name}.sum") if summed else None
             self.initial_ghost = self.ghost
 
     @property
@@ -1455,17 +1494,38 @@ class _Store:
                 self.data.pop(key, None)
             else:
                 self.data[key] = v
-            if self.summed:
+            if self.group is not None:
+                g = key[self.group]
+                total = self.ghost.get(g, 0) - old + v
+                if total:
+                    self.ghost[g] = total
+                else:
+                    self.ghost.pop(g, None)
+            elif self.summed:
                 self.ghost = self.ghost - old + v
             return
         self.touched.append(key)
         flat = flat_key(key)
-        if self.summed:
+        if self.group is not None:
+            g = key[self.group]
+            self.ghost = z3.Store(self.ghost, g, z3.Select(self.ghost, g) - z3.Select(self.array, flat) + v)
+        elif self.summed:
             self.ghost = self.ghost - z3.Select(self.array, flat) + v
         self.array = z3.Store(self.array, flat, v)
 
     def total(self) -> Any:
+        if self.group is not None:
+            raise ModelBug("total() of a store with sums grouped by key: group_total(g)")
         return self.ghost
+
+    def group_total(self, g: Any) -> Any:
+        """The ghost sum of the values whose key at the grouping position is `g`."""
+        if not self.symbolic:
+            if is_sym(g):
+                raise ModelBug("symbolic key into a concrete mapping")
+            return self.ghost.get(g, 0)
+        self.groups_read.append(g)
+        return z3.Select(self.ghost, g)
 
     def items(self) -> list[tuple[tuple, Any]]:
         if self.symbolic:
@@ -1477,6 +1537,9 @@ class _Store:
         c.__dict__.update(self.__dict__)
         c.data = dict(self.data)
         c.touched = list(self.touched)
+        # groups_read stays shared: the prover states facts about every group key any copy read
+        if isinstance(self.ghost, dict):
+            c.ghost = dict(self.ghost)
         return c
 
     def to_symbolic(self, name: str, value_sort: z3.SortRef) -> "_Store":
@@ -1486,7 +1549,12 @@ class _Store:
         for key, v in sorted(self.data.items()):
             arr = z3.Store(arr, flat_key(key), v)
         s.array = s.initial_array = arr
-        if self.summed:
+        if self.group is not None:
+            ghost = z3.K(z3.IntSort(), z3.IntVal(0))
+            for g, total in sorted(self.ghost.items()):
+                ghost = z3.Store(ghost, g, total)
+            s.ghost = s.initial_ghost = ghost
+        elif self.summed:
             s.ghost = s.initial_ghost = z3.IntVal(self.ghost)
         return s
 

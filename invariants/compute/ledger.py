@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from invariants.registry import invariant
-from specs.kernel import Int
+from specs.erc20 import ERC20
+from specs.kernel import Address, Int
 
 
 @invariant(
@@ -17,8 +18,14 @@ def ledger_eth_solvent(s) -> bool:  # type: ignore[no-untyped-def]
     return Int(s.world.balance(led.address)) >= Int(led.ethBalances.sum())
 
 
+def tokens(s) -> list:  # type: ignore[no-untyped-def]
+    """The ERC20 tokens with a model in the system (the suite's test token; in the fuzz campaign also
+    the fee-on-transfer, false-returning and calling-back tokens)."""
+    return [c for c in s.world.contracts.values() if isinstance(c, ERC20)]
+
+
 @invariant(
-    "COMP-LEDGER-002", contract="LedgerManager", proof="concrete",
+    "COMP-LEDGER-002", contract="LedgerManager",
     statement="Invariant: for every token with a model in the system, token.balanceOf(ledger) is at least "
               "the sum of the users' balances of that token.",
     why="A deposit credits what arrived and a withdrawal debits before it transfers (R-6.3, R-6.4).",
@@ -26,11 +33,23 @@ def ledger_eth_solvent(s) -> bool:  # type: ignore[no-untyped-def]
 )
 def ledger_tokens_solvent(s) -> bool:  # type: ignore[no-untyped-def]
     led = s.ledger
-    owed: dict[int, int] = {}
-    for (_user, token), v in led.tokenBalances.items():
-        owed[token] = owed.get(token, 0) + v
-    for token, total in owed.items():
-        model = s.world.contracts.get(token)
-        if model is not None and model._balances[led.address].v < total:
+    for token in tokens(s):
+        if Int(token._balances[led.address]) < led.tokenBalances.sum_by(token.address):
+            return False
+    return True
+
+
+@invariant(
+    "COMP-LEDGER-004", contract="LedgerManager", strengthening=True,
+    statement="Invariant: the ledger has approved no spender of any token with a model in the system "
+              "(its allowances are zero).",
+    why="The ledger moves tokens only by transfer in withdrawToken (R-6.4): no one else can spend what "
+        "it holds for its users.",
+    exploit="An allowance from the ledger would let its holder take tokens the ledger owes its users.",
+)
+def ledger_approves_nobody(s, spender: Address) -> bool:  # type: ignore[no-untyped-def]
+    led = s.ledger
+    for token in tokens(s):
+        if token._allowances[led.address][spender] != 0:
             return False
     return True

@@ -9,10 +9,10 @@ in the suite's own deployment, is proved in the suite deployed with an identity 
 (`OTHER_DEPLOYMENT`). The token the ledger's token functions call is taken to be the suite's test token
 (`TOKEN_CALLEES`, stated in every result's environment). The step invariants across ETH sent to an
 account that may call back are proved for the call's own effect (the prover's rule for steps across
-sends). The one evaluate-only invariant (`proof="concrete"`, the token
-solvency of the ledger: a quantification over a mapping's entries) is evaluated by the fuzzer and the
-differential tests on the model and the EVM after every step, and comes back from
-`unsupported_obligations` as an UNSUPPORTED row with the construct it needs, never left out.
+sends). The ledger's token solvency is a ghost sum per token (`SumBy`). An evaluate-only invariant
+(`proof="concrete"`; none today) would be evaluated by the fuzzer and the differential tests on the model
+and the EVM after every step, and come back from `unsupported_obligations` as an UNSUPPORTED row with the
+construct it needs, never left out.
 """
 
 from __future__ import annotations
@@ -24,13 +24,9 @@ from invariants.registry import REGISTRY, STEP_REGISTRY
 from specs.compute.suite import PROVED_DEPLOYMENTS, SUITE
 from specs.compute.system import build_system, with_identity_registry
 
-ENTRIES = "a quantification over the entries of a mapping (sums grouped by key, models looked up by address)"
-
 # Per evaluate-only invariant: the constructs it reads that the prover has no encoding for, and what
 # checks it instead. An evaluate-only compute invariant missing here is a workbench error (see below).
-WHY_NOT_PROVED: dict[str, tuple[str, ...]] = {
-    "COMP-LEDGER-002": (ENTRIES,),
-}
+WHY_NOT_PROVED: dict[str, tuple[str, ...]] = {}
 COVERED_BY = ("evaluated on the model and on both EVMs after every step of the fuzz campaign "
               "(harness/fuzz/compute/machine.py) and of the differential tests (tests/compute/)")
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from specs.compute.common import InsufficientBalance, ReentrancyGuard, ZeroAddress, ZeroAmount
 from specs.kernel import (
-    U256, Address, EmptyRevert, Event, Mapping, Msg, Revert, SolidityError, ZERO_ADDRESS, external, is_sym, payable,
-    storage, view,
+    U256, Address, EmptyRevert, Event, Mapping, Msg, Revert, SolidityError, SumBy, ZERO_ADDRESS, external, is_sym,
+    payable, storage, view,
 )
 
 
@@ -53,7 +53,8 @@ class TokenWithdrawn(Event):
 @dataclass
 class LedgerManager(ReentrancyGuard):
     ethBalances: Mapping = storage(lambda: Mapping(Address, U256, summed=True))
-    tokenBalances: Mapping = storage(lambda: Mapping(Address, Mapping(Address, U256)))
+    # ghost sums per token (the key at position 1): what the ledger owes all its users of each token
+    tokenBalances: Mapping = storage(lambda: Mapping(Address, Mapping(Address, U256), summed=SumBy(1)))
 
     @payable
     def deposit(self, msg: Msg) -> None:
