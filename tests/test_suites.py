@@ -116,7 +116,8 @@ def test_verify_tags_every_check_with_its_suite(monkeypatch, tmp_path):
     monkeypatch.setattr(proofs, "proof_results", fake_results)
     monkeypatch.setattr(proofs, "unproved", lambda suite: [
         ObligationResult("X-002/*", "proof", "StakeManager", "UNSUPPORTED", 0.0, "Y", {"message": "not proved: z"})])
-    assert cli.verify(out_dir=tmp_path, suite_names=["bpe"], engines=(), mutation_sample={}) == 0
+    # the row not proved yet is listed apart, and the run is no proof of the suite: exit 2
+    assert cli.verify(out_dir=tmp_path, suite_names=["bpe"], engines=(), mutation_sample={}) == 2
     doc = json.loads((tmp_path / "verify.json").read_text())
     assert ran == ["bpe"] and doc["config"]["suites"] == ["bpe"]
     assert [(c["id"], c["suite"]) for c in doc["checks"]] == [("COMPILE", "*"), ("X-001/init", "bpe")]

@@ -258,7 +258,7 @@ def _not_proved(results: Results) -> list[str]:
                     f"<span class=\"muted\">Not proved: {_e(r.get('why', ''))}. Checked instead by: "
                     f"{_e(r.get('checked_by', ''))}.</span></li>" for r in rows)
     return ['<h3 id="not-proved">Not proved yet</h3>',
-            "<p>These obligations are not proof results of this run (the exit code does not cover them); "
+            "<p>These obligations are not proved by this run (so it exits 2, not 0); "
             "the fuzzer evaluates them.</p>", f"<ul>{items}</ul>"]
 
 

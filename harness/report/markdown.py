@@ -92,8 +92,8 @@ def _summary_table(results: Results) -> str:
 
 
 def _not_proved(results: Results) -> str:
-    """The invariants not proved yet (configuration "not_proved"): not checks of this run, so they do not
-    set the exit code; listed so that nobody reads the proof results as covering them. Rows of one
+    """The invariants not proved yet (configuration "not_proved"): no checks of this run, but they make
+    the exit code 2; listed so that nobody reads the proof results as covering them. Rows of one
     invariant with the same reason are one item naming each of their transitions."""
     rows = [r for r in results.config.get("not_proved") or [] if isinstance(r, dict)]
     if not rows:
@@ -109,8 +109,8 @@ def _not_proved(results: Results) -> str:
         scope = (f" across {len(named)} transition{'s' if len(named) != 1 else ''} "
                  f"({', '.join(_code(w) for w in named)})" if named else " (every obligation)")
         items.append(f"- {_code(inv)}{scope}: {statement} Why: {why}. Checked instead by: {checked_by}.")
-    return (f"## Not proved yet\n\nThese {len(rows)} obligations are not proof results of this run (the exit code "
-            "does not cover them); the fuzzer evaluates them.\n\n" + "\n".join(items))
+    return (f"## Not proved yet\n\nThese {len(rows)} obligations are not proved by this run (so it exits 2, not 0); "
+            "the fuzzer evaluates them.\n\n" + "\n".join(items))
 
 
 def _invariant_key(check: Check) -> str:

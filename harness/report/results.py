@@ -8,8 +8,9 @@ compilation, a vacuity check) becomes one `Check` in one `Results`. `Results` is
 Exit code of a run (`Results.exit_code`, constants from `specs.errors`):
 - 1 `EXIT_VIOLATED` if any check is VIOLATED: a finding beats everything, it is definite;
 - otherwise 3 `EXIT_TOOL_ERROR` if any check is ERROR: a tool failed, the results are incomplete;
-- otherwise 2 `EXIT_INCONCLUSIVE` if any check is INCONCLUSIVE or UNSUPPORTED;
-- otherwise 0 `EXIT_OK`: every check PROVED or PASSED.
+- otherwise 2 `EXIT_INCONCLUSIVE` if any check is INCONCLUSIVE or UNSUPPORTED, or the configuration
+  lists obligations not proved yet ("not_proved": what no proof attempts, evaluated by the fuzzer only);
+- otherwise 0 `EXIT_OK`: every check PROVED or PASSED, and nothing is left unproved.
 An empty check list is 3: "nothing was checked" never passes.
 
 Serialization is deterministic: every JSON object has sorted keys, checks keep insertion order, and
@@ -204,9 +205,14 @@ class Results:
             return EXIT_VIOLATED
         if not self.checks or Status.ERROR in statuses:
             return EXIT_TOOL_ERROR
-        if statuses & {Status.INCONCLUSIVE, Status.UNSUPPORTED}:
+        if statuses & {Status.INCONCLUSIVE, Status.UNSUPPORTED} or self.not_proved():
             return EXIT_INCONCLUSIVE
         return EXIT_OK
+
+    def not_proved(self) -> list:
+        """The obligations not proved yet (configuration "not_proved"): no checks of this run, but a run
+        that leaves some unproved is not a proof of its suites, so they make the exit code 2."""
+        return [r for r in self.config.get("not_proved") or [] if isinstance(r, dict)]
 
     def exit_reason(self) -> str:
         """Why `exit_code()` is what it is, naming the deciding checks (at most five ids)."""
@@ -219,14 +225,13 @@ class Results:
             return self._naming({Status.ERROR}) + "; a tool failed, so the results are incomplete"
         if code == EXIT_INCONCLUSIVE:
             deciding = {Status.INCONCLUSIVE, Status.UNSUPPORTED}
+            if not {c.status for c in self.checks} & deciding:
+                n = len(self.not_proved())
+                ids = ", ".join(str(r.get("id", "?")) for r in self.not_proved()[:5]) + (", ..." if n > 5 else "")
+                return (f"all {_count(len(self.checks))} PROVED or PASSED, but {n} obligation{'s' if n != 1 else ''} "
+                        f"not proved yet ({ids}), listed apart and evaluated by the fuzzer only: not a proof")
             return self._naming(deciding) + "; nothing violated, but this is not a proof"
-        reason = f"all {_count(len(self.checks))} PROVED or PASSED"
-        not_proved = self.config.get("not_proved") or []
-        if not_proved:  # never read as covering them: they are no checks of this run
-            n = len(not_proved)
-            reason += (f"; {n} obligation{'s' if n != 1 else ''} not proved yet, listed apart and evaluated by "
-                       "the fuzzer only, are outside this verdict")
-        return reason
+        return f"all {_count(len(self.checks))} PROVED or PASSED"
 
     def _naming(self, statuses: set[Status]) -> str:
         """Text like '2 checks VIOLATED (A, B)' for the checks whose status is in `statuses`."""

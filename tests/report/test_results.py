@@ -284,12 +284,15 @@ def test_collect_tool_versions_reports_a_missing_solc_package(tmp_path):
     assert collect_tool_versions(repo_root=tmp_path)["solc-js"] == "unavailable"
 
 
-def test_exit_reason_of_a_passing_run_counts_the_obligations_not_proved_yet():
+def test_obligations_not_proved_yet_make_an_otherwise_passing_run_inconclusive_and_are_named():
     from harness.report.results import Check
 
     results = Results(checks=[Check("A", "proof", "C", "PROVED", 0.0, "t")])
-    assert results.exit_reason() == "all 1 check PROVED or PASSED"
+    assert results.exit_code() == 0 and results.exit_reason() == "all 1 check PROVED or PASSED"
     results.config["not_proved"] = [{"id": "X/*"}, {"id": "Y/f"}]
-    assert results.exit_code() == 0
-    assert results.exit_reason().endswith("; 2 obligations not proved yet, listed apart and evaluated by the fuzzer "
-                                          "only, are outside this verdict")
+    assert results.exit_code() == 2
+    assert results.exit_reason() == ("all 1 check PROVED or PASSED, but 2 obligations not proved yet (X/*, Y/f), "
+                                     "listed apart and evaluated by the fuzzer only: not a proof")
+    # a finding still decides
+    results.add(Check("B", "proof", "C", "VIOLATED", 0.0, "t"))
+    assert results.exit_code() == 1
