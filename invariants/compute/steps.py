@@ -3,6 +3,7 @@ states before and after one successful call, and the call."""
 
 from __future__ import annotations
 
+from invariants.compute.ledger import tokens
 from invariants.registry import Call, step_invariant
 from specs.kernel import U256, Address, Int
 
@@ -97,3 +98,39 @@ def executes_when_due(pre, post, call: Call, triggerId: U256) -> bool:  # type: 
         last = Int(a.lastExecutedOf[triggerId])
         due_ok = now >= last + interval and now > last
     return due_ok and Int(b.executionCountOf[triggerId]) == Int(a.executionCountOf[triggerId]) + 1
+
+
+@step_invariant(
+    "COMP-LEDGER-003", contract="LedgerManager",
+    statement="Invariant: the ledger balances (ETH and each token with a model) of an account without code "
+              "change only in a transaction that account sent (a contract's may change in any transaction "
+              "that runs its code), and a token deposit credits exactly what arrived (the ledger's balance of "
+              "the token rose by the credit).",
+    why="Balances are the users' own (R-6.1); a deposit is credited with the balance difference so that a "
+        "fee-on-transfer token credits what the ledger received (R-6.3).",
+    exploit="Crediting or debiting another account's balance moves its funds; crediting the requested amount "
+            "of a fee-on-transfer token lets its depositors drain the others.",
+)
+def ledger_balances_move_by_their_owner(pre, post, call: Call, user: Address) -> bool:  # type: ignore[no-untyped-def]
+    a, b = pre.ledger, post.ledger
+
+    def own_transaction() -> bool:
+        if call.sender == user:
+            return True
+        for addr in post.world.contracts:  # a contract acts through its code, inside anyone's transaction
+            if user == addr:
+                return True
+        return False
+
+    if a.ethBalances[user] != b.ethBalances[user] and not own_transaction():
+        return False
+    for t0, t1 in zip(tokens(pre), tokens(post)):
+        before, after = a.tokenBalances[user][t0.address], b.tokenBalances[user][t1.address]
+        if before == after:
+            continue
+        if not own_transaction():
+            return False
+        if call.is_("LedgerManager", "depositToken") and (
+                Int(after) - Int(before) != Int(t1._balances[b.address]) - Int(t0._balances[a.address])):
+            return False
+    return True

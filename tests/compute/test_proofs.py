@@ -136,6 +136,32 @@ def test_a_ledger_paying_tokens_out_without_debiting_is_violated():
 
 
 @dataclass
+class DepositTokenCreditsOneMore(LedgerManager):
+    """Credits one token unit more than arrived (COMP-LEDGER-003: a deposit credits exactly what arrived)."""
+
+    @external
+    def depositToken(self, msg: Msg, token: Address, amount: U256) -> None:
+        super().depositToken(msg, token, amount)
+        self.tokenBalances[msg.sender][token] = self.tokenBalances[msg.sender][token] + U256(1)
+
+
+@pytest.mark.catches("prover")
+def test_a_deposit_crediting_more_than_arrived_is_violated():
+    from invariants.prover import Prover
+    from invariants.registry import REGISTRY, STEP_REGISTRY
+    from specs.compute.system import build_system
+
+    SUITE.register_invariants()
+    p = Prover(build_system({"LedgerManager": DepositTokenCreditsOneMore}, deployments=proofs.PROVED_DEPLOYMENTS),
+               [REGISTRY.invariants["COMP-TOKEN-001"]], environment=SUITE.proof_environment,
+               step_invariants=[STEP_REGISTRY.invariants["COMP-LEDGER-003"]], timeout_ms=10_000,
+               callees=proofs.TOKEN_CALLEES)
+    r = {x.id: x for x in p.run(only=lambda tr: tr.name == "LedgerManager.depositToken")}
+    bad = r["COMP-LEDGER-003/LedgerManager.depositToken"]
+    assert bad.status == VIOLATED and bad.counterexample is not None and bad.counterexample.confirmed_on_model
+
+
+@dataclass
 class WithdrawRewritesUsageAfterSend(inf.InferenceServing):
     """Writes the usage it read before paying back after the send: a recordUsage made by the receiver's
     code in between would be lost. Without callbacks the usage is unchanged, so only the rule for writes
