@@ -387,21 +387,11 @@ def prove_into(results: Any, fixtures: dict, timeout_ms: int, *, suite: Any, job
 
 def replay_cmd(path: Path, engines: tuple[str, ...]) -> int:
     from harness.evm.fixture import deploy, suite_artifacts
-    from harness.fuzz.runner import replay
-
-    from specs.errors import InputError
-    from harness.fuzz.runner import load_replay
-    from specs.suite import get_suite
+    from harness.fuzz.runner import open_replay, replay
 
     # a bad file fails here, before anything is compiled: first its schema and suite, then its steps
     # against the models of that suite
-    suite = get_suite(load_replay(path)["suite"])
-    deployments = suite.resolve(suite.deployments)
-    doc = load_replay(path, suite.resolve(suite.build_system)(deployments=deployments).models)
-    overrides = {k: REPO / v for k, v in doc.get("source_overrides", {}).items()}
-    for name, source in overrides.items():
-        if not source.is_file():
-            raise InputError(f"{path}: source_overrides.{name}: no such source file {source}")
+    suite, deployments, doc, overrides = open_replay(path)
     if doc.get("model_overrides"):
         log(f"note: the run used model overrides {doc['model_overrides']}; the replay uses the reference models")
     artifacts = suite_artifacts(overrides=overrides, deployments=deployments)

@@ -144,18 +144,11 @@ def export_replay(path: Path, out_dir: Path = DEFAULT_OUT) -> Path:
     from harness.evm.compile import compile_contracts
     from harness.evm.fixture import deploy, suite_artifacts
     from harness.fuzz.differential import Mismatch
-    from harness.fuzz.runner import load_replay, model_factory, start_differential
+    from harness.fuzz.runner import model_factory, open_replay, start_differential
     from invariants.registry import REGISTRY
-    from specs.suite import get_suite
 
     path = Path(path)
-    suite = get_suite(load_replay(path)["suite"])
-    deployments = suite.resolve(suite.deployments)
-    doc = load_replay(path, suite.resolve(suite.build_system)(deployments=deployments).models)
-    overrides = {k: REPO / v for k, v in doc.get("source_overrides", {}).items()}
-    for name, src in overrides.items():
-        if not src.is_file():
-            raise InputError(f"{path}: source_overrides.{name}: no such source file {src}")
+    suite, deployments, doc, overrides = open_replay(path)
     for i, st in enumerate(doc["steps"]):
         if st["op"] == "raw":
             raise Unsupported(f"{path}: steps[{i}]: malformed calldata steps are not exported (the export "

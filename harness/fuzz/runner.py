@@ -380,6 +380,24 @@ STEP_OPS = {"call": ("contract", "function", "sender", "args"), "advance": ("blo
             "raw": ("contract", "data", "sender"), "prepare": ("setup",)}
 
 
+def open_replay(path: Path) -> tuple[Suite, tuple, dict, dict[str, Path]]:
+    """A replay file read against its own suite, before anything is compiled: (the suite, its
+    deployments, the document checked against that suite's models, the source overrides as paths).
+    InputError, one line naming the file and the field, for a bad file or a missing overridden source."""
+    from specs.errors import InputError
+    from specs.suite import get_suite
+
+    suite = get_suite(load_replay(path)["suite"])
+    deployments = suite.resolve(suite.deployments)
+    doc = load_replay(path, suite.resolve(suite.build_system)(deployments=deployments).models)
+    repo = Path(__file__).resolve().parents[2]
+    overrides = {k: repo / v for k, v in doc.get("source_overrides", {}).items()}
+    for name, source in overrides.items():
+        if not source.is_file():
+            raise InputError(f"{path}: source_overrides.{name}: no such source file {source}")
+    return suite, deployments, doc, overrides
+
+
 def load_replay(path: Path, contracts: dict[str, type] | None = None, machine: Any = None) -> dict:
     """A replay file, checked: JSON of this workbench's replay schema, for this suite, every step of a
     known op with its fields, and (given `contracts`, name -> model class) every call naming a known
