@@ -19,10 +19,11 @@ from invariants.prover import PROVED, UNSUPPORTED, VIOLATED
 from invariants.suite import coverage
 from specs.compute.compute_staking import ComputeStaking, StakeRole
 from specs.compute import inference_serving as inf
+from specs.compute import trigger_registry as trig
 from specs.compute.ledger_manager import (
     InsufficientBalance, LedgerManager, SafeERC20FailedOperation, TokenWithdrawn, Withdrawn,
 )
-from specs.kernel import Address, Msg, Revert, String, U256, external
+from specs.kernel import Address, Bool, DynBytes, Msg, Revert, String, U256, external
 from specs.suite import get_suite
 
 SUITE = get_suite("compute")
@@ -361,3 +362,55 @@ def test_broken_models_of_the_records_are_caught_by_the_prover(contract, broken,
                   environment=SUITE.proof_environment,
                   step_invariants=[i for i in STEP_REGISTRY.for_contracts({contract})], timeout_ms=10_000)
     assert {r.id: r.status for r in good.run(only=lambda tr: tr.name == transition)}[f"{inv}/{transition}"] == PROVED
+
+
+@dataclass
+class RecordUsageCreditsOneMore(inf.InferenceServing):
+    """Credits the provider one wei more than the user paid (COMP-INF-002)."""
+
+    @external
+    def recordUsage(self, msg: Msg, user: Address, inputTokens: U256, outputTokens: U256, model: String) -> None:
+        super().recordUsage(msg, user, inputTokens, outputTokens, model)
+        self.earnings[msg.sender] = self.earnings[msg.sender] + U256(1)
+
+
+@dataclass
+class AnyoneSlashes(ComputeStaking):
+    """Takes every caller for an active guardian (COMP-STAKE-005)."""
+
+    def _isActiveGuardian(self, account: Address) -> bool:
+        return True
+
+
+@dataclass
+class AnyoneExecutes(trig.TriggerRegistry):
+    """Appoints whoever calls executeTrigger as an executor first (COMP-TRIG-005)."""
+
+    @external
+    def executeTrigger(self, msg: Msg, triggerId: U256, input: DynBytes) -> None:
+        self.isExecutor[msg.sender] = Bool(True)
+        super().executeTrigger(msg, triggerId, input)
+
+
+@pytest.mark.catches("prover")
+@pytest.mark.parametrize("contract, twin, step, transition", [
+    ("InferenceServing", RecordUsageCreditsOneMore, "COMP-INF-002", "recordUsage"),
+    ("ComputeStaking", AnyoneSlashes, "COMP-STAKE-005", "slash"),
+    ("TriggerRegistry", AnyoneExecutes, "COMP-TRIG-005", "executeTrigger"),
+], ids=["usage-billed-wrong", "anyone-slashes", "anyone-executes"])
+def test_access_and_billing_step_invariants_catch_their_broken_twins(contract, twin, step, transition):
+    from invariants.prover import Prover
+    from invariants.registry import STEP_REGISTRY
+    from specs.compute.system import build_system
+
+    SUITE.register_invariants()
+    name = f"{contract}.{transition}"
+    for model, expected in ((None, PROVED), (twin, VIOLATED)):
+        p = Prover(build_system({contract: model} if model else None, deployments=proofs.PROVED_DEPLOYMENTS),
+                   environment=SUITE.proof_environment, step_invariants=[STEP_REGISTRY.invariants[step]],
+                   timeout_ms=10_000, callees=proofs.TOKEN_CALLEES)
+        p.invariants = [i for i in p.invariants if i.strengthening or i.contract == contract]
+        r = {x.id: x for x in p.run(only=lambda tr: tr.name == name)}[f"{step}/{name}"]
+        assert r.status == expected, (model, r.details.get("message"))
+        if expected == VIOLATED:
+            assert r.counterexample is not None and r.counterexample.confirmed_on_model
