@@ -101,7 +101,7 @@ def verify(*, out_dir: Path, suite_names: list[str] | None = None, engines: tupl
 
     def finish() -> int:
         paths = write_all(results, out_dir, simulation_sections(selected))
-        if any(c.status == "VIOLATED" for c in results.checks):
+        if violated(results):
             export_to_forge(results, out_dir / "forge")
         summary = ", ".join(f"{k} {v}" for k, v in results.summary().items() if v)
         log(f"verify: {summary} -> exit {results.exit_code()} ({results.exit_reason()})")

@@ -251,7 +251,7 @@ def _invariants(results: Results, ids: _Ids) -> str:
 
 
 def _not_proved(results: Results) -> list[str]:
-    rows = [r for r in results.config.get("not_proved") or [] if isinstance(r, dict)]
+    rows = results.not_proved()
     if not rows:
         return []
     items = "".join(f"<li><code>{_e(r.get('id', '?'))}</code>: {_e(r.get('statement', ''))} "

@@ -95,7 +95,7 @@ def _not_proved(results: Results) -> str:
     """The invariants not proved yet (configuration "not_proved"): no checks of this run, but they make
     the exit code 2; listed so that nobody reads the proof results as covering them. Rows of one
     invariant with the same reason are one item naming each of their transitions."""
-    rows = [r for r in results.config.get("not_proved") or [] if isinstance(r, dict)]
+    rows = results.not_proved()
     if not rows:
         return ""
     groups: dict[tuple, list[str]] = {}
@@ -141,9 +141,8 @@ def _invariants_table(results: Results) -> str:
     statement; the vacuity checks of a suite share one row."""
     checks = [c for c in results.checks if c.kind in _OBLIGATION_KINDS]
     pending: dict[tuple[str, str], list[dict]] = {}
-    for r in results.config.get("not_proved") or []:
-        if isinstance(r, dict):
-            pending.setdefault((str(r.get("suite", "*")), str(r.get("id", "?")).split("/", 1)[0]), []).append(r)
+    for r in results.not_proved():
+        pending.setdefault((str(r.get("suite", "*")), str(r.get("id", "?")).split("/", 1)[0]), []).append(r)
     if not checks and not pending:
         return ""
     header = ["Invariant", "Status", "Obligations", "Seconds", "Statement"]
