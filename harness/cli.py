@@ -14,8 +14,9 @@ report  re-render REPORT.md, OBLIGATIONS.md, report.html, report.sarif and junit
 bench   print engine call rates, differential step rates and proof times per suite, and write them to
         reports/bench.json (figures, not tests).
 simulate  run the simulation of each suite that declares one (BPE: `simulate run SCENARIO...`).
-export-forge  write a counterexample (a replay file, or a VIOLATED check's id) as a self-contained
-        Foundry test in reports/forge/; a VIOLATED verify writes one per counterexample it can export.
+export-forge  write a counterexample (a replay file, a prover counterexample's .evm.json, or a VIOLATED
+        check's id) as a self-contained Foundry test in reports/forge/; a VIOLATED verify writes one per
+        counterexample it can export.
 mutate  the mutation runner (`mutate run|list|bench|report ...`, the same as `python -m harness.mutate`).
 completion  print a bash completion script (`eval "$(workbench completion bash)"`).
 
@@ -373,11 +374,27 @@ def prove_into(results: Any, fixtures: dict, timeout_ms: int, *, suite: Any, job
             if not details["confirmed"]:
                 details["message"] = ("unconfirmed counterexample: it did not replay on the model and every engine "
                                       "(a workbench bug to investigate)")
+            elif any(x.engine == "pyrevm" and x.confirmed for x in replays):
+                record_evm_counterexample(details, r, suite, fixtures["pyrevm"].artifacts)
         if r.status != "PROVED":
             log(f"  {r.status}: {r.id} {details.get('message', '')}")
         if r.status == "VIOLATED" and "message" not in details:
             details["message"] = violation_message(details)
         results.add(Check(r.id, r.kind, r.contract, r.status, r.seconds, r.title, details, suite=suite.name))
+
+
+def record_evm_counterexample(details: dict, r: Any, suite: Any, artifacts: dict) -> None:
+    """Keep a confirmed prover counterexample at the EVM level (reports/replays/<id>.evm.json), for
+    `export-forge` (harness/forge/counterexample.py). A recording that fails is noted in the details
+    and changes nothing else: the verdict stands on the replays already made."""
+    from harness.forge.counterexample import record_counterexample, repo_relative
+
+    try:
+        path = record_counterexample(r.counterexample, suite, check_id=r.id, statement=r.title, artifacts=artifacts)
+        details["evm_counterexample"] = repo_relative(path)
+    except Exception as e:  # noqa: BLE001  (a convenience beside the verdict)
+        details["evm_counterexample_error"] = f"{type(e).__name__}: {' '.join(str(e).split())}"
+        log(f"  {r.id}: the EVM-level counterexample was not recorded: {details['evm_counterexample_error']}")
 
 
 # ---------------------------------------------------------------------------------------------

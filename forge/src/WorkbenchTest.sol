@@ -119,6 +119,45 @@ abstract contract WorkbenchTest {
         }
     }
 
+    /// `vm.store` of every record of `packed`: 84-byte records of an address (20 bytes), a slot (32) and
+    /// the word to store there (32).
+    function _storeAll(bytes memory packed) internal {
+        require(packed.length % 84 == 0, "_storeAll: not a run of 84-byte records");
+        for (uint256 at = 0; at < packed.length; at += 84) {
+            address a;
+            bytes32 slot;
+            bytes32 word;
+            assembly {
+                let p := add(add(packed, 0x20), at)
+                a := shr(96, mload(p))
+                slot := mload(add(p, 20))
+                word := mload(add(p, 52))
+            }
+            vm.store(a, slot, word);
+        }
+    }
+
+    /// Whether every recorded storage word and ETH balance still has its recorded value. `packed` is a
+    /// run of 85-byte records: a kind (0: a storage word, 1: an ETH balance), an address (20 bytes), a
+    /// slot (32; zero for a balance) and the value (32).
+    function _sameState(bytes memory packed) internal view returns (bool) {
+        require(packed.length % 85 == 0, "_sameState: not a run of 85-byte records");
+        for (uint256 at = 0; at < packed.length; at += 85) {
+            uint8 kind = uint8(packed[at]);
+            address a;
+            bytes32 slot;
+            bytes32 value;
+            assembly {
+                let p := add(add(packed, 0x20), at)
+                a := shr(96, mload(add(p, 1)))
+                slot := mload(add(p, 21))
+                value := mload(add(p, 53))
+            }
+            if (kind == 0 ? vm.load(a, slot) != value : a.balance != uint256(value)) return false;
+        }
+        return true;
+    }
+
     /// The block the next calls run in.
     function _block(uint256 number, uint256 timestamp) internal {
         vm.roll(number);

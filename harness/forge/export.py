@@ -23,8 +23,8 @@ Fail closed: the export checks, against the recorded EVM run, that at least one 
 on the contract that produced the mismatch; a mismatch it cannot express (events only, an invariant on
 the model, a storage field no view shows, a malformed-calldata step, a machine of another kind) raises
 `Unsupported`, a WorkbenchError, with one line naming the file and what cannot be expressed. A prover
-counterexample (a pre-state and one call, judged by an invariant written in Python) is not exported:
-the invariant has no Solidity form here, and the export says so.
+counterexample (a pre-state and one call, judged by an invariant written in Python) is exported from the
+EVM-level file verify records for it (harness/forge/counterexample.py).
 """
 
 from __future__ import annotations
@@ -57,9 +57,14 @@ def export_forge(target: str | Path, out_dir: Path = DEFAULT_OUT, *, verify_json
     """Export `target` (a replay file, or the id of a check in `verify_json` whose counterexample is a
     replay file) as a Foundry test in `out_dir`; the paths written. InputError for a target that is
     neither, Unsupported for a counterexample the export cannot express."""
+    from harness.forge.counterexample import export_counterexample_file, is_counterexample_file
+
     path = Path(target)
-    if path.suffix == ".json" or path.exists() or "/" in str(target):
+    if is_counterexample_file(path):
+        return [export_counterexample_file(path, out_dir)]
+    if path.suffix == ".json" or path.exists():
         return [export_replay(path, out_dir)]
+    # a check id (a proof obligation's has a "/": "COMP-RENT-001/ComputeRental.withdraw")
     return [export_check(_find_check(str(target), verify_json), verify_json, out_dir)]
 
 
@@ -97,10 +102,15 @@ def export_check(check: dict, source: Path | str, out_dir: Path) -> Path:
     if replay:
         path = Path(replay)
         return export_replay(path if path.is_absolute() else REPO / path, out_dir)
+    evm = details.get("evm_counterexample")
+    if evm:
+        from harness.forge.counterexample import export_counterexample_file
+
+        path = Path(evm)
+        return export_counterexample_file(path if path.is_absolute() else REPO / path, out_dir)
     if details.get("evm_replay") is not None or check.get("kind") == "proof":
-        raise Unsupported(f"{source}: check {cid}: a prover counterexample (a pre-state and one call, judged by "
-                          f"invariant {check.get('id')} written in Python) has no Solidity form in this export; "
-                          f"replay it with the workbench (details.evm_replay)")
+        why = details.get("evm_counterexample_error") or "no EVM-level counterexample was recorded"
+        raise Unsupported(f"{source}: check {cid}: a prover counterexample without a recorded EVM replay ({why})")
     raise Unsupported(f"{source}: check {cid}: no counterexample to export (no replay file)")
 
 
@@ -434,8 +444,7 @@ def _write(path: Path, doc: dict, suite: Any, fx: Any, diff: Any, t: Transcript,
     stem = re.sub(r"[^A-Za-z0-9]", "_", path.stem)
     cname = f"Replay_{suite.name}_{stem}"
     cname = re.sub(r"_+", "_", cname)
-    helpers = sorted({int(m) for line in setup + body for m in re.findall(r"\b_[ua](\d+)\(\[", line)})
-    text = _render(path, doc, suite, cname, digest, setup, body, mismatch, catches, helpers)
+    text = _render(path, doc, suite, cname, digest, setup, body, mismatch, catches)
     from harness.files import write_text_atomic
 
     out = Path(out_dir) / f"{cname}.t.sol"
@@ -443,7 +452,7 @@ def _write(path: Path, doc: dict, suite: Any, fx: Any, diff: Any, t: Transcript,
 
 
 def _render(path: Path, doc: dict, suite: Any, cname: str, digest: str, setup: list[str], body: list[str],
-            mismatch: Any, catches: list[str], helpers: list[int]) -> str:
+            mismatch: Any, catches: list[str]) -> str:
     try:
         shown = path.resolve().relative_to(REPO).as_posix()
     except ValueError:
@@ -477,10 +486,17 @@ def _render(path: Path, doc: dict, suite: Any, cname: str, digest: str, setup: l
     lines += ["    }", "", "    function test_replay() public {"]
     lines += [f"        {s}" for s in body]
     lines += ["    }"]
-    for n in helpers:
+    lines += array_helpers(setup + body)
+    lines += ["}", ""]
+    return "\n".join(lines)
+
+
+def array_helpers(statements: list[str]) -> list[str]:
+    """The `_uN`/`_aN` functions (a fixed-size array literal as a dynamic array) the statements call."""
+    lines: list[str] = []
+    for n in sorted({int(m) for line in statements for m in re.findall(r"\b_[ua](\d+)\(\[", line)}):
         lines += ["", f"    function _u{n}(uint256[{n}] memory x) private pure returns (uint256[] memory y) {{",
                   f"        y = new uint256[]({n});", "        for (uint256 i = 0; i < x.length; i++) y[i] = x[i];", "    }",
                   "", f"    function _a{n}(address[{n}] memory x) private pure returns (address[] memory y) {{",
                   f"        y = new address[]({n});", "        for (uint256 i = 0; i < x.length; i++) y[i] = x[i];", "    }"]
-    lines += ["}", ""]
-    return "\n".join(lines)
+    return lines

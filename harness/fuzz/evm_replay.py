@@ -8,7 +8,7 @@ The one replayer of prover counterexamples (fuzz counterexamples replay through 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from harness.fuzz.differential import plain
 from harness.fuzz.stateview import read_system, write_system
@@ -23,7 +23,10 @@ class EvmReplay:
     detail: str
 
 
-def replay_on_evm(cex: Counterexample, fixture: Any) -> EvmReplay:
+def replay_on_evm(cex: Counterexample, fixture: Any, *, observe: Callable[[Any], None] | None = None) -> EvmReplay:
+    """The counterexample replayed on `fixture` (reset before and after). `observe(fixture)`, when given,
+    runs once the replay has confirmed the counterexample, on the post-state, before the reset (the
+    Foundry export records that state there)."""
     name = fixture.engine.name
     fixture.reset()
     try:
@@ -43,6 +46,8 @@ def replay_on_evm(cex: Counterexample, fixture: Any) -> EvmReplay:
             inv = STEP_REGISTRY.invariants[cex.invariant]
             fails = step_failures([inv], before, after, cex.call(), known)
             if fails:
+                if observe is not None:
+                    observe(fixture)
                 return EvmReplay(name, True, f"{fails[0]} on {name} (call ok, events: {events})")
             return EvmReplay(name, False, f"on {name}: {inv.id} holds across the call")
         sinv = REGISTRY.invariants[cex.invariant]
@@ -50,6 +55,8 @@ def replay_on_evm(cex: Counterexample, fixture: Any) -> EvmReplay:
         held_before = sinv.holds(before.clone(), *keys)
         holds_after = sinv.holds(after.clone(), *keys)
         if held_before and not holds_after:
+            if observe is not None:
+                observe(fixture)
             return EvmReplay(name, True, f"{sinv.id} holds before and fails after the call on {name} "
                                          f"(call ok, events: {events})")
         return EvmReplay(name, False, f"on {name}: invariant before {bool(held_before)}, after {bool(holds_after)}")

@@ -99,7 +99,7 @@ def test_bad_targets_are_one_line_input_errors(tmp_path):
         export_forge("NOPE-1", tmp_path / "out", verify_json=verify)
     with pytest.raises(InputError, match=f"{tmp_path / 'none.json'}: no such file"):
         export_forge("NOPE-1", tmp_path / "out", verify_json=tmp_path / "none.json")
-    with pytest.raises(Unsupported, match="COMP-X-001: a prover counterexample"):
+    with pytest.raises(Unsupported, match="COMP-X-001: a prover counterexample without a recorded EVM replay"):
         export_forge("COMP-X-001", tmp_path / "out", verify_json=verify)
     assert not (tmp_path / "out").exists()
 
@@ -120,6 +120,109 @@ def test_a_violated_run_exports_its_replays_and_lists_what_it_cannot(tmp_path):
     assert len(note) == 1 and note[0].startswith("COMP-X-001: ") and "prover counterexample" in note[0]
 
 
+# ---------------------------------------------------------------------------------------------------
+# Prover counterexamples: the broken model WithdrawKeepsBalance (withdraw pays without zeroing the
+# balance) breaks COMP-RENT-001 at ComputeRental.withdraw; its twin contract does the same on the EVM.
+
+CEX_CHECK = "COMP-RENT-001/ComputeRental.withdraw"
+CEX_VARIANT = "ComputeRental_withdraw_keeps_balance"
+
+
+def prover_counterexample():
+    from invariants.compute import proofs
+    from invariants.prover import Prover
+    from invariants.registry import REGISTRY, STEP_REGISTRY
+    from specs.compute.system import build_system
+    from tests.compute.fixtures import broken_models
+
+    proofs.SUITE.register_invariants()
+    p = Prover(build_system({"ComputeRental": broken_models.WithdrawKeepsBalance}, deployments=proofs.PROVED_DEPLOYMENTS),
+               list(REGISTRY.for_contracts({"ComputeRental"})), environment=proofs.SUITE.proof_environment,
+               step_invariants=list(STEP_REGISTRY.for_contracts({"ComputeRental"})), timeout_ms=20_000)
+    row = {r.id: r for r in p.run(only=lambda tr: tr.name == "ComputeRental.withdraw")}[CEX_CHECK]
+    assert row.status == "VIOLATED" and row.counterexample is not None, row.details
+    return row
+
+
+def recorded_counterexample(tmp_path: Path) -> Path:
+    """The prover's counterexample, replayed on the broken contract and recorded at the EVM level."""
+    from harness.forge.counterexample import record_counterexample
+    from invariants.compute import proofs
+    from tests.compute.fixtures.broken_contracts import BROKEN
+
+    row = prover_counterexample()
+    return record_counterexample(row.counterexample, proofs.SUITE, check_id=row.id, statement=row.title,
+                                 overrides={"ComputeRental": BROKEN / f"{CEX_VARIANT}.sol"}, out_dir=tmp_path / "replays")
+
+
+def test_a_prover_counterexample_is_recorded_and_exported_with_its_failing_post_state(tmp_path):
+    from harness.forge.counterexample import read_counterexample_file
+
+    path = recorded_counterexample(tmp_path)
+    doc = read_counterexample_file(path)
+    assert doc["invariant"] == "COMP-RENT-001" and doc["call"] == "ComputeRental.withdraw"
+    assert doc["ops"][-1]["kind"] == "call" and doc["post_state"], doc["replay"]
+    assert "holds before and fails after the call on pyrevm" in doc["replay"]
+    # verify.json points at it, and export-forge CHECK_ID writes the test from it
+    verify = tmp_path / "verify.json"
+    verify.write_text(json.dumps({"checks": [{"id": CEX_CHECK, "kind": "proof", "status": "VIOLATED",
+                                               "details": {"evm_replay": [], "evm_counterexample": str(path)}}]}))
+    (out,) = export_forge(CEX_CHECK, tmp_path / "out", verify_json=verify)
+    text = out.read_text()
+    assert "function test_counterexample()" in text and "_sameState(hex\"" in text
+    assert 'vm.getCode("contracts/compute/ComputeRental.sol:ComputeRental")' in text
+    assert "if (!ok) return;" in text and "require(!same" in text
+    assert export_violations(verify, tmp_path / "out2")[0].name == out.name
+
+
+def test_a_counterexample_the_contract_does_not_reproduce_is_not_recorded(tmp_path):
+    from harness.forge.counterexample import record_counterexample
+    from invariants.compute import proofs
+
+    row = prover_counterexample()  # the correct ComputeRental zeroes the balance: nothing fails on pyrevm
+    with pytest.raises(Unsupported, match=f"check {CEX_CHECK}: the counterexample does not replay on pyrevm"):
+        record_counterexample(row.counterexample, proofs.SUITE, check_id=row.id, out_dir=tmp_path)
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_bad_counterexample_file_is_a_one_line_input_error(tmp_path):
+    path = recorded_counterexample(tmp_path)
+    doc = json.loads(path.read_text())
+    for mutate, message in [
+        (lambda d: d.update(schema="x"), "not an EVM counterexample file"),
+        (lambda d: d.pop("post_state"), "post_state: missing"),
+        (lambda d: d["ops"].append({"kind": "block"}), "ops: the last operation must be the counterexample's call"),
+        (lambda d: d["ops"][0].update(kind="selfdestruct"), "ops\\[0\\]: not an operation"),
+        (lambda d: d.update(deployment_sha256="0" * 64), "no longer deploys as it did"),
+    ]:
+        bad = json.loads(json.dumps(doc))
+        mutate(bad)
+        f = tmp_path / "bad.evm.json"
+        f.write_text(json.dumps(bad))
+        with pytest.raises(InputError, match=message):
+            export_forge(f, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_an_exported_prover_counterexample_fails_on_the_broken_contract_and_passes_on_the_fixed_one(tmp_path):
+    from tests.compute.fixtures.broken_contracts import source
+
+    project = scratch_project(tmp_path / "project")
+    (out,) = export_forge(recorded_counterexample(tmp_path), project / "reports" / "forge")
+    fixed = project / "contracts" / "compute" / "ComputeRental.sol"
+    original = fixed.read_text()
+    fixed.write_text(source(CEX_VARIANT))
+    broken = run_forge(["test"], root=project, test_dir=Path("reports/forge"))
+    assert broken.returncode != 0, broken.stdout[-2000:]
+    assert "[FAIL: COMP-RENT-001 fails after ComputeRental.withdraw" in broken.stdout
+
+    fixed.write_text(original)
+    ok = run_forge(["test"], root=project, test_dir=Path("reports/forge"))
+    assert ok.returncode == 0, ok.stdout[-2000:] + ok.stderr[-2000:]
+    assert "[PASS] test_counterexample()" in ok.stdout
+
+
 @pytest.mark.slow
 def test_a_bpe_export_deploys_the_superfluid_framework_from_its_artifacts(tmp_path):
     from harness.fuzz.runner import save_replay
@@ -135,3 +238,30 @@ def test_a_bpe_export_deploys_the_superfluid_framework_from_its_artifacts(tmp_pa
     proc = run_forge(["test"], root=project, test_dir=Path("reports/forge"))
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert "[PASS] test_replay()" in proc.stdout
+
+
+def test_verify_records_a_violated_proof_at_the_evm_level(tmp_path, monkeypatch):
+    import harness.fuzz.runner as runner
+    import invariants.suite as proof_suite
+    from harness.cli import prove_into
+    from harness.evm.fixture import deploy, suite_artifacts
+    from harness.report.results import Results
+    from invariants.compute import proofs
+    from tests.compute.fixtures.broken_contracts import BROKEN
+
+    row = prover_counterexample()
+    monkeypatch.setattr(proof_suite, "proof_results", lambda suite, **kw: [row])
+    monkeypatch.setattr(runner, "REPLAY_DIR", tmp_path / "replays")
+    suite = proofs.SUITE
+    artifacts = suite_artifacts(overrides={"ComputeRental": BROKEN / f"{CEX_VARIANT}.sol"},
+                                deployments=suite.resolve(suite.deployments))
+    results = Results()
+    prove_into(results, {"pyrevm": deploy("pyrevm", suite, artifacts=artifacts)}, 10_000, suite=suite)
+    (check,) = [c for c in results.checks if c.id == CEX_CHECK]
+    assert check.status == "VIOLATED" and check.details["confirmed"], check.details
+    recorded = Path(check.details["evm_counterexample"])
+    assert recorded.is_file() and recorded.name == "COMP-RENT-001_ComputeRental.withdraw.evm.json"
+    written = export_violations(results, tmp_path / "forge")
+    assert len(written) == 1, (tmp_path / "forge" / "NOT-EXPORTED.txt").read_text()
+    out = written[0]
+    assert "function test_counterexample()" in out.read_text()
