@@ -4,6 +4,14 @@ pragma solidity ^0.8.20;
 /// The cheatcodes the workbench's Foundry tests use (forge serves them at the HEVM address; there is
 /// no forge-std in this repository: npm carries only an unofficial, outdated copy of it).
 interface Vm {
+    struct Log {
+        bytes32[] topics;
+        bytes data;
+        address emitter;
+    }
+
+    function recordLogs() external;
+    function getRecordedLogs() external returns (Log[] memory logs);
     function prank(address msgSender, address txOrigin) external;
     function startPrank(address msgSender, address txOrigin) external;
     function stopPrank() external;
@@ -117,6 +125,37 @@ abstract contract WorkbenchTest {
         if (keccak256(ret) != keccak256(expectData)) {
             revert(string.concat(what, ": ", vm.toString(ret), ", expected ", vm.toString(expectData)));
         }
+    }
+
+    /// A storage word against its expected value.
+    function _expectWord(string memory what, address a, bytes32 slot, bytes32 expected) internal view {
+        bytes32 word = vm.load(a, slot);
+        if (word != expected) {
+            revert(string.concat(what, ": ", vm.toString(uint256(word)), ", expected ", vm.toString(uint256(expected))));
+        }
+    }
+
+    /// An ETH balance against its expected value.
+    function _expectBalance(string memory what, address a, uint256 expected) internal view {
+        if (a.balance != expected) {
+            revert(string.concat(what, ": ", vm.toString(a.balance), ", expected ", vm.toString(expected)));
+        }
+    }
+
+    /// The logs recorded since `vm.recordLogs()` that `emitters` emitted, in order, against the digest of
+    /// the expected ones: a keccak chain over (digest, emitter, topics, data), starting from zero.
+    function _expectLogs(string memory what, address[] memory emitters, bytes32 expected) internal {
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        bytes32 digest;
+        for (uint256 i = 0; i < logs.length; i++) {
+            for (uint256 j = 0; j < emitters.length; j++) {
+                if (logs[i].emitter == emitters[j]) {
+                    digest = keccak256(abi.encode(digest, logs[i].emitter, logs[i].topics, logs[i].data));
+                    break;
+                }
+            }
+        }
+        require(digest == expected, string.concat(what, ": the contracts' events differ from the model's"));
     }
 
     /// `vm.store` of every record of `packed`: 84-byte records of an address (20 bytes), a slot (32) and

@@ -36,7 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.forge.export import (
-    CHAIN_ID, REPO, Unsupported, _addr, _created_code, _emit_ops, _hex, _label, array_helpers,
+    CHAIN_ID, REPO, Unsupported, _addr, _created_code, _emit_ops, _hex, _label, array_helpers, check_state_size, invariant_fields,
+    only_fields, packed_state, state_reads,
 )
 from harness.forge.record import Op, recording
 from specs.errors import InputError
@@ -55,7 +56,6 @@ def record_counterexample(cex: Any, suite: Any, *, check_id: str, statement: str
     from harness.evm.fixture import deploy, suite_artifacts
     from harness.fuzz.evm_replay import replay_on_evm
     from harness.fuzz.runner import REPLAY_DIR
-    from harness.fuzz.stateview import read_system
 
     from harness.evm.compile import compile_contracts
 
@@ -75,12 +75,15 @@ def record_counterexample(cex: Any, suite: Any, *, check_id: str, statement: str
 
         def observe(fixture: Any) -> None:
             captured["ops"] = [Op(**asdict(op)) for op in t.ops[setup_len:]]
-            captured["reads"] = _reads(fixture, lambda: read_system(fixture, cex.pre, cex.known_keys()))
+            fields = invariant_fields(cex.pre, [cex.invariant], cex.call())
+            captured["reads"] = only_fields(state_reads(fixture, cex.pre, cex.known_keys()),
+                                            fields[1] if fields else None)
 
         replay = replay_on_evm(cex, fx, observe=observe)
     if not replay.confirmed or "ops" not in captured:
         raise Unsupported(f"check {check_id}: the counterexample does not replay on pyrevm ({replay.detail}); "
                           "there is no failing post-state to export")
+    check_state_size(f"check {check_id}: the post-state {cex.invariant} failed on", len(captured["reads"]))
     ops = captured["ops"]
     calls = [i for i, op in enumerate(ops) if op.kind == "call"]
     target = fx.contracts[cex.contract].address
@@ -162,9 +165,8 @@ def export_counterexample_file(path: Path, out_dir: Path) -> Path:
     body.append("if (!ok) return;")
     body.append(f"// the {len(doc['post_state'])} storage words and ETH balances {doc['invariant']} read after the call, at the")
     body.append("// values it failed on: a post-state after which the invariant holds differs in at least one")
-    packed = b"".join(bytes([0 if r["kind"] == "storage" else 1]) + int(r["address"], 16).to_bytes(20, "big")
-                      + int(r["slot"], 16).to_bytes(32, "big") + int(r["value"], 16).to_bytes(32, "big")
-                      for r in doc["post_state"])
+    packed = packed_state({(r["kind"], int(r["address"], 16), int(r["slot"], 16)): int(r["value"], 16)
+                           for r in doc["post_state"]})
     body.append(f"bool same = _sameState({_hex(packed)});")
     what = f"{doc['invariant']} fails after {doc['call']}: the post-state of the workbench's counterexample recurs"
     body.append(f'require(!same, "{_label(what)}");')
@@ -238,30 +240,6 @@ def _pack_stores(lines: list[str]) -> list[str]:
             flush()
             out.append(line)
     flush()
-    return out
-
-
-def _reads(fixture: Any, read: Any) -> dict[tuple[str, int, int], int]:
-    """Every storage word and ETH balance `read()` takes from the fixture's engine, in order."""
-    eng = fixture.engine
-    out: dict[tuple[str, int, int], int] = {}
-    get_storage, get_balance = eng.get_storage, eng.get_balance
-
-    def storage(a: int, slot: int) -> int:
-        v = get_storage(a, slot)
-        out.setdefault(("storage", a, slot), v)
-        return v
-
-    def balance(a: int) -> int:
-        v = get_balance(a)
-        out.setdefault(("balance", a, 0), v)
-        return v
-
-    eng.get_storage, eng.get_balance = storage, balance
-    try:
-        read()
-    finally:
-        del eng.get_storage, eng.get_balance
     return out
 
 

@@ -33,6 +33,7 @@ import hashlib
 import json
 import re
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from harness.forge.record import ArtifactCode, Op, Transcript, recording
@@ -43,6 +44,9 @@ VERIFY_JSON = REPO / "reports" / "verify.json"
 DEFAULT_OUT = REPO / "reports" / "forge"
 CHAIN_ID = 1
 MAX_INLINE_CODE = 24_576  # creation code not traced to an artifact is inlined up to this size
+# the most recorded state (bytes of packed words and balances) a test asserts: the test contract's
+# creation code must stay within EIP-3860's limit at the project's code_size_limit
+MAX_STATE_BYTES = 48_000
 
 
 class Unsupported(WorkbenchError):
@@ -159,10 +163,6 @@ def export_replay(path: Path, out_dir: Path = DEFAULT_OUT) -> Path:
 
     path = Path(path)
     suite, deployments, doc, overrides = open_replay(path)
-    for i, st in enumerate(doc["steps"]):
-        if st["op"] == "raw":
-            raise Unsupported(f"{path}: steps[{i}]: malformed calldata steps are not exported (the export "
-                              "replays typed calls)")
     build = compile_contracts()
     artifacts = suite_artifacts(build, overrides=overrides, deployments=deployments)
     # the test deploys the Foundry project's build of each contract: its canonical source, whichever
@@ -181,7 +181,18 @@ def export_replay(path: Path, out_dir: Path = DEFAULT_OUT) -> Path:
         setup_len = len(t.ops)
         records: list[dict] = []
         mismatch = None
+        encoding = None  # why the model's state cannot be compared word by word, if it cannot
         for step in steps:
+            for hook in diff.before_step:  # the known keys the step will be compared at
+                hook(diff)
+            pre_reads = state_reads(diff.fixture, diff.model, diff.key_sets())
+            if encoding is None:
+                agree = word_differences(diff, pre_reads)
+                if agree:
+                    kind, a, slot, m, e = agree[0]
+                    encoding = (f"before step {len(records) + 1} the model's state written out through the storage "
+                                f"layout differs from the EVM's where the workbench saw no difference ({kind} "
+                                f"{a:#x}/{slot:#x}: {m:#x} against {e:#x})")
             start = len(t.ops)
             captured: dict[str, Any] = {}
             world = diff.model.world
@@ -204,7 +215,9 @@ def export_replay(path: Path, out_dir: Path = DEFAULT_OUT) -> Path:
                 records[-1]["end"] = len(t.ops)
                 break
         view_checks = _differing_views(diff, mismatch) if mismatch is not None else []
-    return _write(path, doc, suite, fx, diff, t, setup_len, records, mismatch, view_checks, canonical, out_dir)
+        state = _state_checks(diff, mismatch, encoding, pre_reads, _call_of(diff, mismatch.step)) \
+            if mismatch is not None else {}
+    return _write(path, doc, suite, fx, diff, t, setup_len, records, mismatch, view_checks, state, canonical, out_dir)
 
 
 def _first_line(m: Exception) -> str:
@@ -243,6 +256,212 @@ def _differing_views(diff: Any, mismatch: Any) -> list[tuple[str, int, bytes, by
                 if not res.success or bytes(res.output) != expected:
                     label = f"{name}.{fname}({', '.join(hex(k) for k in combo)})"
                     out.append((label, contract.address, data, expected, bytes(res.output) if res.success else b""))
+    return out
+
+
+STATE_KINDS = {"storage", "view", "invariant", "step-invariant"}
+
+
+def _call_of(diff: Any, step: dict) -> Any:
+    """A call step as the step invariants see it (invariants.registry.Call), None for other steps."""
+    from harness.fuzz.differential import model_args, params_of
+    from invariants.registry import Call
+    from specs.kernel import Address
+
+    if step.get("op") != "call":
+        return None
+    fn = getattr(diff.model.models[step["contract"]], step["function"])
+    margs = model_args(fn, step["args"])
+    return Call(step["contract"], step["function"], Address(step["sender"]),
+                {p: a for (p, _t), a in zip(params_of(fn), margs)})
+
+
+def _state_checks(diff: Any, mismatch: Any, encoding: str | None, pre_reads: dict, call: Any) -> dict:
+    """What the test asserts of the state after the mismatching step, beyond the views:
+    - "words": (kind, address, slot, model's, EVM's) of every storage word and ETH balance where the
+      model's state, written out through solc's storage layout, differs from the EVM's (checked
+      against the state before the step, where model and EVM agreed: `encoding` says why not);
+    - "post_state" (and "pre_state" for a step invariant): when an invariant failed on the EVM's
+      state, every word and balance of the fields it reads, at the values it failed on (the test
+      requires that one differ);
+    - "invariants": the ids of those invariants."""
+    kinds = {d.kind for d in mismatch.differences}
+    out: dict[str, Any] = {"words": [], "post_state": {}, "pre_state": {}, "invariants": [], "encoding": encoding}
+    if not kinds & STATE_KINDS:
+        return out
+    post = state_reads(diff.fixture, diff.model, diff.key_sets())
+    if encoding is None:
+        out["words"] = word_differences(diff, post)
+    failing = sorted({d.path for d in mismatch.differences
+                      if d.kind in ("invariant", "step-invariant") and d.evm is not None})
+    if failing:
+        fields = invariant_fields(diff.model, failing, call)
+        out["invariants"] = failing
+        out["post_state"] = only_fields(post, fields[1] if fields else None)
+        if any(d.kind == "step-invariant" for d in mismatch.differences):
+            out["pre_state"] = only_fields(pre_reads, fields[0] if fields else None)
+    return out
+
+
+class _WordEngine:
+    """An engine that only keeps the words and balances written to it (zero elsewhere): a model
+    state written out through the storage layout, to compare with an EVM's word by word."""
+
+    def __init__(self) -> None:
+        self.words: dict[tuple[int, int], int] = {}
+        self.balances: dict[int, int] = {}
+
+    def get_storage(self, a: int, slot: int) -> int:
+        return self.words.get((a, slot), 0)
+
+    def set_storage(self, a: int, slot: int, value: int) -> None:
+        self.words[(a, slot)] = value
+
+    def set_balance(self, a: int, wei: int) -> None:
+        self.balances[a] = wei
+
+
+def word_differences(diff: Any, reads: dict) -> list[tuple[str, int, int, int, int]]:
+    """(kind, address, slot, model's value, EVM's value) of every storage word and ETH balance of
+    `reads` (the differential's `state_reads`) where the model's state, written out through solc's
+    storage layout as a counterexample's pre-state is, differs from the EVM's."""
+    from harness.fuzz.stateview import write_system
+
+    model = _WordEngine()
+    write_system(SimpleNamespace(engine=model, artifacts=diff.fixture.artifacts), diff.model)
+    out = []
+    for (kind, a, slot), (v, _field) in reads.items():
+        m = model.words.get((a, slot), 0) if kind == "storage" else model.balances.get(a, 0)
+        if m != v:
+            out.append((kind, a, slot, m, v))
+    return out
+
+
+def state_reads(fixture: Any, template: Any, keys: Any) -> dict[tuple[str, int, int], tuple[int, str]]:
+    """Every storage word ("storage", address, slot) and ETH balance ("balance", address, 0) the state
+    comparison reads (`read_system(fixture, template, keys)`), with its value and the field it belongs
+    to ("Contract.field", "ETH.balance"), in the order first read."""
+    from harness.fuzz.stateview import read_system
+
+    eng = fixture.engine
+    out: dict[tuple[str, int, int], tuple[int, str]] = {}
+    get_storage, get_balance = eng.get_storage, eng.get_balance
+    field = [""]
+
+    def storage(a: int, slot: int) -> int:
+        v = get_storage(a, slot)
+        out.setdefault(("storage", a, slot), (v, field[0]))
+        return v
+
+    def balance(a: int) -> int:
+        v = get_balance(a)
+        out.setdefault(("balance", a, 0), (v, field[0]))
+        return v
+
+    eng.get_storage, eng.get_balance = storage, balance
+    try:
+        read_system(fixture, template, keys, on_field=lambda f: field.__setitem__(0, f))
+    finally:
+        del eng.get_storage, eng.get_balance
+    return out
+
+
+def invariant_fields(system: Any, invariant_ids: list[str], call: Any = None) -> tuple[set[str], set[str]] | None:
+    """The fields ("Contract.field", "ETH.balance") the invariants read, from their symbolic evaluation
+    over every path: (of the state before the call, of the state after it); a state invariant reads
+    only the latter, a step invariant (across `call`, an invariants.registry.Call) both. None when one
+    cannot be evaluated symbolically (the caller then keeps every field, which is never wrong)."""
+    from invariants.prover import _constant_names, evaluate, evaluate_step, symbolic_system
+    from invariants.registry import REGISTRY, STEP_REGISTRY
+
+    names: set[str] = set()
+    try:
+        pre, _ = symbolic_system(system, "fpre")
+        post, _ = symbolic_system(system, "fpost")
+        for iid in invariant_ids:
+            step = iid in STEP_REGISTRY.invariants
+            inv = STEP_REGISTRY.invariants[iid] if step else REGISTRY.invariants.get(iid)
+            if inv is None or (step and call is None):
+                return None
+            keys = tuple(t.symbolic(f"fkeys.{iid}.{n}") for n, t in inv.keys)
+            ev = evaluate_step(inv, pre, post, call, keys, [0]) if step else evaluate(inv, post, keys, [0])
+            names |= _constant_names([ev.formula, *ev.definitions])
+    except Exception:  # noqa: BLE001  (no symbolic form)
+        return None
+    out: dict[str, set[str]] = {"fpre": set(), "fpost": set()}
+    for n in names:
+        parts = n.split(".")
+        if parts[0] in out and len(parts) >= 3:
+            out[parts[0]].add("ETH.balance" if parts[1] == "ETH" else f"{parts[1]}.{parts[2]}")
+    return out["fpre"], out["fpost"]
+
+
+def only_fields(reads: dict, fields: set[str] | None) -> dict[tuple[str, int, int], int]:
+    """`state_reads` values, of the given fields (every field for None)."""
+    return {k: v for k, (v, f) in reads.items() if fields is None or f in fields}
+
+
+def check_state_size(what: str, n: int) -> None:
+    """Unsupported when `n` recorded words and balances are more than a test contract can carry."""
+    if n * 85 > MAX_STATE_BYTES:
+        raise Unsupported(f"{what} spans {n} storage words and balances, more than a Foundry test contract can "
+                          f"carry ({MAX_STATE_BYTES // 85})")
+
+
+def packed_state(reads: dict[tuple[str, int, int], int]) -> bytes:
+    """Words and balances as WorkbenchTest's `_sameState` takes them: 85-byte records of a kind (0 a
+    storage word, 1 a balance), the address, the slot and the value."""
+    return b"".join(bytes([0 if kind == "storage" else 1]) + a.to_bytes(20, "big") + slot.to_bytes(32, "big")
+                    + v.to_bytes(32, "big") for (kind, a, slot), v in reads.items())
+
+
+def _logs_digest(logs: list, emitters: set[int]) -> bytes:
+    """WorkbenchTest's `_expectLogs` digest of the logs emitted by `emitters`: a keccak chain over
+    (digest, emitter, topics, data)."""
+    from eth_utils import keccak
+
+    from harness.evm.abi import encode_values
+
+    h = bytes(32)
+    for emitter, topics, data in logs:
+        if emitter in emitters:
+            h = keccak(encode_values(["bytes32", "address", "bytes32[]", "bytes"],
+                                     [h, emitter, [t.to_bytes(32, "big") for t in topics], data]))
+    return h
+
+
+def _model_logs(diff: Any, outcome: Any) -> list | None:
+    """The model's events of a call as EVM logs (emitter, topics, data), or None when one cannot be
+    encoded (an event no ABI of the fixture declares)."""
+    from eth_utils import keccak
+
+    from harness.evm.abi import encode_values
+    from harness.fuzz.differential import plain
+
+    out = []
+    for r in outcome.events:
+        name, args = r.event.abi_name(), plain(r.event.args())
+        abi = diff.fixture.registry.get(r.address)
+        ev = next((e for e in (abi.events.values() if abi else ()) if e.name == name and len(e.inputs) == len(args)),
+                  None)
+        if ev is None or ev.anonymous:
+            return None
+        topics = [int.from_bytes(ev.topic0, "big")]
+        data_types, data_values = [], []
+        for typ, indexed, v in zip(ev.inputs, ev.indexed, args):
+            if not indexed:
+                data_types.append(typ)
+                data_values.append(v)
+            elif typ in ("string", "bytes"):
+                raw = v.encode() if isinstance(v, str) else bytes(v) if isinstance(v, (bytes, bytearray)) else None
+                if raw is None:
+                    return None
+                topics.append(int.from_bytes(keccak(raw), "big"))
+            elif typ.endswith("]") or typ.startswith("("):
+                return None  # an indexed array or struct: its topic is the hash of an in-place encoding
+            else:
+                topics.append(int.from_bytes(encode_values([typ], [v]), "big"))
+        out.append((int(r.address), topics, encode_values(data_types, data_values)))
     return out
 
 
@@ -372,7 +591,8 @@ def _created_code(t: Transcript, fx: Any, upto: int) -> dict[bytes, int]:
 
 
 def _write(path: Path, doc: dict, suite: Any, fx: Any, diff: Any, t: Transcript, setup_len: int,
-           records: list[dict], mismatch: Any, view_checks: list, canonical: dict, out_dir: Path) -> Path:
+           records: list[dict], mismatch: Any, view_checks: list, state: dict, canonical: dict,
+           out_dir: Path) -> Path:
     from harness.evm.engine import intrinsic_gas
     from harness.fuzz.differential import format_step
 
@@ -407,12 +627,18 @@ def _write(path: Path, doc: dict, suite: Any, fx: Any, diff: Any, t: Transcript,
         except Unsupported as e:
             raise Unsupported(f"{path}: {e}") from None
         op, outcome = ops[main], rec["model"]
+        if step["op"] == "raw":  # malformed calldata: the ABI decoder must revert without data
+            outcome = SimpleNamespace(ok=False)
         if outcome is None:
             raise Unsupported(f"{path}: step {n + 1}: the model's outcome of {format_step(step)} was not seen")
         expect_ok, check_data, data = bool(outcome.ok), True, op.output
         outcome_differs = n == last and mismatch is not None and any(
-            d.kind in ("outcome", "return") for d in mismatch.differences)
-        if outcome_differs:
+            d.kind in ("outcome", "return", "calldata") for d in mismatch.differences)
+        if step["op"] == "raw":
+            data = b""
+            if op.ok or op.output:
+                catches.append(f"step {n + 1}: the malformed call's outcome")
+        elif outcome_differs:
             model = _model_data(diff, step, outcome)
             data, check_data = (model, True) if model is not None else (b"", False)
             if expect_ok != op.ok or (check_data and data != op.output):
@@ -423,22 +649,64 @@ def _write(path: Path, doc: dict, suite: Any, fx: Any, diff: Any, t: Transcript,
         if op.value:
             body.append(f"vm.deal({_addr(op.sender)}, {op.sender_balance - op.value});")
         gas = op.gas - intrinsic_gas(op.data, False)
+        events = (n == last and mismatch is not None and step["op"] == "call"
+                  and any(d.kind == "events" for d in mismatch.differences))
+        expected_logs = _model_logs(diff, outcome) if events and outcome.ok and op.ok else None
+        suite_addrs = set(diff.model.addrs.values())
+        if expected_logs is not None:
+            body.append("vm.recordLogs();")
         body.append(f'_expectCall("step {n + 1}: {_label(format_step(step))}", {_addr(op.sender)}, '
                     f"{_addr(op.to)}, {op.value}, {gas}, {_hex(op.data)}, {str(expect_ok).lower()}, "
                     f"{str(check_data).lower()}, {_hex(data)});")
+        if expected_logs is not None:
+            want = _logs_digest(expected_logs, suite_addrs)
+            got = _logs_digest([(a, tp, bytes.fromhex(d)) for a, tp, d in op.logs], suite_addrs)
+            emitters = sorted(suite_addrs)
+            body.append("// the events of the suite's contracts, as the model emits them: "
+                        + _label("; ".join(f"{r.event.abi_name()}@{int(r.address):#x}" for r in outcome.events))[:600])
+            body.append(f'_expectLogs("step {n + 1}: the events", _a{len(emitters)}([{", ".join(_addr(a) for a in emitters)}]), '
+                        f"bytes32(uint256({int.from_bytes(want, 'big'):#x})));")
+            if want != got:
+                catches.append(f"step {n + 1}: the events")
         try:
             _emit_ops(ops[main + 1:], t, canonical, artifacts, body, created, f"step {n + 1}")
         except Unsupported as e:
             raise Unsupported(f"{path}: {e}") from None
+    if state.get("words"):
+        body.append("// the storage words and ETH balances where the model's state differs from the EVM's")
+    for kind, a, slot, model, _evm in state.get("words", []):
+        if kind == "storage":
+            body.append(f'_expectWord("storage {_addr(a)}[{slot:#x}]", {_addr(a)}, bytes32(uint256({slot:#x})), '
+                        f"bytes32(uint256({model:#x})));")
+            catches.append(f"storage word {a:#x}[{slot:#x}]")
+        else:
+            body.append(f'_expectBalance("balance of {_addr(a)}", {_addr(a)}, {model});')
+            catches.append(f"balance of {a:#x}")
     if view_checks:
         body.append("// the state after the last step, through the views where model and EVM differ")
     for label, address, data, expected, evm in view_checks:
         body.append(f'_expectView("{_label(label)}", {_addr(address)}, {_hex(data)}, {_hex(expected)});')
         catches.append(f"view {label}")
+    if state.get("post_state"):
+        ids = ", ".join(state["invariants"])
+        n = len(state["post_state"]) + len(state.get("pre_state", {}))
+        check_state_size(f"{path}: the state {ids} failed on", n)
+        body.append(f"// {ids} failed on the EVM's state: the {n} storage words and ETH balances of the fields it")
+        body.append("// reads, at the values it failed on; a state where it holds differs in one")
+        what = f"{ids} fails after step {len(records)}: the state the workbench's invariant rejected recurs"
+        post = f"_sameState({_hex(packed_state(state['post_state']))})"
+        if state.get("pre_state"):  # a step invariant: the state before the call too
+            at = max(i for i, line in enumerate(body) if line.startswith("// step ")) + 1  # before the step's ops
+            body.insert(at, f"bool preSame = _sameState({_hex(packed_state(state['pre_state']))});")
+            body.append(f'require(!(preSame && {post}), "{_label(what)}");')
+        else:
+            body.append(f'require(!{post}, "{_label(what)}");')
+        catches.append(f"the state {ids} failed on")
     if mismatch is not None and not catches:
         kinds = ", ".join(sorted({f"{d.kind} {d.path}" for d in mismatch.differences}))
-        raise Unsupported(f"{path}: the mismatch ({kinds}) shows in no call outcome and no view the export can "
-                          "assert (events, invariants on the model and storage no view shows are not exported)")
+        why = f"; {state['encoding']}" if state.get("encoding") else ""
+        raise Unsupported(f"{path}: the mismatch ({kinds}) shows in no call outcome, event, view, storage word or "
+                          f"balance the export can assert{why}")
 
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
     stem = re.sub(r"[^A-Za-z0-9]", "_", path.stem)

@@ -39,6 +39,7 @@ class Op:
     timestamp: int = 0
     slot: int = 0
     word: int = 0
+    logs: list = field(default_factory=list)  # a call's logs: [emitter, [topics], data hex]
 
 
 @dataclass
@@ -91,7 +92,8 @@ def recording(repo: Path) -> Iterator[Transcript]:
         bal = self.get_balance(sender)
         res = orig["call"](self, to, data, sender=sender, value=value, gas=gas)
         t.ops.append(Op("call", sender=sender, to=to, value=value, gas=gas, data=bytes(data), sender_balance=bal,
-                        ok=res.success, output=bytes(res.output)))
+                        ok=res.success, output=bytes(res.output),
+                        logs=[[lg.address, list(lg.topics), bytes(lg.data).hex()] for lg in res.logs]))
         return res
 
     def set_block(self: Any, *, number: int | None = None, timestamp: int | None = None) -> None:

@@ -339,14 +339,19 @@ def _read_mapping(eng: Any, addr: int, slot: int, v: Mapping, known: dict[type, 
     return m
 
 
-def read_system(fixture: Any, template: System, keys: "Iterable[int] | dict[type, Iterable[int]]") -> System:
+def read_system(fixture: Any, template: System, keys: "Iterable[int] | dict[type, Iterable[int]]",
+                on_field: Callable[[str], None] | None = None) -> System:
     """A copy of `template` whose storage holds what the EVM holds. Mappings are read at the known keys
     of each level's key type and at every key the template holds (see `key_sets`). Values may share a
     slot (solc's packing: offset and width from the layout); struct members are read at the struct's
-    slot plus the member's slot and offset. A model type that does not match the Solidity one raises."""
+    slot plus the member's slot and offset. A model type that does not match the Solidity one raises.
+    `on_field`, when given, is called with "ETH.balance" before the balances are read and with
+    "Contract.field" before each field is (what a read of the engine belongs to)."""
     known = key_sets(keys)
     out = template.clone()
     # ETH: the suite's contracts and every account whose balance the model tracks
+    if on_field is not None:
+        on_field("ETH.balance")
     for a in sorted(set(template.addrs.values()) | set(template.world.balances)):
         out.world.balances[a] = fixture.engine.get_balance(a)
     for name, addr in template.addrs.items():
@@ -355,6 +360,8 @@ def read_system(fixture: Any, template: System, keys: "Iterable[int] | dict[type
         layout, types = _layout(art), _types(art)
         eng = fixture.engine
         for f in c.storage_fields():
+            if on_field is not None:
+                on_field(f"{name}.{f.name}")
             e = _entry(art, layout, f.name)
             slot, off, tid = int(e["slot"]), int(e["offset"]), e["type"]
             where = f"{name}.{f.name}"

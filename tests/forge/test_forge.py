@@ -265,3 +265,128 @@ def test_verify_records_a_violated_proof_at_the_evm_level(tmp_path, monkeypatch)
     assert len(written) == 1, (tmp_path / "forge" / "NOT-EXPORTED.txt").read_text()
     out = written[0]
     assert "function test_counterexample()" in out.read_text()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Mismatches beyond a call's outcome and the views: the events, storage words, malformed calldata
+
+
+def variant(name: str, contract: str, old: str, new: str) -> str:
+    """A broken copy of a compute contract beside the suite's broken fixtures; its repo-relative path."""
+    import os
+
+    from harness.files import write_text_atomic
+    from tests.compute.fixtures.broken_contracts import CONTRACTS, OUT
+
+    text = (CONTRACTS / f"{contract}.sol").read_text()
+    assert text.count(old) == 1, old
+    out = OUT / "forge-tests"
+    out.mkdir(parents=True, exist_ok=True)
+    text = text.replace(old, new).replace('"./', f'"{os.path.relpath(CONTRACTS, out)}/')
+    path = write_text_atomic(out / f"{name}.sol", text)
+    return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+
+
+DEPOSIT = [{"op": "call", "contract": "LedgerManager", "function": "deposit", "sender": A, "args": [], "value": ETH}]
+
+
+def ledger_replay(tmp_path: Path, name: str, old: str, new: str, steps=DEPOSIT) -> Path:  # noqa: ANN001
+    from harness.fuzz.runner import save_replay
+
+    src = variant(name, "LedgerManager", old, new)
+    return save_replay(list(steps), "pyrevm", name, {"LedgerManager": src}, [], tmp_path / "replays", "compute")
+
+
+WRONG_EVENT = ("        emit Deposited(msg.sender, msg.value);\n", "        emit Deposited(msg.sender, msg.value + 1);\n")
+KEEPS_A_WEI = ("        ethBalances[msg.sender] += msg.value;\n", "        ethBalances[msg.sender] += msg.value - 1;\n")
+
+
+def test_an_event_only_mismatch_is_exported_with_the_model_events(tmp_path):
+    (out,) = export_forge(ledger_replay(tmp_path, "LedgerManager_wrong_event", *WRONG_EVENT), tmp_path / "out")
+    text = out.read_text()
+    assert "vm.recordLogs();" in text and '_expectLogs("step 1: the events"' in text
+    assert "it fails at: step 1: the events" in text
+
+
+def test_a_storage_mismatch_is_asserted_word_by_word_before_the_views(tmp_path):
+    (out,) = export_forge(ledger_replay(tmp_path, "LedgerManager_keeps_a_wei", *KEEPS_A_WEI), tmp_path / "out")
+    body = out.read_text().split("function test_replay()")[1]
+    word = body.index("_expectWord(")
+    assert word < body.index("_expectView(")
+    # the model credits the whole ether: the word it expects is 1e18
+    assert f"bytes32(uint256({ETH:#x})));" in body[word:].splitlines()[0]
+
+
+def test_a_malformed_calldata_step_is_exported_as_a_revert_without_data(tmp_path):
+    from harness.fuzz.runner import save_replay
+
+    steps = [{"op": "raw", "contract": "LedgerManager", "sender": A, "data": "0x2e1a7d4d0000"}]  # withdraw, truncated
+    (out,) = export_forge(save_replay(steps, "pyrevm", "none", {}, [], tmp_path / "replays", "compute"), tmp_path / "out")
+    line = [ln for ln in out.read_text().splitlines() if ln.strip().startswith('_expectCall("step 1')][0]
+    assert 'hex"2e1a7d4d0000", false, true, hex"");' in line
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, edit, failure", [
+    ("LedgerManager_wrong_event", WRONG_EVENT, "step 1: the events: the contracts' events differ from the model's"),
+    ("LedgerManager_keeps_a_wei", KEEPS_A_WEI, "storage 0x"),
+], ids=["events", "storage"])
+def test_exported_event_and_storage_mismatches_fail_on_the_broken_contract_and_pass_on_the_fixed_one(
+        tmp_path, name, edit, failure):
+    project = scratch_project(tmp_path / "project")
+    export_forge(ledger_replay(tmp_path, name, *edit), project / "reports" / "forge")
+    fixed = project / "contracts" / "compute" / "LedgerManager.sol"
+    original = fixed.read_text()
+    fixed.write_text(original.replace(*edit))
+    broken = run_forge(["test"], root=project, test_dir=Path("reports/forge"))
+    assert broken.returncode != 0 and f"[FAIL: {failure}" in broken.stdout, broken.stdout[-2000:]
+    fixed.write_text(original)
+    ok = run_forge(["test"], root=project, test_dir=Path("reports/forge"))
+    assert ok.returncode == 0 and "[PASS] test_replay()" in ok.stdout, ok.stdout[-2000:] + ok.stderr[-2000:]
+
+
+def under_one_ether(s, user) -> bool:  # type: ignore[no-untyped-def]
+    """A stricter-than-true statement (no user holds a whole ether in the ledger): both the model and
+    the contract break it alike, as a design mistake shared by both would."""
+    return s.ledger.ethBalances[user] < 10**18
+
+
+@pytest.fixture
+def shared_flaw(monkeypatch):
+    """The ledger's invariants plus `under_one_ether`, for the export's differential."""
+    from invariants.registry import REGISTRY, Invariant
+    from specs.kernel import Address
+
+    inv = Invariant("TEST-LEDGER-001", "LedgerManager", "Invariant: no user holds a whole ether in the ledger.",
+                    "a test", "a test", under_one_ether, keys=(("user", Address),))
+    real = REGISTRY.for_contracts
+    monkeypatch.setattr(REGISTRY, "for_contracts", lambda names: real(names) + [inv])
+    monkeypatch.setitem(REGISTRY.invariants, inv.id, inv)
+    return inv
+
+
+def test_an_invariant_both_sides_break_is_exported_as_its_failing_post_state(tmp_path, shared_flaw):
+    from harness.fuzz.runner import save_replay
+
+    replay = save_replay(DEPOSIT, "pyrevm", "TEST-LEDGER-001", {}, [], tmp_path / "replays", "compute")
+    (out,) = export_forge(replay, tmp_path / "out")
+    text = out.read_text()
+    assert "require(!_sameState(hex\"" in text and "TEST-LEDGER-001 fails after step 1" in text
+    assert "_expectWord(" not in text and "_expectView(" not in text  # model and contract agree
+
+
+@pytest.mark.slow
+def test_an_exported_invariant_failure_fails_where_the_post_state_recurs_and_passes_where_the_invariant_holds(
+        tmp_path, shared_flaw):
+    from harness.fuzz.runner import save_replay
+
+    project = scratch_project(tmp_path / "project")
+    replay = save_replay(DEPOSIT, "pyrevm", "TEST-LEDGER-001", {}, [], tmp_path / "replays", "compute")
+    export_forge(replay, project / "reports" / "forge")
+    flawed = run_forge(["test"], root=project, test_dir=Path("reports/forge"))
+    assert flawed.returncode != 0 and "[FAIL: TEST-LEDGER-001 fails after step 1" in flawed.stdout, flawed.stdout[-2000:]
+    # a ledger that credits a wei less keeps every user under one ether: the invariant holds after the call
+    ledger = project / "contracts" / "compute" / "LedgerManager.sol"
+    ledger.write_text(ledger.read_text().replace(*KEEPS_A_WEI))
+    ok = run_forge(["test"], root=project, test_dir=Path("reports/forge"))
+    assert ok.returncode == 0 and "[PASS] test_replay()" in ok.stdout, ok.stdout[-2000:] + ok.stderr[-2000:]
