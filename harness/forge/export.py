@@ -173,11 +173,17 @@ def export_replay(path: Path, out_dir: Path = DEFAULT_OUT) -> Path:
         fx = deploy("pyrevm", suite, artifacts=artifacts)
         factory = model_factory(fx)
         invariants = REGISTRY.for_contracts(set(fx.addrs))
+        setup_steps = 0  # how many of `steps` build the prepared state (each must succeed)
         try:
             diff, steps = start_differential(fx, doc["steps"], factory, invariants)
         except Mismatch as m:
-            raise Unsupported(f"{path}: the mismatch is in the machine's prepared state ({_first_line(m)}); "
-                              "the export replays sequences that start from it") from None
+            # the mismatch is inside the prepared state: its set-up steps become the test's first steps
+            plan = getattr(suite.resolve(suite.fuzz_machine), "setup_plan", None)
+            if plan is None or not doc["steps"] or doc["steps"][0].get("op") != "prepare":
+                raise Unsupported(f"{path}: the mismatch is in the machine's prepared state ({_first_line(m)}) "
+                                  "and the machine does not give its set-up steps (setup_plan)") from None
+            diff, prepared = plan(fx, factory, invariants)
+            steps, setup_steps = prepared + list(doc["steps"][1:]), len(prepared)
         setup_len = len(t.ops)
         records: list[dict] = []
         mismatch = None
@@ -210,10 +216,13 @@ def export_replay(path: Path, out_dir: Path = DEFAULT_OUT) -> Path:
                 mismatch = m
             finally:
                 del world.transact
-            records.append({"step": step, "start": start, "end": len(t.ops), "model": captured.get("outcome")})
+            records.append({"step": step, "start": start, "end": len(t.ops), "model": captured.get("outcome"),
+                            "setup": len(records) < setup_steps})
             if mismatch is not None:
                 records[-1]["end"] = len(t.ops)
                 break
+            if records[-1]["setup"] and diff.trace[-1]["outcome"].startswith("reverted"):
+                break  # a set-up step both sides reject: the prepared state cannot be built
         view_checks = _differing_views(diff, mismatch) if mismatch is not None else []
         state = _state_checks(diff, mismatch, encoding, pre_reads, _call_of(diff, mismatch.step)) \
             if mismatch is not None else {}
@@ -638,6 +647,10 @@ def _write(path: Path, doc: dict, suite: Any, fx: Any, diff: Any, t: Transcript,
             data = b""
             if op.ok or op.output:
                 catches.append(f"step {n + 1}: the malformed call's outcome")
+        elif rec["setup"] and not outcome.ok:
+            # a set-up step of the prepared state: the protocol has it succeed, whatever both sides did
+            expect_ok, check_data, data = True, False, b""
+            catches.append(f"step {n + 1}: a set-up step of the prepared state must succeed")
         elif outcome_differs:
             model = _model_data(diff, step, outcome)
             data, check_data = (model, True) if model is not None else (b"", False)

@@ -390,3 +390,55 @@ def test_an_exported_invariant_failure_fails_where_the_post_state_recurs_and_pas
     ledger.write_text(ledger.read_text().replace(*KEEPS_A_WEI))
     ok = run_forge(["test"], root=project, test_dir=Path("reports/forge"))
     assert ok.returncode == 0 and "[PASS] test_replay()" in ok.stdout, ok.stdout[-2000:] + ok.stderr[-2000:]
+
+
+# a mismatch while the prepared state is built: its set-up steps become the test's first steps
+SERVING_KEEPS_A_WEI = ("        balances[msg.sender] += msg.value;\n", "        balances[msg.sender] += msg.value - 1;\n")
+
+
+def prepared_state_replay(tmp_path: Path) -> Path:
+    from harness.fuzz.compute.machine import PREPARE
+    from harness.fuzz.runner import save_replay
+
+    src = variant("InferenceServing_deposit_keeps_a_wei", "InferenceServing", *SERVING_KEEPS_A_WEI)
+    return save_replay([dict(PREPARE)], "pyrevm", "prepared state", {"InferenceServing": src}, [],
+                       tmp_path / "replays", "compute")
+
+
+def test_a_mismatch_in_the_prepared_state_is_exported_with_its_set_up_steps(tmp_path):
+    from harness.fuzz.compute.machine import setup_steps
+    from harness.evm.fixture import deploy
+    from specs.suite import get_suite
+
+    (out,) = export_forge(prepared_state_replay(tmp_path), tmp_path / "out")
+    text = out.read_text()
+    deposit = 1 + [s["function"] for s in setup_steps(deploy("pyrevm", get_suite("compute")).addrs)].index("deposit")
+    assert f"// step {deposit}: InferenceServing.deposit()" in text and f"// step {deposit + 1}:" not in text
+    assert "_expectWord(" in text.split(f"// step {deposit}:")[1]
+
+
+@pytest.mark.slow
+def test_an_exported_prepared_state_mismatch_fails_on_the_broken_contract_and_passes_on_the_fixed_one(tmp_path):
+    project = scratch_project(tmp_path / "project")
+    export_forge(prepared_state_replay(tmp_path), project / "reports" / "forge")
+    serving = project / "contracts" / "compute" / "InferenceServing.sol"
+    original = serving.read_text()
+    serving.write_text(original.replace(*SERVING_KEEPS_A_WEI))
+    broken = run_forge(["test"], root=project, test_dir=Path("reports/forge"))
+    assert broken.returncode != 0 and "[FAIL: storage 0x" in broken.stdout, broken.stdout[-2000:]
+    serving.write_text(original)
+    ok = run_forge(["test"], root=project, test_dir=Path("reports/forge"))
+    assert ok.returncode == 0 and "[PASS] test_replay()" in ok.stdout, ok.stdout[-2000:] + ok.stderr[-2000:]
+
+
+def test_a_bpe_prepared_state_mismatch_is_exported_with_its_set_up_steps(tmp_path):
+    from harness.fuzz.bpe.system import PREPARE
+    from harness.fuzz.runner import save_replay
+    from tests.bpe.fixtures.broken_contracts import BROKEN
+
+    src = (BROKEN / "StakeManager_cap_rounded_up.sol").resolve().relative_to(Path.cwd().resolve()).as_posix()
+    replay = save_replay([dict(PREPARE)], "pyrevm", "prepared state", {"StakeManager": src}, [], tmp_path / "replays", "bpe")
+    (out,) = export_forge(replay, tmp_path / "out")
+    text = out.read_text()
+    assert "it fails at: view StakeManager.getCapacityCap(" in text
+    assert "StakeManager.stake(" in text.split("function test_replay()")[1]  # a set-up step, in the test

@@ -305,6 +305,15 @@ class SystemMachine(StakeManagerMachine):
     def start(cls, fixture: Fixture, model_factory: Any, invariants: list[Invariant]) -> Differential:
         return prepared_differential(fixture, model_factory, invariants)
 
+    @classmethod
+    def setup_plan(cls, fixture: Fixture, model_factory: Any, invariants: list[Invariant]) -> tuple[Differential, list[dict]]:
+        """The Differential the prepared state is built from and the set-up steps that build it (each
+        must succeed): what `start` runs, step by step (the Foundry export of a mismatch inside it)."""
+        fixture.reset()
+        diff = make_differential(fixture, model_factory(), invariants)
+        diff.observe_each_step = fixture.engine.name != "py-evm"
+        return diff, setup_steps(fixture.addrs)
+
     def __init__(self) -> None:  # noqa: D107 (replaces the StakeManager machine's set-up)
         from hypothesis.stateful import RuleBasedStateMachine
 

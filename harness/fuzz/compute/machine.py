@@ -761,5 +761,12 @@ class ComputeMachine(DeployedComputeMachine):
     def start(cls, fixture: Fixture, model_factory: Any, invariants: list[Invariant]) -> Differential:
         return prepared_differential(fixture, model_factory, invariants)
 
+    @classmethod
+    def setup_plan(cls, fixture: Fixture, model_factory: Any, invariants: list[Invariant]) -> tuple[Differential, list[dict]]:
+        """The Differential the prepared state is built from and the set-up steps that build it (each
+        must succeed): what `start` runs, step by step (the Foundry export of a mismatch inside it)."""
+        fixture.reset()
+        return funded_differential(fixture, model_factory(), invariants), setup_steps(fixture.addrs)
+
     def opening_log(self) -> list[dict]:
         return [dict(PREPARE)]
