@@ -243,9 +243,14 @@ def _differing_views(diff: Any, mismatch: Any) -> list[tuple[str, int, bytes, by
     from specs.kernel import Address
 
     kinds = {d.kind for d in mismatch.differences}
-    if not kinds & {"storage", "view", "invariant", "step-invariant"}:
+    if not kinds & {"storage", "view", "invariant", "step-invariant", "external"}:
         return []
     out = []
+    # the views an observer found differing (the Superfluid framework's, views taking other keys)
+    for label, address, data, expected in getattr(diff, "differing_views", []):
+        res = diff.fixture.engine.static_call(address, data)
+        if not res.success or bytes(res.output) != expected:
+            out.append((label, address, data, expected, bytes(res.output) if res.success else b""))
     keys = diff.known_keys()
     for name in diff.model.addrs:
         cls = diff.model.models[name]
@@ -621,7 +626,7 @@ def _write(path: Path, doc: dict, suite: Any, fx: Any, diff: Any, t: Transcript,
     for n, rec in enumerate(records):
         step, ops = rec["step"], t.ops[rec["start"]:rec["end"]]
         body.append(f"// step {n + 1}: {_label(format_step(step))}")
-        if step["op"] != "call":
+        if step["op"] not in ("call", "raw"):
             try:
                 _emit_ops(ops, t, canonical, artifacts, body, created, f"step {n + 1}")
             except Unsupported as e:

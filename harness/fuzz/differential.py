@@ -196,6 +196,10 @@ class Differential:
     # deploys the model's contracts (specs/suite.py: deployer, governance, treasury, ...); looked up
     # when not given.
     suite_actors: tuple[int, ...] | None = None
+    # Views outside the suite's single-address sweep that an observer found differing after the current
+    # step, as calls the Foundry export can assert: (label, address, calldata, the model's return data
+    # ABI-encoded). `note_differing_view` adds them; every step starts with none.
+    differing_views: list[tuple[str, int, bytes, bytes]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.suite_actors is None:
@@ -217,6 +221,7 @@ class Differential:
         for hook in self.before_step:
             hook(self)
         self.index += 1
+        self.differing_views = []
         if step["op"] == "advance":
             w = self.model.world
             w.block.number += step["blocks"]
@@ -398,6 +403,20 @@ class Differential:
         if diffs:
             raise Mismatch(self.index, step, diffs, "state above", "state above")
         return evm_state
+
+    def note_differing_view(self, label: str, handle: Any, fn: str, args: tuple, model_value: Any) -> None:
+        """Keep a view an observer found differing (`handle`: the engine's Contract it called; `model_value`
+        the model's plain return value, one output's value or the tuple of several) for the Foundry
+        export; a value the ABI encoder does not take is left out (the difference itself stands)."""
+        from harness.evm.abi import encode_values
+
+        try:
+            outputs = handle.abi.function(fn, len(args)).outputs
+            values = (model_value,) if len(outputs) == 1 else tuple(model_value)
+            self.differing_views.append((label, handle.address, handle.abi.encode_call(fn, list(args)),
+                                         encode_values(outputs, values)))
+        except Exception:  # noqa: BLE001  (an unencodable value: not asserted by an export)
+            pass
 
     def model_returned(self, contract: str, fn: str, nargs: int, returned: Any) -> tuple:
         """A model's return value as the EVM's tuple of outputs: a function with several outputs returns

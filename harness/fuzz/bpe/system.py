@@ -124,6 +124,9 @@ def _view_both(diff: Differential, address: int, handle: Any, fn: str, *args: An
     e = handle.view(fn, *(plain(a) for a in args))
     mv = plain(m.returned) if m.ok else ("revert", m.error.abi_name())
     ev = (e.returned[0] if len(e.returned) == 1 else tuple(e.returned)) if e.ok else ("revert", e.error.name)
+    if m.ok and mv != ev:
+        diff.note_differing_view(f"{fn}{tuple(plain(a) for a in args)} at {address:#x}", handle, fn,
+                                 tuple(plain(a) for a in args), mv)
     return mv, ev
 
 
@@ -182,7 +185,11 @@ def keyed_view_observer(diff: Differential) -> list[Difference]:
             mv = (plain(m.returned),) if m.ok else ("revert", m.error.abi_name())
             ev = tuple(e.returned) if e.ok else ("revert", e.error.name)
             if mv != ev:
-                out.append(value_difference("view", f"{name}.{fn}{tuple(plain(a) for a in args)}", mv, ev))
+                label = f"{name}.{fn}{tuple(plain(a) for a in args)}"
+                out.append(value_difference("view", label, mv, ev))
+                if m.ok:
+                    diff.note_differing_view(label, fx.contracts[name], fn, tuple(plain(a) for a in args),
+                                             plain(m.returned))
     return out
 
 

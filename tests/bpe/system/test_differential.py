@@ -125,3 +125,13 @@ def test_regression_flow_conservation_counts_members_without_a_settled_entry():
 
     path = Path(__file__).parent / "regressions" / "flow002_unsettled_member.json"
     assert replay(path, deploy_bpe("pyrevm", bpe_artifacts()), out=lambda *_: None) is None
+
+
+@pytest.mark.parametrize("variant", sorted(CONTRACT_VARIANTS))
+def test_the_shrunk_mismatch_of_every_broken_contract_exports_as_a_foundry_test(variant, broken_runs, tmp_path):
+    from harness.forge import export_forge
+
+    _path, _fixture, r = broken_runs[variant]
+    (out,) = export_forge(r.replay_file, tmp_path)
+    header = out.read_text().split("import {WorkbenchTest}")[0]
+    assert "it fails at: " in header and "the mismatch did not reproduce" not in header, header
