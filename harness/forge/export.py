@@ -16,15 +16,19 @@ transcript in forge:
 - `test_replay()`: the replay's steps. Every call's outcome is asserted as the model gives it: success or
   revert and the exact return or revert data (on the steps where model and EVM agreed, the data the
   engine returned, which is the model's value ABI-encoded; on the mismatching step, the model's value
-  encoded here). For a mismatch in the state after a call (storage, views), the suite contracts' views
-  that differ between model and EVM at the known addresses are asserted with the model's values.
+  encoded here); a malformed-calldata step must revert without data. On the mismatching step, what
+  differs is asserted as the model has it: the suite contracts' events (a digest of the model's logs),
+  the storage words and balances where the model's state written out through the layout differs from
+  the EVM's, the views that differ (the suite's at the known addresses and those the observers
+  compare), and, for an invariant that failed on the EVM's state, the words of the fields it reads at
+  the values it failed on (the test requires one to differ). A mismatch while the prepared state is
+  built is exported with the machine's set-up steps (`setup_plan`) as the test's first steps.
 
 Fail closed: the export checks, against the recorded EVM run, that at least one of its assertions fails
-on the contract that produced the mismatch; a mismatch it cannot express (events only, an invariant on
-the model, a storage field no view shows, a malformed-calldata step, a machine of another kind) raises
-`Unsupported`, a WorkbenchError, with one line naming the file and what cannot be expressed. A prover
-counterexample (a pre-state and one call, judged by an invariant written in Python) is exported from the
-EVM-level file verify records for it (harness/forge/counterexample.py).
+on the contract that produced the mismatch; a mismatch it cannot express (docs/foundry.md lists them)
+raises `Unsupported`, a WorkbenchError, with one line naming the file and what cannot be expressed. A
+prover counterexample (a pre-state and one call, judged by an invariant written in Python) is exported
+from the EVM-level file verify records for it (harness/forge/counterexample.py).
 """
 
 from __future__ import annotations
