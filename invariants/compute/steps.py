@@ -6,7 +6,7 @@ from __future__ import annotations
 from invariants.compute.ledger import tokens
 from invariants.registry import Call, step_invariant
 from specs.compute.compute_staking import StakeRole
-from specs.kernel import U256, Address, Int
+from specs.kernel import U256, Address, Int, ZERO_ADDRESS
 
 PENDING_ROLES = (0, 1, 2)
 
@@ -246,3 +246,289 @@ def triggers_run_by_their_agent_or_executors(pre, post, call: Call) -> bool:  # 
     if call.is_("TriggerRegistry", "deactivateTrigger"):
         return call.sender == tr.triggers[call.args["triggerId"]].agent
     return True
+
+
+# OWN_STORAGE: the storage and the ETH balance of ComputeRegistry, ComputeRental, InferenceServing and
+# TriggerRegistry change only in a call to one of their own functions: a contract's storage is written only by
+# its own code, no contract of the suite (nor a test double of the fuzz campaign) calls a function of theirs
+# that writes or pays, and they have no receive or fallback (R-1.7). The step invariants over them below are
+# therefore stated for the calls to their own functions (any other call leaves what they read as it was),
+# which spares the prover evaluating them symbolically across every other contract's transitions.
+
+
+@step_invariant(
+    "COMP-REG-001", contract="ComputeRegistry",
+    statement="Invariant: only a provider's owner (at registration, the registrant) changes its record and agent "
+              "link, never the owner; only an attester changes its attestation, to its own or none.",
+    why="A provider record is permanent and its owner immutable (R-3.4); the attestation is the attester's "
+        "word (R-3.6).",
+    exploit="Anyone else editing a record reroutes sessions and usage, or makes a provider claim hardware, a "
+            "price or an attestation it never gave.",
+)
+def provider_records_change_by_their_owner(pre, post, call: Call, providerId: U256) -> bool:  # type: ignore[no-untyped-def]
+    if call.contract != "ComputeRegistry":  # its storage changes only in its own functions (OWN_STORAGE)
+        return True
+    a, b = pre.registry, post.registry
+    x, y = a.providers[providerId], b.providers[providerId]
+    same_record = (x.owner == y.owner and x.endpoint.same(y.endpoint)
+                   and x.hardwareAttestation.same(y.hardwareAttestation) and x.gpuCount == y.gpuCount
+                   and x.gpuModel.same(y.gpuModel) and x.pricePerHour == y.pricePerHour and x.active == y.active
+                   and a.agentIdOf[providerId] == b.agentIdOf[providerId])
+    if not same_record:
+        registered = providerId != 0 and providerId <= a.providerCount
+        if registered and y.owner != x.owner:
+            return False
+        if call.sender != y.owner:  # a new record (register) is the sender's own
+            return False
+    p, q = a.attestations[providerId], b.attestations[providerId]
+    same_attestation = (p.attestationHash == q.attestationHash and p.teeType == q.teeType
+                        and p.attester == q.attester and p.attestedAt == q.attestedAt and p.expiresAt == q.expiresAt)
+    if not same_attestation:
+        return bool(a.isAttester[call.sender]) and (q.attester == call.sender or q.attester == ZERO_ADDRESS)
+    return True
+
+
+def _session_party_or_after_end(pre, post, call: Call, x) -> bool:  # type: ignore[no-untyped-def]
+    """Whether `call` may terminate the session `x` (its record before the call): at or after its endTime
+    anyone, before it its renter or its provider's owner (R-4.6)."""
+    if U256(post.world.block.timestamp) >= x.endTime:
+        return True
+    return call.sender == x.renter or call.sender == pre.registry.providers[x.providerId].owner
+
+
+@step_invariant(
+    "COMP-RENT-006", contract="ComputeRental",
+    statement="Invariant: a session's renter is its creator, never changes, and alone extends it; before endTime "
+              "only the renter or the provider's owner terminates it.",
+    why="The refund goes to the renter, so one payer keeps the accounting one-to-one (R-4.5); termination "
+        "before the end is the parties' decision, after it anyone's bookkeeping (R-4.6).",
+    exploit="A stranger terminating a live session cuts the renter off the machine it paid for; another "
+            "account extending it turns its payment into the renter's refund.",
+)
+def session_parties(pre, post, call: Call, sessionId: U256) -> bool:  # type: ignore[no-untyped-def]
+    if call.contract != "ComputeRental":  # its storage changes only in its own functions (OWN_STORAGE)
+        return True
+    a, b = pre.rental, post.rental
+    x, y = a.sessions[sessionId], b.sessions[sessionId]
+    if sessionId == 0 or sessionId > b.sessionCount:
+        return True
+    if sessionId > a.sessionCount:  # created by this call
+        return y.renter == call.sender
+    if y.renter != x.renter:
+        return False
+    if (y.endTime != x.endTime or y.deposit != x.deposit) and call.sender != x.renter:
+        return False
+    if x.active and not y.active:
+        return _session_party_or_after_end(pre, post, call, x)
+    return True
+
+
+# The user and provider minimums of PROTOCOL.md R-7.1 (0.01 and 0.1 ETH), restated
+MIN_USER_STAKE = U256(10**16)
+MIN_PROVIDER_STAKE = U256(10**17)
+
+
+def _available(s, providerId: U256) -> bool:  # type: ignore[no-untyped-def]
+    """isAvailable(providerId) in state `s`, from storage: a registered, active provider whose provider
+    stake is at least MIN_PROVIDER_STAKE (R-3.3)."""
+    reg = s.registry
+    if providerId == 0 or providerId > reg.providerCount:
+        return False
+    p = reg.providers[providerId]
+    return bool(p.active) and s.staking.stakes[p.owner][StakeRole.Provider] >= MIN_PROVIDER_STAKE
+
+
+@step_invariant(
+    "COMP-RENT-007", contract="ComputeRental",
+    statement="Invariant: a session is created (at the provider's price, by a staked renter) or extended only for "
+              "an available provider, paid exactly: ETH received = deposit added = sessionPrice per hour.",
+    why="Sessions are prepaid exactly at the price of the moment (R-4.1, R-4.3, R-4.4) and need a user stake "
+        "against spam (R-4.2).",
+    exploit="An underpaid session or extension is served from nothing; one for an unstaked or inactive provider "
+            "commits a provider that left; a renter without stake spams providers for free.",
+)
+def sessions_paid_exactly(pre, post, call: Call, sessionId: U256) -> bool:  # type: ignore[no-untyped-def]
+    if call.contract != "ComputeRental":  # its storage changes only in its own functions (OWN_STORAGE)
+        return True
+    a, b = pre.rental, post.rental
+    x, y = a.sessions[sessionId], b.sessions[sessionId]
+    if sessionId == 0 or sessionId > b.sessionCount:
+        return True
+    if sessionId > a.sessionCount:  # created by this call, at the provider's price of the moment
+        price, paid, seconds = b.sessionPrice[sessionId], Int(y.deposit), Int(y.endTime) - Int(y.startTime)
+        if not (price == pre.registry.providers[y.providerId].pricePerHour
+                and pre.staking.stakes[y.renter][StakeRole.User] >= MIN_USER_STAKE):
+            return False
+    elif y.endTime != x.endTime or y.deposit != x.deposit:  # extended by this call, at the session's own price
+        price = a.sessionPrice[sessionId]
+        paid, seconds = Int(y.deposit) - Int(x.deposit), Int(y.endTime) - Int(x.endTime)
+    else:
+        return True
+    received = Int(post.world.balance(b.address)) - Int(pre.world.balance(a.address))
+    return _available(pre, y.providerId) and paid * 3600 == Int(price) * seconds and paid == received
+
+
+@step_invariant(
+    "COMP-INF-003", contract="InferenceServing",
+    statement="Invariant: a user's balance falls only by its own withdraw or by usage billed to it within its "
+              "allowance to the caller, and rises only by its own deposit of the ETH received (so never wraps).",
+    why="Prepaid balances are the users' own; providers bill within the consent the allowance gives (R-5.4, "
+        "R-5.6, R-5.9).",
+    exploit="A debit by anyone else, or beyond the allowance, drains a user's deposit with invented usage.",
+)
+def inference_balance_moves_by_its_user(pre, post, call: Call, user: Address) -> bool:  # type: ignore[no-untyped-def]
+    if call.contract != "InferenceServing":  # its storage changes only in its own functions (OWN_STORAGE)
+        return True
+    a, b = pre.inference, post.inference
+    before, after = Int(a.balances[user]), Int(b.balances[user])
+    if after > before:
+        received = Int(post.world.balance(b.address)) - Int(pre.world.balance(a.address))
+        return call.is_("InferenceServing", "deposit") and call.sender == user and after - before == received
+    if after < before:
+        if call.is_("InferenceServing", "withdraw"):
+            return call.sender == user and before - after == Int(call.args["amount"])
+        if call.is_("InferenceServing", "recordUsage"):
+            return call.args["user"] == user and before - after <= Int(a.allowance[user][call.sender])
+        return False
+    return True
+
+
+# The fixed fee of PROTOCOL.md R-8.6 (0.0005 ETH), restated
+EXECUTION_FEE = U256(5 * 10**14)
+
+
+@step_invariant(
+    "COMP-TRIG-003", contract="TriggerRegistry",
+    statement="Invariant: sponsorship rises only by funding (the ETH received) and falls only by EXECUTION_FEE per "
+              "execution, paid to its executor, or to 0 at deactivation, refunded to the agent.",
+    why="Sponsorship pays only executions that happened, one fixed fee each; leftovers go to the agent (R-8.6, "
+        "R-8.7).",
+    exploit="A fee without an execution, or more than one per execution, spends an agent's sponsorship on "
+            "nothing; a fee credited to another account pays someone who did no work.",
+)
+def sponsorship_pays_executions(pre, post, call: Call, triggerId: U256, account: Address) -> bool:  # type: ignore[no-untyped-def]
+    if call.contract != "TriggerRegistry":  # its storage changes only in its own functions (OWN_STORAGE)
+        return True
+    a, b = pre.triggers, post.triggers
+
+    def of(function: str, t) -> bool:  # type: ignore[no-untyped-def]
+        return call.is_("TriggerRegistry", function) and call.args["triggerId"] == t
+
+    def credited(who) -> Int:  # type: ignore[no-untyped-def]
+        return Int(b.withdrawable[who]) - Int(a.withdrawable[who])
+
+    def paid_one_execution(t) -> bool:  # type: ignore[no-untyped-def]
+        return (Int(a.sponsorshipOf[t]) - Int(b.sponsorshipOf[t]) == Int(EXECUTION_FEE)
+                and Int(b.executionCountOf[t]) == Int(a.executionCountOf[t]) + 1
+                and credited(call.sender) == Int(EXECUTION_FEE))
+
+    def refunded(t) -> bool:  # type: ignore[no-untyped-def]
+        return b.sponsorshipOf[t] == 0 and credited(a.triggers[t].agent) == Int(a.sponsorshipOf[t])
+
+    before, after = Int(a.sponsorshipOf[triggerId]), Int(b.sponsorshipOf[triggerId])
+    if after > before:
+        received = Int(post.world.balance(b.address)) - Int(pre.world.balance(a.address))
+        if not (of("fundTrigger", triggerId) and after - before == received):
+            return False
+    elif after < before:
+        if of("executeTrigger", triggerId):
+            if not paid_one_execution(triggerId):
+                return False
+        elif not (of("deactivateTrigger", triggerId) and refunded(triggerId)):
+            return False
+    if credited(account) > 0:
+        if call.is_("TriggerRegistry", "executeTrigger") and call.sender == account:
+            return paid_one_execution(call.args["triggerId"])
+        if call.is_("TriggerRegistry", "deactivateTrigger") and call.sender == account:
+            t = call.args["triggerId"]
+            return a.triggers[t].agent == account and refunded(t)
+        return False
+    return True
+
+
+# The functions only the owner or an appointed role may call (section 2), by contract. executeTrigger is not
+# one: the agent may call it too, and what it pays an executor is the fee of R-8.6 (COMP-TRIG-003).
+ROLE_FUNCTIONS = {
+    "ComputeStaking": ("setGuardian", "slash", "transferOwnership", "acceptOwnership"),
+    "ComputeRegistry": ("setAttester", "attest", "revokeAttestation", "transferOwnership", "acceptOwnership"),
+    "TriggerRegistry": ("setExecutor", "transferOwnership", "acceptOwnership"),
+}
+
+
+@step_invariant(
+    "COMP-ACCESS-001", contract="ComputeStaking",
+    statement="Invariant: no owner or role function (setGuardian, slash, setAttester, attest, revokeAttestation, "
+              "setExecutor, ownership transfer) changes a deposit, escrow, user balance, sponsorship or any ETH.",
+    why="The owner can never move user funds and the roles can touch only what section 2 gives them: a "
+        "guardian slashes stakes, nothing else (R-1.8, R-2.2).",
+    exploit="An administrator or an appointed role reaching escrows, deposits or balances could take the "
+            "users' funds with a key that is trusted only to appoint.",
+)
+def role_functions_move_no_user_funds(pre, post, call: Call, account: Address, recordId: U256) -> bool:  # type: ignore[no-untyped-def]
+    if call.function not in ROLE_FUNCTIONS.get(call.contract, ()):
+        return True
+    r0, r1, i0, i1 = pre.rental, post.rental, pre.inference, post.inference
+    l0, l1, t0, t1 = pre.ledger, post.ledger, pre.triggers, post.triggers
+    if not (r1.sessions[recordId].deposit == r0.sessions[recordId].deposit
+            and r1.providerPaymentOf[recordId] == r0.providerPaymentOf[recordId]
+            and r1.refundOf[recordId] == r0.refundOf[recordId]
+            and t1.sponsorshipOf[recordId] == t0.sponsorshipOf[recordId]):
+        return False
+    if not (r1.withdrawable[account] == r0.withdrawable[account] and i1.balances[account] == i0.balances[account]
+            and i1.earnings[account] == i0.earnings[account] and l1.ethBalances[account] == l0.ethBalances[account]
+            and t1.withdrawable[account] == t0.withdrawable[account]
+            and post.world.balance(account) == pre.world.balance(account)):
+        return False
+    for k0, k1 in zip(tokens(pre), tokens(post)):
+        if l1.tokenBalances[account][k1.address] != l0.tokenBalances[account][k0.address]:
+            return False
+    return True
+
+
+# The protocol's contracts (the suite's deployments without its test token), and the functions that pay ETH
+# out to their caller (R-1.5).
+PROTOCOL_CONTRACTS = ("ComputeStaking", "ComputeRegistry", "ComputeRental", "InferenceServing", "LedgerManager",
+                      "TriggerRegistry")
+PAYOUTS = (("ComputeRental", "withdraw"), ("InferenceServing", "withdraw"), ("InferenceServing", "withdrawEarnings"),
+           ("LedgerManager", "withdraw"), ("ComputeStaking", "withdrawUnstaked"), ("TriggerRegistry", "withdraw"))
+
+
+@step_invariant(
+    "COMP-ETH-001", contract="ComputeStaking",
+    statement="Invariant: ETH leaves a contract only to the caller of its withdraw function, exactly what it lost, "
+              "or to the treasury by sweepToTreasury; a contract gains ETH only in its payable functions (Staking "
+              "also in register).",
+    why="Pull payments: every amount owed is credited and taken by its owner, so no party can block another's "
+        "payment (R-1.5).",
+    exploit="A push to a reverting receiver lets it block the call that pays everyone else; ETH sent anywhere "
+            "else leaves the contract owing more than it holds.",
+)
+def eth_leaves_only_to_payees(pre, post, call: Call, account: Address) -> bool:  # type: ignore[no-untyped-def]
+    def gain(who) -> Int:  # type: ignore[no-untyped-def]
+        return Int(post.world.balance(who)) - Int(pre.world.balance(who))
+
+    change = gain(account)
+    # a contract outside the protocol (the fuzz campaign's test doubles) calls the protocol as msg.sender
+    # itself: what it withdraws is paid to it
+    outside = call.contract not in PROTOCOL_CONTRACTS
+    for name in PROTOCOL_CONTRACTS:
+        if account != post.addrs[name]:
+            continue
+        if outside or change == 0:
+            return True
+        if change < 0:
+            if call.contract == name and (name, call.function) in PAYOUTS:
+                return gain(call.sender) == Int(0) - change
+            if call.is_("ComputeStaking", "sweepToTreasury") and name == "ComputeStaking":
+                return gain(pre.staking.treasury) == Int(0) - change
+            return False
+        payable = getattr(getattr(post.models[call.contract], call.function, None), "is_payable", False)
+        return (call.contract == name and payable) or (
+            name == "ComputeStaking" and call.is_("ComputeRegistry", "register"))
+    if change <= 0:
+        return True
+    if outside:
+        return account == post.addrs[call.contract]
+    if (call.contract, call.function) in PAYOUTS:
+        return account == call.sender
+    return call.is_("ComputeStaking", "sweepToTreasury") and account == pre.staking.treasury

@@ -6,7 +6,8 @@ an account that may call back does) as UNSUPPORTED, never proving over a stand-i
 proved across ETH sends for the call's own effect, and a twin that lowers usage before its send is caught; broken ledger and rental models are caught;
 an evaluate-only invariant would come back as an UNSUPPORTED row with its reason (none is today: the
 ledger's token solvency is proved with sums grouped by token); linkAgent, which has no
-success path in the suite's deployment, is proved in the deployment with an identity registry."""
+success path in the suite's deployment, is proved in the deployment with an identity registry; each step
+invariant of access, billing and payment catches a broken twin of the model it constrains."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ import pytest
 from invariants.compute import proofs
 from invariants.prover import PROVED, UNSUPPORTED, VIOLATED
 from invariants.suite import coverage
+from specs.compute.compute_registry import ComputeRegistry
+from specs.compute.compute_rental import ComputeRental
 from specs.compute.compute_staking import ComputeStaking, StakeRole
 from specs.compute import inference_serving as inf
 from specs.compute import trigger_registry as trig
@@ -392,12 +395,100 @@ class AnyoneExecutes(trig.TriggerRegistry):
         super().executeTrigger(msg, triggerId, input)
 
 
+@dataclass
+class NoProviderCheck(ComputeRegistry):
+    """Skips the provider check of the provider functions: a caller without a provider edits the record
+    of id 0, which no one owns (COMP-REG-001)."""
+
+    def _onlyProvider(self, msg: Msg) -> U256:
+        return self.providerIdOf[msg.sender]
+
+
+@dataclass
+class AnyoneTerminates(ComputeRental):
+    """Terminates a session on its renter's behalf whoever calls, before endTime too (COMP-RENT-006)."""
+
+    @external
+    def terminateSession(self, msg: Msg, sessionId: U256) -> None:
+        super().terminateSession(Msg(self._session(sessionId).renter, msg.value), sessionId)
+
+
+@dataclass
+class ExtensionAtTheCurrentPrice(ComputeRental):
+    """Re-prices a session at its provider's current price when it is extended (COMP-RENT-007: an
+    extension is paid at the session's own price)."""
+
+    @external
+    def extendSession(self, msg: Msg, sessionId: U256, additionalHours: U256) -> None:
+        s = self._session(sessionId)
+        self.sessionPrice[sessionId] = self._registry().pricePerHourOf(self.this_msg(), s.providerId)
+        super().extendSession(msg, sessionId, additionalHours)
+
+
+@dataclass
+class UsageWithoutConsent(inf.InferenceServing):
+    """Bills usage whatever allowance the user granted the provider (COMP-INF-003)."""
+
+    @external
+    def recordUsage(self, msg: Msg, user: Address, inputTokens: U256, outputTokens: U256, model: String) -> None:
+        self.allowance[user][msg.sender] = U256(2**256 - 1)
+        super().recordUsage(msg, user, inputTokens, outputTokens, model)
+
+
+@dataclass
+class ExecutionPaysTheFeeTwice(trig.TriggerRegistry):
+    """Pays a second fee out of the sponsorship for one execution (COMP-TRIG-003); the ETH still covers
+    what is owed, so the solvency invariant holds."""
+
+    @external
+    def executeTrigger(self, msg: Msg, triggerId: U256, input: DynBytes) -> None:
+        before = self.withdrawable[msg.sender]
+        super().executeTrigger(msg, triggerId, input)
+        if self.withdrawable[msg.sender] > before and self.sponsorshipOf[triggerId] >= trig.EXECUTION_FEE:
+            self.sponsorshipOf[triggerId] = self.sponsorshipOf[triggerId] - trig.EXECUTION_FEE
+            self.withdrawable[msg.sender] = self.withdrawable[msg.sender] + trig.EXECUTION_FEE
+
+
+@dataclass
+class ExecutorRemovalForfeitsFees(trig.TriggerRegistry):
+    """Hands a removed executor's earned fees to the owner (COMP-ACCESS-001; R-8.9 keeps them withdrawable)."""
+
+    @external
+    def setExecutor(self, msg: Msg, executor: Address, enabled: Bool) -> None:
+        super().setExecutor(msg, executor, enabled)
+        if not enabled:
+            owed = self.withdrawable[executor]
+            self.withdrawable[executor] = U256(0)
+            self.withdrawable[self._owner] = self.withdrawable[self._owner] + owed
+
+
+@dataclass
+class TerminationPushesTheRefund(ComputeRental):
+    """Sends the renter its refund at termination instead of crediting it (COMP-ETH-001: pull payments,
+    R-1.5)."""
+
+    @external
+    def terminateSession(self, msg: Msg, sessionId: U256) -> None:
+        super().terminateSession(msg, sessionId)
+        renter, refund = self.sessions[sessionId].renter, self.refundOf[sessionId]
+        self.withdrawable[renter] = self.withdrawable[renter] - refund
+        self._sendValue(renter, refund)
+
+
 @pytest.mark.catches("prover")
 @pytest.mark.parametrize("contract, twin, step, transition", [
     ("InferenceServing", RecordUsageCreditsOneMore, "COMP-INF-002", "recordUsage"),
     ("ComputeStaking", AnyoneSlashes, "COMP-STAKE-005", "slash"),
     ("TriggerRegistry", AnyoneExecutes, "COMP-TRIG-005", "executeTrigger"),
-], ids=["usage-billed-wrong", "anyone-slashes", "anyone-executes"])
+    ("ComputeRental", AnyoneTerminates, "COMP-RENT-006", "terminateSession"),
+    ("ComputeRental", ExtensionAtTheCurrentPrice, "COMP-RENT-007", "extendSession"),
+    ("InferenceServing", UsageWithoutConsent, "COMP-INF-003", "recordUsage"),
+    ("TriggerRegistry", ExecutionPaysTheFeeTwice, "COMP-TRIG-003", "executeTrigger"),
+    ("TriggerRegistry", ExecutorRemovalForfeitsFees, "COMP-ACCESS-001", "setExecutor"),
+    ("ComputeRental", TerminationPushesTheRefund, "COMP-ETH-001", "terminateSession"),
+], ids=["usage-billed-wrong", "anyone-slashes", "anyone-executes", "anyone-terminates",
+        "extension-repriced", "usage-without-consent", "fee-paid-twice", "executor-fees-forfeited",
+        "refund-pushed"])
 def test_access_and_billing_step_invariants_catch_their_broken_twins(contract, twin, step, transition):
     from invariants.prover import Prover
     from invariants.registry import STEP_REGISTRY
@@ -414,3 +505,29 @@ def test_access_and_billing_step_invariants_catch_their_broken_twins(contract, t
         assert r.status == expected, (model, r.details.get("message"))
         if expected == VIOLATED:
             assert r.counterexample is not None and r.counterexample.confirmed_on_model
+
+
+@pytest.mark.catches("prover")
+def test_a_provider_record_edited_by_a_caller_without_a_provider_is_violated():
+    """COMP-REG-001 against NoProviderCheck, with the state invariant its proof needs as hypothesis
+    (COMP-REG-006: the id a caller's provider functions act on is its own). With every registry invariant
+    as hypothesis, the counterexample's concrete pre-state breaks one: COMP-REG-002 reads providerIdOf at
+    a record's owner on the branch of a registered id, which the explorer takes for id 0 too, and the
+    entry the solver leaves there (providerIdOf(0) nonzero) breaks COMP-REG-006 at address 0, a key no
+    hypothesis is instantiated at."""
+    from invariants.prover import Prover
+    from invariants.registry import REGISTRY, STEP_REGISTRY
+    from specs.compute.system import build_system
+
+    SUITE.register_invariants()
+    name = "ComputeRegistry.updateEndpoint"
+    for model, expected in ((None, PROVED), (NoProviderCheck, VIOLATED)):
+        p = Prover(build_system({"ComputeRegistry": model} if model else None, deployments=proofs.PROVED_DEPLOYMENTS),
+                   [REGISTRY.invariants["COMP-REG-006"]], environment=SUITE.proof_environment,
+                   step_invariants=[STEP_REGISTRY.invariants["COMP-REG-001"]], timeout_ms=10_000)
+        r = {x.id: x for x in p.run(only=lambda tr: tr.name == name)}[f"COMP-REG-001/{name}"]
+        assert r.status == expected, (model, r.details.get("message"))
+        if expected == VIOLATED:
+            assert r.counterexample is not None and r.counterexample.confirmed_on_model, r.counterexample.note
+            # the record edited is id 0's, which no one owns
+            assert [k.v for k in r.counterexample.keys] == [0]
