@@ -274,7 +274,7 @@ def _problems(results: Results) -> str:
         groups.setdefault(key, []).append(c)
     items = []
     for (status, kind, contract, message, facts, depends_on), checks in groups.items():
-        head = f"- {', '.join(_code(c.id) for c in checks)} {status.value} ({kind.value}, {contract})"
+        head = f"- {_ids(checks)} {status.value} ({kind.value}, {contract})"
         if not message:
             item = f"{head}: no reason was recorded."
         elif "\n" in message:
@@ -290,6 +290,22 @@ def _problems(results: Results) -> str:
             item += "\n\n" + _indent("  \n".join(extra), "  ")
         items.append(item)
     return "## Inconclusive, unsupported and errored checks\n\n" + "\n".join(items)
+
+
+def _ids(checks: list[Check]) -> str:
+    """The checks' ids, those of one invariant's obligations (`INV/where`) written once as `INV/` followed
+    by each `where`, so that a long list stays short."""
+    by_prefix: dict[str, list[str]] = {}
+    for c in checks:
+        prefix, sep, where = c.id.partition("/")
+        by_prefix.setdefault(prefix + sep if sep else c.id, []).append(where if sep else "")
+    parts = []
+    for prefix, wheres in by_prefix.items():
+        if len(wheres) > 1 and all(wheres):
+            parts.append(f"{_code(prefix)} {', '.join(_code(w) for w in wheres)}")
+        else:
+            parts.extend(_code(prefix + w) for w in wheres)
+    return "; ".join(parts) if any(len(w) > 1 for w in by_prefix.values()) else ", ".join(parts)
 
 
 def _provenance(results: Results) -> str:

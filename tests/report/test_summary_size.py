@@ -21,8 +21,10 @@ REPO = Path(__file__).resolve().parents[2]
 LIMIT = 60_000
 # More lemmas than any suite registers now (BPE: 41), with statements as long as the longest.
 LEMMAS_PER_SUITE = 60
-# How many transitions of each step invariant are shaped UNSUPPORTED (the compute suite's ETH sends: 7).
-UNSUPPORTED_STEPS = 8
+# How many transitions of each step invariant of a suite are shaped UNSUPPORTED: those that send ETH to an
+# account outside the system, where the prover leaves a step invariant UNSUPPORTED if the call changes or reads
+# storage after the send (the compute suite's withdrawals and sweep: 7; BPE's models send no ETH).
+UNSUPPORTED_STEPS = {"compute": 7}
 
 
 def _sha(text: str) -> str:
@@ -38,10 +40,12 @@ def suites_shaped_results(status_of=lambda inv_id, where: Status.PROVED) -> Resu
     results.bytecode = {p.stem: {"creation_sha256": _sha(p.stem + "c"), "runtime_sha256": _sha(p.stem + "r"),
                                  "runtime_size": 12345} for p in sols}
     results.add(Check("COMPILE", Kind.COMPILE, "*", Status.PASSED, 0.5, "The Solidity suite compiles."))
+    for suite in suites():  # every suite's step invariants registered before any is shaped, whatever ran before
+        suite.register_invariants()
+    step_ids = {i.id for i in STEP_REGISTRY.invariants.values()}
     for suite in suites():
         system = suite.resolve(suite.build_system)(deployments=suite.resolve(suite.proved_deployments))
         names = [tr.name for tr in transitions(system)]
-        step_ids = {i.id for i in STEP_REGISTRY.invariants.values()}
         for i in range(LEMMAS_PER_SUITE):
             results.add(Check(f"LEMMA-{suite.name.upper()}-{i:03}", Kind.LEMMA, "*", Status.PROVED, 0.3,
                               "Lemma: " + "a long statement of a helper fact " * 6, suite=suite.name))
@@ -51,7 +55,7 @@ def suites_shaped_results(status_of=lambda inv_id, where: Status.PROVED) -> Resu
                 status = status_of(inv.id, where)
                 details = {"message": "a step across ETH sent to an account outside the system: the receiver's "
                                       "code may call back, and its calls are part of the step (no encoding)"}
-                if inv.id in step_ids and k < UNSUPPORTED_STEPS:
+                if inv.id in step_ids and k < UNSUPPORTED_STEPS.get(suite.name, 0):
                     status = Status.UNSUPPORTED
                 results.add(Check(f"{inv.id}/{where}", Kind.PROOF, inv.contract, status, 0.2, inv.statement,
                                   details if status is not Status.PROVED else {}, suite=suite.name))
@@ -79,7 +83,10 @@ def test_the_report_of_every_registered_suite_fits_a_pull_request_comment():
     table = render_obligations(results)
     for c in results.checks:
         if c.status is Status.UNSUPPORTED:
-            assert f"`{c.id}`" in text, c.id
+            # named in full, or on the line that names its invariant's obligations as `INV/` `where`, ...
+            prefix, _, where = c.id.partition("/")
+            assert any(f"`{c.id}`" in line or (f"`{prefix}/`" in line and f"`{where}`" in line)
+                       for line in text.splitlines()), c.id
         assert f"`{c.id}`" in table, c.id
 
 
