@@ -37,6 +37,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from specs.budget import FULL, guard_ms
 from specs.errors import EXIT_TOOL_ERROR, EXIT_VIOLATED, ArgumentParser, CompileError, InputError, WorkbenchError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -78,7 +79,7 @@ def progress(label: str, total: int) -> Any:
 
 
 def verify(*, out_dir: Path, suite_names: list[str] | None = None, engines: tuple[str, ...] = ENGINES,
-           profile_name: str = "ci", budget: dict | None = None, prover_timeout_ms: int = 30_000,
+           profile_name: str = "ci", budget: dict | None = None, prover_rlimit: int = FULL,
            mutation_sample: dict | None = None, fail_fast: bool = False) -> int:
     """Compile and run slither once over every source, then prove, fuzz and mutate each selected suite
     (default: every registered one); every check carries its suite."""
@@ -95,7 +96,7 @@ def verify(*, out_dir: Path, suite_names: list[str] | None = None, engines: tupl
                       config={"hypothesis_profile": profile_name, "derandomize": profile_name == "ci",
                               "fuzz_budget": budget, "second_engine_share": f"1/{PYEVM_SHARE}",
                               "engines": list(engines), "suites": [x.name for x in selected],
-                              "prover_timeout_ms": prover_timeout_ms,
+                              "prover_rlimit": prover_rlimit, "prover_wall_clock_guard_ms": guard_ms(prover_rlimit),
                               "mutation_sample": mutation_sample or "not run (--mutation-sample 0)",
                               "fail_fast": fail_fast},
                       generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
@@ -141,7 +142,7 @@ def verify(*, out_dir: Path, suite_names: list[str] | None = None, engines: tupl
             skip(results, f"suite {suite.name}")
             continue
         verify_suite(results, suite, build, engines=engines, profile_name=profile_name, budget=budget,
-                     prover_timeout_ms=prover_timeout_ms, mutation_sample=mutation_sample, fail_fast=fail_fast)
+                     prover_rlimit=prover_rlimit, mutation_sample=mutation_sample, fail_fast=fail_fast)
     return finish()
 
 
@@ -162,7 +163,7 @@ def suite_check_id(suite: Any, base: str, *rest: str) -> str:
 
 
 def verify_suite(results: Any, suite: Any, build: Any, *, engines: tuple[str, ...], profile_name: str,
-                 budget: dict, prover_timeout_ms: int, mutation_sample: dict, fail_fast: bool = False) -> None:
+                 budget: dict, prover_rlimit: int, mutation_sample: dict, fail_fast: bool = False) -> None:
     """One suite's part of verify: deploy it on every engine, prove, fuzz differentially, run the
     mutation sample. Every check added here names the suite, in its `suite` field and in the ids of
     the checks that are not an obligation or a mutant of its own (`suite_check_id`)."""
@@ -189,7 +190,7 @@ def verify_suite(results: Any, suite: Any, build: Any, *, engines: tuple[str, ..
     log("[2/4] proving invariants (z3)")
     t0 = time.perf_counter()
     try:
-        prove_into(results, fixtures, prover_timeout_ms, suite=suite)
+        prove_into(results, fixtures, prover_rlimit, suite=suite)
     except Exception as e:  # a prover crash (model bug, solver exception) is a tool error, never a pass
         add(Check(suite_check_id(suite, "PROVER"), "proof", "*", "ERROR", time.perf_counter() - t0,
                   "The prover ran to completion.", {"message": f"{type(e).__name__}: {e}"}))
@@ -345,7 +346,7 @@ def violation_message(details: dict) -> str:
             + (f" ({replays})" if isinstance(replays, str) else ""))
 
 
-def prove_into(results: Any, fixtures: dict, timeout_ms: int, *, suite: Any, jobs: int = 2) -> None:
+def prove_into(results: Any, fixtures: dict, rlimit: int, *, suite: Any, jobs: int = 2) -> None:
     """A suite's proofs (its declared strategies, invariants/suite.py) into `results`, each check naming
     the suite. Rows no strategy attempts (UNSUPPORTED: the suite's `unproved` rows and any UNSUPPORTED
     result) are not proof results: they are listed in the configuration under "not_proved" with what
@@ -355,7 +356,7 @@ def prove_into(results: Any, fixtures: dict, timeout_ms: int, *, suite: Any, job
     from invariants.suite import proof_results, unproved
     from harness.report.results import Check
 
-    rs = proof_results(suite, jobs=jobs, timeout_ms=timeout_ms)
+    rs = proof_results(suite, jobs=jobs, rlimit=rlimit)
     # rows a prover did not attempt (UNSUPPORTED: not proved yet) join the suite's own list
     not_attempted = [r for r in rs if r.status == "UNSUPPORTED"]
     rs = [r for r in rs if r.status != "UNSUPPORTED"]
@@ -682,7 +683,8 @@ def build_parser(prog: str = "python -m harness.cli") -> ArgumentParser:
     v.add_argument("--out", type=Path, default=REPO / "reports", help="where verify.json and REPORT.md go")
     v.add_argument("--engines", type=engine_list, default=ENGINES, help="comma-separated: pyrevm,py-evm")
     v.add_argument("--profile", default="ci", choices=["dev", "ci", "nightly"], help="hypothesis profile")
-    v.add_argument("--prover-timeout-ms", type=int, default=30_000, help="per solver query")
+    v.add_argument("--prover-rlimit", type=int, default=FULL,
+                   help="z3 work budget (rlimit units) per proof query; see specs/budget.py")
     v.add_argument("--fail-fast", action="store_true",
                    help="once a check is VIOLATED, skip what is left (the other engines' share, the mutation "
                         "sample, the other suites); the configuration lists what was skipped")
@@ -756,7 +758,7 @@ def run_command(a: argparse.Namespace) -> int:
     """Run the parsed subcommand; its exit code."""
     if a.cmd == "verify":
         return verify(out_dir=a.out, suite_names=a.suites, engines=a.engines, profile_name=a.profile,
-                      prover_timeout_ms=a.prover_timeout_ms,
+                      prover_rlimit=a.prover_rlimit,
                       mutation_sample={**MUTATION_SAMPLE, "n": a.mutation_sample} if a.mutation_sample else {},
                       fail_fast=a.fail_fast)
     if a.cmd == "replay":

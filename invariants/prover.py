@@ -42,7 +42,10 @@ and the prover's own (`ASSUMPTIONS`): the system's contracts are never the `msg.
 call except through their own modelled code, no call comes from address(0), and any block and time
 advance may precede a call.
 
-Solver `unknown` or a timeout gives INCONCLUSIVE, never PROVED. A counterexample is turned into a
+Every query runs on a budget of solver work (z3's rlimit, `specs/budget.py`; `rlimit` per query),
+not on the clock, so the same obligation gets the same answer on an idle and on a loaded machine; each
+result's `solver_stats` records the work its queries used. Solver `unknown` (a spent budget, the
+wall-clock guard, z3 giving up: the message says which) gives INCONCLUSIVE, never PROVED. A counterexample is turned into a
 concrete pre-state and call, and replayed on the model here; the harness replays it on the EVMs.
 """
 
@@ -59,6 +62,8 @@ from typing import Any, Callable, get_type_hints
 import z3
 from eth_utils import keccak
 
+from specs import budget
+from specs.budget import FULL
 from specs.kernel import (
     BYTES_CONTENT, BYTES_LENGTH_LEAF, KECCAK_BYTES, KECCAK_FUNCTIONS, SCALAR_TYPES, U256, Address, Array, Block, Bool, Bytes32, DynBytes, Enum,
     Explorer, Mapping, ModelBug, Msg, Sint, Struct, Uint, Unsupported, World, abi_field_range, bytes_of,
@@ -531,7 +536,7 @@ class Prover:
     (function name -> rough cost) orders the tasks, longest first."""
 
     def __init__(self, system: System, invariants: list[Invariant] | None = None,
-                 *, environment: "list[str] | tuple[str, ...]", timeout_ms: int = 30_000,
+                 *, environment: "list[str] | tuple[str, ...]", rlimit: int = FULL,
                  step_invariants: list[StepInvariant] | None = None,
                  task_weights: dict[str, float] | None = None, callees: "tuple[str, ...]" = ()):
         if not isinstance(system, System):
@@ -561,14 +566,13 @@ class Prover:
         # (e.g. short queues), and a step that completes the concrete pre-state (returns notes)
         self.cex_preferences: Callable[[System, dict[str, list[tuple]], z3.Solver], list[z3.BoolRef]] | None = None
         self.cex_concretize: Callable[..., list[str]] | None = None
-        self.timeout_ms = timeout_ms
+        self.rlimit = rlimit
         self.counter = [0]
         self._reads: set[str] | None = None  # what the state invariants read (`_invariant_reads`), once
 
     # -- helpers -----------------------------------------------------------------------------
     def _solver(self) -> z3.Solver:
-        s = z3.Solver()
-        s.set("timeout", self.timeout_ms)
+        s = budget.solver(self.rlimit)
         return s
 
     def _fresh_keys(self, inv: AnyInvariant, tag: str) -> tuple[tuple, list[z3.BoolRef]]:
@@ -587,11 +591,11 @@ class Prover:
         ev = evaluate(inv, init, keys, self.counter)
         s = self._solver()
         s.add(*facts, *ev.definitions, *_sqrt_congruence(ev.definitions), z3.Not(ev.formula))
-        r = s.check()
+        r = budget.check(s)
         status = PROVED if r == z3.unsat else VIOLATED if r == z3.sat else INCONCLUSIVE
-        details: dict = {"obligation": "init", "solver": str(r), "solver_stats": _stats(s)}
+        details: dict = {"obligation": "init", "solver": str(r), "solver_stats": budget.stats(s)}
         if r == z3.unknown:
-            details["message"] = f"solver returned unknown ({s.reason_unknown()})"
+            details["message"] = f"solver returned unknown: {budget.unknown_reason(s)}"
         if r == z3.sat:
             details["counterexample"] = {"state": "after deployment", "keys": [str(s.model().eval(term(k))) for k in keys]}
         return ObligationResult(f"{inv.id}/init", "proof", inv.contract, status, time.perf_counter() - t0,
@@ -655,7 +659,7 @@ class Prover:
                 post.world.reads_after_send = sorted(reads)  # type: ignore[attr-defined]
             return post
 
-        explorer = Explorer(base, timeout_ms=self.timeout_ms)
+        explorer = Explorer(base, rlimit=self.rlimit)
         explorer.counter = self.counter[0]
         paths = explorer.explore(run)
         self.counter[0] = explorer.counter
@@ -667,7 +671,8 @@ class Prover:
                                           "message": ""} for i in all_invs}
         entries: dict[str, dict] = {}
         vacuity_sat = False
-        vacuity_unknown = False
+        vacuity_unknown = ""  # why the solver could not tell, when it could not
+        vacuity_stats: list[dict] = []
         vacuity_seconds = 0.0
         for path in ok_paths:
             post: System = path.result
@@ -695,9 +700,9 @@ class Prover:
                 q = self._solver()
                 q.add(*base, *hyps, *self._store_facts(pre, touched), *entry.definitions, *entry.conditions,
                       *entry.facts, z3.Not(entry.goal))
-                r = q.check()
+                r = budget.check(q)
                 erec["seconds"] += time.perf_counter() - t0
-                erec["stats"].append(_stats(q))
+                erec["stats"].append(budget.stats(q))
                 if r == z3.sat:
                     erec["status"] = VIOLATED
                     m = q.model()
@@ -705,7 +710,7 @@ class Prover:
                         f"{d}={m[d]}" for d in m.decls() if d.arity() == 0 and "arg" in str(d))
                 elif r == z3.unknown and erec["status"] == PROVED:
                     erec["status"] = INCONCLUSIVE
-                    erec["message"] = f"solver returned unknown ({q.reason_unknown()}) on a path"
+                    erec["message"] = f"solver returned unknown: {budget.unknown_reason(q)} on a path"
 
             s = self._solver()
             s.add(*common)
@@ -714,11 +719,13 @@ class Prover:
             t0 = time.perf_counter()
             r, scopes = self._check_staged(s, full=False) if not vacuity_sat else (z3.sat, 1)
             vacuity_seconds += time.perf_counter() - t0
+            why = budget.unknown_reason(s) if r == z3.unknown else ""
+            vacuity_stats.append(budget.stats(s))
             s.pop(scopes)
             if r == z3.sat:
                 vacuity_sat = True
             elif r == z3.unknown:
-                vacuity_unknown = True
+                vacuity_unknown = why
             for inv in all_invs:
                 rec = per_inv[inv.id]
                 rec["paths"] += 1
@@ -750,15 +757,15 @@ class Prover:
                 own = hyp_by_inv.get(inv.id, []) + extra_by_inv.get(inv.id, [])
                 quick = None
                 for subset in ([], own) if own else ([],):
-                    q = z3.Solver()
-                    q.set("timeout", QUICK_MS)
+                    q = budget.solver(min(budget.QUICK, self.rlimit))
                     q.add(*common_no_hyps, *subset, *goal)
-                    if q.check() == z3.unsat:
+                    answer = budget.check(q)
+                    rec["stats"].append(budget.stats(q))
+                    if answer == z3.unsat:
                         quick = q
                         break
                 if quick is not None:
                     rec["seconds"] += time.perf_counter() - t0
-                    rec["stats"].append(_stats(quick))
                     rec.setdefault("quick", 0)
                     rec["quick"] += 1
                     continue
@@ -766,14 +773,14 @@ class Prover:
                 s.add(*extra, *goal)
                 r, scopes = self._check_staged(s)
                 rec["seconds"] += time.perf_counter() - t0
-                rec["stats"].append(_stats(s))
+                rec["stats"].append(budget.stats(s))
                 if r == z3.sat:
                     rec["status"] = VIOLATED
                     rec["cex"] = self._counterexample(inv, tr, s, pre, sender, args, keys, goal_touched, (b1, t1),
                                                       value=value)
                 elif r == z3.unknown and rec["status"] == PROVED:
                     rec["status"] = INCONCLUSIVE
-                    rec["message"] = f"solver returned unknown ({s.reason_unknown()}) on a path"
+                    rec["message"] = f"solver returned unknown: {budget.unknown_reason(s)} on a path"
                 s.pop(scopes)
             # ETH sent to an account outside the system on this path: the invariants at each send
             points: list[CallbackPoint] = getattr(post.world, "callback_log", [])
@@ -789,7 +796,7 @@ class Prover:
             details = {"obligation": f"{'step property of' if step else 'inductive step across'} {tr.name}",
                        "transition": tr.name, "paths": len(paths), "success_paths": len(ok_paths),
                        "hypothesis": "conjunction of all registered state invariants of the system",
-                       "environment": list(self.environment), "solver_stats": _merge_stats(rec["stats"]),
+                       "environment": list(self.environment), "solver_stats": budget.merge_stats(rec["stats"]),
                        "depends_on": list(inv.depends_on), "strengthening": inv.strengthening,
                        "paths_proved_from_fewer_hypotheses": rec.get("quick", 0)}
             if rec["message"]:
@@ -811,7 +818,7 @@ class Prover:
             details = {"obligation": f"loop invariant on entry, every success path of {tr.name}",
                        "transition": tr.name, "paths": erec["paths"], "environment": list(self.environment),
                        "hypothesis": "conjunction of all registered state invariants of the system, the path up "
-                                     "to the loop", "solver_stats": _merge_stats(erec["stats"])}
+                                     "to the loop", "solver_stats": budget.merge_stats(erec["stats"])}
             if erec["message"]:
                 details["message"] = erec["message"]
             results.append(ObligationResult(f"{eid}/{tr.name}", "proof", tr.contract, erec["status"], erec["seconds"],
@@ -826,7 +833,7 @@ class Prover:
         if vacuity_sat:
             vstatus, msg = PROVED, "hypotheses and a success path are satisfiable together"
         elif vacuity_unknown:
-            vstatus, msg = INCONCLUSIVE, "solver returned unknown on every success path"
+            vstatus, msg = INCONCLUSIVE, f"solver returned unknown on every success path ({vacuity_unknown})"
         else:
             vstatus, msg = VIOLATED, ("no success path is satisfiable under the invariants: the step is "
                                       "proved vacuously" if ok_paths else "the function has no success path")
@@ -841,25 +848,26 @@ class Prover:
                                         f"The inductive step across {tr.name} is not vacuous.",
                                         {"message": msg, "success_paths": len(ok_paths), "paths": len(paths),
                                          "explore_seconds": round(explore_seconds, 3),
-                                         "explore_solver_checks": explorer.solver_checks}))
+                                         "explore_solver_checks": explorer.solver_checks,
+                                         "solver_stats": budget.merge_stats(vacuity_stats)}))
         return results
 
     def _check_staged(self, s: z3.Solver, *, full: bool = True) -> tuple[z3.CheckSatResult, int]:
         """A short full attempt; on unknown, a counterexample search among small values; on unknown
-        again, the full query with the whole timeout. Returns the result and the scopes to pop
+        again, the full query with the whole budget. Returns the result and the scopes to pop
         (the small-values scope stays open on sat so the model can be read)."""
-        s.set("timeout", min(FIRST_ATTEMPT_MS, self.timeout_ms))
-        r = s.check()
+        budget.limit(s, min(budget.FIRST_ATTEMPT, self.rlimit))
+        r = budget.check(s)
         if r == z3.unknown:
-            s.set("timeout", SMALL_VALUES_MS)
+            budget.limit(s, min(budget.SMALL_VALUES, self.rlimit))
             r = _small_values_retry(s)
             if r == z3.sat:
-                s.set("timeout", self.timeout_ms)
+                budget.limit(s, self.rlimit)
                 return r, 2
-            if full and self.timeout_ms > FIRST_ATTEMPT_MS:
-                s.set("timeout", self.timeout_ms)
-                r = s.check()
-        s.set("timeout", self.timeout_ms)
+            if full and self.rlimit > budget.FIRST_ATTEMPT:
+                budget.limit(s, self.rlimit)
+                r = budget.check(s)
+        budget.limit(s, self.rlimit)
         return r, 1
 
     def _hypotheses(self, pre: System, keys: dict[type, list[Any]], touched: dict[str, list[tuple]],
@@ -956,9 +964,9 @@ class Prover:
                 q.add(*base, *hyps, *kfacts, *extra, *point.definitions, *point.conditions, *ev.definitions,
                       *_sqrt_congruence(point.definitions + hyp_defs + extra_defs + ev.definitions),
                       *self._store_facts(pre, goal_touched), z3.Not(ev.formula))
-                r = q.check()
+                r = budget.check(q)
                 rec["seconds"] += time.perf_counter() - t0
-                rec["stats"].append(_stats(q))
+                rec["stats"].append(budget.stats(q))
                 rec["callback_points"] = rec.get("callback_points", 0) + 1
                 if r == z3.sat:
                     m = q.model()
@@ -969,7 +977,7 @@ class Prover:
                                           m.decls(), key=str) if d.arity() == 0 and ("arg" in str(d) or "msg" in str(d))))
                 elif r == z3.unknown and rec["status"] == PROVED:
                     rec["status"] = INCONCLUSIVE
-                    rec["message"] = (f"solver returned unknown ({q.reason_unknown()}) on the invariant at an ETH "
+                    rec["message"] = (f"solver returned unknown: {budget.unknown_reason(q)} on the invariant at an ETH "
                                       "transfer to an account outside the system")
         written = self._written_after(points[0].world, post.world, post.addrs)
         read = getattr(post.world, "reads_after_send", [])
@@ -1073,8 +1081,7 @@ class Prover:
         own model. The first whose concrete pre-state satisfies every state invariant and
         whose replay confirms the violation is returned; if none does, the first concretised one,
         unconfirmed, with the attempts in its note. Which model the solver returns depends on the
-        term order of the process (and a timeout on the machine's load), so a single try would make
-        "confirmed" depend on what ran before."""
+        term order of the process, so a single try would make "confirmed" depend on what ran before."""
         exact = []
         for n, st in _stores(pre).items():
             keys_n = _dedup_keys(touched.get(n, []))
@@ -1229,7 +1236,7 @@ class Prover:
         """No feasible path of the lemma's body reverts, and on every path its goal holds."""
         t0 = time.perf_counter()
         assumptions, body = lemma.build()
-        explorer = Explorer(assumptions, timeout_ms=self.timeout_ms)
+        explorer = Explorer(assumptions, rlimit=self.rlimit)
         paths = explorer.explore(body)
         status, details = PROVED, {"paths": len(paths), "assumptions": len(assumptions)}
         stats = []
@@ -1247,8 +1254,8 @@ class Prover:
                 continue
             s = self._solver()
             s.add(*assumptions, *p.definitions, *p.conditions, z3.Not(goal))
-            r = s.check()
-            stats.append(_stats(s))
+            r = budget.check(s)
+            stats.append(budget.stats(s))
             if r == z3.sat:
                 status = VIOLATED
                 m = s.model()
@@ -1263,15 +1270,15 @@ class Prover:
                 break
             if r != z3.unsat:
                 status = INCONCLUSIVE
-                details["message"] = f"solver returned unknown ({s.reason_unknown()})"
-        vacuity = paths_satisfiable(assumptions, paths, self.timeout_ms) if status == PROVED else z3.sat
+                details["message"] = f"solver returned unknown: {budget.unknown_reason(s)}"
+        vacuity = paths_satisfiable(assumptions, paths, self.rlimit) if status == PROVED else z3.sat
         if vacuity == z3.unsat:
             status = VIOLATED
             details["message"] = "VACUOUS: the lemma's assumptions are unsatisfiable"
         elif vacuity == z3.unknown:
             status = INCONCLUSIVE
             details["message"] = "vacuity unknown: the solver could not show the lemma's assumptions satisfiable"
-        details["solver_stats"] = _merge_stats(stats)
+        details["solver_stats"] = budget.merge_stats(stats)
         return ObligationResult(lemma.id, "lemma", lemma.contract, status, time.perf_counter() - t0,
                                 lemma.statement, details)
 
@@ -1354,20 +1361,19 @@ def _task_weight(task: tuple, weights: dict[str, float]) -> float:
     return weights.get(what.function, 1)
 
 
-def paths_satisfiable(assumptions: list[z3.BoolRef], paths: list[Any], timeout_ms: int) -> z3.CheckSatResult:
+def paths_satisfiable(assumptions: list[z3.BoolRef], paths: list[Any], rlimit: int) -> z3.CheckSatResult:
     """Vacuity of a lemma: z3.sat when its assumptions are satisfiable with at least one path's condition
     (with the assumptions alone when there is no path), z3.unsat when with none (VACUOUS), z3.unknown
     when the solver could not tell for some path and found none satisfiable (never read as satisfiable)."""
-    answers = [_check([*assumptions, *p.definitions, *p.conditions], timeout_ms) for p in paths] or \
-        [_check(list(assumptions), timeout_ms)]
+    answers = [_check([*assumptions, *p.definitions, *p.conditions], rlimit) for p in paths] or \
+        [_check(list(assumptions), rlimit)]
     return z3.sat if z3.sat in answers else z3.unknown if z3.unknown in answers else z3.unsat
 
 
-def _check(facts: list[z3.BoolRef], timeout_ms: int) -> z3.CheckSatResult:
-    s = z3.Solver()
-    s.set("timeout", timeout_ms)
+def _check(facts: list[z3.BoolRef], rlimit: int) -> z3.CheckSatResult:
+    s = budget.solver(rlimit)
     s.add(*facts)
-    return s.check()
+    return budget.check(s)
 
 
 @dataclass
@@ -1386,7 +1392,7 @@ class PathCheck:
         return self.satisfiable == z3.unsat
 
 
-def check_success_paths(assumptions: list[z3.BoolRef], paths: list[Any], timeout_ms: int, *,
+def check_success_paths(assumptions: list[z3.BoolRef], paths: list[Any], rlimit: int, *,
                         goal: Callable[[Any], Any] = lambda p: p.result) -> PathCheck:
     """Every success path (`p.ok`; a reverting one reverts the transaction, not a counterexample)
     satisfies goal(p) under the assumptions, its definitions and its conditions: the first sat is
@@ -1397,26 +1403,25 @@ def check_success_paths(assumptions: list[z3.BoolRef], paths: list[Any], timeout
     for p in paths:
         if not p.ok:
             continue
-        s = z3.Solver()
-        s.set("timeout", timeout_ms)
+        s = budget.solver(rlimit)
         s.add(*assumptions, *p.definitions, *p.conditions)
         if z3.sat not in answers:
-            answers.append(s.check())
+            answers.append(budget.check(s))
         s.add(z3.Not(goal(p)))
-        r = s.check()
-        stats.append(_stats(s))
+        r = budget.check(s)
+        stats.append(budget.stats(s))
         if r == z3.sat:
             status, model, message = VIOLATED, s.model(), ""
             answers.append(z3.sat)  # the violating model satisfies the assumptions and the path
             break
         if r != z3.unsat:
-            status, message = INCONCLUSIVE, f"solver returned unknown ({s.reason_unknown()})"
+            status, message = INCONCLUSIVE, f"solver returned unknown: {budget.unknown_reason(s)}"
     satisfiable = z3.sat if z3.sat in answers else z3.unknown if z3.unknown in answers else z3.unsat
     if status == PROVED and satisfiable == z3.unsat:
         status, message = INCONCLUSIVE, "VACUOUS: the assumptions are unsatisfiable with every success path"
     elif status == PROVED and satisfiable == z3.unknown:
         status, message = INCONCLUSIVE, "vacuity unknown: the solver found no success path satisfiable with the assumptions"
-    return PathCheck(status, satisfiable, message, model, _merge_stats(stats))
+    return PathCheck(status, satisfiable, message, model, budget.merge_stats(stats))
 
 
 def replay_on_model(cex: Counterexample, invariants: list[Invariant],
@@ -1539,14 +1544,10 @@ def _keccak_substitution(s: z3.Solver, ev: Callable[[Any], Any]) -> dict[int, in
     return out
 MAX_CONCRETE_BYTES = 4096  # the longest bytes or string argument a counterexample is built with
 SMALL_BOUND = 1 << 96
-QUICK_MS = 2_000
-FIRST_ATTEMPT_MS = 5_000
-SMALL_VALUES_MS = 20_000
 
 
 FILLER = 0xF111E4000000000000000000000000000000F111  # the key holding the rest of a summed mapping's ghost sum
 OTHER_MODELS = 2  # counterexample concretisation: further models tried per set of preferences
-CEX_ATTEMPT_MS = 5_000  # counterexample concretisation: the solver's time per try (_preferred_model)
 CEX_SEEDS = 3  # counterexample concretisation: random seeds tried per model on unknown
 
 
@@ -1564,12 +1565,12 @@ def _read_terms(pre: System, touched: dict[str, list[tuple]], keys: tuple) -> li
 def _preferred_model(s: z3.Solver, extra: list[z3.BoolRef]) -> "z3.ModelRef | None":
     """A model of the violation plus the preferences `extra`, small values first (readable, and
     replayable with real balances); None if the solver does not find one (unsat, or unknown on every
-    try). Each try gets CEX_ATTEMPT_MS and another random seed: a query the solver stalls on with one
+    try). Each try gets budget.CEX_ATTEMPT and another random seed: a query the solver stalls on with one
     seed (measured: 30 s, then unknown) it often answers at once with another."""
     s.push()
     s.add(*extra)
     try:
-        s.set("timeout", CEX_ATTEMPT_MS)
+        budget.limit(s, budget.CEX_ATTEMPT)
         if _small_values_retry(s) == z3.sat:
             try:
                 return s.model()
@@ -1577,7 +1578,7 @@ def _preferred_model(s: z3.Solver, extra: list[z3.BoolRef]) -> "z3.ModelRef | No
                 s.pop()  # the small-value bounds' scope
         for seed in range(CEX_SEEDS):
             s.set("random_seed", seed)
-            r = s.check()
+            r = budget.check(s)
             if r == z3.sat:
                 return s.model()
             if r == z3.unsat:
@@ -1605,7 +1606,7 @@ def _small_values_retry(s: z3.Solver) -> z3.CheckSatResult:
         todo.extend(e.children())
     s.push()
     s.add(*[z3.And(c >= 0, c < SMALL_BOUND) for c in consts.values()])
-    r = s.check()
+    r = budget.check(s)
     if r != z3.sat:
         s.pop()
         return z3.unknown
@@ -1655,14 +1656,3 @@ def _dedup_keys(keys: list[tuple]) -> list[tuple]:
     return out
 
 
-def _stats(s: z3.Solver) -> dict:
-    st = s.statistics()
-    return {k: st.get_key_value(k) for k in st.keys() if k in ("conflicts", "decisions", "max memory", "rlimit count")}
-
-
-def _merge_stats(stats: list[dict]) -> dict:
-    out: dict[str, float] = {}
-    for d in stats:
-        for k, v in d.items():
-            out[k] = max(out.get(k, 0), v) if k == "max memory" else out.get(k, 0) + v
-    return out

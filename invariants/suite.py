@@ -2,7 +2,7 @@
 
     from invariants.suite import prove_suite
     from specs.suite import get_suite
-    results = prove_suite(get_suite("bpe"), jobs=2, timeout_ms=30_000)   # list[ObligationResult]
+    results = prove_suite(get_suite("bpe"), jobs=2, rlimit=FULL)   # list[ObligationResult]
 
 A suite declares its proof strategies (`Suite.proof_parts`, specs/suite.py): each is run in the
 declared order, and what none proves yet comes back as UNSUPPORTED rows (`Suite.unproved`), never
@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from specs.budget import FULL
 from invariants.prover import ERROR, UNSUPPORTED, ObligationResult
 from invariants.registry import REGISTRY, STEP_REGISTRY
 from specs.suite import Suite, suites
@@ -38,21 +39,21 @@ NOT_COVERED = "not covered by any proof strategy"
 
 
 def proof_parts(suite: Suite | None = None, *, jobs: int = 1,
-                timeout_ms: int = 30_000) -> dict[str, list[ObligationResult]]:
+                rlimit: int = FULL) -> dict[str, list[ObligationResult]]:
     """A suite's results by part, in the order its declaration lists its proof strategies (BPE:
     "system" (the lemmas and the proved system), "escrow_buffer", "rebalance", "pipeline", "flow").
     Default: the first registered suite. The test suite computes them once and shares them."""
     suite = suite or suites()[0]
     suite.register_invariants()
-    return {part.name: suite.part_runner(part)(jobs=jobs, timeout_ms=timeout_ms) for part in suite.proof_parts}
+    return {part.name: suite.part_runner(part)(jobs=jobs, rlimit=rlimit) for part in suite.proof_parts}
 
 
-def proof_results(suite: Suite | None = None, *, jobs: int = 1, timeout_ms: int = 30_000) -> list[ObligationResult]:
+def proof_results(suite: Suite | None = None, *, jobs: int = 1, rlimit: int = FULL) -> list[ObligationResult]:
     """Every obligation a suite's strategies prove (PROVED, VIOLATED, INCONCLUSIVE...), then the rows
     of the coverage check (`coverage`). `make verify` reports these; `prove_suite` adds the suite's
     declared rows not proved yet."""
     suite = suite or suites()[0]
-    parts = proof_parts(suite, jobs=jobs, timeout_ms=timeout_ms)
+    parts = proof_parts(suite, jobs=jobs, rlimit=rlimit)
     return [r for part in parts.values() for r in part] + coverage(suite, parts, unproved(suite))
 
 
@@ -131,13 +132,13 @@ def coverage(suite: Suite, parts: dict[str, list[ObligationResult]],
     return out
 
 
-def prove_suite(suite: Suite | None = None, *, jobs: int = 1, timeout_ms: int = 30_000) -> list[ObligationResult]:
+def prove_suite(suite: Suite | None = None, *, jobs: int = 1, rlimit: int = FULL) -> list[ObligationResult]:
     suite = suite or suites()[0]
-    return proof_results(suite, jobs=jobs, timeout_ms=timeout_ms) + unproved(suite)
+    return proof_results(suite, jobs=jobs, rlimit=rlimit) + unproved(suite)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m invariants.suite [--suite NAME] [--jobs N] [--timeout-ms T]`: run the proofs of
+    """`python -m invariants.suite [--suite NAME] [--jobs N] [--rlimit R]`: run the proofs of
     the named suites (default: every registered one), print the
     total time, the count per status and the slowest obligations (the figures `make bench` wants).
     Exit code: 0 all PROVED, 1 something VIOLATED, 2 otherwise INCONCLUSIVE or UNSUPPORTED, 3 the
@@ -153,13 +154,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--suite", action="append", choices=suite_names(),
                     help="a registered suite (repeatable; default: every one)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    ap.add_argument("--timeout-ms", type=int, default=30_000)
+    ap.add_argument("--rlimit", type=int, default=FULL,
+                    help="z3 work budget (rlimit units) per query (specs/budget.py)")
     ap.add_argument("--top", type=int, default=10)
     ap.add_argument("--debug", action="store_true", help="show the traceback of a crash of the provers")
     a = ap.parse_args(argv)
     t0 = time.perf_counter()
     try:
-        results = [r for s in suites(a.suite) for r in prove_suite(s, jobs=a.jobs, timeout_ms=a.timeout_ms)]
+        results = [r for s in suites(a.suite) for r in prove_suite(s, jobs=a.jobs, rlimit=a.rlimit)]
     except Exception as exc:  # a crash (a model bug, the solver, a worker killed) is a tool error, never 1
         if a.debug:
             raise

@@ -28,6 +28,7 @@ code (none in the suite yet: wrapping operations are written with explicit `If`)
 
 from __future__ import annotations
 
+from specs import budget
 import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Iterable
@@ -238,11 +239,11 @@ class Explorer:
 
     oracle_class: type = Oracle
 
-    def __init__(self, base: Iterable[z3.BoolRef] = (), *, prune: bool = True, timeout_ms: int = 5000,
+    def __init__(self, base: Iterable[z3.BoolRef] = (), *, prune: bool = True, rlimit: int = budget.EXPLORE,
                  max_depth: int = 200, max_paths: int = 10_000):
         self.base = list(base)
         self.prune = prune
-        self.timeout_ms = timeout_ms
+        self.rlimit = rlimit
         self.max_depth = max_depth
         self.max_paths = max_paths
         self.counter = 0
@@ -251,11 +252,10 @@ class Explorer:
     def feasible(self, conditions: list[z3.BoolRef], definitions: list[z3.BoolRef]) -> bool:
         if not self.prune:
             return True
-        s = z3.Solver()
-        s.set("timeout", self.timeout_ms)
+        s = budget.solver(self.rlimit)
         s.add(*self.base, *definitions, *conditions)
         self.solver_checks += 1
-        return s.check() != z3.unsat
+        return budget.check(s) != z3.unsat
 
     def explore(self, fn: Callable[[], Any]) -> list[Path]:
         paths: list[Path] = []

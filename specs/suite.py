@@ -49,10 +49,10 @@ def resolve(ref: str) -> Any:
 @dataclass(frozen=True)
 class ProofPart:
     """One strategy of a suite's proofs: a name (a section of the results) and the reference of a
-    function `(jobs, timeout_ms, prover) -> list[ObligationResult]` that runs it."""
+    function `(jobs, rlimit, prover) -> list[ObligationResult]` that runs it."""
 
     name: str
-    run: str  # "module:function", called with (jobs=, timeout_ms=)
+    run: str  # "module:function", called with (jobs=, rlimit=)
 
 
 @dataclass(frozen=True)

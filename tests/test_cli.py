@@ -263,7 +263,7 @@ def test_fail_fast_skips_the_rest_of_a_suite_once_a_check_is_violated_and_says_w
     monkeypatch.setattr(fixture, "suite_artifacts", lambda build, deployments: {})
     monkeypatch.setattr(fixture, "deploy", lambda eng, suite, artifacts: object())
 
-    def proofs_find_a_violation(results, fixtures, timeout_ms, *, suite, jobs=2):
+    def proofs_find_a_violation(results, fixtures, rlimit, *, suite, jobs=2):
         results.add(Check("X-001/f", "proof", "X", "VIOLATED", 0.1, "x", {"message": "cex"}, suite=suite.name))
 
     def must_not_run(*a, **k):
@@ -274,9 +274,9 @@ def test_fail_fast_skips_the_rest_of_a_suite_once_a_check_is_violated_and_says_w
     monkeypatch.setattr("harness.mutate.report.sample_checks", must_not_run)
     results = Results()
     cli.verify_suite(results, get_suite("compute"), object(), engines=("pyrevm",), profile_name="ci", budget={},
-                     prover_timeout_ms=1000, mutation_sample={"n": 1, "seed": 6}, fail_fast=True)
+                     prover_rlimit=1000, mutation_sample={"n": 1, "seed": 6}, fail_fast=True)
     assert results.config["skipped_by_fail_fast"] == ["suite compute: fuzzing", "suite compute: mutation sample"]
     # without the flag both run (and here they are the stubs that fail)
     with pytest.raises(AssertionError, match="skipped by --fail-fast"):
         cli.verify_suite(Results(), get_suite("compute"), object(), engines=("pyrevm",), profile_name="ci",
-                         budget={}, prover_timeout_ms=1000, mutation_sample={"n": 1, "seed": 6})
+                         budget={}, prover_rlimit=1000, mutation_sample={"n": 1, "seed": 6})

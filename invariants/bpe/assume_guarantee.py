@@ -28,6 +28,7 @@ from typing import Any
 
 import z3
 
+from specs.budget import FULL
 from specs.bpe.backpressure_pool import BackpressurePool
 from specs.bpe.escrow_buffer import EscrowBuffer
 from specs.kernel import (
@@ -130,13 +131,13 @@ def escrow_buffer_system(overrides: dict[str, type] | None = None) -> System:
 ESCROW_TRANSITIONS = ("setBufferMax", "setUnitPrice", "deposit", "drain")
 
 
-def escrow_buffer_prover(overrides: dict[str, type] | None = None, *, timeout_ms: int = 30_000,
+def escrow_buffer_prover(overrides: dict[str, type] | None = None, *, rlimit: int = FULL,
                          transitions: tuple[str, ...] = ESCROW_TRANSITIONS) -> Prover:
     """The EscrowBuffer transitions `transitions` under the stubs, drain with its loop summaries
     (invariants/bpe/drain.py: the prover is an EscrowBufferProver, whose run adds the summaries' lemmas)."""
     from invariants.bpe.drain import EscrowBufferProver
 
     p = EscrowBufferProver(escrow_buffer_system(overrides), environment=[*SUITE.proof_environment, *GUARANTEES,
-                                                                         *AXIOMS], timeout_ms=timeout_ms)
+                                                                         *AXIOMS], rlimit=rlimit)
     p.transition_filter = lambda tr: tr.contract == "EscrowBuffer" and tr.function in transitions
     return p

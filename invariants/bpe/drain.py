@@ -50,6 +50,7 @@ from typing import Any, Callable
 
 import z3
 
+from specs.budget import FULL
 from specs import kernel
 from specs.bpe.escrow_buffer import EscrowBuffer
 from specs.kernel import U128, U256, Address, Bytes32, Contract, Explorer, Msg, define, fresh
@@ -326,17 +327,17 @@ LOOP_LEMMAS = (
 )
 
 
-def prove_loop_lemma(lemma: LoopLemma, model: type = EscrowBuffer, *, timeout_ms: int = 30_000) -> ObligationResult:
+def prove_loop_lemma(lemma: LoopLemma, model: type = EscrowBuffer, *, rlimit: int = FULL) -> ObligationResult:
     """Every non-reverting feasible path of one iteration satisfies the goal; the assumptions are
     satisfiable with some path (not vacuous). A reverting iteration reverts the call: not a
     counterexample."""
     t0 = time.perf_counter()
     assumptions, body = lemma.build(model)
-    explorer = Explorer(assumptions, timeout_ms=timeout_ms)
+    explorer = Explorer(assumptions, rlimit=rlimit)
     paths = explorer.explore(body)
     details = {"paths": len(paths), "reverting_paths": sum(not p.ok for p in paths), "axioms": AXIOMS,
                "model": model.__name__}
-    chk = check_success_paths(assumptions, paths, timeout_ms)
+    chk = check_success_paths(assumptions, paths, rlimit)
     if chk.model is not None:
         details["counterexample"] = {str(d): str(chk.model[d]) for d in chk.model.decls() if d.arity() == 0}
         details["message"] = "one iteration of the loop body breaks the loop invariant or its frame"
@@ -463,8 +464,8 @@ class EscrowBufferProver(Prover):
     the loop STEP lemmas (against the system's EscrowBuffer model class), and a drain result that rests
     on a lemma not PROVED is INCONCLUSIVE, never PROVED."""
 
-    def __init__(self, system: System, *, environment: list[str], timeout_ms: int = 30_000):
-        super().__init__(system, environment=environment, timeout_ms=timeout_ms, task_weights={"drain": 4})
+    def __init__(self, system: System, *, environment: list[str], rlimit: int = FULL):
+        super().__init__(system, environment=environment, rlimit=rlimit, task_weights={"drain": 4})
         self.world_hook = summary_hook
         self.cex_preferences = cex_preferences
         self.cex_concretize = cex_concretize
@@ -474,7 +475,7 @@ class EscrowBufferProver(Prover):
         out = [self.prove_lemma(lm) for lm in loops.SUM_LEMMAS]
         for r in out:
             r.details["axioms"] = AXIOMS[:2]
-        out += [prove_loop_lemma(lm, model, timeout_ms=self.timeout_ms) for lm in LOOP_LEMMAS]
+        out += [prove_loop_lemma(lm, model, rlimit=self.rlimit) for lm in LOOP_LEMMAS]
         return out
 
     def run(self, *, only: Callable[[Any], bool] | None = None, lemmas: tuple = (),
@@ -494,15 +495,15 @@ class EscrowBufferProver(Prover):
         return out + results
 
 
-def drain_prover(overrides: dict[str, type] | None = None, *, timeout_ms: int = 30_000) -> Prover:
+def drain_prover(overrides: dict[str, type] | None = None, *, rlimit: int = FULL) -> Prover:
     """The escrow-buffer prover restricted to EscrowBuffer.drain."""
     from invariants.bpe.assume_guarantee import escrow_buffer_prover
 
-    return escrow_buffer_prover(overrides, timeout_ms=timeout_ms, transitions=("drain",))
+    return escrow_buffer_prover(overrides, rlimit=rlimit, transitions=("drain",))
 
 
-def prove_drain(overrides: dict[str, type] | None = None, *, timeout_ms: int = 30_000) -> list[ObligationResult]:
+def prove_drain(overrides: dict[str, type] | None = None, *, rlimit: int = FULL) -> list[ObligationResult]:
     """Every obligation of EscrowBuffer.drain: the Sum lemmas, the loop STEP lemmas, each invariant across
     drain, the ENTRY obligations and VACUITY/EscrowBuffer.drain (the init obligations are the
     escrow-buffer prover's)."""
-    return [r for r in drain_prover(overrides, timeout_ms=timeout_ms).run() if not r.id.endswith("/init")]
+    return [r for r in drain_prover(overrides, rlimit=rlimit).run() if not r.id.endswith("/init")]

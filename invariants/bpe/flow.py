@@ -108,6 +108,7 @@ from typing import Any, Callable, Union, get_args, get_origin, get_type_hints
 
 import z3
 
+from specs import budget
 from specs.bpe import superfluid as sf
 from specs.kernel import (
     I128, I256, U32, U256, Address, Block, Bool, Bytes32, Explorer, Mapping, Msg, Revert, Sint,
@@ -208,7 +209,8 @@ class AvailableNowAbstraction:
 
 
 POOLS: list[int] = []
-QUICK_MS = 3_000
+QUICK = budget.work(3_000)  # a query first tried from fewer hypotheses, or normalized
+FLOW_FULL = budget.work(10_000)  # this prover's default budget per query (the suite passes budget.FULL)
 SEEDS = 3
 DEBUG: list = []  # tests and debugging: set to [None] to collect violating models
 
@@ -702,9 +704,8 @@ def _at(st: Any, key: tuple) -> Any:
 # ---------------------------------------------------------------------------------------------
 
 
-def _solver(timeout_ms: int) -> z3.Solver:
-    s = z3.Solver()
-    s.set("timeout", timeout_ms)
+def _solver(rlimit: int) -> z3.Solver:
+    s = budget.solver(rlimit)
     return s
 
 
@@ -713,7 +714,7 @@ def _solver(timeout_ms: int) -> z3.Solver:
 NORMALIZE_FIRST = {("BPE-FLOW-002.gda", 1)}
 
 
-def _normalized_unsat(assertions: list, timeout_ms: int, seed: int = 0) -> bool:
+def _normalized_unsat(assertions: list, rlimit: int, seed: int = 0) -> bool:
     """Whether the conjunction of `assertions` is unsat by a second strategy: the query is printed as
     SMT-LIB and parsed back (the same formula with fresh term ids, numbered in the order of the text
     rather than in the order the exploration happened to create them: z3's heuristics follow the ids),
@@ -738,14 +739,14 @@ def _normalized_unsat(assertions: list, timeout_ms: int, seed: int = 0) -> bool:
                 z3.Tactic("propagate-values", ctx=ctx), z3.Tactic("solve-eqs", ctx=ctx),
                 z3.With(z3.Tactic("simplify", ctx=ctx), som=True), z3.Tactic("smt", ctx=ctx), ctx=ctx)
     s = t.solver()
-    s.set("timeout", timeout_ms)
+    budget.limit(s, rlimit)
     s.set("random_seed", seed)
     s.add(z3.parse_smt2_string(text.sexpr(), ctx=ctx))
-    return s.check() == z3.unsat
+    return budget.check(s) == z3.unsat
 
 
 def prove_transition(contract: str, addr: int, fn: str, params: list, *, classes: dict | None = None,
-                     timeout_ms: int = 10_000, want_cex: bool = True,
+                     rlimit: int = FLOW_FULL, want_cex: bool = True,
                      skip: tuple[str, ...] = ()) -> list[ObligationResult]:
     """Every BPE-FLOW invariant across one external function, plus its vacuity check; the invariants in
     `skip` are not attempted (UNSUPPORTED rows, see SLOW)."""
@@ -791,7 +792,7 @@ def prove_transition(contract: str, addr: int, fn: str, params: list, *, classes
         post.flow_lemmas = list(_LEMMA_FACTS)
         return post
 
-    explorer = SuccessExplorer(base, timeout_ms=min(timeout_ms, 2_000))
+    explorer = SuccessExplorer(base, rlimit=min(rlimit, budget.QUICK))
     with lemma_instances():
         paths = explorer.explore(run)
     ok = [pa for pa in paths if pa.ok]
@@ -860,10 +861,10 @@ def prove_transition(contract: str, addr: int, fn: str, params: list, *, classes
         common = base + structural + path.definitions + path.conditions + _range_facts(stores) + post.flow_lemmas
         every = [h for i in FLOW_INVARIANTS for h in hyps[i]]
         if not vac["sat"]:
-            s = _solver(timeout_ms)
+            s = _solver(rlimit)
             s.add(*common, *every)
             t0_ = time.perf_counter()
-            r = s.check()
+            r = budget.check(s)
             vac["seconds"] += time.perf_counter() - t0_
             vac["sat"] |= r == z3.sat
             vac["unknown"] |= r == z3.unknown
@@ -880,28 +881,28 @@ def prove_transition(contract: str, addr: int, fn: str, params: list, *, classes
             for k_part, part in enumerate(parts):
                 rq = z3.unknown
                 first = (inv, k_part) in NORMALIZE_FIRST
-                if first and _normalized_unsat([*common, *hyps[inv], z3.Not(part)], min(timeout_ms, QUICK_MS)):
+                if first and _normalized_unsat([*common, *hyps[inv], z3.Not(part)], min(rlimit, QUICK)):
                     rec["normalized"] += 1
                     continue
                 for seed in range(SEEDS):  # z3's search is seed-dependent on these nonlinear queries
-                    q_ = _solver(min(timeout_ms, QUICK_MS))
+                    q_ = _solver(min(rlimit, QUICK))
                     q_.set("random_seed", seed)
                     q_.add(*common, *hyps[inv], z3.Not(part))
-                    rq = q_.check()
+                    rq = budget.check(q_)
                     if rq != z3.unknown:
                         break
                 if rq == z3.unsat:
                     continue
-                if not first and _normalized_unsat([*common, *hyps[inv], z3.Not(part)], min(timeout_ms, QUICK_MS)):
+                if not first and _normalized_unsat([*common, *hyps[inv], z3.Not(part)], min(rlimit, QUICK)):
                     rec["normalized"] += 1
                     continue
                 quick = False
-                if _normalized_unsat([*common, *every, z3.Not(part)], timeout_ms):
+                if _normalized_unsat([*common, *every, z3.Not(part)], rlimit):
                     rec["normalized"] += 1
                     continue
-                s = _solver(timeout_ms)
+                s = _solver(rlimit)
                 s.add(*common, *every, z3.Not(part))
-                r = s.check()
+                r = budget.check(s)
                 if r == z3.sat and DEBUG:
                     DEBUG.append((inv, path, s.model(), post_state, pre_state, goal))
                 if r == z3.sat and want_cex:
@@ -915,7 +916,7 @@ def prove_transition(contract: str, addr: int, fn: str, params: list, *, classes
                     DEBUG.append(("unknown", inv, parts.index(part), len(path.conditions)))
                 if r == z3.unknown and rec["status"] == PROVED:
                     rec["status"] = INCONCLUSIVE
-                    rec["message"] = f"solver returned unknown ({s.reason_unknown()}) on a path"
+                    rec["message"] = f"solver returned unknown: {budget.unknown_reason(s)} on a path"
             rec["quick"] += quick
             rec["seconds"] += time.perf_counter() - t0_
 
@@ -1045,7 +1046,7 @@ def _counterexample(s: z3.Solver, hints: list, path: Any, pre: World, world: Wor
     if hints:
         s.push()
         s.add(*hints)
-        if s.check() == z3.sat:
+        if budget.check(s) == z3.sat:
             model = s.model()
         s.pop()
 
@@ -1125,11 +1126,11 @@ def flow_tasks(classes: dict | None = None) -> list[tuple[str, int, str, list]]:
 
 
 def _run_one(item: tuple) -> list[ObligationResult]:
-    (name, addr, fn, params), classes, timeout_ms, skip = item
-    return prove_transition(name, addr, fn, params, classes=classes, timeout_ms=timeout_ms, skip=skip)
+    (name, addr, fn, params), classes, rlimit, skip = item
+    return prove_transition(name, addr, fn, params, classes=classes, rlimit=rlimit, skip=skip)
 
 
-def prove_init(timeout_ms: int = 10_000) -> list[ObligationResult]:
+def prove_init(rlimit: int = FLOW_FULL) -> list[ObligationResult]:
     """Every BPE-FLOW invariant holds on the framework as deployed (the token, GDA and forwarder with no
     pool and empty storage): each ghost sum is the sum of an empty mapping (0)."""
     t0 = time.perf_counter()
@@ -1151,9 +1152,9 @@ def prove_init(timeout_ms: int = 10_000) -> list[ObligationResult]:
     }
     out = []
     for inv, goal in goals.items():
-        s = _solver(timeout_ms)
+        s = _solver(rlimit)
         s.add(*sums, z3.Not(goal))
-        r = s.check()
+        r = budget.check(s)
         status = PROVED if r == z3.unsat else VIOLATED if r == z3.sat else INCONCLUSIVE
         out.append(ObligationResult(f"{inv}/init", "proof", "SuperToken", status, time.perf_counter() - t0,
                                     STATEMENTS[inv], {"obligation": "init", "solver": str(r),
@@ -1205,7 +1206,7 @@ def realtime_sum_query(n_pools: int, *, drop: str | None = None) -> tuple[list, 
     return [f for k, fs in facts.items() if k != drop for f in fs], S == TS
 
 
-def prove_realtime_sum(pieces: list[ObligationResult], timeout_ms: int = 10_000) -> ObligationResult:
+def prove_realtime_sum(pieces: list[ObligationResult], rlimit: int = FLOW_FULL) -> ObligationResult:
     """BPE-FLOW-002 as stated, from its inductive parts: the algebra is checked by z3 for 1 to 3 pools
     (each pool adds the same terms, so the identity is per pool); it is PROVED only if every inductive
     piece (`pieces`: every BPE-FLOW result across init and every transition, vacuity checks included; the
@@ -1214,9 +1215,9 @@ def prove_realtime_sum(pieces: list[ObligationResult], timeout_ms: int = 10_000)
     answers = []
     for n in (1, 2, 3):
         facts, goal = realtime_sum_query(n)
-        s = _solver(timeout_ms)
+        s = _solver(rlimit)
         s.add(*facts, z3.Not(goal))
-        answers.append(str(s.check()))
+        answers.append(str(budget.check(s)))
     unproved = sorted(r.id for r in pieces if r.status != PROVED)
     algebra = all(a == "unsat" for a in answers)
     status = PROVED if algebra and not unproved else VIOLATED if "sat" in answers else INCONCLUSIVE
@@ -1240,13 +1241,13 @@ def prove_realtime_sum(pieces: list[ObligationResult], timeout_ms: int = 10_000)
                             "which only upgrade and downgrade change.", details)
 
 
-def prove_flow(jobs: int = 1, timeout_ms: int = 10_000, *, classes: dict | None = None, slow: bool = False,
+def prove_flow(jobs: int = 1, rlimit: int = FLOW_FULL, *, classes: dict | None = None, slow: bool = False,
                only: Callable[[str], bool] | None = None) -> list[ObligationResult]:
     """The BPE-FLOW invariants (FLOW_INVARIANTS) across every external function of the Superfluid models
     (module docstring), with a vacuity check per function; the (transition, invariant) pairs of
     SLOW_INVARIANTS are UNSUPPORTED rows unless `slow`. `classes` swaps model classes (broken twins)."""
     tasks = [t for t in flow_tasks(classes) if only is None or only(f"{t[0]}.{t[2]}")]
-    items = [(t, classes, timeout_ms, () if slow else SLOW_INVARIANTS.get(f"{t[0]}.{t[2]}", ())) for t in tasks]
+    items = [(t, classes, rlimit, () if slow else SLOW_INVARIANTS.get(f"{t[0]}.{t[2]}", ())) for t in tasks]
     if jobs <= 1 or len(items) <= 1:
         done = [_run_one(i) for i in items]
     else:
@@ -1257,7 +1258,7 @@ def prove_flow(jobs: int = 1, timeout_ms: int = 10_000, *, classes: dict | None 
         res = fork_map(_run_one, [items[i] for i in order], jobs)
         by = dict(zip(order, res))
         done = [by[i] for i in range(len(items))]
-    out = prove_init(timeout_ms) + [r for rs in done for r in rs]
+    out = prove_init(rlimit) + [r for rs in done for r in rs]
     if only is None:  # BPE-FLOW-002 itself needs every piece across every transition
-        out.append(prove_realtime_sum(list(out), timeout_ms))  # jointly inductive: every result is a piece
+        out.append(prove_realtime_sum(list(out), rlimit))  # jointly inductive: every result is a piece
     return out

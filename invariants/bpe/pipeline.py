@@ -2,7 +2,7 @@
 Pipeline state invariant it needs.
 
     from invariants.bpe.pipeline import prove_pipeline
-    results = prove_pipeline(jobs=1, timeout_ms=30_000)   # list[ObligationResult]
+    results = prove_pipeline(jobs=1, rlimit=FULL)   # list[ObligationResult]
 
 One Pipeline transaction makes one EscrowBuffer call per stage (deposit: stages n-1..0, each nonzero share;
 drain: stages n-1..0, each with something drainable). Each EscrowBuffer call keeps BPE-BUFFER-003 (proved:
@@ -55,6 +55,7 @@ from typing import Any, Callable
 
 import z3
 
+from specs.budget import FULL
 from specs.bpe.escrow_buffer import EscrowBuffer
 from specs.kernel import (
     U256, Address, Bool, Bytes32, Error, Explorer, Int, Msg, Revert, SolidityError, define, fresh, is_sym, term,
@@ -273,17 +274,17 @@ class PipelineLemma:
 
 
 def prove_pipeline_lemma(lemma: PipelineLemma, overrides: dict[str, type] | None = None, *,
-                         timeout_ms: int = 30_000) -> ObligationResult:
+                         rlimit: int = FULL) -> ObligationResult:
     """Every non-reverting feasible path satisfies the goal, and the assumptions are satisfiable with some
     such path (not vacuous). A reverting path reverts the transaction (or is excluded by a stub's
     guarantee): not a counterexample."""
     t0 = time.perf_counter()
     assumptions, body = lemma.build(dict(overrides or {}))
-    explorer = Explorer(assumptions, timeout_ms=timeout_ms)
+    explorer = Explorer(assumptions, rlimit=rlimit)
     paths = explorer.explore(body)
     ok = [p for p in paths if p.ok]
     details = {"paths": len(paths), "success_paths": len(ok)}
-    chk = check_success_paths(assumptions, paths, timeout_ms)
+    chk = check_success_paths(assumptions, paths, rlimit)
     status, model = chk.status, chk.model
     if model is not None:
         details["counterexample"] = {str(d): str(model[d]) for d in model.decls() if d.arity() == 0}
@@ -491,13 +492,13 @@ LEMMAS = (
 
 
 def escrow_results(overrides: dict[str, type] | None = None, *, jobs: int = 1,
-                   timeout_ms: int = 30_000) -> list[ObligationResult]:
+                   rlimit: int = FULL) -> list[ObligationResult]:
     """The escrow-buffer prover across EscrowBuffer.deposit and drain (every state invariant, BPE-BUFFER-001/003,
     the drain loop lemmas) plus BPE-BUFFER-ROW-001: the guarantees the STEP lemmas' stub rests on."""
     from invariants.bpe.assume_guarantee import escrow_buffer_prover
 
     p = escrow_buffer_prover({k: v for k, v in (overrides or {}).items() if k in ("BackpressurePool", "EscrowBuffer")},
-                             timeout_ms=timeout_ms,
+                             rlimit=rlimit,
                              transitions=("deposit", "drain"))
     p.step_invariants = list(p.step_invariants) + [ROW_001]
     return p.run(jobs=jobs)
@@ -549,10 +550,10 @@ def duplicate_stage_counterexample(create: ObligationResult, overrides: dict[str
 
 
 def _run_lemma(item: tuple[int, dict, int]) -> tuple[int, Any]:
-    i, overrides, timeout_ms = item
+    i, overrides, rlimit = item
     if i < 0:
-        return i, escrow_results(overrides, jobs=1, timeout_ms=timeout_ms)
-    r = prove_pipeline_lemma(LEMMAS[i], overrides, timeout_ms=timeout_ms)
+        return i, escrow_results(overrides, jobs=1, rlimit=rlimit)
+    r = prove_pipeline_lemma(LEMMAS[i], overrides, rlimit=rlimit)
     model = r.details.pop("_model", None)
     del model  # z3 models do not cross processes; the counterexample's values are in details
     return i, r
@@ -561,7 +562,7 @@ def _run_lemma(item: tuple[int, dict, int]) -> tuple[int, Any]:
 _WEIGHT = {"LEMMA-PIPE-DRAIN-LOOP": 8, "LEMMA-PIPE-CREATE": 4.5, "LEMMA-PIPE-DEP-STEP": 3.3, "LEMMA-PIPE-DRAIN-STEP": 2}
 
 
-def prove_pipeline(jobs: int = 1, timeout_ms: int = 30_000, *,
+def prove_pipeline(jobs: int = 1, rlimit: int = FULL, *,
                    overrides: dict[str, type] | None = None) -> list[ObligationResult]:
     """Every obligation of BPE-BUFFER-003 across Pipeline.deposit/drain and of BPE-PIPE-001: the LEMMA-PIPE-*
     lemmas, BPE-BUFFER-ROW-001 across EscrowBuffer.deposit/drain, and the composed results BPE-PIPE-001/init and
@@ -571,7 +572,7 @@ def prove_pipeline(jobs: int = 1, timeout_ms: int = 30_000, *,
     prover's rows of the suite. `jobs > 1`: the lemmas and the escrow run in that many forked workers."""
     overrides = dict(overrides or {})
     todo = sorted([-1, *range(len(LEMMAS))], key=lambda i: -(6.5 if i < 0 else _WEIGHT.get(LEMMAS[i].id, 1)))
-    items = [(i, overrides, timeout_ms) for i in todo]
+    items = [(i, overrides, rlimit) for i in todo]
     if jobs > 1:
         from invariants.parallel import fork_map
 
@@ -581,7 +582,7 @@ def prove_pipeline(jobs: int = 1, timeout_ms: int = 30_000, *,
     eb: list[ObligationResult] = done[-1]
     lem = {LEMMAS[i].id: done[i] for i in range(len(LEMMAS))}
     init = Prover(pipeline_system(overrides), invariants=[PIPE_001], step_invariants=[],
-                  environment=[*SUITE.proof_environment, *GUARANTEES], timeout_ms=timeout_ms).prove_init(PIPE_001)
+                  environment=[*SUITE.proof_environment, *GUARANTEES], rlimit=rlimit).prove_init(PIPE_001)
     out: list[ObligationResult] = [r for r in eb if r.id.startswith("BPE-BUFFER-ROW-001/")]
     out += list(lem.values())
     out.append(init)

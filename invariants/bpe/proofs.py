@@ -24,6 +24,7 @@ assumptions and the suite's `proof_environment`) and the rows not proved yet.
 
 from __future__ import annotations
 
+from specs.budget import FULL
 from specs.bpe.suite import PROVED_DEPLOYMENTS, SUITE
 from specs.bpe.system import build_system
 from specs.kernel import Contract
@@ -41,22 +42,22 @@ TASK_WEIGHTS = {"revealCapacity": 9, "deregisterSink": 6, "registerSink": 5, "sl
                 "commitCapacity": 3}
 
 
-def system_prover(overrides: dict[str, type[Contract]] | None = None, *, timeout_ms: int = 30_000,
+def system_prover(overrides: dict[str, type[Contract]] | None = None, *, rlimit: int = FULL,
                   deployments: tuple = PROVED_DEPLOYMENTS, invariants: list[Invariant] | None = None,
                   step_invariants: list[StepInvariant] | None = None) -> Prover:
     """The generic prover on BPE's proved system (`overrides` swaps model classes: broken twins in
     tests), with BPE's environment assumptions; `invariants`/`step_invariants` as `Prover`'s (default:
     the registered inductive ones of the system's contracts)."""
     return Prover(build_system(overrides, deployments), invariants, environment=SUITE.proof_environment,
-                  timeout_ms=timeout_ms, step_invariants=step_invariants, task_weights=TASK_WEIGHTS)
+                  rlimit=rlimit, step_invariants=step_invariants, task_weights=TASK_WEIGHTS)
 
 
-def prove_system(*, jobs: int = 1, timeout_ms: int = 30_000) -> list[ObligationResult]:
-    return system_prover(timeout_ms=timeout_ms).run(lemmas=LEMMAS, jobs=jobs)
+def prove_system(*, jobs: int = 1, rlimit: int = FULL) -> list[ObligationResult]:
+    return system_prover(rlimit=rlimit).run(lemmas=LEMMAS, jobs=jobs)
 
 
-def prove_escrow_buffer(*, jobs: int = 1, timeout_ms: int = 30_000) -> list[ObligationResult]:
-    return escrow_buffer_prover(timeout_ms=timeout_ms).run(jobs=jobs)
+def prove_escrow_buffer(*, jobs: int = 1, rlimit: int = FULL) -> list[ObligationResult]:
+    return escrow_buffer_prover(rlimit=rlimit).run(jobs=jobs)
 
 
 # (id, contract, statement, why it is not proved here, what covers it instead). None left: BPE-FLOW-002 is

@@ -2,7 +2,7 @@
 needsRebalance, whose loops run over up to 32 old members and 32 registry sinks.
 
     from invariants.bpe.rebalance import prove_rebalance
-    results = prove_rebalance(jobs=2, timeout_ms=30_000)   # list[ObligationResult]
+    results = prove_rebalance(jobs=2, rlimit=FULL)   # list[ObligationResult]
 
 Method: per element, by induction over the loops. The model's loop bodies are methods that read like
 the Solidity (specs/bpe/backpressure_pool.py): `_clearMember(t, pool, registry, i)` (rebalance, loop 1),
@@ -75,6 +75,8 @@ from typing import Any, Callable
 
 import z3
 
+from specs import budget
+from specs.budget import FULL
 from specs.bpe import superfluid as sf
 from specs.bpe.backpressure_pool import BPS, UNIT_SCALE, BackpressurePool
 from specs.bpe.capacity_registry import CapacityRegistry
@@ -872,10 +874,10 @@ LIST_INVARIANTS = [
 ]
 
 
-def prove_registry_lists(*, jobs: int = 1, timeout_ms: int = 30_000) -> list[ObligationResult]:
+def prove_registry_lists(*, jobs: int = 1, rlimit: int = FULL) -> list[ObligationResult]:
     """BPE-REBAL-LIST-001/002 (with BPE-REBAL-003) inductive over every transition of the proved system."""
     rebal003 = REGISTRY.invariants["BPE-REBAL-003"]
-    p = system_prover(timeout_ms=timeout_ms, invariants=[rebal003, *LIST_INVARIANTS], step_invariants=[])
+    p = system_prover(rlimit=rlimit, invariants=[rebal003, *LIST_INVARIANTS], step_invariants=[])
     out = []
     for r in p.run(jobs=jobs):
         if r.id.startswith("BPE-REBAL-003"):
@@ -989,13 +991,12 @@ def _lemma(ob: Obligation, bp_cls: type) -> Lemma:
     return Lemma(ob.id, "BackpressurePool", ob.statement, lambda: sc(Env()), replay)
 
 
-def _vacuity_exit(bp_cls: type, timeout_ms: int) -> ObligationResult:
+def _vacuity_exit(bp_cls: type, rlimit: int) -> ObligationResult:
     t0 = time.perf_counter()
     facts, _body = scenario_exit(bp_cls, nontrivial=True)(Env())
-    s = z3.Solver()
-    s.set("timeout", timeout_ms)
+    s = budget.solver(rlimit)
     s.add(*facts)
-    r = s.check()
+    r = budget.check(s)
     status = PROVED if r == z3.sat else VIOLATED if r == z3.unsat else INCONCLUSIVE
     msg = {PROVED: "the hypotheses (BI0-BI4, registry list invariants, both loop exits) are satisfiable with "
                    "memberCount >= 1, sinkCount >= 1 and the key sink registered",
@@ -1020,7 +1021,7 @@ SLOW_LEMMAS: tuple[Obligation, ...] = (
 )
 
 
-def prove_rebalance(*, jobs: int = 1, timeout_ms: int = 30_000, overrides: dict[str, type] | None = None,
+def prove_rebalance(*, jobs: int = 1, rlimit: int = FULL, overrides: dict[str, type] | None = None,
                     registry_lists: bool = True, slow: bool = False) -> list[ObligationResult]:
     """Every obligation of BPE-REBAL-001/002/004 and BPE-FLOW-003: the lemmas (kind "lemma"), the registry list
     invariants (kind "proof", per transition, with vacuity), the vacuity of each BackpressurePool transition
@@ -1029,7 +1030,7 @@ def prove_rebalance(*, jobs: int = 1, timeout_ms: int = 30_000, overrides: dict[
     (the pool stub's guarantee checked on the whole GDA model: about 150 s, so not in the default run)."""
     bp_cls = (overrides or {}).get("BackpressurePool", BackpressurePool)
     prover = Prover.__new__(Prover)  # only prove_lemma is used: no system needed
-    prover.timeout_ms = timeout_ms
+    prover.rlimit = rlimit
     prover.counter = [0]
     lemmas = [_lemma(ob, bp_cls) for ob in LEMMAS + (SLOW_LEMMAS if slow else ())]
     if jobs <= 1:
@@ -1047,9 +1048,9 @@ def prove_rebalance(*, jobs: int = 1, timeout_ms: int = 30_000, overrides: dict[
     for r in lemma_results:
         r.details["environment"] = ENVIRONMENT + GUARANTEES
     by_id = {r.id: r for r in lemma_results}
-    lists = prove_registry_lists(jobs=jobs, timeout_ms=timeout_ms) if registry_lists else []
+    lists = prove_registry_lists(jobs=jobs, rlimit=rlimit) if registry_lists else []
     lists_ok = all(r.status == PROVED for r in lists)
-    vac = [_vacuity_exit(bp_cls, timeout_ms)]
+    vac = [_vacuity_exit(bp_cls, rlimit)]
     by_id["EXIT-NONTRIVIAL"] = vac[0]
     for tr, lid in VACUITY_OF.items():
         if tr == "BackpressurePool.rebalance":

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from specs.budget import FULL
 from invariants.prover import UNSUPPORTED, ObligationResult, Prover
 from invariants.registry import REGISTRY, STEP_REGISTRY
 from specs.compute.suite import PROVED_DEPLOYMENTS, SUITE
@@ -37,11 +38,11 @@ COVERED_BY = ("evaluated on the model and on both EVMs after every step of the f
 TOKEN_CALLEES = ("ComputeTestToken",)
 
 
-def system_prover(*, timeout_ms: int = 30_000) -> Prover:
+def system_prover(*, rlimit: int = FULL) -> Prover:
     """The generic prover on the compute suite, with the suite's environment assumptions."""
     SUITE.register_invariants()  # the prover takes the registered invariants of the deployed contracts
     return Prover(build_system(deployments=PROVED_DEPLOYMENTS), environment=SUITE.proof_environment,
-                  timeout_ms=timeout_ms, callees=TOKEN_CALLEES)
+                  rlimit=rlimit, callees=TOKEN_CALLEES)
 
 
 # Transitions proved in another deployment: linkAgent has no success path in the suite's own (the
@@ -56,16 +57,16 @@ OTHER_DEPLOYMENT = {
 }
 
 
-def identity_prover(*, timeout_ms: int = 30_000) -> Prover:
+def identity_prover(*, rlimit: int = FULL) -> Prover:
     """The generic prover on the suite deployed after an identity registry (for linkAgent)."""
     SUITE.register_invariants()
     return Prover(build_system(deployments=with_identity_registry()), environment=SUITE.proof_environment,
-                  timeout_ms=timeout_ms, callees=TOKEN_CALLEES)
+                  rlimit=rlimit, callees=TOKEN_CALLEES)
 
 
-def prove_system(*, jobs: int = 1, timeout_ms: int = 30_000) -> list[ObligationResult]:
-    out = system_prover(timeout_ms=timeout_ms).run(jobs=jobs, only=lambda tr: tr.name not in OTHER_DEPLOYMENT)
-    other = identity_prover(timeout_ms=timeout_ms)
+def prove_system(*, jobs: int = 1, rlimit: int = FULL) -> list[ObligationResult]:
+    out = system_prover(rlimit=rlimit).run(jobs=jobs, only=lambda tr: tr.name not in OTHER_DEPLOYMENT)
+    other = identity_prover(rlimit=rlimit)
     for kind, tr in other.tasks(only=lambda tr: tr.name in OTHER_DEPLOYMENT):
         if kind != "transition":
             continue  # the initial state is the suite's own, proved above

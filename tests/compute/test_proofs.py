@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from specs.budget import work
 from invariants.compute import proofs
 from invariants.prover import PROVED, UNSUPPORTED, VIOLATED
 from invariants.suite import coverage
@@ -33,7 +34,7 @@ SUITE = get_suite("compute")
 
 
 def vacuity(names: set[str]) -> dict[str, tuple[str, str]]:
-    p = proofs.system_prover(timeout_ms=10_000)
+    p = proofs.system_prover(rlimit=work(10_000))
     out = {}
     for task in p.tasks(only=lambda tr: tr.name in names):
         for r in p.run_task(task):
@@ -52,7 +53,7 @@ def test_the_prover_names_every_construct_it_cannot_encode():
     from specs.compute.system import build_system
 
     plain = Prover(build_system(deployments=proofs.PROVED_DEPLOYMENTS), environment=SUITE.proof_environment,
-                   timeout_ms=10_000)
+                   rlimit=work(10_000))
     rows = [r for t in plain.tasks(only=lambda tr: tr.name == "LedgerManager.depositToken") if t[0] == "transition"
             for r in plain.run_task(t) if r.kind == "vacuity"]
     assert rows[0].status == UNSUPPORTED and "call to a symbolic address" in rows[0].details["message"]
@@ -80,7 +81,7 @@ def ledger_results(ledger_model=None) -> dict:
     overrides = {"LedgerManager": ledger_model} if ledger_model else None
     p = Prover(build_system(overrides, deployments=proofs.PROVED_DEPLOYMENTS),
                [REGISTRY.invariants[i] for i in ETH_SOLVENCY], environment=SUITE.proof_environment,
-               step_invariants=[], timeout_ms=10_000)
+               step_invariants=[], rlimit=work(10_000))
     return {r.id: r for r in p.run(only=lambda tr: tr.contract == "LedgerManager"
                                    and tr.function in ("deposit", "withdraw"))}
 
@@ -120,7 +121,7 @@ def token_solvency(model=None) -> dict:
     overrides = {"LedgerManager": model} if model else None
     p = Prover(build_system(overrides, deployments=proofs.PROVED_DEPLOYMENTS),
                [REGISTRY.invariants[i] for i in ("COMP-LEDGER-002", "COMP-LEDGER-004", "COMP-TOKEN-001")],
-               environment=SUITE.proof_environment, step_invariants=[], timeout_ms=10_000,
+               environment=SUITE.proof_environment, step_invariants=[], rlimit=work(10_000),
                callees=proofs.TOKEN_CALLEES)
     return {r.id: r for r in p.run(only=lambda tr: tr.name in ("LedgerManager.withdrawToken",
                                                                   "LedgerManager.depositToken",
@@ -158,7 +159,7 @@ def test_a_deposit_crediting_more_than_arrived_is_violated():
     SUITE.register_invariants()
     p = Prover(build_system({"LedgerManager": DepositTokenCreditsOneMore}, deployments=proofs.PROVED_DEPLOYMENTS),
                [REGISTRY.invariants["COMP-TOKEN-001"]], environment=SUITE.proof_environment,
-               step_invariants=[STEP_REGISTRY.invariants["COMP-LEDGER-003"]], timeout_ms=10_000,
+               step_invariants=[STEP_REGISTRY.invariants["COMP-LEDGER-003"]], rlimit=work(10_000),
                callees=proofs.TOKEN_CALLEES)
     r = {x.id: x for x in p.run(only=lambda tr: tr.name == "LedgerManager.depositToken")}
     bad = r["COMP-LEDGER-003/LedgerManager.depositToken"]
@@ -205,7 +206,7 @@ def usage_step(model=None) -> dict:
     overrides = {"InferenceServing": model} if model else None
     p = Prover(build_system(overrides, deployments=proofs.PROVED_DEPLOYMENTS), [],
                environment=SUITE.proof_environment, step_invariants=[STEP_REGISTRY.invariants["COMP-INF-005"]],
-               timeout_ms=10_000)
+               rlimit=work(10_000))
     return {r.id: r for r in p.run(only=lambda tr: tr.name == "InferenceServing.withdraw")}
 
 
@@ -324,7 +325,7 @@ def test_a_broken_slash_is_caught_by_the_step_invariant_with_a_string_argument()
     SUITE.register_invariants()
     p = Prover(build_system({"ComputeStaking": SlashCreditsTheAmountAsked}, deployments=proofs.PROVED_DEPLOYMENTS),
                [REGISTRY.invariants["COMP-STAKE-001"]], environment=SUITE.proof_environment,
-               step_invariants=[STEP_REGISTRY.invariants["COMP-STAKE-003"]], timeout_ms=10_000)
+               step_invariants=[STEP_REGISTRY.invariants["COMP-STAKE-003"]], rlimit=work(10_000))
     r = {x.id: x for x in p.run(only=lambda tr: tr.name == "ComputeStaking.slash")}
     step = r["COMP-STAKE-003/ComputeStaking.slash"]
     assert step.status == VIOLATED
@@ -355,7 +356,7 @@ def test_broken_models_of_the_records_are_caught_by_the_prover(contract, broken,
     SUITE.register_invariants()
     p = Prover(build_system({contract: getattr(broken_models, broken)}, deployments=proofs.PROVED_DEPLOYMENTS),
                [i for i in REGISTRY.for_contracts({contract})], environment=SUITE.proof_environment,
-               step_invariants=[i for i in STEP_REGISTRY.for_contracts({contract})], timeout_ms=10_000)
+               step_invariants=[i for i in STEP_REGISTRY.for_contracts({contract})], rlimit=work(10_000))
     rows = {r.id: r for r in p.run(only=lambda tr: tr.name == transition)}
     row = rows[f"{inv}/{transition}"]
     assert row.status == VIOLATED, (row.status, row.details)
@@ -363,7 +364,7 @@ def test_broken_models_of_the_records_are_caught_by_the_prover(contract, broken,
     # the unbroken model proves the same obligation
     good = Prover(build_system(deployments=proofs.PROVED_DEPLOYMENTS), [i for i in REGISTRY.for_contracts({contract})],
                   environment=SUITE.proof_environment,
-                  step_invariants=[i for i in STEP_REGISTRY.for_contracts({contract})], timeout_ms=10_000)
+                  step_invariants=[i for i in STEP_REGISTRY.for_contracts({contract})], rlimit=work(10_000))
     assert {r.id: r.status for r in good.run(only=lambda tr: tr.name == transition)}[f"{inv}/{transition}"] == PROVED
 
 
@@ -499,7 +500,7 @@ def test_access_and_billing_step_invariants_catch_their_broken_twins(contract, t
     for model, expected in ((None, PROVED), (twin, VIOLATED)):
         p = Prover(build_system({contract: model} if model else None, deployments=proofs.PROVED_DEPLOYMENTS),
                    environment=SUITE.proof_environment, step_invariants=[STEP_REGISTRY.invariants[step]],
-                   timeout_ms=10_000, callees=proofs.TOKEN_CALLEES)
+                   rlimit=work(10_000), callees=proofs.TOKEN_CALLEES)
         p.invariants = [i for i in p.invariants if i.strengthening or i.contract == contract]
         r = {x.id: x for x in p.run(only=lambda tr: tr.name == name)}[f"{step}/{name}"]
         assert r.status == expected, (model, r.details.get("message"))
@@ -524,7 +525,7 @@ def test_a_provider_record_edited_by_a_caller_without_a_provider_is_violated():
     for model, expected in ((None, PROVED), (NoProviderCheck, VIOLATED)):
         p = Prover(build_system({"ComputeRegistry": model} if model else None, deployments=proofs.PROVED_DEPLOYMENTS),
                    [REGISTRY.invariants["COMP-REG-006"]], environment=SUITE.proof_environment,
-                   step_invariants=[STEP_REGISTRY.invariants["COMP-REG-001"]], timeout_ms=10_000)
+                   step_invariants=[STEP_REGISTRY.invariants["COMP-REG-001"]], rlimit=work(10_000))
         r = {x.id: x for x in p.run(only=lambda tr: tr.name == name)}[f"COMP-REG-001/{name}"]
         assert r.status == expected, (model, r.details.get("message"))
         if expected == VIOLATED:

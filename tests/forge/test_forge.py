@@ -10,6 +10,7 @@ import pytest
 from harness.forge import export_forge, export_violations
 from harness.forge.export import Unsupported
 from harness.forge.project import bytecode_differences, run_forge, scratch_project
+from specs.budget import work
 from specs.errors import InputError
 
 ETH = 10**18
@@ -138,7 +139,7 @@ def prover_counterexample():
     proofs.SUITE.register_invariants()
     p = Prover(build_system({"ComputeRental": broken_models.WithdrawKeepsBalance}, deployments=proofs.PROVED_DEPLOYMENTS),
                list(REGISTRY.for_contracts({"ComputeRental"})), environment=proofs.SUITE.proof_environment,
-               step_invariants=list(STEP_REGISTRY.for_contracts({"ComputeRental"})), timeout_ms=20_000)
+               step_invariants=list(STEP_REGISTRY.for_contracts({"ComputeRental"})), rlimit=work(20_000))
     row = {r.id: r for r in p.run(only=lambda tr: tr.name == "ComputeRental.withdraw")}[CEX_CHECK]
     assert row.status == "VIOLATED" and row.counterexample is not None, row.details
     return row

@@ -22,13 +22,13 @@ def _proved(id: str, contract: str = "Fake") -> ObligationResult:
     return ObligationResult(id, "proof", contract, "PROVED", 0.0, "Invariant: proved.")
 
 
-def run_alpha(*, jobs: int, timeout_ms: int) -> list[ObligationResult]:
+def run_alpha(*, jobs: int, rlimit: int) -> list[ObligationResult]:
     RAN.append("alpha")
     return [_proved("FAKE-A-001/init"), _proved("FAKE-A-001/Fake.f"), _proved("VACUITY/Fake.f"),
             _proved("FAKE-MOVED-001/init")]
 
 
-def run_beta(*, jobs: int, timeout_ms: int) -> list[ObligationResult]:
+def run_beta(*, jobs: int, rlimit: int) -> list[ObligationResult]:
     RAN.append("beta")
     return [_proved("FAKE-B-001/Fake.f"), _proved("FAKE-S-001/Fake.f"), _proved("FAKE-LOCAL-001/init")]
 
@@ -101,7 +101,7 @@ def test_an_invariant_without_any_obligation_or_declared_part_is_unsupported(reg
 def test_a_proved_by_that_does_not_match_the_results_is_an_error_row(registries, proved_by, problem):
     reg, _ = registries
     reg.add(_inv("FAKE-MOVED-001", proved_by=proved_by))
-    parts = {"alpha": run_alpha(jobs=1, timeout_ms=1), "beta": run_beta(jobs=1, timeout_ms=1)}
+    parts = {"alpha": run_alpha(jobs=1, rlimit=1), "beta": run_beta(jobs=1, rlimit=1)}
     (row,) = coverage(FAKE, parts, [])
     assert (row.id, row.status, row.kind) == ("FAKE-MOVED-001/proved-by", "ERROR", "proof")
     assert row.details["message"] == "proved_by does not match the proof results: " + problem
@@ -114,7 +114,7 @@ def test_a_suite_without_a_default_part_and_an_invariant_without_proved_by_is_re
     reg, _ = registries
     reg.add(_inv("FAKE-MOVED-001"))
     bare = dataclasses.replace(FAKE, default_proof_part="")
-    (row,) = coverage(bare, {"alpha": run_alpha(jobs=1, timeout_ms=1)}, [])
+    (row,) = coverage(bare, {"alpha": run_alpha(jobs=1, rlimit=1)}, [])
     assert row.status == "ERROR" and "it declares no proof part" in row.details["message"]
 
 

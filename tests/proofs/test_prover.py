@@ -10,6 +10,7 @@ import pytest
 import invariants.bpe.all  # noqa: F401
 from harness.evm.fixture import deploy_suite, suite_artifacts
 from harness.fuzz.evm_replay import replay_on_evm
+from specs.budget import work
 from invariants.bpe.all import LEMMAS
 from invariants.bpe.proofs import system_prover, unsupported_obligations
 from invariants.prover import holds_everywhere, known_keys
@@ -77,7 +78,7 @@ def test_broken_twin_is_violated_with_a_counterexample_replayed_on_model_and_bot
     # Finding the model of a nonlinear violation (EWMA of the raw capacity against a sqrt cap) takes the
     # solver about 35 s on this machine, more under load: the twins get a budget that does not make the
     # test depend on the machine's load (verify keeps 30 s per query; its twins are not broken).
-    prover = system_prover({contract: model}, timeout_ms=120_000)
+    prover = system_prover({contract: model}, rlimit=work(120_000))
     results = prover.run(only=lambda tr: tr.name == function)
     hit = [r for r in results if r.id == f"{invariant}/{function}"]
     assert hit and hit[0].status == "VIOLATED", [(r.id, r.status) for r in results]
