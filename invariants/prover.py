@@ -1636,10 +1636,29 @@ def _key_eq(a: tuple, b: tuple) -> z3.BoolRef:
     return z3.And(*[x == y for x, y in zip(a, b)])
 
 
+def _ident(x: Any) -> tuple:
+    """What makes two key parts the same: the number of a concrete value (a Python int and a z3
+    numeral alike), the id of any other z3 term (z3 shares structurally equal terms, so equal terms
+    have equal ids). Printing the terms would cost more, and z3's printer shortens large terms, so two
+    different ones could print alike."""
+    v = term(x)
+    if isinstance(v, bool):
+        return ("b", v)
+    if isinstance(v, int):
+        return ("n", v)
+    if isinstance(v, z3.AstRef):
+        if z3.is_int_value(v) or z3.is_bv_value(v):
+            return ("n", v.as_long())
+        if z3.is_true(v) or z3.is_false(v):
+            return ("b", z3.is_true(v))
+        return ("t", v.get_id())
+    return ("s", str(v))
+
+
 def _dedup(items: list[Any]) -> list[Any]:
     seen, out = set(), []
     for it in items:
-        k = str(term(it))
+        k = _ident(it)
         if k not in seen:
             seen.add(k)
             out.append(it)
@@ -1649,7 +1668,7 @@ def _dedup(items: list[Any]) -> list[Any]:
 def _dedup_keys(keys: list[tuple]) -> list[tuple]:
     seen, out = set(), []
     for key in keys:
-        k = tuple(str(x) for x in key)
+        k = tuple(_ident(x) for x in key)
         if k not in seen:
             seen.add(k)
             out.append(key)
