@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.forge.export import (
-    CHAIN_ID, REPO, Unsupported, _addr, _created_code, _emit_ops, _hex, _label, array_helpers, check_state_size, invariant_fields,
+    REPO, Unsupported, _addr, _created_code, _emit_ops, _hex, _label, check_state_size, contract_text, invariant_fields,
     only_fields, packed_state, state_reads,
 )
 from harness.forge.record import Op, recording
@@ -294,15 +294,4 @@ def _render(path: Path, doc: dict, cname: str, digest: str, setup: list[str], bo
         head.append("// The proof ran against source overrides " + ", ".join(
             f"{k}={v}" for k, v in doc["source_overrides"].items())
             + "; this test deploys the Foundry project's build of contracts/ (its canonical sources).")
-    lines = head + ["", 'import {WorkbenchTest} from "forge/src/WorkbenchTest.sol";', "",
-                    f"contract {cname} is WorkbenchTest {{",
-                    "    function setUp() public {",
-                    f"        vm.chainId({CHAIN_ID});",
-                    "        vm.fee(0);"]
-    lines += [f"        {s}" for s in setup]
-    lines += ["    }", "", "    function test_counterexample() public {"]
-    lines += [f"        {s}" for s in body]
-    lines += ["    }"]
-    lines += array_helpers(setup + body)
-    lines += ["}", ""]
-    return "\n".join(lines)
+    return contract_text(head, cname, setup, "test_counterexample", body)

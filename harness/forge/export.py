@@ -767,13 +767,20 @@ def _render(path: Path, doc: dict, suite: Any, cname: str, digest: str, setup: l
     if mismatch is not None:
         head.append("// The mismatch, as the workbench reported it:")
         head += [f"//   {line}" for line in str(mismatch).splitlines()]
+    return contract_text(head, cname, setup, "test_replay", body)
+
+
+def contract_text(head: list[str], cname: str, setup: list[str], test: str, body: list[str]) -> str:
+    """A generated Foundry test: the comment lines `head`, then contract `cname` on WorkbenchTest whose
+    setUp pins the chain id and a zero base fee and runs `setup`, and whose `test` runs `body`, with the
+    array helpers those statements call."""
     lines = head + ["", 'import {WorkbenchTest} from "forge/src/WorkbenchTest.sol";', "",
                     f"contract {cname} is WorkbenchTest {{",
                     "    function setUp() public {",
                     f"        vm.chainId({CHAIN_ID});",
                     "        vm.fee(0);"]
     lines += [f"        {s}" for s in setup]
-    lines += ["    }", "", "    function test_replay() public {"]
+    lines += ["    }", "", f"    function {test}() public {{"]
     lines += [f"        {s}" for s in body]
     lines += ["    }"]
     lines += array_helpers(setup + body)
