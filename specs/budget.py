@@ -118,9 +118,9 @@ def limit(s: z3.Solver, rlimit: int) -> z3.Solver:
     return s
 
 
-def solver(rlimit: int) -> z3.Solver:
-    """A fresh solver with the budget `rlimit` per query."""
-    return limit(z3.Solver(), rlimit)
+def solver(rlimit: int, ctx: z3.Context | None = None) -> z3.Solver:
+    """A fresh solver (in z3's main context, or `ctx`) with the budget `rlimit` per query."""
+    return limit(z3.Solver(ctx=ctx), rlimit)
 
 
 def _count(s: z3.Solver) -> int:

@@ -18,7 +18,7 @@ from specs import budget
 
 def _hard(s: z3.Solver, tag: str = "") -> None:
     """A nonlinear query z3 does not settle quickly (a sum of cubes)."""
-    x, y, z = z3.Ints(f"x{tag} y{tag} z{tag}")
+    x, y, z = z3.Ints(f"x{tag} y{tag} z{tag}", ctx=s.ctx)
     s.add(x > 1, y > 1, z > 1, x * x * x + y * y * y == z * z * z + 7, x < 10**6, y < 10**6)
 
 
@@ -69,15 +69,19 @@ def test_an_easy_query_answers_within_its_budget():
 
 
 _FRESH = itertools.count()
+# The z3 context of the test's tasks, made by the parent before it forks (the tests that ran before in
+# the same process made other terms in z3's main context; this one holds only what this test makes)
+_CTX: list[z3.Context] = []
 
 
 def _work_of_a_query(_i: int) -> tuple[str, int]:
     """A task as the provers run them: terms of the parent plus fresh ones, and a nonlinear query that
     z3 answers after some work (about a million units: factoring 100003 * 100019)."""
+    ctx = _CTX[0]
     n = next(_FRESH)  # fresh names, as the provers' symbolic values have: new terms, new ids
-    x, y = z3.Ints(f"p{n} q{n}")
-    z3.Ints(" ".join(f"pad{n}_{k}" for k in range(n % 7)))  # and a history that differs with it
-    s = budget.solver(budget.FULL)
+    x, y = z3.Ints(f"p{n} q{n}", ctx=ctx)
+    z3.Ints(" ".join(f"pad{n}_{k}" for k in range(n % 7)), ctx=ctx)  # and a history that differs with it
+    s = budget.solver(budget.FULL, ctx=ctx)
     s.add(x * y == 100003 * 100019, x > 1, y > 1, x <= y)
     r = budget.check(s)
     return str(r), budget.stats(s)["rlimit_used"]
@@ -92,7 +96,8 @@ def test_a_task_sends_the_same_work_however_it_is_scheduled_and_however_loaded_t
     """One forked process per task (invariants/parallel.py): the same task starts from the same z3
     state, so its queries take the same work, alone, side by side, or beside processes that keep
     every core busy; a wall-clock limit would not give that."""
-    _hard(budget.solver(budget.QUICK), "parent")  # terms the parent made before forking
+    _CTX[:] = [z3.Context()]
+    _hard(budget.solver(budget.QUICK, ctx=_CTX[0]), "parent")  # terms the parent made before forking
     alone = fork_map(_work_of_a_query, [0], 1)[0]
     side_by_side = fork_map(_work_of_a_query, [0, 1, 2, 3], 2)
     ctx = mp.get_context("fork")

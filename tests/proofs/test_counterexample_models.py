@@ -78,9 +78,10 @@ def test_a_preferred_model_the_solver_stalls_on_is_retried_with_other_seeds_and_
     import z3
 
     import invariants.prover as prover
+    from specs import budget
 
     x, y, z = z3.Ints("x y z")
-    monkeypatch.setattr(prover, "CEX_ATTEMPT_MS", 200)
+    monkeypatch.setattr(budget, "CEX_ATTEMPT", 400_000)  # a fraction of a second of solver work per try
     seeds: list[int] = []
     real_set = z3.Solver.set
 
@@ -92,7 +93,7 @@ def test_a_preferred_model_the_solver_stalls_on_is_retried_with_other_seeds_and_
     monkeypatch.setattr(z3.Solver, "set", record)
     s = z3.Solver()
     s.add(x > 0)
-    hard = x * x * x + y * y * y + z * z * z == 33  # sat, but only with 17-digit numbers: unknown in 200 ms
+    hard = x * x * x + y * y * y + z * z * z == 33  # sat, but only with 17-digit numbers: unknown within 400,000 units
     assert prover._preferred_model(s, [hard]) is None
     assert seeds == [*range(prover.CEX_SEEDS), 0]  # every seed tried, then reset to 0
     assert len(s.assertions()) == 1  # the preferences' scope is gone
