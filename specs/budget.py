@@ -17,7 +17,7 @@ Budgets are written as the work z3 does here in a given time (`work(ms)`: RLIMIT
 millisecond). Measured over the proof suites' 25,000 queries on this 2-core machine, the rate of the
 queries that ran longer than 0.2 s was 500 to 4,700 units per ms (a plain nonlinear query: about
 8,000), about 1,100 in the median with both cores busy; RLIMIT_PER_MS is what an idle core does. The
-largest query of both suites used 6.4 million units, a fifth of FULL. The guard is generous because
+largest query of both suites used 6.4 million units, about a tenth of FULL. The guard is generous because
 the rate differs per query: it only exists to end a query that a far slower machine would run for
 hours.
 
