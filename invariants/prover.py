@@ -572,8 +572,7 @@ class Prover:
 
     # -- helpers -----------------------------------------------------------------------------
     def _solver(self) -> z3.Solver:
-        s = budget.solver(self.rlimit)
-        return s
+        return budget.solver(self.rlimit)
 
     def _fresh_keys(self, inv: AnyInvariant, tag: str) -> tuple[tuple, list[z3.BoolRef]]:
         keys, facts = [], []

@@ -704,11 +704,6 @@ def _at(st: Any, key: tuple) -> Any:
 # ---------------------------------------------------------------------------------------------
 
 
-def _solver(rlimit: int) -> z3.Solver:
-    s = budget.solver(rlimit)
-    return s
-
-
 # (invariant, conjunct of its goal) whose queries try _normalized_unsat first: the value part of
 # BPE-FLOW-002.gda (gda_rates, gda_values, units, future); the others try it after the plain solver
 NORMALIZE_FIRST = {("BPE-FLOW-002.gda", 1)}
@@ -861,7 +856,7 @@ def prove_transition(contract: str, addr: int, fn: str, params: list, *, classes
         common = base + structural + path.definitions + path.conditions + _range_facts(stores) + post.flow_lemmas
         every = [h for i in FLOW_INVARIANTS for h in hyps[i]]
         if not vac["sat"]:
-            s = _solver(rlimit)
+            s = budget.solver(rlimit)
             s.add(*common, *every)
             t0_ = time.perf_counter()
             r = budget.check(s)
@@ -885,7 +880,7 @@ def prove_transition(contract: str, addr: int, fn: str, params: list, *, classes
                     rec["normalized"] += 1
                     continue
                 for seed in range(SEEDS):  # z3's search is seed-dependent on these nonlinear queries
-                    q_ = _solver(min(rlimit, QUICK))
+                    q_ = budget.solver(min(rlimit, QUICK))
                     q_.set("random_seed", seed)
                     q_.add(*common, *hyps[inv], z3.Not(part))
                     rq = budget.check(q_)
@@ -900,7 +895,7 @@ def prove_transition(contract: str, addr: int, fn: str, params: list, *, classes
                 if _normalized_unsat([*common, *every, z3.Not(part)], rlimit):
                     rec["normalized"] += 1
                     continue
-                s = _solver(rlimit)
+                s = budget.solver(rlimit)
                 s.add(*common, *every, z3.Not(part))
                 r = budget.check(s)
                 if r == z3.sat and DEBUG:
@@ -1152,7 +1147,7 @@ def prove_init(rlimit: int = FLOW_FULL) -> list[ObligationResult]:
     }
     out = []
     for inv, goal in goals.items():
-        s = _solver(rlimit)
+        s = budget.solver(rlimit)
         s.add(*sums, z3.Not(goal))
         r = budget.check(s)
         status = PROVED if r == z3.unsat else VIOLATED if r == z3.sat else INCONCLUSIVE
@@ -1215,7 +1210,7 @@ def prove_realtime_sum(pieces: list[ObligationResult], rlimit: int = FLOW_FULL) 
     answers = []
     for n in (1, 2, 3):
         facts, goal = realtime_sum_query(n)
-        s = _solver(rlimit)
+        s = budget.solver(rlimit)
         s.add(*facts, z3.Not(goal))
         answers.append(str(budget.check(s)))
     unproved = sorted(r.id for r in pieces if r.status != PROVED)
