@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from specs.budget import FULL, guard_ms
+from specs.budget import FULL, guard_ms, rlimit_arg
 from specs.errors import EXIT_TOOL_ERROR, EXIT_VIOLATED, ArgumentParser, CompileError, InputError, WorkbenchError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -683,7 +683,7 @@ def build_parser(prog: str = "python -m harness.cli") -> ArgumentParser:
     v.add_argument("--out", type=Path, default=REPO / "reports", help="where verify.json and REPORT.md go")
     v.add_argument("--engines", type=engine_list, default=ENGINES, help="comma-separated: pyrevm,py-evm")
     v.add_argument("--profile", default="ci", choices=["dev", "ci", "nightly"], help="hypothesis profile")
-    v.add_argument("--prover-rlimit", type=int, default=FULL,
+    v.add_argument("--prover-rlimit", type=rlimit_arg, default=FULL,
                    help="z3 work budget (rlimit units) per proof query; see specs/budget.py")
     v.add_argument("--fail-fast", action="store_true",
                    help="once a check is VIOLATED, skip what is left (the other engines' share, the mutation "

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from specs.budget import FULL
+from specs.budget import FULL, rlimit_arg
 from invariants.prover import ERROR, UNSUPPORTED, ObligationResult
 from invariants.registry import REGISTRY, STEP_REGISTRY
 from specs.suite import Suite, suites
@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--suite", action="append", choices=suite_names(),
                     help="a registered suite (repeatable; default: every one)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    ap.add_argument("--rlimit", type=int, default=FULL,
+    ap.add_argument("--rlimit", type=rlimit_arg, default=FULL,
                     help="z3 work budget (rlimit units) per query (specs/budget.py)")
     ap.add_argument("--top", type=int, default=10)
     ap.add_argument("--debug", action="store_true", help="show the traceback of a crash of the provers")

@@ -29,6 +29,7 @@ whenever it runs.
 
 from __future__ import annotations
 
+import argparse
 import os
 import threading
 import time
@@ -52,6 +53,18 @@ QUICK = work(2_000)           # an obligation first tried from fewer hypotheses 
 FIRST_ATTEMPT = work(5_000)   # the full query's short first attempt
 SMALL_VALUES = work(20_000)   # the search for a counterexample among small values after `unknown`
 CEX_ATTEMPT = work(5_000)     # one try at a readable counterexample model (per random seed)
+
+
+def rlimit_arg(text: str) -> int:
+    """The argparse type of a budget option (`--rlimit`, `--prover-rlimit`): a positive number of rlimit
+    units; anything else is the parser's one-line error, before any proof starts."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"not a positive number of rlimit units: {text!r}")
+    return value
 
 
 def guard_ms(rlimit: int) -> int:

@@ -132,3 +132,20 @@ def test_an_obligation_whose_budget_is_spent_is_inconclusive_and_says_so_never_p
     for r in spent:
         assert "work budget of 1 rlimit units was spent" in r.details.get("message", ""), (r.id, r.details)
         assert r.details.get("solver_stats", {}).get("rlimit_budget", 1) <= 1
+
+
+@pytest.mark.parametrize("bad", ["0", "-5", "lots", "1.5"])
+def test_a_bad_budget_option_is_one_line_and_exit_3_before_any_proof(bad, capsys):
+    """`python -m invariants.suite --rlimit` and `verify --prover-rlimit` take a positive number of rlimit
+    units; anything else is the parser's one-line error with the tool-error exit code."""
+    from harness import cli
+    from invariants import suite
+    from specs.errors import EXIT_TOOL_ERROR
+    from tests.one_line import one_line
+
+    for run in (lambda: suite.main(["--rlimit", bad]), lambda: cli.main(["verify", "--prover-rlimit", bad])):
+        with pytest.raises(SystemExit) as e:
+            run()
+        assert e.value.code == EXIT_TOOL_ERROR
+        line = one_line(capsys.readouterr().err)
+        assert "not a positive number of rlimit units" in line and repr(bad) in line, line
