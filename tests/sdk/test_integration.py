@@ -192,8 +192,10 @@ def test_scenario(anvil, tmp_path):
 
         # -- keeper 3: broadcasts the stored transaction (same hash), then drains as time passes --
         keepers.append(KeeperProcess(dep_path, kstate, klog))
-        wait_for(lambda: chain.receipt(lost["txHash"]) is not None, "the stored drain to be re-sent", 60)
-        assert "re-sent the stored transaction " + lost["txHash"] in log_text(klog)
+        # the keeper logs after anvil has mined the broadcast, so wait for the line, not the receipt
+        resent = "re-sent the stored transaction " + lost["txHash"]
+        wait_for(lambda: resent in log_text(klog), "the stored drain to be re-sent", 60)
+        wait_for(lambda: chain.receipt(lost["txHash"]) is not None, "the re-sent drain to be mined", 60)
         for _ in range(2):
             ts = jump()
             wait_for(lambda: drained_since(ts), "keeper 3 drains")
