@@ -103,6 +103,10 @@ class Artifact:
     srcmap_runtime: str
     storage_layout: dict  # solc's storageLayout: {"storage": [...], "types": {...}}
     link_references: dict  # solc's evm.bytecode.linkReferences (always empty: linking is refused)
+    # The contract's immutables, its bases' included: name -> {"type": the Solidity type ("address",
+    # "contract IERC20", "uint64", ...), "refs": [(start, length), ...] where the deployed code holds the
+    # value (solc's evm.deployedBytecode.immutableReferences; empty when the runtime code never reads it)}
+    immutables: dict = field(default_factory=dict)
 
     @property
     def qualified_name(self) -> str:
@@ -541,8 +545,38 @@ def _allow_paths(root: Path, names: list[str], remappings: list[str]) -> list[Pa
     return unique
 
 
+def _immutable_declarations(output: dict) -> tuple[dict[tuple[str, str], list[int]], dict[int, tuple[str, str]]]:
+    """From the ASTs: (source unit, contract name) -> the ids of its linearized bases (itself first), and
+    the id of every immutable state variable -> (its name, its Solidity type)."""
+    bases: dict[tuple[str, str], list[int]] = {}
+    by_contract: dict[int, list[int]] = {}
+    variables: dict[int, tuple[str, str]] = {}
+    for source_name, source in output.get("sources", {}).items():
+        for node in (source.get("ast") or {}).get("nodes", []):
+            if node.get("nodeType") != "ContractDefinition":
+                continue
+            bases[(source_name, node["name"])] = list(node.get("linearizedBaseContracts", [node["id"]]))
+            own = by_contract.setdefault(node["id"], [])
+            for member in node.get("nodes", []):
+                if member.get("nodeType") == "VariableDeclaration" and member.get("mutability") == "immutable":
+                    own.append(member["id"])
+                    variables[member["id"]] = (member["name"], member["typeDescriptions"]["typeString"])
+    return {k: [v for b in ids for v in by_contract.get(b, [])] for k, ids in bases.items()}, variables
+
+
+def _immutables(source_name: str, name: str, deployed: dict, declared: dict, variables: dict) -> dict:
+    refs = deployed.get("immutableReferences", {}) or {}
+    out = {}
+    for vid in declared.get((source_name, name), []):
+        vname, vtype = variables[vid]
+        out[vname] = {"type": vtype,
+                      "refs": [(int(r["start"]), int(r["length"])) for r in refs.get(str(vid), [])]}
+    return out
+
+
 def _artifacts(output: dict, root: Path) -> dict[str, Artifact]:
     found: list[Artifact] = []
+    declared, variables = _immutable_declarations(output)
     for source_name, contracts in sorted(output.get("contracts", {}).items()):
         for name, info in sorted(contracts.items()):
             evm = info.get("evm", {})
@@ -571,6 +605,7 @@ def _artifacts(output: dict, root: Path) -> dict[str, Artifact]:
                     srcmap_runtime=deployed.get("sourceMap", ""),
                     storage_layout=info.get("storageLayout", {"storage": [], "types": None}),
                     link_references=bytecode.get("linkReferences", {}),
+                    immutables=_immutables(source_name, name, deployed, declared, variables),
                 )
             )
     counts: dict[str, int] = {}

@@ -323,11 +323,21 @@ def _state_checks(diff: Any, mismatch: Any, encoding: str | None, pre_reads: dic
 
 class _WordEngine:
     """An engine that only keeps the words and balances written to it (zero elsewhere): a model
-    state written out through the storage layout, to compare with an EVM's word by word."""
+    state written out through the storage layout, to compare with an EVM's word by word. Code is the
+    EVM's (`code_of`); the model's immutables patched into it are kept apart and not compared here
+    (they are not storage words; the mismatch itself names an immutable that differs)."""
 
-    def __init__(self) -> None:
+    def __init__(self, code_of: Any) -> None:
         self.words: dict[tuple[int, int], int] = {}
         self.balances: dict[int, int] = {}
+        self.code_of = code_of
+        self.code: dict[int, bytes] = {}
+
+    def get_code(self, a: int) -> bytes:
+        return self.code[a] if a in self.code else self.code_of(a)
+
+    def set_code(self, a: int, code: bytes) -> None:
+        self.code[a] = code
 
     def get_storage(self, a: int, slot: int) -> int:
         return self.words.get((a, slot), 0)
@@ -345,7 +355,7 @@ def word_differences(diff: Any, reads: dict) -> list[tuple[str, int, int, int, i
     storage layout as a counterexample's pre-state is, differs from the EVM's."""
     from harness.fuzz.stateview import write_system
 
-    model = _WordEngine()
+    model = _WordEngine(diff.fixture.engine.get_code)
     write_system(SimpleNamespace(engine=model, artifacts=diff.fixture.artifacts), diff.model)
     out = []
     for (kind, a, slot), (v, _field) in reads.items():

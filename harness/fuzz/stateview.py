@@ -11,10 +11,16 @@ state variables and struct members alike, are read in solc's short (<= 31 bytes,
 long (length at the slot, data from keccak(slot)) forms. Storage arrays
 (`T[N]`, `T[]` of scalars or structs) are read element by element: a fixed one from its slot, a
 dynamic one's length at its slot and its elements from keccak(slot), packed as solc packs them.
+
+A model's `immutable()` fields are compared too: a Solidity immutable is read from the deployed code
+at the places solc reports (`Artifact.immutables`), so a constructor that stores the wrong value, or
+none, differs from the model at the first comparison; a model immutable the contract keeps as an
+ordinary state variable (a token's name) is read from storage; one that is neither raises.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from functools import lru_cache
 from typing import Any, Callable, Iterable
 
@@ -339,12 +345,141 @@ def _read_mapping(eng: Any, addr: int, slot: int, v: Mapping, known: dict[type, 
     return m
 
 
+def compared_fields(c: Any) -> list:
+    """The fields of a model contract the state view reads and compares: its storage, then its
+    immutables (`immutable()` fields: read from the deployed code when the Solidity variable is an
+    immutable, from storage when it is a state variable the contract never changes)."""
+    return c.storage_fields() + [f for f in dataclasses.fields(c) if f.metadata.get("immutable")]
+
+
+def _immutable_width(where: str, solidity: str) -> int:
+    if solidity in ("address", "address payable") or solidity.startswith("contract "):
+        return 20
+    if solidity == "bool" or solidity.startswith("enum "):
+        return 1
+    for prefix in ("uint", "int", "bytes"):
+        if solidity.startswith(prefix) and solidity[len(prefix):].isdigit():
+            bits = int(solidity[len(prefix):])
+            return bits if prefix == "bytes" else bits // 8
+    raise WorkbenchError(f"{where}: no state view for an immutable of Solidity type {solidity}")
+
+
+def _immutable_plan(art: Any, name: str, v: Any, where: str) -> tuple[type, int, list[tuple[int, int]]]:
+    """(model type, width in bytes, where the deployed code holds the value) of the immutable `name`."""
+    info = art.immutables[name]
+    if not isinstance(v, SCALAR_TYPES):
+        raise WorkbenchError(f"{where}: model {type(v).__name__} for the Solidity immutable {info['type']}")
+    nb = _immutable_width(where, info["type"])
+    _check_scalar(where, type(v), {"label": info["type"], "encoding": "inplace", "numberOfBytes": nb})
+    return type(v), nb, info["refs"]
+
+
+def _read_immutable(code: bytes, art: Any, name: str, v: Any, where: str) -> Any:
+    """The value of the immutable `name` in the deployed `code`; the model's own value when the code
+    never reads it (solc then keeps no copy: nothing on chain depends on it)."""
+    t, nb, refs = _immutable_plan(art, name, v, where)
+    if not refs:
+        return v
+    words = {code[a:a + n] for a, n in refs}
+    if len(words) != 1 or any(a + n > len(code) for a, n in refs):
+        raise WorkbenchError(f"{where}: the deployed code does not hold one value at the immutable's "
+                             f"{len(refs)} places (code of {len(code)} bytes patched or not this contract's)")
+    raw = int.from_bytes(words.pop(), "big") & ((1 << (8 * nb)) - 1)
+    return t(_decode(where, t, raw, nb))
+
+
+def _write_immutable(eng: Any, addr: int, art: Any, name: str, v: Any, where: str) -> None:
+    t, nb, refs = _immutable_plan(art, name, v, where)
+    if not refs:
+        return
+    raw = _encode(t, v.v, nb)
+    if issubclass(t, Sint) and int(v) < 0:
+        raw = int(v) % (1 << 256)  # solc keeps a signed immutable sign-extended to the word
+    word = raw.to_bytes(32, "big")
+    code = bytearray(eng.get_code(addr))
+    if code[refs[0][0]:refs[0][0] + 32] == word:
+        return
+    for a, n in refs:
+        code[a:a + n] = word[32 - n:]
+    eng.set_code(addr, bytes(code))
+
+
+def _read_field(eng: Any, addr: int, art: Any, layout: dict, types: dict, name: str, v: Any,
+                known: dict[type, list[int]], where: str) -> Any:
+    """A state variable's value as the model holds it (`v`: the model's value, for its type)."""
+    e = _entry(art, layout, name)
+    slot, off, tid = int(e["slot"]), int(e["offset"]), e["type"]
+    if isinstance(v, Mapping):
+        return _read_mapping(eng, addr, slot, v, known, _leaf_plan(types, tid, v, where), where)
+    if isinstance(v, DynBytes):
+        _check_bytes(where, v, types.get(tid, {}))
+        return type(v)(_read_bytes(eng, addr, slot, where))
+    if isinstance(v, str):
+        if types.get(tid, {}).get("label") != "string":
+            raise WorkbenchError(f"{where}: model str for Solidity {types.get(tid, {}).get('label', '?')}")
+        return _read_bytes(eng, addr, slot, where).decode("utf-8", "backslashreplace")
+    if isinstance(v, Array):
+        return _read_array(eng, addr, slot, v, _array_plan(types, tid, v, where), where)
+    if isinstance(v, Struct):
+        s = type(v)()
+        for path, d, o, nb, t in struct_leaves(types, tid, type(v), where):
+            s.set_leaf(path, t(_read_leaf(eng, addr, slot + d, o, nb, t, f"{where}.{'.'.join(path)}")))
+        return s
+    if isinstance(v, SCALAR_TYPES):
+        t = type(v)
+        nb = _check_scalar(where, t, types.get(tid, {}))
+        return t(_decode(where, t, _read_packed(eng, addr, slot, off, nb), nb))
+    raise WorkbenchError(f"{where}: no state view for {type(v).__name__}")
+
+
+def _write_field(eng: Any, addr: int, art: Any, layout: dict, types: dict, name: str, v: Any, where: str) -> None:
+    e = _entry(art, layout, name)
+    slot, off, tid = int(e["slot"]), int(e["offset"]), e["type"]
+    if isinstance(v, Mapping):
+        leaves = v.leaf_mappings()
+        for suffix, _leaf, delta, o, nb, t in _leaf_plan(types, tid, v, where):
+            for key in _leaf_keys(leaves, suffix, t):
+                s = slot
+                for k in key:
+                    s = mapping_slot(s, k)
+                _write_leaf(eng, addr, s + delta, o, nb, t, _get_leaf(leaves, suffix, key, t))
+    elif isinstance(v, DynBytes):
+        _check_bytes(where, v, types.get(tid, {}))
+        _write_bytes(eng, addr, slot, v.v)
+    elif isinstance(v, str):
+        if types.get(tid, {}).get("label") != "string":
+            raise WorkbenchError(f"{where}: model str for Solidity {types.get(tid, {}).get('label', '?')}")
+        _write_bytes(eng, addr, slot, v.encode())
+    elif isinstance(v, Array):
+        _write_array(eng, addr, slot, v, _array_plan(types, tid, v, where))
+    elif isinstance(v, Struct):
+        for path, d, o, nb, t in struct_leaves(types, tid, type(v), where):
+            _write_leaf(eng, addr, slot + d, o, nb, t, v.get_leaf(path).v)
+    elif isinstance(v, SCALAR_TYPES):
+        nb = _check_scalar(where, type(v), types.get(tid, {}))
+        _write_packed(eng, addr, slot, off, nb, _encode(type(v), v.v, nb))
+    else:
+        raise WorkbenchError(f"{where}: no state view for {type(v).__name__}")
+
+
+def _field_kind(art: Any, layout: dict, f: Any, where: str) -> str:
+    """"storage" or "immutable": where the contract keeps the model field `f`."""
+    if f.metadata.get("immutable"):
+        if f.name in art.immutables:
+            return "immutable"
+        if f.name not in layout:
+            raise WorkbenchError(f"{where}: the model's immutable is neither an immutable nor a state variable "
+                                 f"of the contract (its immutables: {', '.join(art.immutables) or 'none'})")
+    return "storage"
+
+
 def read_system(fixture: Any, template: System, keys: "Iterable[int] | dict[type, Iterable[int]]",
                 on_field: Callable[[str], None] | None = None) -> System:
-    """A copy of `template` whose storage holds what the EVM holds. Mappings are read at the known keys
+    """A copy of `template` whose state holds what the EVM holds. Mappings are read at the known keys
     of each level's key type and at every key the template holds (see `key_sets`). Values may share a
     slot (solc's packing: offset and width from the layout); struct members are read at the struct's
-    slot plus the member's slot and offset. A model type that does not match the Solidity one raises.
+    slot plus the member's slot and offset. Immutables are read from the deployed code, at the offsets
+    solc reports. A model type that does not match the Solidity one raises.
     `on_field`, when given, is called with "ETH.balance" before the balances are read and with
     "Contract.field" before each field is (what a read of the engine belongs to)."""
     known = key_sets(keys)
@@ -354,77 +489,45 @@ def read_system(fixture: Any, template: System, keys: "Iterable[int] | dict[type
         on_field("ETH.balance")
     for a in sorted(set(template.addrs.values()) | set(template.world.balances)):
         out.world.balances[a] = fixture.engine.get_balance(a)
+    eng = fixture.engine
     for name, addr in template.addrs.items():
         c = out.world.contracts[addr]
         art = fixture.artifacts[name]
         layout, types = _layout(art), _types(art)
-        eng = fixture.engine
-        for f in c.storage_fields():
+        code = None
+        for f in compared_fields(c):
             if on_field is not None:
                 on_field(f"{name}.{f.name}")
-            e = _entry(art, layout, f.name)
-            slot, off, tid = int(e["slot"]), int(e["offset"]), e["type"]
             where = f"{name}.{f.name}"
             v = getattr(c, f.name)
-            if isinstance(v, Mapping):
-                setattr(c, f.name, _read_mapping(eng, addr, slot, v, known, _leaf_plan(types, tid, v, where), where))
-            elif isinstance(v, DynBytes):
-                _check_bytes(where, v, types.get(tid, {}))
-                setattr(c, f.name, type(v)(_read_bytes(eng, addr, slot, where)))
-            elif isinstance(v, Array):
-                setattr(c, f.name, _read_array(eng, addr, slot, v, _array_plan(types, tid, v, where), where))
-            elif isinstance(v, Struct):
-                s = type(v)()
-                for path, d, o, nb, t in struct_leaves(types, tid, type(v), where):
-                    s.set_leaf(path, t(_read_leaf(eng, addr, slot + d, o, nb, t, f"{where}.{'.'.join(path)}")))
-                setattr(c, f.name, s)
-            elif isinstance(v, SCALAR_TYPES):
-                t = type(v)
-                nb = _check_scalar(where, t, types.get(tid, {}))
-                setattr(c, f.name, t(_decode(where, t, _read_packed(eng, addr, slot, off, nb), nb)))
+            if _field_kind(art, layout, f, where) == "immutable":
+                if code is None:
+                    code = eng.get_code(addr)
+                setattr(c, f.name, _read_immutable(code, art, f.name, v, where))
             else:
-                raise WorkbenchError(f"{where}: no state view for {type(v).__name__}")
+                setattr(c, f.name, _read_field(eng, addr, art, layout, types, f.name, v, known, where))
     return out
 
 
 def write_system(fixture: Any, system: System) -> None:
-    """Write a model state into EVM storage (counterexample pre-states). Only entries the model
-    holds are written: the EVM must start from the deployed state, whose mappings are empty. Packed
-    values are written into their bytes of the slot, leaving the neighbours. The ETH balances the
-    model tracks are set too."""
+    """Write a model state into the EVM (counterexample pre-states). Only entries the model holds are
+    written: the EVM must start from the deployed state, whose mappings are empty. Packed values are
+    written into their bytes of the slot, leaving the neighbours; an immutable that differs from the
+    deployed one is patched into the code. The ETH balances the model tracks are set too."""
     for a, wei in sorted(system.world.balances.items()):
         fixture.engine.set_balance(a, wei)
+    eng = fixture.engine
     for name, addr in system.addrs.items():
         c = system.world.contracts[addr]
         art = fixture.artifacts[name]
         layout, types = _layout(art), _types(art)
-        eng = fixture.engine
-        for f in c.storage_fields():
-            e = _entry(art, layout, f.name)
-            slot, off, tid = int(e["slot"]), int(e["offset"]), e["type"]
+        for f in compared_fields(c):
             where = f"{name}.{f.name}"
             v = getattr(c, f.name)
-            if isinstance(v, Mapping):
-                leaves = v.leaf_mappings()
-                for suffix, _leaf, delta, o, nb, t in _leaf_plan(types, tid, v, where):
-                    for key in _leaf_keys(leaves, suffix, t):
-                        s = slot
-                        for k in key:
-                            s = mapping_slot(s, k)
-                        _write_leaf(eng, addr, s + delta, o, nb, t, _get_leaf(leaves, suffix, key, t))
-            elif isinstance(v, DynBytes):
-                _check_bytes(where, v, types.get(tid, {}))
-                _write_bytes(eng, addr, slot, v.v)
-            elif isinstance(v, Array):
-                _write_array(eng, addr, slot, v, _array_plan(types, tid, v, where))
-            elif isinstance(v, Struct):
-                for path, d, o, nb, t in struct_leaves(types, tid, type(v), where):
-                    _write_leaf(eng, addr, slot + d, o, nb, t, v.get_leaf(path).v)
-            elif isinstance(v, SCALAR_TYPES):
-                nb = _check_scalar(where, type(v), types.get(tid, {}))
-                _write_packed(eng, addr, slot, off, nb, _encode(type(v), v.v, nb))
+            if _field_kind(art, layout, f, where) == "immutable":
+                _write_immutable(eng, addr, art, f.name, v, where)
             else:
-                raise WorkbenchError(f"{where}: no state view for {type(v).__name__}")
+                _write_field(eng, addr, art, layout, types, f.name, v, where)
 
 
 def concrete_length(a: Array) -> int:
@@ -477,7 +580,7 @@ def state_differences(model: System, evm: System) -> list[Difference]:
             out.append(value_difference("storage", f"balance({a:#x})", mb, eb))
     for name, addr in model.addrs.items():
         mc, ec = model.world.contracts[addr], evm.world.contracts[addr]
-        for f in mc.storage_fields():
+        for f in compared_fields(mc):
             mv, ev = getattr(mc, f.name), getattr(ec, f.name)
             if isinstance(mv, Mapping):
                 out += _leaf_differences(f"{name}.{f.name}", mv, ev, lambda key: "][".join(f"{x:#x}" for x in key))
@@ -494,6 +597,9 @@ def state_differences(model: System, evm: System) -> list[Difference]:
                                                     repr(b) if _is_bytes(t) else _show(t, b)))
             elif isinstance(mv, DynBytes):
                 if mv.v != ev.v:
+                    out.append(value_difference("storage", f"{name}.{f.name}", repr(mv), repr(ev)))
+            elif isinstance(mv, str):
+                if mv != ev:
                     out.append(value_difference("storage", f"{name}.{f.name}", repr(mv), repr(ev)))
             elif mv.v != ev.v:
                 out.append(value_difference("storage", f"{name}.{f.name}", _show(type(mv), mv.v), _show(type(ev), ev.v)))

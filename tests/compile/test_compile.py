@@ -309,7 +309,7 @@ def test_public_interface():
     assert SOLC_SHIM == REPO / "bin" / "solc"
     assert set(Artifact.__dataclass_fields__) == {
         "name", "source_path", "abi", "bytecode", "runtime", "srcmap", "srcmap_runtime", "storage_layout",
-        "link_references",
+        "link_references", "immutables",
     }
     assert list(Build.__dataclass_fields__) == [
         "artifacts", "compiler_version", "source_hashes", "solc_output", "crytic", "cache_hit",
