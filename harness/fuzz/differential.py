@@ -10,6 +10,13 @@ After a call the comparison covers: success or revert and which error (name and 
 values, events (emitter, name, arguments, in order), the storage of every contract at every known
 key, every single-address and argument-free view at every known address, and every registered
 invariant on both the model state and the EVM state.
+
+At the end of every sequence (`finish`) a stranger, an address that holds no role and no funds, calls
+every state-changing function of every suite contract with plain arguments (a known actor for an
+address, 1 for a number, ...) on both sides, each call from the same state and undone afterwards:
+model and EVM must agree on success or the error, and on the events. A function whose access check
+was left out of the contract (or of the model) is found there even when the machine's rules rarely
+give that function to a wrong caller.
 """
 
 from __future__ import annotations
@@ -121,6 +128,39 @@ def address_views(cls: type) -> tuple[tuple[str, int], ...]:
     return tuple(out)
 
 
+# The stranger of the end-of-sequence probe: no suite declares it, no machine funds it.
+PROBE_SENDER = 0x5157_7A46_E700_0000_0000_0000_0000_0000_0000_0BAD
+
+
+@lru_cache(maxsize=None)
+def state_changing(cls: type) -> tuple[str, ...]:
+    """The external, non-view functions of a model class, by name."""
+    return tuple(sorted(f for f in dir(cls) if getattr(getattr(cls, f), "is_external", False)
+                        and not getattr(getattr(cls, f), "is_view", False)))
+
+
+def probe_argument(t: Any, address: int, word: int) -> Any:
+    """A plain JSON argument of model type `t` for the stranger probe, or None when there is none to
+    give (a struct, a nested array)."""
+    if t is Address:
+        return address
+    if t is Bool:
+        return True
+    if t is Bytes32:
+        return "0x" + word.to_bytes(32, "big").hex()
+    if t is String or t is str:
+        return "probe"
+    if t is bytes or (isinstance(t, type) and issubclass(t, DynBytes)):
+        return "0x"
+    if isinstance(t, type) and issubclass(t, Enum):
+        return min(1, len(t.MEMBERS) - 1)
+    if isinstance(t, type) and issubclass(t, (Uint, Sint)):
+        return 1
+    if get_origin(t) is list:
+        return []
+    return None
+
+
 def model_value(t: Any, a: Any) -> Any:
     """A JSON step argument as the model's parameter type `t` (kernel types, `bytes`, `list[T]`)."""
     if t is Bytes32:
@@ -200,6 +240,8 @@ class Differential:
     # step, as calls the Foundry export can assert: (label, address, calldata, the model's return data
     # ABI-encoded). `note_differing_view` adds them; every step starts with none.
     differing_views: list[tuple[str, int, bytes, bytes]] = field(default_factory=list)
+    # Run the stranger probe at the end of every sequence (module docstring).
+    probe_each_sequence: bool = True
 
     def __post_init__(self) -> None:
         if self.suite_actors is None:
@@ -308,6 +350,8 @@ class Differential:
         """End of a sequence: compare what was not compared after every step (the observers' state,
         or with `state_each_step=False` the whole state)."""
         end = {"op": "end of sequence"}
+        if self.probe_each_sequence:
+            self.probe_strangers()
         if not self.state_each_step:
             each, self.observe_each_step = self.observe_each_step, True
             try:
@@ -322,6 +366,50 @@ class Differential:
             diffs += observe(self)
         if diffs:
             raise Mismatch(self.index, end, diffs, "state above", "state above")
+
+    def probe_strangers(self) -> None:
+        """The stranger probe (module docstring): every state-changing function of every suite contract,
+        called by PROBE_SENDER on a copy of the model world and on the EVM (reverted to its snapshot
+        afterwards). A function with a parameter the probe has no value for is counted under
+        "(stranger probe skipped: ...)" in `calls`, not called."""
+        actors = [a for a in self.actors if a not in (0, PROBE_SENDER)] or [1]
+        words = self.extra_keys.get(Bytes32) or [1]
+        tracer = getattr(self.fixture.engine, "tracer", None)
+        if tracer is not None:
+            tracer.paused = True
+        try:
+            for name in sorted(self.model.addrs):
+                cls = self.model.models[name]
+                for fn_name in state_changing(cls):
+                    params = params_of(getattr(cls, fn_name))
+                    args = [probe_argument(t, actors[0], words[0]) for _, t in params]
+                    if any(a is None for a in args):
+                        bad = next(t for (_, t), a in zip(params, args) if a is None)
+                        key = f"{name}.{fn_name} (stranger probe skipped: no value for {getattr(bad, '__name__', bad)})"
+                        self.calls[key] = self.calls.get(key, 0) + 1
+                        continue
+                    self._probe({"op": "call", "contract": name, "function": fn_name, "sender": PROBE_SENDER,
+                                 "args": args})
+        finally:
+            if tracer is not None:
+                tracer.paused = False
+
+    def _probe(self, step: dict) -> None:
+        name, fn_name = step["contract"], step["function"]
+        margs = model_args(getattr(self.model.models[name], fn_name), step["args"])
+        world = self.model.world.clone()
+        m = world.transact(self.model.address_of(name), fn_name, Msg(Address(PROBE_SENDER)), *margs)
+        snap = self.fixture.engine.snapshot()
+        try:
+            e = self.fixture.contracts[name].transact(fn_name, *(plain(a) for a in margs), sender=PROBE_SENDER)
+        finally:
+            self.fixture.engine.revert(snap)
+        key = f"{name}.{fn_name} (stranger probe)"
+        self.calls[key] = self.calls.get(key, 0) + 1
+        if not e.ok:
+            rk = f"{key}: {e.error.name}"
+            self.reverts[rk] = self.reverts.get(rk, 0) + 1
+        self.compare_outcomes(step, m, e)
 
     def _counter(self, side: str) -> Any:
         """A callable counting one evaluation of an invariant (by id) on `side`."""
