@@ -289,11 +289,7 @@ class Differential:
                                                   value=value)
         self.trace.append({"outcome": "ok " + repr(tuple(e.returned)) if e.ok else f"reverted {e.error}",
                            "events": [self.format_event(ev) for ev in e.events]})
-        key = f"{name}.{fn_name}"
-        self.calls[key] = self.calls.get(key, 0) + 1
-        if not e.ok:
-            rk = f"{key}: {e.error.name}"
-            self.reverts[rk] = self.reverts.get(rk, 0) + 1
+        self._count(f"{name}.{fn_name}", e)
         self.compare_outcomes(step, m, e)
         # coverage counts the fuzzed calls only, not the comparison's own view calls
         tracer = getattr(self.fixture.engine, "tracer", None)
@@ -404,12 +400,15 @@ class Differential:
             e = self.fixture.contracts[name].transact(fn_name, *(plain(a) for a in margs), sender=PROBE_SENDER)
         finally:
             self.fixture.engine.revert(snap)
-        key = f"{name}.{fn_name} (stranger probe)"
+        self._count(f"{name}.{fn_name} (stranger probe)", e)
+        self.compare_outcomes(step, m, e)
+
+    def _count(self, key: str, e: Any) -> None:
+        """One call of `key` in `calls`, and its revert by error name in `reverts` when the EVM reverted."""
         self.calls[key] = self.calls.get(key, 0) + 1
         if not e.ok:
             rk = f"{key}: {e.error.name}"
             self.reverts[rk] = self.reverts.get(rk, 0) + 1
-        self.compare_outcomes(step, m, e)
 
     def _counter(self, side: str) -> Any:
         """A callable counting one evaluation of an invariant (by id) on `side`."""

@@ -389,13 +389,10 @@ def _read_immutable(code: bytes, art: Any, name: str, v: Any, where: str) -> Any
 
 
 def _write_immutable(eng: Any, addr: int, art: Any, name: str, v: Any, where: str) -> None:
-    t, nb, refs = _immutable_plan(art, name, v, where)
+    _t, _nb, refs = _immutable_plan(art, name, v, where)
     if not refs:
         return
-    raw = _encode(t, v.v, nb)
-    if issubclass(t, Sint) and int(v) < 0:
-        raw = int(v) % (1 << 256)  # solc keeps a signed immutable sign-extended to the word
-    word = raw.to_bytes(32, "big")
+    word = (int(v.v) % (1 << 256)).to_bytes(32, "big")  # a signed value sign-extended to the word, as solc keeps it
     code = bytearray(eng.get_code(addr))
     if code[refs[0][0]:refs[0][0] + 32] == word:
         return
