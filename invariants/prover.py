@@ -39,8 +39,8 @@ The prover knows no suite: it is given the system (a suite's `build_system` on t
 proves, or any `specs.deploy.System`) and the environment assumptions the caller's proof rests on (a
 suite's `Suite.proof_environment`: its deployment wiring, its token...). Every result states those
 and the prover's own (`ASSUMPTIONS`): the system's contracts are never the `msg.sender` of an external
-call except through their own modelled code, no call comes from address(0), and any block and time
-advance may precede a call.
+call except through their own modelled code, no call comes from address(0), any block and time
+advance may precede a call, and all the ETH there is stays below 2^128 wei (`ETH_SUPPLY_BOUND`).
 
 Every query runs on a budget of solver work (z3's rlimit, `specs/budget.py`; `rlimit` per query),
 not on the clock, so the same obligation gets the same answer on an idle and on a loaded machine; each
@@ -79,6 +79,7 @@ PROVED, VIOLATED, INCONCLUSIVE, UNSUPPORTED, ERROR = "PROVED", "VIOLATED", "INCO
 ASSUMPTIONS = [
     "the system's contracts are msg.sender of no external call except through their own modelled code",
     "msg.sender is never address(0); every call may follow any block and time advance",
+    "all the ETH there is is below 2^128 wei, so the accounts a call reads hold less than that together",
 ]
 SYMBOLIC_TYPES = (U256, Address, Bool, Bytes32)
 # storage values and parameters with a symbolic encoding: every kernel scalar (integers of any width,
@@ -87,6 +88,9 @@ SYMBOLIC_VALUE_TYPES = SCALAR_TYPES
 
 AnyInvariant = Any  # Invariant | StepInvariant
 ETH_BALANCE = "ETH.balance"  # the name of the accounts' ETH balances among a symbolic system's mappings
+# A bound on all the ETH there is (about 2^87 wei today): the distinct balances a path reads add up to
+# less. Without it a receiver's balance plus what it is sent could pass 2^256, which no chain allows.
+ETH_SUPPLY_BOUND = 1 << 128
 
 
 @dataclass
@@ -1068,6 +1072,8 @@ class Prover:
             elif st.summed:
                 facts.append(_distinct_sum(st, keys) <= st.initial_ghost)
                 facts.append(st.initial_ghost >= 0)
+            if n == ETH_BALANCE and keys:
+                facts.append(_distinct_sum(st, keys) < ETH_SUPPLY_BOUND)
         return facts
 
     def _counterexample(self, inv: AnyInvariant, tr: Transition, s: z3.Solver, pre: System, sender: Address,

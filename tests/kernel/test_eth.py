@@ -11,8 +11,8 @@ import pytest
 
 from harness.evm.engine import deploy_contract, make_engine
 from harness.fuzz.stateview import diff_systems, read_system, write_system
-from invariants.prover import Prover
-from invariants.registry import Invariant
+from invariants.prover import ASSUMPTIONS, Prover
+from invariants.registry import Invariant, StepInvariant
 from specs.kernel import (
     U256, Address, Block, Bool, Contract, EmptyRevert, Error, ModelBug, Msg, Revert, World, external, payable,
     require, storage,
@@ -261,3 +261,26 @@ def test_a_contract_with_receive_has_that_transition_reported_unsupported():
                                  step_invariants=[]).run()}
     assert r["VACUITY/Reenterer.receive"].status == "UNSUPPORTED"
     assert "receive function" in r["VACUITY/Reenterer.receive"].details["message"]
+
+
+def _sender_holds_less_than_2_128_after(pre, post, call):
+    return post.world.balance(call.sender) < (1 << 128) * 2
+
+
+SENDER_FITS = StepInvariant(
+    "KERNEL-ETH-003", "Vault", "Invariant: after a call its sender holds less than 2^129 wei.",
+    "all the ETH there is is below 2^128 wei (the prover's ETH_SUPPLY_BOUND)",
+    "a balance that a payment lifts past 2^256 would wrap", _sender_holds_less_than_2_128_after)
+
+
+def test_prover_bounds_the_eth_a_call_reads_by_all_the_eth_there_is():
+    """The balances a path reads add up to less than ETH_SUPPLY_BOUND (an environment fact stated in
+    every result): a withdrawal pays the sender from the Vault's balance, so the sender ends below
+    twice the bound. Without the fact the solver may pick balances whose sum passes 2^256, a state no
+    chain reaches, and a counterexample made from them does not even replay on the model."""
+    results = {r.id: r for r in Prover(model_system("Vault", VAULT, VaultModel), [], environment=(),
+                                       step_invariants=[SENDER_FITS]).run()}
+    withdraw = results["KERNEL-ETH-003/Vault.withdraw"]
+    assert withdraw.status == "PROVED", withdraw.details.get("message")
+    assert any("2^128" in a for a in ASSUMPTIONS)
+
