@@ -25,7 +25,8 @@ SUITE = Suite(
     title="Compute marketplace (staking, registry, rental, inference, ledger, triggers)",
     # the suite and, deployed after it (its addresses unchanged), the adversarial mocks the fuzz machine
     # drives: a fee-on-transfer token, a token whose transfers return false, a reentering wallet, a token
-    # whose transfers call back into the ledger
+    # whose transfers call back into the ledger, a staker whose receive calls back into the staking, and an
+    # identity registry ComputeRegistry is constructed with (the proved deployment leaves it unset)
     deployments="specs.compute.system:TEST_DEPLOYMENTS",
     proved_deployments="specs.compute.suite:PROVED_DEPLOYMENTS",
     build_system="specs.compute.system:build_suite_system",
@@ -52,8 +53,12 @@ SUITE = Suite(
                                                   "and calling-back tokens, a reentering wallet) the checks use "
                                                   "against the ledger; a mutant of one tests the test, not the "
                                                   "protocol",
-        "contracts/compute/test/AgentIdentityMock.sol": "the identity registry stand-in of the linkAgent tests "
-                                                        "(an ERC721 ownerOf), not deployed by the suite",
+        "contracts/compute/test/StakingMocks.sol": "an adversarial test double (a staker that reenters the "
+                                                   "staking from its receive) the checks use against "
+                                                   "ComputeStaking; a mutant of it tests the test",
+        "contracts/compute/test/AgentIdentityMock.sol": "the identity registry stand-in (an ERC721 ownerOf) of "
+                                                        "the linkAgent tests and the fuzz deployment, not part of "
+                                                        "the protocol",
     },
     invariant_modules=("invariants.compute.all",),
     proof_parts=(ProofPart("system", "invariants.compute.proofs:prove_system"),),

@@ -1,7 +1,8 @@
 """The compute marketplace deployed: which contracts, in which order, with which constructor arguments
 (specs/compute/PROTOCOL.md section 9), and the models' world built the same way. No environment: the
 suite needs nothing deployed before it. The identity registry is unset (address 0, R-3.7), so
-linkAgent reverts IdentityRegistryUnset in this deployment.
+linkAgent reverts IdentityRegistryUnset in this deployment; the test deployment the fuzz machine drives
+(TEST_DEPLOYMENTS) sets one.
 
 The roles are fixed addresses: one OWNER administers the three owned contracts, TREASURY receives
 swept slashes. Guardians, attesters and executors are appointed by the owner in the tests.
@@ -99,17 +100,31 @@ def build_system(overrides: dict[str, type[Contract]] | None = None,
 
 def _mocks() -> tuple[Deployment, ...]:
     from specs.compute.ledger_mocks import CallbackToken, FalseReturnToken, FeeOnTransferToken, ReenteringWallet
+    from specs.compute.staking_mocks import ReenteringStaker
 
     return (
         Deployment("FeeOnTransferToken", FeeOnTransferToken),
         Deployment("FalseReturnToken", FalseReturnToken),
         Deployment("ReenteringWallet", ReenteringWallet, lambda a: (a["LedgerManager"],), ("address",)),
         Deployment("CallbackToken", CallbackToken, lambda a: (a["LedgerManager"],), ("address",)),
+        Deployment("ReenteringStaker", ReenteringStaker, lambda a: (a["ComputeStaking"],), ("address",)),
     )
 
 
-# The suite plus the adversarial test mocks of contracts/compute/test/LedgerMocks.sol, deployed after it.
-TEST_DEPLOYMENTS: tuple[Deployment, ...] = DEPLOYMENTS + _mocks()
+def _test_deployments() -> tuple[Deployment, ...]:
+    from specs.compute.agent_identity_mock import AgentIdentityMock
+
+    suite = tuple(Deployment("ComputeRegistry", ComputeRegistry,
+                             lambda a: (OWNER, a["ComputeStaking"], a["AgentIdentityMock"]), d.ctor_types)
+                  if d.name == "ComputeRegistry" else d for d in DEPLOYMENTS)
+    return suite + _mocks() + (Deployment("AgentIdentityMock", AgentIdentityMock),)
+
+
+# The suite plus the adversarial test mocks of contracts/compute/test/LedgerMocks.sol and StakingMocks.sol
+# and an identity registry (contracts/compute/test/AgentIdentityMock.sol), deployed after it: every
+# address is the one the suite alone has, and ComputeRegistry is constructed with the identity
+# registry's (a CREATE address is known before the contract is deployed), so linkAgent can succeed.
+TEST_DEPLOYMENTS: tuple[Deployment, ...] = _test_deployments()
 
 
 def with_identity_registry() -> tuple[Deployment, ...]:
