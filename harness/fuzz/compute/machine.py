@@ -5,17 +5,20 @@ adversarial mocks of contracts/compute/test/LedgerMocks.sol.
 Actors: three providers, two renters who are also inference and ledger users, a guardian, an
 attester, a trigger executor, a stranger holding no role, the owner and the treasury; adversarial ones
 are the reentering wallet (a contract receiving the ledger's ETH and calling back into it), the
-fee-on-transfer token, the token whose transfers return false and the token whose transfers call back
-into the ledger (deposit or withdraw, from inside a ledger call or from a plain transfer).
+fee-on-transfer token, the token whose transfers return false, the token whose transfers call back
+into the ledger (deposit or withdraw, from inside a ledger call or from a plain transfer) and the
+reentering staker (a contract receiving its unstaked ETH and calling back into the staking).
 
 Every rule is one or a few `Differential.step`s: the call runs on the model and on the EVM, and the
 outcome, return value, events, storage at every known key (the records holding strings included),
 views, those records again through their getters (harness/fuzz/compute/observers.py) and every
 registered compute invariant are compared after it. Inputs mix what the protocol accepts with its edges and with bad inputs: zero and
 maximal values, durations whose cost overflows (durationHours x price), empty, over-long and 10 kB
-strings, a msg.value one wei off or sent to a function that is not payable, unknown ids (0, count + 1,
+strings, lengths at the protocol's limits and one past them, a msg.value one wei off or sent to a function that is not payable, unknown ids (0, count + 1,
 2**256 - 1), a second registration, calls from the wrong role, malformed calldata (an enum out of
-range, truncated arguments). Time moves across session boundaries: to a live session's endTime
+range, truncated arguments). Arguments that name state follow the model most of the time (a staked
+account and role, a registered provider's owner, a provider's current attestation), so that the calls
+that must succeed do, and the checks behind the first one are reached. Time moves across session boundaries: to a live session's endTime
 exactly, one second before and one after, across the unstake delay and the attestation TTL.
 
 A value no sender can pay is not a revert but a transaction that cannot be sent: such calls are sent
@@ -37,7 +40,8 @@ from harness.fuzz.compute.observers import records_observer
 from harness.fuzz.difference import Difference
 from harness.fuzz.differential import Differential, Mismatch
 from invariants.registry import STEP_REGISTRY, Invariant
-from specs.compute.compute_staking import StakeRole
+from specs.compute import compute_registry as registry_spec
+from specs.compute.compute_staking import MAX_REASON_LENGTH, StakeRole
 from specs.compute.inference_serving import model_key
 from specs.compute.system import OWNER, TREASURY
 from specs.kernel import U256, Bytes32, String
@@ -52,7 +56,7 @@ RENTERS = [0xA1, 0xB2]  # renters, inference users and ledger users
 GUARDIAN, ATTESTER, EXECUTOR, STRANGER = 0x6001, 0x7001, 0xE001, 0x5700
 PEOPLE = PROVIDERS + RENTERS + [GUARDIAN, ATTESTER, EXECUTOR, STRANGER]
 ACTORS = PEOPLE + [OWNER, TREASURY]
-MOCKS = ("FeeOnTransferToken", "FalseReturnToken", "ReenteringWallet", "CallbackToken")
+MOCKS = ("FeeOnTransferToken", "FalseReturnToken", "ReenteringWallet", "CallbackToken", "ReenteringStaker")
 
 MODELS = ["llama-70b", "gpt-x"]
 # strings at the protocol's length edges and beyond: empty, ordinary, 256/257 bytes, 10 kB
@@ -259,6 +263,25 @@ class DeployedComputeMachine(RuleBasedStateMachine):
         n = self.count(contract, counter)
         return {"known": max(n, 1), "first": 1, "zero": 0, "next": n + 1, "max": MAX}[choice]
 
+    def staked_pairs(self) -> list[tuple[int, int]]:
+        """The (account, role) pairs holding active or pending stake, among the actors and the
+        deployment's contracts, in a fixed order."""
+        st_ = self.model.staking
+        return [(a, r) for a in ACTORS + sorted(self.fixture.addrs.values()) for r in (0, 1, 2)
+                if st_.stakes[a][r].v or st_.pending[a][r].v]
+
+    def provider_owners(self) -> list[int]:
+        """The owners of the registered providers, by id."""
+        return [self.provider(i).owner.v for i in range(1, self.count("ComputeRegistry", "providerCount") + 1)]
+
+    def someone(self, who: Any, pick: int) -> int:
+        """`who` itself, or for "provider" a registered provider's owner picked by `pick` (the stranger when
+        no provider is registered)."""
+        if who != "provider":
+            return who
+        owners = self.provider_owners()
+        return owners[pick % len(owners)] if owners else STRANGER
+
     @staticmethod
     def record(c: Any, field: str, counter: str, i: int) -> Any:
         """A memory copy of the record with id `i` of a model's struct mapping, None for an id not in
@@ -288,22 +311,43 @@ class DeployedComputeMachine(RuleBasedStateMachine):
     def stake_for(self, who: int, account: int, role: int, value: int) -> None:
         self.call("ComputeStaking", "stakeFor", who, account, role, value=value)
 
-    @rule(who=people, role=roles, choice=st.sampled_from(["all", "one", "leave-min", "leave-min-1", "all+1", "zero", "max"]))
-    def request_unstake(self, who: int, role: int, choice: str) -> None:
+    @rule(who=people, role=roles, staked=st.booleans(), pick=st.integers(0, 63),
+          choice=st.sampled_from(["all", "one", "leave-min", "leave-min-1", "all+1", "zero", "max"]))
+    def request_unstake(self, who: int, role: int, staked: bool, pick: int, choice: str) -> None:
+        pairs = [p for p in self.staked_pairs() if p[0] in PEOPLE]
+        if staked and pairs:
+            who, role = pairs[pick % len(pairs)]
         cur = self.model.staking.stakes[who][role].v
         minimum = (ETH // 100, ETH // 10, ETH)[role]
         amount = {"all": cur, "one": 1, "leave-min": cur - minimum, "leave-min-1": cur - minimum + 1,
                   "all+1": cur + 1, "zero": 0, "max": MAX}[choice]
         self.call("ComputeStaking", "requestUnstake", who, role, max(amount, 0))
 
-    @rule(who=people, role=roles)
-    def withdraw_unstaked(self, who: int, role: int) -> None:
+    @rule(who=people, role=roles, pending=st.booleans(), pick=st.integers(0, 63))
+    def withdraw_unstaked(self, who: int, role: int, pending: bool, pick: int) -> None:
+        pairs = [(a, r) for a, r in self.staked_pairs() if a in PEOPLE and self.model.staking.pending[a][r].v]
+        if pending and pairs:
+            who, role = pairs[pick % len(pairs)]
         self.call("ComputeStaking", "withdrawUnstaked", who, role)
 
-    @rule(who=st.sampled_from([GUARDIAN, GUARDIAN, OWNER, STRANGER]), account=anyone, role=roles,
-          amount=amounts, reason=st.sampled_from(REASONS))
-    def slash(self, who: int, account: int, role: int, amount: int, reason: str) -> None:
-        self.call("ComputeStaking", "slash", who, account, role, amount, reason)
+    @rule(who=st.sampled_from(["entitled", "entitled", "entitled", GUARDIAN, OWNER, STRANGER]),
+          whom=st.sampled_from(["staked", "staked", "staked", "any"]), pick=st.integers(0, 63),
+          account=anyone, role=roles,
+          amount=st.sampled_from(["active", "half", "one", "active+1", "all", "all+1", "zero", "max"]),
+          reason=st.sampled_from(["r", "r", "r" * 256, ""] + REASONS[3:]))
+    def slash(self, who: Any, whom: str, pick: int, account: int, role: int, amount: str, reason: str) -> None:
+        """Slashes of a staked (account, role) mostly, by whoever may slash that role (the owner for a
+        guardian, the guardian otherwise), of its active stake, into its pending stake, past both, or
+        nothing; and of anyone by anyone."""
+        pairs = self.staked_pairs()
+        if whom == "staked" and pairs:
+            account, role = pairs[pick % len(pairs)]
+        if who == "entitled":
+            who = OWNER if role == 2 else GUARDIAN
+        active, pend = self.model.staking.stakes[account][role].v, self.model.staking.pending[account][role].v
+        value = {"active": active, "half": (active + pend) // 2, "one": 1, "active+1": active + 1,
+                 "all": active + pend, "all+1": active + pend + 1, "zero": 0, "max": MAX}[amount]
+        self.call("ComputeStaking", "slash", who, account, role, value, reason)
 
     @rule(who=st.sampled_from([OWNER, OWNER, STRANGER]), account=st.sampled_from([GUARDIAN, STRANGER, 0]),
           enabled=st.booleans())
@@ -323,45 +367,61 @@ class DeployedComputeMachine(RuleBasedStateMachine):
             self.call(contract, "acceptOwnership", to or STRANGER)
 
     # -- ComputeRegistry -------------------------------------------------------------------------
-    @rule(who=people, endpoint=strings, attestation=st.sampled_from(ATTESTATIONS), price=st.sampled_from(PRICES),
-          value=st.sampled_from([ETH // 10, 0, ETH // 10 - 1, ETH]))
-    def register(self, who: int, endpoint: str, attestation: str, price: int, value: int) -> None:
-        """Registration, repeated registration included (AlreadyRegistered)."""
-        self.call("ComputeRegistry", "register", who, endpoint, attestation, price, value=value)
+    @rule(who=st.sampled_from(["new", "new", "new", "provider"] + PEOPLE), pick=st.integers(0, 7),
+          endpoint=st.sampled_from(STRINGS[:1] * 2 + STRINGS), attestation=st.sampled_from(ATTESTATIONS[:1] * 2 + ATTESTATIONS),
+          price=st.sampled_from(PRICES[:3] * 2 + PRICES), value=st.sampled_from([ETH // 10, ETH // 10, 0, ETH // 10 - 1, ETH]))
+    def register(self, who: Any, pick: int, endpoint: str, attestation: str, price: int, value: int) -> None:
+        """Registration by someone not registered yet mostly, repeated registration included
+        (AlreadyRegistered), at every length and price edge."""
+        if who == "new":
+            owners = set(self.provider_owners())
+            fresh = [p for p in PEOPLE if p not in owners]
+            who = fresh[pick % len(fresh)] if fresh else STRANGER
+        self.call("ComputeRegistry", "register", self.someone(who, pick), endpoint, attestation, price, value=value)
 
-    @rule(who=people, price=st.sampled_from(PRICES))
-    def update_pricing(self, who: int, price: int) -> None:
-        self.call("ComputeRegistry", "updatePricing", who, price)
+    # who a provider-record rule is called by: a registered provider's owner mostly, anyone else too
+    owners = st.sampled_from(["provider"] * 6 + PEOPLE)
 
-    @rule(who=people, active=st.booleans())
-    def set_active(self, who: int, active: bool) -> None:
-        self.call("ComputeRegistry", "setActive", who, active)
+    @rule(who=owners, pick=st.integers(0, 7), price=st.sampled_from(PRICES[:3] + PRICES))
+    def update_pricing(self, who: Any, pick: int, price: int) -> None:
+        self.call("ComputeRegistry", "updatePricing", self.someone(who, pick), price)
 
-    @rule(who=people, endpoint=strings)
-    def update_endpoint(self, who: int, endpoint: str) -> None:
-        self.call("ComputeRegistry", "updateEndpoint", who, endpoint)
+    @rule(who=owners, pick=st.integers(0, 7), active=st.booleans())
+    def set_active(self, who: Any, pick: int, active: bool) -> None:
+        self.call("ComputeRegistry", "setActive", self.someone(who, pick), active)
 
-    @rule(who=people, attestation=st.sampled_from(ATTESTATIONS))
-    def update_attestation(self, who: int, attestation: str) -> None:
-        self.call("ComputeRegistry", "updateAttestation", who, attestation)
+    @rule(who=owners, pick=st.integers(0, 7), endpoint=strings)
+    def update_endpoint(self, who: Any, pick: int, endpoint: str) -> None:
+        self.call("ComputeRegistry", "updateEndpoint", self.someone(who, pick), endpoint)
 
-    @rule(who=people, gpus=st.sampled_from([1, 8, 0, 1024, 1025, MAX]),
+    @rule(who=owners, pick=st.integers(0, 7), attestation=st.sampled_from(ATTESTATIONS))
+    def update_attestation(self, who: Any, pick: int, attestation: str) -> None:
+        self.call("ComputeRegistry", "updateAttestation", self.someone(who, pick), attestation)
+
+    @rule(who=owners, pick=st.integers(0, 7), gpus=st.sampled_from([1, 8, 0, 1024, 1025, MAX]),
           model=st.sampled_from(["H100", "", "g" * 64, "g" * 65, LONG]))
-    def set_hardware(self, who: int, gpus: int, model: str) -> None:
-        self.call("ComputeRegistry", "setHardware", who, gpus, model)
+    def set_hardware(self, who: Any, pick: int, gpus: int, model: str) -> None:
+        self.call("ComputeRegistry", "setHardware", self.someone(who, pick), gpus, model)
 
-    @rule(who=people, agent=st.sampled_from([1, 0, MAX]))
-    def link_agent(self, who: int, agent: int) -> None:
-        self.call("ComputeRegistry", "linkAgent", who, agent)
+    @rule(who=owners, pick=st.integers(0, 7), agent=st.sampled_from([1, 1, 2, 0, MAX]),
+          holder=st.sampled_from(["caller", "caller", "other", "none"]))
+    def link_agent(self, who: Any, pick: int, agent: int, holder: str) -> None:
+        """An agent minted in the identity registry (when the deployment has one) to the caller, to
+        someone else or to no one, then linked."""
+        sender = self.someone(who, pick)
+        if self.has("AgentIdentityMock") and holder != "none":
+            self.call("AgentIdentityMock", "mint", sender, sender if holder == "caller" else STRANGER, agent)
+        self.call("ComputeRegistry", "linkAgent", sender, agent)
 
     @rule(who=st.sampled_from([OWNER, OWNER, STRANGER]), account=st.sampled_from([ATTESTER, STRANGER, 0]),
           enabled=st.booleans())
     def set_attester(self, who: int, account: int, enabled: bool) -> None:
         self.call("ComputeRegistry", "setAttester", who, account, enabled)
 
-    @rule(who=st.sampled_from([ATTESTER, ATTESTER, STRANGER]), pid=ids,
-          quote=st.sampled_from(["current", "quote-1", "other"]), tee=st.sampled_from([1, 2, 0, 3, 4]),
-          expiry=st.sampled_from(["ttl", "hour", "now", "ttl+1", "zero"]))
+    @rule(who=st.sampled_from([ATTESTER, ATTESTER, ATTESTER, STRANGER]), pid=ids,
+          quote=st.sampled_from(["current", "current", "current", "quote-1", "other"]),
+          tee=st.sampled_from([1, 2, 1, 2, 0, 3, 4]),
+          expiry=st.sampled_from(["ttl", "hour", "ttl", "hour", "now", "ttl+1", "zero"]))
     def attest(self, who: int, pid: str, quote: str, tee: int, expiry: str) -> None:
         """Attestations whose hash matches the provider's current attestation or not, at the TTL's edges."""
         p = self.some_id("ComputeRegistry", "providerCount", pid)
@@ -371,7 +431,7 @@ class DeployedComputeMachine(RuleBasedStateMachine):
         at = {"ttl": now + 30 * 86400, "hour": now + HOUR, "now": now, "ttl+1": now + 30 * 86400 + 1, "zero": 0}[expiry]
         self.call("ComputeRegistry", "attest", who, p, "0x" + keccak(text.encode()).hex(), tee, at % 2**64)
 
-    @rule(who=st.sampled_from([ATTESTER, STRANGER]), pid=ids)
+    @rule(who=st.sampled_from([ATTESTER, ATTESTER, STRANGER]), pid=ids)
     def revoke_attestation(self, who: int, pid: str) -> None:
         self.call("ComputeRegistry", "revokeAttestation", who, self.some_id("ComputeRegistry", "providerCount", pid))
 
@@ -505,6 +565,20 @@ class DeployedComputeMachine(RuleBasedStateMachine):
         self.call("ReenteringWallet", "setReenter", who, mode)
         self.call("ReenteringWallet", "depositAll", who, value=value)
         self.call("ReenteringWallet", "withdraw", who, amount)
+
+    @precondition(lambda self: self.has("ReenteringStaker"))
+    @rule(who=st.sampled_from(RENTERS), mode=st.sampled_from([1, 2, 0]), role=st.sampled_from([0, 0, 1]),
+          wait=st.sampled_from([7 * 86400, 7 * 86400, 7 * 86400 - 1]))
+    def reentering_staker(self, who: int, mode: int, role: int, wait: int) -> None:
+        """The staker contract stakes its role's minimum, asks for all its stake back, waits the unstake
+        delay (or a second short of it) and withdraws, its receive calling back into the staking:
+        withdrawUnstaked again (mode 1), sweepToTreasury (2) or nothing (0)."""
+        staker = "ReenteringStaker"
+        self.call(staker, "stake", who, role, value=(ETH // 100, ETH // 10, ETH)[role])
+        self.call(staker, "requestUnstake", who, role, self.model.staking.stakes[self.addr(staker)][role].v)
+        self.do({"op": "advance", "blocks": 1, "seconds": wait})
+        self.call(staker, "setReenter", who, mode, role)
+        self.call(staker, "withdrawUnstaked", who, role)
 
     @precondition(lambda self: self.has("CallbackToken"))
     @rule(who=st.sampled_from(RENTERS + [STRANGER]), hook=st.sampled_from([1, 2, 0]),
@@ -691,6 +765,67 @@ class DeployedComputeMachine(RuleBasedStateMachine):
         else:
             self.call("CallbackToken", "setHook", who, 1, hook_amount)
             self.call("LedgerManager", "depositToken", who, token, 500)
+
+    @rule(who=st.sampled_from(["new", "new", "registered"]), pick=st.integers(0, 7),
+          edge=st.sampled_from(["at", "ordinary", "past"]), stake=st.sampled_from([ETH // 10, 0, ETH // 10 - 1]),
+          attested=st.booleans(), deactivate=st.booleans())
+    def registry_flow(self, who: str, pick: int, edge: str, stake: int, attested: bool, deactivate: bool) -> None:
+        """A provider registered (or an existing one) whose every record field is set at the protocol's
+        limits (`edge` "at": the longest endpoint, attestation and GPU model, the most GPUs, the highest
+        price; "past": one more than each, which must be refused; "ordinary": short values), then attested
+        by the attester for its current attestation, maybe revoked, maybe deactivated and reactivated.
+        The limits are the model's constants (specs/compute/compute_registry.py)."""
+        r = registry_spec
+        lengths = {"at": (r.MAX_ENDPOINT_LENGTH, r.MAX_ATTESTATION_LENGTH, r.MAX_GPU_MODEL_LENGTH),
+                   "ordinary": (17, 7, 4),
+                   "past": (r.MAX_ENDPOINT_LENGTH + 1, r.MAX_ATTESTATION_LENGTH + 1, r.MAX_GPU_MODEL_LENGTH + 1)}[edge]
+        endpoint, attestation, gpu_model = ("e" * lengths[0], "q" * lengths[1], "g" * lengths[2])
+        price = {"at": r.MAX_PRICE_PER_HOUR.v, "ordinary": 10**15 + 7, "past": r.MAX_PRICE_PER_HOUR.v + 1}[edge]
+        gpus = {"at": r.MAX_GPU_COUNT.v, "ordinary": 8, "past": r.MAX_GPU_COUNT.v + 1}[edge]
+        owners = self.provider_owners()
+        if who == "new":
+            fresh = [p for p in PEOPLE if p not in owners]
+            sender = fresh[pick % len(fresh)] if fresh else STRANGER
+            self.call("ComputeRegistry", "register", sender, endpoint, attestation, price, value=stake)
+            # the valid registration when the edge one was refused, so that the updates below run
+            if edge == "past":
+                self.call("ComputeRegistry", "register", sender, "e", "", 1, value=stake)
+        else:
+            sender = owners[pick % len(owners)] if owners else STRANGER
+        self.call("ComputeRegistry", "updatePricing", sender, price)
+        self.call("ComputeRegistry", "updateEndpoint", sender, endpoint)
+        self.call("ComputeRegistry", "updateAttestation", sender, attestation)
+        self.call("ComputeRegistry", "setHardware", sender, gpus, gpu_model)
+        pid = self.model.registry.providerIdOf[sender].v
+        rec = self.provider(pid)
+        if attested and rec is not None:
+            quote = "0x" + keccak(str(rec.hardwareAttestation).encode()).hex()
+            now = self.model.world.block.timestamp
+            self.call("ComputeRegistry", "attest", ATTESTER, pid, quote, 1 + pick % 2,
+                      now + (r.MAX_ATTESTATION_TTL if edge == "at" else HOUR if edge == "ordinary" else r.MAX_ATTESTATION_TTL + 1))
+            if pick % 2:
+                self.call("ComputeRegistry", "revokeAttestation", ATTESTER, pid)
+        if deactivate:
+            self.call("ComputeRegistry", "setActive", sender, False)
+            self.call("ComputeRegistry", "setActive", sender, True)
+
+    @rule(pick=st.integers(0, 63), amount=st.sampled_from(["one", "active", "all", "all+1"]),
+          reason=st.sampled_from(["at", "ordinary", "past", "empty"]), sweep=st.booleans())
+    def slash_flow(self, pick: int, amount: str, reason: str, sweep: bool) -> None:
+        """A staked (account, role) slashed by whoever may slash that role, of one wei, its active stake,
+        all it holds or one wei more, with a reason at the length limit (the model's constant), one past
+        it, or empty; then maybe the treasury balance swept."""
+        pairs = self.staked_pairs()
+        if not pairs:
+            return
+        account, role = pairs[pick % len(pairs)]
+        active, pend = self.model.staking.stakes[account][role].v, self.model.staking.pending[account][role].v
+        value = {"one": 1, "active": active, "all": active + pend, "all+1": active + pend + 1}[amount]
+        text = {"at": "r" * MAX_REASON_LENGTH, "ordinary": "downtime", "past": "r" * (MAX_REASON_LENGTH + 1),
+                "empty": ""}[reason]
+        self.call("ComputeStaking", "slash", OWNER if role == 2 else GUARDIAN, account, role, value, text)
+        if sweep:
+            self.call("ComputeStaking", "sweepToTreasury", STRANGER)
 
     @rule(who=st.sampled_from(RENTERS + [GUARDIAN, STRANGER]), role=roles,
           part=st.sampled_from(["all", "above-min", "one"]),
