@@ -40,7 +40,12 @@ from harness.fuzz.compute.observers import records_observer
 from harness.fuzz.difference import Difference
 from harness.fuzz.differential import Differential, Mismatch
 from invariants.registry import STEP_REGISTRY, Invariant
+from harness.fuzz.edges import around
 from specs.compute import compute_registry as registry_spec
+from specs.compute import compute_rental as rental_spec
+from specs.compute import compute_staking as staking_spec
+from specs.compute import inference_serving as inference_spec
+from specs.compute import trigger_registry as trigger_spec
 from specs.compute.compute_staking import MAX_REASON_LENGTH, StakeRole
 from specs.compute.inference_serving import model_key
 from specs.compute.system import OWNER, TREASURY
@@ -58,21 +63,40 @@ PEOPLE = PROVIDERS + RENTERS + [GUARDIAN, ATTESTER, EXECUTOR, STRANGER]
 ACTORS = PEOPLE + [OWNER, TREASURY]
 MOCKS = ("FeeOnTransferToken", "FalseReturnToken", "ReenteringWallet", "CallbackToken", "ReenteringStaker")
 
+# The protocol's bounds are the models' constants: every rule draws a bound, one below and one above it
+# (harness/fuzz/edges.py), so the edges move with the specification.
+MIN_STAKES = tuple(c.v for c in (staking_spec.MIN_USER_STAKE, staking_spec.MIN_PROVIDER_STAKE,
+                                 staking_spec.MIN_GUARDIAN_STAKE))  # by StakeRole
+UNSTAKE_DELAY = staking_spec.UNSTAKE_DELAY.v
+ATTESTATION_TTL = registry_spec.MAX_ATTESTATION_TTL
+EXECUTION_FEE = trigger_spec.EXECUTION_FEE.v
+
+
+def texts(ch: str, bound: object) -> list[str]:
+    """Strings of `ch` whose lengths are a length bound, one less and one more."""
+    return [ch * n for n in around(bound)]
+
+
+def hexes(byte: str, bound: object) -> list[str]:
+    """Hex byte strings of `byte` whose lengths are a length bound, one less and one more."""
+    return ["0x" + byte * n for n in around(bound)]
+
+
 MODELS = ["llama-70b", "gpt-x"]
-# strings at the protocol's length edges and beyond: empty, ordinary, 256/257 bytes, 10 kB
+# strings: ordinary, empty, at each length bound and one either side of it, 10 kB
 LONG = "x" * 10_240
-STRINGS = ["e", "", "https://p.example", "a" * 256, "a" * 257, LONG]
-ATTESTATIONS = ["quote-1", "quote-2", "", "q" * 4096, "q" * 4097, LONG]
-REASONS = ["r", "", "r" * 256, "r" * 257, LONG]
-PRICES = [10**15 + 7, 1, 10**24, 0, 10**24 + 1, MAX]
-HOURS = [1, 2, 0, 3, 8760, 8761, 2**255, MAX]
+STRINGS = ["e", "", "https://p.example", *texts("a", registry_spec.MAX_ENDPOINT_LENGTH), LONG]
+ATTESTATIONS = ["quote-1", "quote-2", "", *texts("q", registry_spec.MAX_ATTESTATION_LENGTH), LONG]
+REASONS = ["r", "", *texts("r", MAX_REASON_LENGTH), LONG]
+PRICES = [10**15 + 7, 1, *around(registry_spec.MAX_PRICE_PER_HOUR), 0, MAX]
+HOURS = [1, 2, 0, 3, *around(rental_spec.MAX_SESSION_HOURS), 2**255, MAX]
 
 people = st.sampled_from(PEOPLE)
 anyone = st.sampled_from(ACTORS + [0])
 roles = st.sampled_from([0, 1, 2])  # StakeRole: User, Provider, Guardian
-amounts = st.sampled_from([ETH // 100, ETH // 10, ETH, 0, 1, ETH // 100 - 1, ETH // 10 - 1, 10 * ETH, MAX])
+amounts = st.sampled_from([*MIN_STAKES, 0, 1, MIN_STAKES[0] - 1, MIN_STAKES[1] - 1, MIN_STAKES[2] + 1, 10 * ETH, MAX])
 strings = st.sampled_from(STRINGS)
-models = st.sampled_from(MODELS + ["", "m" * 64, "m" * 65, LONG])
+models = st.sampled_from(MODELS + ["", *texts("m", inference_spec.MAX_MODEL_LENGTH), LONG])
 
 PREPARE = {"op": "prepare", "setup": "compute/1"}
 
@@ -318,7 +342,7 @@ class DeployedComputeMachine(RuleBasedStateMachine):
         if staked and pairs:
             who, role = pairs[pick % len(pairs)]
         cur = self.model.staking.stakes[who][role].v
-        minimum = (ETH // 100, ETH // 10, ETH)[role]
+        minimum = MIN_STAKES[role]
         amount = {"all": cur, "one": 1, "leave-min": cur - minimum, "leave-min-1": cur - minimum + 1,
                   "all+1": cur + 1, "zero": 0, "max": MAX}[choice]
         self.call("ComputeStaking", "requestUnstake", who, role, max(amount, 0))
@@ -334,7 +358,7 @@ class DeployedComputeMachine(RuleBasedStateMachine):
           whom=st.sampled_from(["staked", "staked", "staked", "any"]), pick=st.integers(0, 63),
           account=anyone, role=roles,
           amount=st.sampled_from(["active", "half", "one", "active+1", "all", "all+1", "zero", "max"]),
-          reason=st.sampled_from(["r", "r", "r" * 256, ""] + REASONS[3:]))
+          reason=st.sampled_from(["r", "r"] + REASONS))
     def slash(self, who: Any, whom: str, pick: int, account: int, role: int, amount: str, reason: str) -> None:
         """Slashes of a staked (account, role) mostly, by whoever may slash that role (the owner for a
         guardian, the guardian otherwise), of its active stake, into its pending stake, past both, or
@@ -369,7 +393,8 @@ class DeployedComputeMachine(RuleBasedStateMachine):
     # -- ComputeRegistry -------------------------------------------------------------------------
     @rule(who=st.sampled_from(["new", "new", "new", "provider"] + PEOPLE), pick=st.integers(0, 7),
           endpoint=st.sampled_from(STRINGS[:1] * 2 + STRINGS), attestation=st.sampled_from(ATTESTATIONS[:1] * 2 + ATTESTATIONS),
-          price=st.sampled_from(PRICES[:3] * 2 + PRICES), value=st.sampled_from([ETH // 10, ETH // 10, 0, ETH // 10 - 1, ETH]))
+          price=st.sampled_from(PRICES[:3] * 2 + PRICES),
+          value=st.sampled_from([MIN_STAKES[1], MIN_STAKES[1], 0, MIN_STAKES[1] - 1, ETH]))
     def register(self, who: Any, pick: int, endpoint: str, attestation: str, price: int, value: int) -> None:
         """Registration by someone not registered yet mostly, repeated registration included
         (AlreadyRegistered), at every length and price edge."""
@@ -398,8 +423,8 @@ class DeployedComputeMachine(RuleBasedStateMachine):
     def update_attestation(self, who: Any, pick: int, attestation: str) -> None:
         self.call("ComputeRegistry", "updateAttestation", self.someone(who, pick), attestation)
 
-    @rule(who=owners, pick=st.integers(0, 7), gpus=st.sampled_from([1, 8, 0, 1024, 1025, MAX]),
-          model=st.sampled_from(["H100", "", "g" * 64, "g" * 65, LONG]))
+    @rule(who=owners, pick=st.integers(0, 7), gpus=st.sampled_from([1, 8, 0, *around(registry_spec.MAX_GPU_COUNT), MAX]),
+          model=st.sampled_from(["H100", "", *texts("g", registry_spec.MAX_GPU_MODEL_LENGTH), LONG]))
     def set_hardware(self, who: Any, pick: int, gpus: int, model: str) -> None:
         self.call("ComputeRegistry", "setHardware", self.someone(who, pick), gpus, model)
 
@@ -428,7 +453,8 @@ class DeployedComputeMachine(RuleBasedStateMachine):
         rec = self.provider(p)
         text = {"current": str(rec.hardwareAttestation) if rec else "", "quote-1": "quote-1", "other": "x"}[quote]
         now = self.model.world.block.timestamp
-        at = {"ttl": now + 30 * 86400, "hour": now + HOUR, "now": now, "ttl+1": now + 30 * 86400 + 1, "zero": 0}[expiry]
+        at = {"ttl": now + ATTESTATION_TTL, "hour": now + HOUR, "now": now, "ttl+1": now + ATTESTATION_TTL + 1,
+              "zero": 0}[expiry]
         self.call("ComputeRegistry", "attest", who, p, "0x" + keccak(text.encode()).hex(), tee, at % 2**64)
 
     @rule(who=st.sampled_from([ATTESTER, ATTESTER, STRANGER]), pid=ids)
@@ -438,7 +464,7 @@ class DeployedComputeMachine(RuleBasedStateMachine):
     # -- ComputeRental ---------------------------------------------------------------------------
     @rule(who=st.sampled_from(RENTERS + [RENTERS[0], PROVIDERS[0], STRANGER]), pid=ids, hours=st.sampled_from(HOURS),
           pay=st.sampled_from(["exact", "exact", "exact", "one-less", "one-more", "zero"]),
-          key=st.sampled_from(["ssh-ed25519 AAAA", "", "k" * 4096, "k" * 4097, LONG]))
+          key=st.sampled_from(["ssh-ed25519 AAAA", "", *texts("k", rental_spec.MAX_SSH_KEY_LENGTH), LONG]))
     def create_session(self, who: int, pid: str, hours: int, pay: str, key: str) -> None:
         """Sessions at the duration bounds, with durations whose cost overflows (the exact cost is then
         not representable: the value sent is capped at what the renter holds) and a wrong msg.value."""
@@ -481,7 +507,8 @@ class DeployedComputeMachine(RuleBasedStateMachine):
             return
         self.do({"op": "advance", "blocks": 1, "seconds": rec.endTime.v + edge - now})
 
-    @rule(seconds=st.sampled_from([1, 59, 60, 61, HOUR - 1, HOUR, HOUR + 1, 7 * 86400, 30 * 86400 + 1]))
+    @rule(seconds=st.sampled_from([1, *around(trigger_spec.MIN_CRON_INTERVAL), *around(HOUR), UNSTAKE_DELAY,
+                                   ATTESTATION_TTL + 1]))
     def advance(self, seconds: int) -> None:
         """Time across the cron interval, the hour, the unstake delay and the attestation TTL."""
         self.do({"op": "advance", "blocks": 1, "seconds": seconds})
@@ -500,16 +527,17 @@ class DeployedComputeMachine(RuleBasedStateMachine):
         self.call("InferenceServing", "approveProvider", who, provider, amount)
 
     @rule(who=st.sampled_from(PROVIDERS[:2] * 3 + [PROVIDERS[2], STRANGER]),
-          model=st.sampled_from(MODELS * 3 + ["", "m" * 64, "m" * 65, LONG]),
-          price=st.sampled_from([(2, 3), (2, 0), (0, 3), (0, 0), (1, 1), (10**18, 10**18), (10**18 + 1, 1),
-                                 (1, 10**18 + 1)]))
+          model=st.sampled_from(MODELS * 3 + ["", *texts("m", inference_spec.MAX_MODEL_LENGTH), LONG]),
+          price=st.sampled_from([(2, 3), (2, 0), (0, 3), (0, 0), (1, 1), *[(p, p) for p in around(inference_spec.MAX_PRICE_PER_TOKEN)],
+                                 (inference_spec.MAX_PRICE_PER_TOKEN.v + 1, 1), (1, inference_spec.MAX_PRICE_PER_TOKEN.v + 1)]))
     def set_model_price(self, who: int, model: str, price: tuple[int, int]) -> None:
         """Prices from the registered providers mostly, at every corner of R-5.2: one side zero, both
         zero, at and above MAX_PRICE_PER_TOKEN."""
         self.call("InferenceServing", "setModelPrice", who, model, *price)
 
     @rule(who=st.sampled_from(PROVIDERS + [STRANGER]), user=st.sampled_from(RENTERS + [STRANGER, 0]),
-          inp=st.sampled_from([100, 0, 1, 10**12, 10**12 + 1, MAX]), out=st.sampled_from([50, 0, 10**12]),
+          inp=st.sampled_from([100, 0, 1, *around(inference_spec.MAX_TOKENS_PER_RECORD), MAX]),
+          out=st.sampled_from([50, 0, *around(inference_spec.MAX_TOKENS_PER_RECORD)]),
           model=models)
     def record_usage(self, who: int, user: int, inp: int, out: int, model: str) -> None:
         self.call("InferenceServing", "recordUsage", who, user, inp, out, model)
@@ -568,13 +596,13 @@ class DeployedComputeMachine(RuleBasedStateMachine):
 
     @precondition(lambda self: self.has("ReenteringStaker"))
     @rule(who=st.sampled_from(RENTERS), mode=st.sampled_from([1, 2, 0]), role=st.sampled_from([0, 0, 1]),
-          wait=st.sampled_from([7 * 86400, 7 * 86400, 7 * 86400 - 1]))
+          wait=st.sampled_from([UNSTAKE_DELAY, UNSTAKE_DELAY, UNSTAKE_DELAY - 1]))
     def reentering_staker(self, who: int, mode: int, role: int, wait: int) -> None:
         """The staker contract stakes its role's minimum, asks for all its stake back, waits the unstake
         delay (or a second short of it) and withdraws, its receive calling back into the staking:
         withdrawUnstaked again (mode 1), sweepToTreasury (2) or nothing (0)."""
         staker = "ReenteringStaker"
-        self.call(staker, "stake", who, role, value=(ETH // 100, ETH // 10, ETH)[role])
+        self.call(staker, "stake", who, role, value=MIN_STAKES[role])
         self.call(staker, "requestUnstake", who, role, self.model.staking.stakes[self.addr(staker)][role].v)
         self.do({"op": "advance", "blocks": 1, "seconds": wait})
         self.call(staker, "setReenter", who, mode, role)
@@ -601,17 +629,18 @@ class DeployedComputeMachine(RuleBasedStateMachine):
 
     # -- TriggerRegistry -------------------------------------------------------------------------
     @rule(who=people, kind=st.sampled_from([0, 1, 2]),
-          config=st.sampled_from([cron(60), cron(HOUR), cron(59), cron(61), cron(365 * 86400), cron(365 * 86400 + 1),
-                                  "0x", "0x01", "0x" + "ab" * 1024, "0x" + "ab" * 1025, "0x" + "00" * 10_240]))
+          config=st.sampled_from([cron(trigger_spec.MIN_CRON_INTERVAL.v), cron(HOUR),
+                                  *[cron(n) for n in around(trigger_spec.MIN_CRON_INTERVAL, trigger_spec.MAX_CRON_INTERVAL)],
+                                  "0x", "0x01", *hexes("ab", trigger_spec.MAX_CONFIG_LENGTH), "0x" + "00" * 10_240]))
     def create_trigger(self, who: int, kind: int, config: str) -> None:
         self.call("TriggerRegistry", "createTrigger", who, kind, config)
 
-    @rule(who=people, tid=ids, value=st.sampled_from([ETH // 1000, 5 * 10**14, 0, 1]))
+    @rule(who=people, tid=ids, value=st.sampled_from([ETH // 1000, *around(EXECUTION_FEE), 0, 1]))
     def fund_trigger(self, who: int, tid: str, value: int) -> None:
         self.call("TriggerRegistry", "fundTrigger", who, self.some_id("TriggerRegistry", "triggerCount", tid), value=value)
 
     @rule(who=st.sampled_from([EXECUTOR, EXECUTOR, STRANGER]), tid=ids,
-          data=st.sampled_from(["0x696e", "0x", "0x" + "cd" * 1024, "0x" + "cd" * 1025]))
+          data=st.sampled_from(["0x696e", "0x", *hexes("cd", trigger_spec.MAX_INPUT_LENGTH)]))
     def execute_trigger(self, who: int, tid: str, data: str) -> None:
         self.call("TriggerRegistry", "executeTrigger", who, self.some_id("TriggerRegistry", "triggerCount", tid), data)
 
@@ -640,7 +669,7 @@ class DeployedComputeMachine(RuleBasedStateMachine):
 
     def staked(self, who: int, role: int) -> None:
         """Stake `who`'s minimum for `role` unless already staked."""
-        minimum = (ETH // 100, ETH // 10, ETH)[role]
+        minimum = MIN_STAKES[role]
         if self.model.staking.stakes[who][role].v < minimum:
             self.call("ComputeStaking", "stake", who, role, value=minimum)
 
@@ -829,16 +858,16 @@ class DeployedComputeMachine(RuleBasedStateMachine):
 
     @rule(who=st.sampled_from(RENTERS + [GUARDIAN, STRANGER]), role=roles,
           part=st.sampled_from(["all", "above-min", "one"]),
-          wait=st.sampled_from([7 * 86400, 7 * 86400 - 1, 7 * 86400 + 1, 0]),
+          wait=st.sampled_from([*around(UNSTAKE_DELAY), 0]),
           slashed=st.sampled_from([0, 0, 1, ETH // 200]))
     def unstake_flow(self, who: int, role: int, part: str, wait: int, slashed: int) -> None:
         """Stake the minimum, ask to unstake all of it, the part above the minimum or one wei, wait the
         delay (one second short of it, or not at all), maybe get slashed meanwhile, withdraw."""
         self.staked(who, role)
         if role != 2 and part == "above-min":
-            self.call("ComputeStaking", "stake", who, role, value=ETH // 100)
+            self.call("ComputeStaking", "stake", who, role, value=MIN_STAKES[0])
         cur = self.model.staking.stakes[who][role].v
-        minimum = (ETH // 100, ETH // 10, ETH)[role]
+        minimum = MIN_STAKES[role]
         amount = {"all": cur, "above-min": cur - minimum, "one": 1}[part]
         if amount:
             self.call("ComputeStaking", "requestUnstake", who, role, amount)
@@ -849,7 +878,7 @@ class DeployedComputeMachine(RuleBasedStateMachine):
         self.call("ComputeStaking", "withdrawUnstaked", who, role)
 
     @rule(agent=st.sampled_from(RENTERS), interval=st.sampled_from([60, HOUR, 59]),
-          fund=st.sampled_from([ETH // 1000, 5 * 10**14, 5 * 10**14 - 1]),
+          fund=st.sampled_from([ETH // 1000, EXECUTION_FEE, EXECUTION_FEE - 1]),
           waits=st.lists(st.sampled_from([60, 59, HOUR, 1]), min_size=1, max_size=3),
           stop=st.booleans())
     def trigger_flow(self, agent: int, interval: int, fund: int, waits: list[int], stop: bool) -> None:
