@@ -66,9 +66,9 @@ bench: setup
 	$(PY) -m harness.cli bench
 	$(PY) -m harness.cli simulate bench
 
-## mutate: mutation campaign over every suite's mutation_sources (BPE: contracts/bpe/; report in mutants/REPORT.md); JOBS=2, MUTATE_ARGS="--contracts Pipeline --resume"
+## mutate: mutation campaign over every suite's mutation_sources (BPE: contracts/bpe/; report in mutants/REPORT.md); JOBS=2, SCHEDULER=tcp://host:8786 (a Dask cluster), MUTATE_ARGS="--contracts Pipeline --resume"
 mutate: setup
-	$(PY) -m harness.mutate run --jobs $(or $(JOBS),2) $(MUTATE_ARGS)
+	$(PY) -m harness.mutate run --jobs $(or $(JOBS),2) $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(MUTATE_ARGS)
 
 ## simulate: agent-based simulation of the shipped scenarios on the reference models (reports/sim/)
 simulate: setup

@@ -214,7 +214,8 @@ def verify_suite(results: Any, suite: Any, build: Any, *, engines: tuple[str, ..
         t0 = time.perf_counter()
         try:
             for c in sample_checks(build, n=n, seed=seed, jobs=jobs, contracts=list(suite.mutation_sources),
-                                   summary_id=suite_check_id(suite, "MUTATION-SAMPLE")):
+                                   summary_id=suite_check_id(suite, "MUTATION-SAMPLE"),
+                                   scheduler=mutation_sample.get("scheduler")):
                 add(c)
         except Exception as e:  # a crash of the mutation tool is a tool error, never a pass
             add(Check(suite_check_id(suite, "MUTATION-SAMPLE"), "fuzz", "*", "ERROR", time.perf_counter() - t0,
@@ -231,13 +232,15 @@ def fuzz_into(add: Any, suite: Any, build: Any, artifacts: dict, engines: tuple[
 
     shards = budget.get("shards", 1)
     workers = budget.get("workers") or workers_for(shards)
+    scheduler = budget.get("scheduler")
+    where = f"the Dask cluster at {scheduler}" if scheduler else f"{workers} process(es)"
     first = engines[0]
     log(f"[3/4] differential fuzzing on {first} ({budget['max_examples']} sequences of up to "
-        f"{budget['step_count']} steps, profile {profile_name}, {shards} shard(s) on {workers} process(es)); "
+        f"{budget['step_count']} steps, profile {profile_name}, {shards} shard(s) on {where}); "
         f"every {PYEVM_SHARE}th sequence replayed on {', '.join(engines[1:]) or 'no other engine'}")
     c = run_campaign(suite.name, engines, artifacts, profile_name=profile_name, max_examples=budget["max_examples"],
                      step_count=budget["step_count"], share=PYEVM_SHARE, shards=shards, workers=workers,
-                     fail_fast=fail_fast)
+                     fail_fast=fail_fast, scheduler=scheduler)
     for i, eng in enumerate(engines):
         r = c.results[eng]
         if i == 0:
@@ -688,6 +691,9 @@ def build_parser(prog: str = "python -m harness.cli") -> ArgumentParser:
     v.add_argument("--fail-fast", action="store_true",
                    help="once a check is VIOLATED, skip what is left (the other engines' share, the mutation "
                         "sample, the other suites); the configuration lists what was skipped")
+    v.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="a Dask scheduler (tcp://host:8786): fuzz shards and the mutation sample run as tasks on "
+                        "its workers (harness/cluster.py); default, this machine's processes")
     v.add_argument("--mutation-sample", type=int, default=MUTATION_SAMPLE["n"],
                    help=f"mutants run at the end (seed {MUTATION_SAMPLE['seed']}); 0 skips the step, and the "
                         "report's configuration says so")
@@ -757,9 +763,10 @@ def main(argv: list[str] | None = None, prog: str = "python -m harness.cli") -> 
 def run_command(a: argparse.Namespace) -> int:
     """Run the parsed subcommand; its exit code."""
     if a.cmd == "verify":
+        cluster = {"scheduler": a.scheduler} if a.scheduler else {}
         return verify(out_dir=a.out, suite_names=a.suites, engines=a.engines, profile_name=a.profile,
-                      prover_rlimit=a.prover_rlimit,
-                      mutation_sample={**MUTATION_SAMPLE, "n": a.mutation_sample} if a.mutation_sample else {},
+                      prover_rlimit=a.prover_rlimit, budget={**FUZZ_BUDGET, **cluster},
+                      mutation_sample={**MUTATION_SAMPLE, "n": a.mutation_sample, **cluster} if a.mutation_sample else {},
                       fail_fast=a.fail_fast)
     if a.cmd == "replay":
         return replay_cmd(a.file, ENGINES if a.engine == "both" else (a.engine,))

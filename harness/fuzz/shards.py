@@ -201,10 +201,12 @@ def merge(parts: list[FuzzResult], parallel: bool) -> FuzzResult:
 def run_campaign(suite_name: str, engines: tuple[str, ...], artifacts: dict, *, profile_name: str,
                  max_examples: int, step_count: int, share: int, shards: int,
                  workers: int | None = None, replay_dir: Path = REPLAY_DIR, log_progress: bool = True,
-                 shrink_seconds: int = 60, fail_fast: bool = False) -> Campaign:
+                 shrink_seconds: int = 60, fail_fast: bool = False, scheduler: str | None = None) -> Campaign:
     """The campaign of `max_examples` sequences in `shards` shards on `workers` processes (default:
     one per shard, at most one per core; one worker runs the shards in this process, one after the
-    other). A shard whose process fails is an ERROR of every engine, never a pass."""
+    other), or with `scheduler` (a Dask scheduler's address) one task per shard on that cluster
+    (harness/cluster.py; `workers` is then unused). A shard whose process fails is an ERROR of every
+    engine, never a pass."""
     sizes = split(max_examples, shards)
     seeds = shard_seeds(profile_name, shards)
     workers = workers_for(shards) if workers is None else max(1, workers)
@@ -214,7 +216,12 @@ def run_campaign(suite_name: str, engines: tuple[str, ...], artifacts: dict, *, 
                    fail_fast=fail_fast)
               for n, seed in zip(sizes, seeds)]
     outcomes: list[dict | BaseException] = []
-    if workers == 1:
+    if scheduler:
+        from harness.cluster import run_tasks
+
+        outcomes = run_tasks(scheduler, run_shard, [((suite_name, k, engines, artifacts), kwargs[k]) for k in range(shards)])
+        workers = shards  # side by side: a shard's time is its own
+    elif workers == 1:
         for k in range(shards):
             try:
                 outcomes.append(run_shard(suite_name, k, engines, artifacts, **kwargs[k]))

@@ -2,7 +2,8 @@
 
 list    print the mutants (id, operator, original -> replacement)
 run     run a campaign: every mutant of --contracts (default all), or --sample N chosen by --seed;
-        --jobs workers (default 2); results appended to --out/results.jsonl as they come (--resume skips
+        --jobs workers (default 2), or --scheduler ADDRESS: one task per mutant on that Dask cluster
+        (harness/cluster.py); results appended to --out/results.jsonl as they come (--resume skips
         mutants that already have a verdict for the same source), then --out/REPORT.md and summary.json
 report  re-render REPORT.md and summary.json from results.jsonl (the latest verdict per mutant, current sources;
         --suite: that suite's mutants only)
@@ -99,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
                        help="survivors of the base budget run again with this many sequences (second tier)")
         p.add_argument("--machine", default=None,
                        help="fuzz machine, module:Class (default: the machine of each mutated contract's suite)")
+        if name == "run":
+            p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                           help="a Dask scheduler (tcp://host:8786): run each mutant as a task on its workers")
     rp = sub.add_parser("report")
     rp.add_argument("--suite", choices=suite_names(), default=None,
                     help="the mutants of this registered suite's sources only (default: every suite's)")
@@ -199,7 +203,7 @@ def _run(a: argparse.Namespace) -> int:
               file=sys.stderr, flush=True)
 
     run_mutants(todo, jobs=a.jobs, budget=budget, on_result=on_result, machine=a.machine,
-                escalate=a.escalate)
+                escalate=a.escalate, scheduler=a.scheduler)
     wall = time.perf_counter() - t0
     results = {r["id"]: r for r in _load(jsonl) if r.get("source_digest") == digest}
     wanted = [results[m.id] for m in mutants if m.id in results]

@@ -192,18 +192,19 @@ def checks_from_results(results: list[dict], seconds: float, meta: dict,
 
 
 def sample_checks(build: Any, n: int = 12, seed: int = 6, jobs: int = 2, budget: dict | None = None,
-                  contracts: list[str] | None = None, summary_id: str = "MUTATION-SAMPLE") -> list[Any]:
+                  contracts: list[str] | None = None, summary_id: str = "MUTATION-SAMPLE",
+                  scheduler: str | None = None) -> list[Any]:
     """What `make verify` runs for a suite: `n` mutants of its `contracts` (default: every mutated
-    source) chosen by `seed` (round-robin over the contracts), the fixed fuzz budget, `jobs` workers;
-    returns the report checks (the summary, `summary_id`, first)."""
+    source) chosen by `seed` (round-robin over the contracts), the fixed fuzz budget, `jobs` workers
+    (or the Dask cluster at `scheduler`); returns the report checks (the summary, `summary_id`, first)."""
     from harness.mutate.operators import generate
     from harness.mutate.run import BUDGET, run_mutants, sample
 
     budget = dict(budget or BUDGET)
     chosen = sample(generate(build, contracts), n, seed)
     t0 = time.perf_counter()
-    results = run_mutants(chosen, jobs=jobs, budget=budget)
-    meta = {"sample": n, "seed": seed, "jobs": jobs, "fuzz_budget": budget,
+    results = run_mutants(chosen, jobs=jobs, budget=budget, scheduler=scheduler)
+    meta = {"sample": n, "seed": seed, "jobs": jobs, "fuzz_budget": budget, **({"scheduler": scheduler} if scheduler else {}),
             "profile": "mutate (ci, derandomized, no database, no shrinking)"}
     return checks_from_results(results, time.perf_counter() - t0, meta, summary_id)
 

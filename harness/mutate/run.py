@@ -33,12 +33,14 @@ EQUIVALENT with the listed reason, a listed mutant that is killed is reported as
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
 import multiprocessing as mp
 import os
 import re
 import signal
+import threading
 import time
 import traceback
 from dataclasses import asdict, dataclass, field
@@ -300,6 +302,21 @@ def _alarm(_signum: int, _frame: Any) -> None:
     raise _Timeout()
 
 
+def _thread_alarm(seconds: int) -> threading.Timer:
+    """Raise _Timeout in the calling thread after `seconds`, as SIGALRM does in a main thread. The
+    exception is delivered when the thread next runs Python code (a long call into the engine ends
+    first)."""
+    tid = threading.get_ident()
+
+    def fire() -> None:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(tid), ctypes.py_object(_Timeout))
+
+    timer = threading.Timer(seconds, fire)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
 def run_one(payload: dict) -> dict:
     """Run one mutant (a Mutant as a dict, plus "listed": the equivalence entry or None) -> a result dict."""
     if "build" not in _WORKER:
@@ -310,7 +327,11 @@ def run_one(payload: dict) -> dict:
     source = (REPO / m.path).read_bytes()
     res = MutantResult(m.id, m.contract, m.op, ERROR, 0.0, line=m.line, function=m.function, original=m.original,
                        replacement=m.replacement, diff=m.diff(source), budget=dict(_WORKER["budget"]))
-    use_alarm = hasattr(signal, "SIGALRM") and mp.current_process().name != "MainProcess" or payload.get("alarm")
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    use_alarm = in_main_thread and (hasattr(signal, "SIGALRM") and mp.current_process().name != "MainProcess"
+                                    or payload.get("alarm"))
+    # a cluster worker runs its tasks in threads, which no signal reaches: a timer raises there instead
+    timer = None if in_main_thread else _thread_alarm(int(payload.get("timeout", TIMEOUT_S)))
     if use_alarm:
         signal.signal(signal.SIGALRM, _alarm)
         signal.alarm(int(payload.get("timeout", TIMEOUT_S)))
@@ -343,6 +364,8 @@ def run_one(payload: dict) -> dict:
     finally:
         if use_alarm:
             signal.alarm(0)
+        if timer is not None:
+            timer.cancel()
     if listed is not None:
         if res.status == SURVIVED:
             res.status, res.equivalence, res.reason = EQUIVALENT, "listed", listed["reason"]
@@ -451,9 +474,10 @@ def _run(m: Mutant, res: MutantResult, machine: str) -> None:
 
 def run_mutants(mutants: Iterable[Mutant], jobs: int = 2, budget: dict | None = None,
                 on_result: Callable[[dict], None] | None = None, timeout_s: int = TIMEOUT_S,
-                machine: str | None = None, escalate: int | None = None) -> list[dict]:
-    """Run `mutants` on `jobs` worker processes (spawned; 1 = in this process). Results in input order.
-    `machine` ("module:Class"): the fuzz machine for every mutant; default, each mutant's suite's."""
+                machine: str | None = None, escalate: int | None = None, scheduler: str | None = None) -> list[dict]:
+    """Run `mutants` on `jobs` worker processes (spawned; 1 = in this process), or with `scheduler` (a Dask
+    scheduler's address) one task per mutant on that cluster (harness/cluster.py). Results in input
+    order. `machine` ("module:Class"): the fuzz machine for every mutant; default, each mutant's suite's."""
     mutants = list(mutants)
     equivalents = load_equivalents()
     budget = dict(budget or BUDGET)
@@ -465,7 +489,17 @@ def run_mutants(mutants: Iterable[Mutant], jobs: int = 2, budget: dict | None = 
         payloads.append({"mutant": m.to_dict(), "listed": listed, "budget": budget, "timeout": timeout_s,
                          "machine": machine, "escalate": escalate})
     results: dict[str, dict] = {}
-    if jobs <= 1:
+    if scheduler:
+        from harness.cluster import run_tasks
+
+        def done(i: int, outcome: Any) -> None:
+            r = outcome if isinstance(outcome, dict) else _lost(mutants[i], budget, outcome)
+            results[r["id"]] = r
+            if on_result:
+                on_result(r)
+
+        run_tasks(scheduler, run_one, [((p,), {}) for p in payloads], on_result=done)
+    elif jobs <= 1:
         init_worker(budget)
         for p in payloads:
             r = run_one(p)
@@ -480,6 +514,15 @@ def run_mutants(mutants: Iterable[Mutant], jobs: int = 2, budget: dict | None = 
                 if on_result:
                     on_result(r)
     return [results[m.id] for m in mutants]
+
+
+def _lost(m: Mutant, budget: dict, error: BaseException) -> dict:
+    """The ERROR verdict of a mutant whose task ended without a result (its workers died)."""
+    source = (REPO / m.path).read_bytes()
+    res = MutantResult(m.id, m.contract, m.op, ERROR, 0.0, line=m.line, function=m.function, original=m.original,
+                       replacement=m.replacement, diff=m.diff(source), budget=dict(budget))
+    res.reason = f"the task ended without a verdict: {type(error).__name__}: {error}"[:800]
+    return res.to_dict()
 
 
 def apply_equivalents(results: list[dict], equivalents: dict[str, dict] | None = None) -> list[dict]:
