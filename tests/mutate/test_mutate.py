@@ -306,3 +306,34 @@ def test_report_of_one_suite_counts_that_suites_mutants_only(tmp_path):
     assert set(summary["meta"]["not_run_per_contract"]) <= {"ComputeStaking", "ComputeRegistry", "ComputeRental",
                                                            "InferenceServing", "LedgerManager", "TriggerRegistry"}
     assert summary["overall"]["killed"] == 1
+
+
+def test_a_mutant_timeout_reaches_a_worker_thread_where_no_signal_does():
+    """A cluster worker runs a mutant in a thread: the timer raises the timeout there, and a cancelled
+    timer raises nothing."""
+    import threading
+    import time as _time
+
+    from harness.mutate.run import _thread_alarm, _Timeout
+
+    seen = []
+
+    def busy(seconds: float, cancel: bool) -> None:
+        timer = _thread_alarm(1)
+        try:
+            if cancel:
+                timer.cancel()
+            end = _time.monotonic() + seconds
+            while _time.monotonic() < end:
+                pass
+            seen.append("finished")
+        except _Timeout:
+            seen.append("timeout")
+        finally:
+            timer.cancel()
+
+    for cancel in (False, True):
+        t = threading.Thread(target=busy, args=(3, cancel))
+        t.start()
+        t.join()
+    assert seen == ["timeout", "finished"]
