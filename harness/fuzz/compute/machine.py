@@ -394,7 +394,7 @@ class DeployedComputeMachine(RuleBasedStateMachine):
     @rule(who=st.sampled_from(["new", "new", "new", "provider"] + PEOPLE), pick=st.integers(0, 7),
           endpoint=st.sampled_from(STRINGS[:1] * 2 + STRINGS), attestation=st.sampled_from(ATTESTATIONS[:1] * 2 + ATTESTATIONS),
           price=st.sampled_from(PRICES[:3] * 2 + PRICES),
-          value=st.sampled_from([MIN_STAKES[1], MIN_STAKES[1], 0, MIN_STAKES[1] - 1, ETH]))
+          value=st.sampled_from([MIN_STAKES[1], MIN_STAKES[1], 0, 1, MIN_STAKES[1] - 1, ETH]))
     def register(self, who: Any, pick: int, endpoint: str, attestation: str, price: int, value: int) -> None:
         """Registration by someone not registered yet mostly, repeated registration included
         (AlreadyRegistered), at every length and price edge."""
@@ -796,7 +796,7 @@ class DeployedComputeMachine(RuleBasedStateMachine):
             self.call("LedgerManager", "depositToken", who, token, 500)
 
     @rule(who=st.sampled_from(["new", "new", "registered"]), pick=st.integers(0, 7),
-          edge=st.sampled_from(["at", "ordinary", "past"]), stake=st.sampled_from([ETH // 10, 0, ETH // 10 - 1]),
+          edge=st.sampled_from(["at", "ordinary", "past"]), stake=st.sampled_from([MIN_STAKES[1], 0, 1, MIN_STAKES[1] - 1]),
           attested=st.booleans(), deactivate=st.booleans())
     def registry_flow(self, who: str, pick: int, edge: str, stake: int, attested: bool, deactivate: bool) -> None:
         """A provider registered (or an existing one) whose every record field is set at the protocol's
@@ -838,18 +838,26 @@ class DeployedComputeMachine(RuleBasedStateMachine):
             self.call("ComputeRegistry", "setActive", sender, False)
             self.call("ComputeRegistry", "setActive", sender, True)
 
-    @rule(pick=st.integers(0, 63), amount=st.sampled_from(["one", "active", "all", "all+1"]),
+    @rule(pick=st.integers(0, 63), leaving=st.sampled_from(["none", "all", "part"]),
+          amount=st.sampled_from(["one", "active", "active+1", "all", "all+1"]),
           reason=st.sampled_from(["at", "ordinary", "past", "empty"]), sweep=st.booleans())
-    def slash_flow(self, pick: int, amount: str, reason: str, sweep: bool) -> None:
+    def slash_flow(self, pick: int, leaving: str, amount: str, reason: str, sweep: bool) -> None:
         """A staked (account, role) slashed by whoever may slash that role, of one wei, its active stake,
-        all it holds or one wei more, with a reason at the length limit (the model's constant), one past
-        it, or empty; then maybe the treasury balance swept."""
+        one wei of its pending stake beyond it, all it holds or one wei more, with a reason at the length
+        limit (the model's constant), one past it, or empty; then maybe the treasury balance swept. The
+        account (a person) may first ask to unstake all its active stake or the part above the minimum,
+        so that the slash reaches into the pending stake."""
         pairs = self.staked_pairs()
         if not pairs:
             return
         account, role = pairs[pick % len(pairs)]
+        active = self.model.staking.stakes[account][role].v
+        if leaving != "none" and account in PEOPLE and active:
+            part = active if leaving == "all" or active <= MIN_STAKES[role] else active - MIN_STAKES[role]
+            self.call("ComputeStaking", "requestUnstake", account, role, part)
         active, pend = self.model.staking.stakes[account][role].v, self.model.staking.pending[account][role].v
-        value = {"one": 1, "active": active, "all": active + pend, "all+1": active + pend + 1}[amount]
+        value = {"one": 1, "active": active, "active+1": active + 1, "all": active + pend,
+                 "all+1": active + pend + 1}[amount]
         text = {"at": "r" * MAX_REASON_LENGTH, "ordinary": "downtime", "past": "r" * (MAX_REASON_LENGTH + 1),
                 "empty": ""}[reason]
         self.call("ComputeStaking", "slash", OWNER if role == 2 else GUARDIAN, account, role, value, text)
