@@ -54,7 +54,7 @@ def test_an_access_check_left_out_of_the_contract_is_a_mismatch():
     with pytest.raises(Mismatch) as e:
         diff.probe_strangers()
     text = str(e.value)
-    assert f"ComputeStaking.setGuardian(" in text and "success: model False, evm True" in text
+    assert "ComputeStaking.setGuardian(" in text and "success: model False, evm True" in text
     assert "OwnableUnauthorizedAccount" in text
 
 
