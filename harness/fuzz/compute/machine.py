@@ -795,47 +795,58 @@ class DeployedComputeMachine(RuleBasedStateMachine):
             self.call("CallbackToken", "setHook", who, 1, hook_amount)
             self.call("LedgerManager", "depositToken", who, token, 500)
 
-    @rule(who=st.sampled_from(["new", "new", "registered"]), pick=st.integers(0, 7),
-          edge=st.sampled_from(["at", "low", "ordinary", "past", "below"]), stake=st.sampled_from([MIN_STAKES[1], 0, 1, MIN_STAKES[1] - 1]),
-          attested=st.booleans(), deactivate=st.booleans())
-    def registry_flow(self, who: str, pick: int, edge: str, stake: int, attested: bool, deactivate: bool) -> None:
-        """A provider registered (or an existing one) whose every record field is set at the protocol's
-        limits (`edge` "at": the longest endpoint, attestation and GPU model, the most GPUs, the highest
-        price; "past": one more than each, which must be refused; "low": the shortest endpoint, an empty
-        attestation and GPU model, no GPUs, the lowest price; "below": an empty endpoint and a zero
-        price, refused; "ordinary": short values), then attested by the attester for its current
-        attestation (expiring at the TTL, a second from now, in an hour, or past the TTL), maybe revoked,
-        maybe deactivated and reactivated. The upper limits are the model's constants
-        (specs/compute/compute_registry.py)."""
+    @staticmethod
+    def record_fields(edge: str) -> tuple[str, str, str, int, int]:
+        """A provider record's fields at one edge of the protocol's limits: endpoint, attestation, GPU
+        model, price per hour and GPU count. "at": the longest strings, the highest price, the most GPUs
+        (the model's constants, specs/compute/compute_registry.py); "past": one more than each, refused;
+        "low": the shortest endpoint, an empty attestation and GPU model, the lowest price, no GPUs;
+        "below": an empty endpoint and a zero price, refused; "ordinary": short values."""
         r = registry_spec
         lengths = {"at": (r.MAX_ENDPOINT_LENGTH, r.MAX_ATTESTATION_LENGTH, r.MAX_GPU_MODEL_LENGTH),
                    "low": (1, 0, 0), "ordinary": (17, 7, 4), "below": (0, 0, 0),
                    "past": (r.MAX_ENDPOINT_LENGTH + 1, r.MAX_ATTESTATION_LENGTH + 1, r.MAX_GPU_MODEL_LENGTH + 1)}[edge]
-        endpoint, attestation, gpu_model = ("e" * lengths[0], "q" * lengths[1], "g" * lengths[2])
         price = {"at": r.MAX_PRICE_PER_HOUR.v, "low": 1, "ordinary": 10**15 + 7, "past": r.MAX_PRICE_PER_HOUR.v + 1,
                  "below": 0}[edge]
         gpus = {"at": r.MAX_GPU_COUNT.v, "low": 0, "ordinary": 8, "past": r.MAX_GPU_COUNT.v + 1, "below": 0}[edge]
+        return "e" * lengths[0], "q" * lengths[1], "g" * lengths[2], price, gpus
+
+    @rule(who=st.sampled_from(["new", "new", "registered"]), pick=st.integers(0, 7),
+          edge=st.sampled_from(["at", "low", "ordinary", "past", "below"]),
+          stake=st.sampled_from([MIN_STAKES[1], 0, 1, MIN_STAKES[1] - 1]), attested=st.booleans(),
+          deactivate=st.booleans())
+    def registry_flow(self, who: str, pick: int, edge: str, stake: int, attested: bool, deactivate: bool) -> None:
+        """A provider registered at one edge of the limits (`record_fields`) with a stake of the minimum,
+        none, one wei or one wei short (or an existing provider); when that registration is refused, a
+        valid one with the minimum stake, so that what follows runs. Then every record field is updated
+        at every edge in turn (at, past, low, below, and `edge` last), so one draw walks the whole
+        ladder; then the provider is attested by the attester for its current attestation (expiring at
+        the TTL, a second from now, in an hour, or past the TTL, by `edge`), maybe revoked, maybe
+        deactivated and reactivated."""
         owners = self.provider_owners()
         if who == "new":
             fresh = [p for p in PEOPLE if p not in owners]
             sender = fresh[pick % len(fresh)] if fresh else STRANGER
+            endpoint, attestation, _, price, _ = self.record_fields(edge)
             self.call("ComputeRegistry", "register", sender, endpoint, attestation, price, value=stake)
-            # the valid registration when the edge one was refused, so that the updates below run
-            if edge in ("past", "below"):
-                self.call("ComputeRegistry", "register", sender, "e", "", 1, value=stake)
+            if not self.model.registry.providerIdOf[sender].v:
+                self.call("ComputeRegistry", "register", sender, "e", "", 1, value=MIN_STAKES[1])
         else:
             sender = owners[pick % len(owners)] if owners else STRANGER
-        self.call("ComputeRegistry", "updatePricing", sender, price)
-        self.call("ComputeRegistry", "updateEndpoint", sender, endpoint)
-        self.call("ComputeRegistry", "updateAttestation", sender, attestation)
-        self.call("ComputeRegistry", "setHardware", sender, gpus, gpu_model)
+        for step in ("at", "past", "low", "below", edge):
+            endpoint, attestation, gpu_model, price, gpus = self.record_fields(step)
+            self.call("ComputeRegistry", "updatePricing", sender, price)
+            self.call("ComputeRegistry", "updateEndpoint", sender, endpoint)
+            self.call("ComputeRegistry", "updateAttestation", sender, attestation)
+            self.call("ComputeRegistry", "setHardware", sender, gpus, gpu_model)
         pid = self.model.registry.providerIdOf[sender].v
         rec = self.provider(pid)
         if attested and rec is not None:
             quote = "0x" + keccak(str(rec.hardwareAttestation).encode()).hex()
             now = self.model.world.block.timestamp
+            ttl = registry_spec.MAX_ATTESTATION_TTL
             self.call("ComputeRegistry", "attest", ATTESTER, pid, quote, 1 + pick % 2,
-                      now + {"at": r.MAX_ATTESTATION_TTL, "low": 1, "ordinary": HOUR}.get(edge, r.MAX_ATTESTATION_TTL + 1))
+                      now + {"at": ttl, "low": 1, "ordinary": HOUR}.get(edge, ttl + 1))
             if pick % 2:
                 self.call("ComputeRegistry", "revokeAttestation", ATTESTER, pid)
         if deactivate:
