@@ -816,8 +816,8 @@ class DeployedComputeMachine(RuleBasedStateMachine):
           stake=st.sampled_from([MIN_STAKES[1], 0, 1, MIN_STAKES[1] - 1]), attested=st.booleans(),
           deactivate=st.booleans())
     def registry_flow(self, who: str, pick: int, edge: str, stake: int, attested: bool, deactivate: bool) -> None:
-        """A provider registered at one edge of the limits (`record_fields`) with a stake of the minimum,
-        none, one wei or one wei short (or an existing provider); when that registration is refused, a
+        """A provider registered at one edge of the limits (`record_fields`) with one wei, then with a stake
+        of the minimum, none, one wei or one wei short (or an existing provider); when that is refused, a
         valid one with the minimum stake, so that what follows runs. Then every record field is updated
         at every edge in turn (at, past, low, below, and `edge` last), so one draw walks the whole
         ladder; then the provider is attested by the attester for its current attestation (expiring at
@@ -828,6 +828,8 @@ class DeployedComputeMachine(RuleBasedStateMachine):
             fresh = [p for p in PEOPLE if p not in owners]
             sender = fresh[pick % len(fresh)] if fresh else STRANGER
             endpoint, attestation, _, price, _ = self.record_fields(edge)
+            # one wei first: refused as a provider stake below the minimum unless the sender already holds one
+            self.call("ComputeRegistry", "register", sender, endpoint, attestation, price, value=1)
             self.call("ComputeRegistry", "register", sender, endpoint, attestation, price, value=stake)
             if not self.model.registry.providerIdOf[sender].v:
                 self.call("ComputeRegistry", "register", sender, "e", "", 1, value=MIN_STAKES[1])
