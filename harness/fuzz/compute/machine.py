@@ -827,9 +827,11 @@ class DeployedComputeMachine(RuleBasedStateMachine):
         if who == "new":
             fresh = [p for p in PEOPLE if p not in owners]
             sender = fresh[pick % len(fresh)] if fresh else STRANGER
-            endpoint, attestation, _, price, _ = self.record_fields(edge)
-            # one wei first: refused as a provider stake below the minimum unless the sender already holds one
+            # one wei first, with valid fields: refused as a provider stake below the minimum unless the
+            # sender already holds one
+            endpoint, attestation, _, price, _ = self.record_fields("low")
             self.call("ComputeRegistry", "register", sender, endpoint, attestation, price, value=1)
+            endpoint, attestation, _, price, _ = self.record_fields(edge)
             self.call("ComputeRegistry", "register", sender, endpoint, attestation, price, value=stake)
             if not self.model.registry.providerIdOf[sender].v:
                 self.call("ComputeRegistry", "register", sender, "e", "", 1, value=MIN_STAKES[1])
