@@ -9,8 +9,8 @@ from specs.compute.compute_staking import StakeRole
 from specs.kernel import U256, Address, Int, ZERO_ADDRESS
 
 PENDING_ROLES = (0, 1, 2)
-# The protocol's contracts. A call to any other contract of a deployment (the fuzz campaign's test doubles)
-# reaches the protocol through calls that contract makes, as their msg.sender.
+# The protocol's contracts (the suite's deployments without its test token and test doubles). A call to any
+# other contract of a deployment reaches the protocol through calls that contract makes, as their msg.sender.
 PROTOCOL_CONTRACTS = ("ComputeStaking", "ComputeRegistry", "ComputeRental", "InferenceServing", "LedgerManager",
                       "TriggerRegistry")
 
@@ -494,8 +494,7 @@ def role_functions_move_no_user_funds(pre, post, call: Call, account: Address, r
     return True
 
 
-# The protocol's contracts (the suite's deployments without its test token), and the functions that pay ETH
-# out to their caller.
+# The functions that pay ETH out to their caller.
 PAYOUTS = (("ComputeRental", "withdraw"), ("InferenceServing", "withdraw"), ("InferenceServing", "withdrawEarnings"),
            ("LedgerManager", "withdraw"), ("ComputeStaking", "withdrawUnstaked"), ("TriggerRegistry", "withdraw"))
 
