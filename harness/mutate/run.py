@@ -324,9 +324,7 @@ def run_one(payload: dict) -> dict:
     m = Mutant.from_dict(payload["mutant"])
     listed = payload.get("listed")
     t0 = time.perf_counter()
-    source = (REPO / m.path).read_bytes()
-    res = MutantResult(m.id, m.contract, m.op, ERROR, 0.0, line=m.line, function=m.function, original=m.original,
-                       replacement=m.replacement, diff=m.diff(source), budget=dict(_WORKER["budget"]))
+    res = _unjudged(m, _WORKER["budget"])
     in_main_thread = threading.current_thread() is threading.main_thread()
     use_alarm = in_main_thread and (hasattr(signal, "SIGALRM") and mp.current_process().name != "MainProcess"
                                     or payload.get("alarm"))
@@ -516,11 +514,16 @@ def run_mutants(mutants: Iterable[Mutant], jobs: int = 2, budget: dict | None = 
     return [results[m.id] for m in mutants]
 
 
+def _unjudged(m: Mutant, budget: dict) -> MutantResult:
+    """A mutant's result before its verdict: ERROR until a run says otherwise."""
+    source = (REPO / m.path).read_bytes()
+    return MutantResult(m.id, m.contract, m.op, ERROR, 0.0, line=m.line, function=m.function, original=m.original,
+                        replacement=m.replacement, diff=m.diff(source), budget=dict(budget))
+
+
 def _lost(m: Mutant, budget: dict, error: BaseException) -> dict:
     """The ERROR verdict of a mutant whose task ended without a result (its workers died)."""
-    source = (REPO / m.path).read_bytes()
-    res = MutantResult(m.id, m.contract, m.op, ERROR, 0.0, line=m.line, function=m.function, original=m.original,
-                       replacement=m.replacement, diff=m.diff(source), budget=dict(budget))
+    res = _unjudged(m, budget)
     res.reason = f"the task ended without a verdict: {type(error).__name__}: {error}"[:800]
     return res.to_dict()
 
