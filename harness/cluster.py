@@ -21,6 +21,7 @@ on a shared file system.
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -35,6 +36,9 @@ POLL_SECONDS = 0.2
 def client(address: str, timeout: str = CONNECT_TIMEOUT) -> Any:
     """A client of the Dask scheduler at `address`; one that cannot be reached is a WorkbenchError
     naming the address (exit code 3), never a fall back to the local pool."""
+    if not re.fullmatch(r"[a-z]+://[^/:\s]+:[0-9]+", address):
+        # refused before a Client exists: a half-built one times out noisily when the interpreter exits
+        raise WorkbenchError(f"--scheduler {address}: not a scheduler address (tcp://HOST:PORT)")
     try:
         from distributed import Client
     except ImportError as e:  # pragma: no cover - distributed is in requirements.lock

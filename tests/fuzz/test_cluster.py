@@ -124,3 +124,11 @@ def test_an_address_without_a_scheduler_is_a_tool_error_naming_it():
     address = f"tcp://127.0.0.1:{free_port()}"
     with pytest.raises(WorkbenchError, match=f"--scheduler {address}: no Dask scheduler reachable there"):
         client(address, timeout="2s")
+
+
+@pytest.mark.parametrize("address", ["nonsense", "tcp://127.0.0.1", "127.0.0.1:8786"])
+def test_a_malformed_address_is_refused_before_connecting(address):
+    from harness.cluster import client
+
+    with pytest.raises(WorkbenchError, match="not a scheduler address"):
+        client(address)
