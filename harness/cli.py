@@ -39,6 +39,7 @@ from typing import Any
 
 from specs.budget import FULL, guard_ms, rlimit_arg
 from specs.errors import EXIT_TOOL_ERROR, EXIT_VIOLATED, ArgumentParser, CompileError, InputError, WorkbenchError
+from harness.cluster import scheduler_arg
 
 REPO = Path(__file__).resolve().parents[1]
 ENGINES = ("pyrevm", "py-evm")
@@ -691,7 +692,7 @@ def build_parser(prog: str = "python -m harness.cli") -> ArgumentParser:
     v.add_argument("--fail-fast", action="store_true",
                    help="once a check is VIOLATED, skip what is left (the other engines' share, the mutation "
                         "sample, the other suites); the configuration lists what was skipped")
-    v.add_argument("--scheduler", default=None, metavar="ADDRESS",
+    v.add_argument("--scheduler", default=None, type=scheduler_arg, metavar="ADDRESS",
                    help="a Dask scheduler (tcp://host:8786): fuzz shards and the mutation sample run as tasks on "
                         "its workers (harness/cluster.py); default, this machine's processes")
     v.add_argument("--mutation-sample", type=int, default=MUTATION_SAMPLE["n"],

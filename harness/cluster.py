@@ -21,6 +21,7 @@ on a shared file system.
 
 from __future__ import annotations
 
+import argparse
 import re
 import time
 import uuid
@@ -33,12 +34,27 @@ CONNECT_TIMEOUT = "15s"
 POLL_SECONDS = 0.2
 
 
+def scheduler_address(address: str) -> str:
+    """`address` when it has the form of a scheduler address (tcp://HOST:PORT), else a WorkbenchError;
+    also the command lines' argument type, so that a bad one is refused before any work."""
+    if not re.fullmatch(r"[a-z]+://[^/:\s]+:[0-9]+", address):
+        raise WorkbenchError(f"--scheduler {address}: not a scheduler address (tcp://HOST:PORT)")
+    return address
+
+
+def scheduler_arg(text: str) -> str:
+    """`--scheduler` as the command lines parse it: a malformed address is an argument error."""
+    try:
+        return scheduler_address(text)
+    except WorkbenchError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 def client(address: str, timeout: str = CONNECT_TIMEOUT) -> Any:
     """A client of the Dask scheduler at `address`; one that cannot be reached is a WorkbenchError
     naming the address (exit code 3), never a fall back to the local pool."""
-    if not re.fullmatch(r"[a-z]+://[^/:\s]+:[0-9]+", address):
-        # refused before a Client exists: a half-built one times out noisily when the interpreter exits
-        raise WorkbenchError(f"--scheduler {address}: not a scheduler address (tcp://HOST:PORT)")
+    # refused before a Client exists: a half-built one times out noisily when the interpreter exits
+    scheduler_address(address)
     try:
         from distributed import Client
     except ImportError as e:  # pragma: no cover - distributed is in requirements.lock

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from specs.errors import EXIT_OK, EXIT_TOOL_ERROR, EXIT_VIOLATED, ArgumentParser, InputError, WorkbenchError
 from harness.files import write_text_atomic
+from harness.cluster import scheduler_arg
 
 REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "mutants"
@@ -101,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--machine", default=None,
                        help="fuzz machine, module:Class (default: the machine of each mutated contract's suite)")
         if name == "run":
-            p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+            p.add_argument("--scheduler", default=None, type=scheduler_arg, metavar="ADDRESS",
                            help="a Dask scheduler (tcp://host:8786): run each mutant as a task on its workers")
     rp = sub.add_parser("report")
     rp.add_argument("--suite", choices=suite_names(), default=None,
